@@ -1,0 +1,141 @@
+//! Findings (one per rule) and the verdict over all of them.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How much a rule matters. Ordered: `info < warning < error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub const NAMES: [&'static str; 3] = ["error", "warning", "info"];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "error" => Some(Self::Error),
+            "warning" => Some(Self::Warning),
+            "info" => Some(Self::Info),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+            Self::Info => "info",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What happened to one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// The rule could not be evaluated: data missing or a call failed. Never a pass.
+    Error,
+    /// Not applicable to this model version.
+    Skipped,
+    /// Failed, but covered by a waiver.
+    Waived,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Fail,
+        Outcome::Error,
+        Outcome::Waived,
+        Outcome::Skipped,
+        Outcome::Pass,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::Error => "error",
+            Self::Skipped => "skipped",
+            Self::Waived => "waived",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The result of one rule on one model version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub outcome: Outcome,
+    /// The rendered message (failure template, error reason, or the title on a pass).
+    pub message: String,
+    /// What the checks found (empty on a pass).
+    pub detail: String,
+    pub select: String,
+    /// The policy file the rule came from.
+    pub source: String,
+}
+
+impl Finding {
+    /// Whether this finding blocks at the given threshold: a failure or an evaluation error
+    /// of a rule at or above it.
+    pub fn blocks(&self, fail_on: Severity) -> bool {
+        self.severity >= fail_on && matches!(self.outcome, Outcome::Fail | Outcome::Error)
+    }
+}
+
+/// The overall result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub passed: bool,
+    pub fail_on: Severity,
+    /// How many findings had each outcome, in [`Outcome::ALL`] order.
+    pub counts: Vec<(Outcome, usize)>,
+    /// Rule ids of the blocking findings.
+    pub blocking: Vec<String>,
+}
+
+impl Verdict {
+    pub fn of(findings: &[Finding], fail_on: Severity) -> Self {
+        let blocking: Vec<String> = findings
+            .iter()
+            .filter(|f| f.blocks(fail_on))
+            .map(|f| f.rule_id.clone())
+            .collect();
+        Self {
+            passed: blocking.is_empty(),
+            fail_on,
+            counts: Outcome::ALL
+                .iter()
+                .map(|o| (*o, findings.iter().filter(|f| f.outcome == *o).count()))
+                .collect(),
+            blocking,
+        }
+    }
+
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.counts
+            .iter()
+            .find(|(o, _)| *o == outcome)
+            .map_or(0, |(_, n)| *n)
+    }
+}

@@ -1,0 +1,15 @@
+//! mlgate: a policy-checking CI gate for MLflow model versions.
+//!
+//! Data flows one way: a source (a live tracking server, or a saved snapshot file) yields a
+//! [`snapshot::Snapshot`]; the [`engine`] evaluates [`policy`] rules against it into findings;
+//! [`report`] renders them; [`exit`] maps the verdict to the process exit code.
+
+pub mod app;
+pub mod cli;
+pub mod engine;
+pub mod exit;
+pub mod policy;
+pub mod report;
+pub mod snapshot;
+pub mod suggest;
+pub mod timefmt;

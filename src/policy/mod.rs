@@ -1,0 +1,244 @@
+//! Policy files: loading, validation and the bundled default policy.
+//!
+//! Loading has two phases (`raw` walks the TOML with spans, `validate` compiles rules) and
+//! collects every problem across every file before failing once, with miette diagnostics.
+
+pub mod diagnostic;
+mod raw;
+mod validate;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::NamedSource;
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+pub use diagnostic::{PolicyErrors, PolicyProblem};
+use raw::Problems;
+
+use crate::engine::Rule;
+
+/// The bundled default policy, used when no `--policy` is given.
+pub const BASELINE: (&str, &str) = (
+    "policies/baseline.toml",
+    include_str!("../../policies/baseline.toml"),
+);
+
+/// One policy file's text and the name it is reported under.
+#[derive(Debug, Clone)]
+pub struct PolicyText {
+    pub name: String,
+    pub text: String,
+}
+
+/// A loaded, validated set of rules.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub rules: Vec<Rule>,
+    pub files: Vec<String>,
+    /// `sha256:<hex>` over every file's name and text, in load order.
+    pub digest: String,
+}
+
+/// Why policies could not be loaded (exit code 2).
+#[derive(Debug, Error)]
+pub enum PolicyLoadError {
+    #[error("cannot read policy {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("policy directory {0} holds no .toml files")]
+    EmptyDir(PathBuf),
+    #[error(transparent)]
+    Invalid(#[from] PolicyErrors),
+}
+
+/// Reads the files named on the command line; a directory contributes its `*.toml` files
+/// (not recursively, sorted by name, so the order is stable).
+pub fn read_paths(paths: &[PathBuf]) -> Result<Vec<PolicyText>, PolicyLoadError> {
+    let mut texts = Vec::new();
+    for path in paths {
+        let read_err = |source| PolicyLoadError::Read {
+            path: path.clone(),
+            source,
+        };
+        if path.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(read_err)?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(PolicyLoadError::EmptyDir(path.clone()));
+            }
+            for file in files {
+                texts.push(read_file(&file)?);
+            }
+        } else {
+            texts.push(read_file(path)?);
+        }
+    }
+    Ok(texts)
+}
+
+fn read_file(path: &Path) -> Result<PolicyText, PolicyLoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PolicyLoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(PolicyText {
+        name: path.display().to_string(),
+        text,
+    })
+}
+
+/// The bundled baseline policy.
+pub fn baseline() -> PolicyText {
+    PolicyText {
+        name: BASELINE.0.to_string(),
+        text: BASELINE.1.to_string(),
+    }
+}
+
+/// Parses and validates policy texts together: rule ids must be unique across all of them.
+pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
+    let mut all_problems = Vec::new();
+    let mut rules = Vec::new();
+    // id → (file source, span) of its first definition.
+    let mut first_seen: HashMap<String, (Arc<NamedSource<String>>, std::ops::Range<usize>)> =
+        HashMap::new();
+    let mut hasher = Sha256::new();
+    for policy in texts {
+        hasher.update(policy.name.as_bytes());
+        hasher.update([0]);
+        hasher.update(policy.text.as_bytes());
+        hasher.update([0]);
+        let source = Arc::new(NamedSource::new(&policy.name, policy.text.clone()));
+        let mut problems = Problems {
+            source: Arc::clone(&source),
+            list: Vec::new(),
+        };
+        let (doc, syntax_errors) = toml::de::DeTable::parse_recoverable(&policy.text);
+        for e in &syntax_errors {
+            let span = e.span().unwrap_or(0..0);
+            problems.push(
+                "policy::syntax",
+                span,
+                "here",
+                format!("TOML syntax error: {}", e.message().trim()),
+                Some("see https://toml.io for the syntax; strings need quotes, tables `[name]`, rules `[[rule]]`".into()),
+            );
+        }
+        if syntax_errors.is_empty() {
+            for raw_rule in raw::rules(&doc, &mut problems) {
+                if let Some(id) = &raw_rule.id {
+                    if let Some((first_source, first_span)) = first_seen.get(&id.value) {
+                        let note = PolicyProblem::new(
+                            "policy::duplicate-id",
+                            first_source,
+                            first_span.clone(),
+                            "first defined here",
+                            format!("`{}` was first defined in {}", id.value, first_source.name()),
+                        );
+                        problems.list.push(
+                            PolicyProblem::new(
+                                "policy::duplicate-id",
+                                &source,
+                                id.span.clone(),
+                                "defined again here",
+                                format!("duplicate rule id `{}`", id.value),
+                            )
+                            .with_help("rule ids must be unique across every policy file in use; rename one, or drop the copy")
+                            .with_related(note),
+                        );
+                        continue;
+                    }
+                    first_seen.insert(id.value.clone(), (Arc::clone(&source), id.span.clone()));
+                }
+                if let Some(rule) = validate::rule(&raw_rule, &policy.name, &mut problems) {
+                    rules.push(rule);
+                }
+            }
+        }
+        all_problems.extend(problems.list);
+    }
+    if !all_problems.is_empty() {
+        return Err(PolicyErrors {
+            problems: all_problems,
+        });
+    }
+    let digest = hasher
+        .finalize()
+        .iter()
+        .fold(String::from("sha256:"), |mut s, b| {
+            use std::fmt::Write;
+            let _ = write!(s, "{b:02x}");
+            s
+        });
+    Ok(Policy {
+        rules,
+        files: texts.iter().map(|t| t.name.clone()).collect(),
+        digest,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(name: &str, text: &str) -> PolicyText {
+        PolicyText {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn baseline_loads() {
+        let policy = load(&[baseline()]).unwrap();
+        let ids: Vec<&str> = policy.rules.iter().map(|r| r.id.as_str()).collect();
+        for id in [
+            "users-group-can-manage",
+            "missing-description",
+            "missing-signature",
+            "empty-params",
+        ] {
+            assert!(ids.contains(&id), "{id} missing from {ids:?}");
+        }
+        assert!(policy.digest.starts_with("sha256:"));
+    }
+
+    #[test]
+    fn every_problem_is_collected() {
+        let policy = text(
+            "p.toml",
+            r#"
+[[rule]]
+id = "Bad_Id"
+title = "t"
+severity = "fatal"
+description = "d"
+select = "run.parms"
+check = { non_emtpy = true }
+colour = "red"
+"#,
+        );
+        let errors = load(&[policy]).unwrap_err();
+        let codes: Vec<&str> = errors.problems.iter().map(|p| p.code).collect();
+        assert_eq!(
+            codes,
+            [
+                "policy::unknown-key",
+                "policy::bad-severity",
+                "policy::bad-id",
+                "policy::selector-never-matches",
+                "policy::unknown-check"
+            ]
+        );
+    }
+}

@@ -1,0 +1,228 @@
+//! First phase of policy loading: the TOML document, walked with spans kept, into raw rules.
+//!
+//! Structural problems (syntax, unknown or missing keys, wrong value types, bad severities)
+//! are collected here rather than stopping at the first, so one run shows them all.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use miette::NamedSource;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use super::diagnostic::PolicyProblem;
+use crate::suggest;
+
+/// A value with the byte span it came from.
+#[derive(Debug, Clone)]
+pub struct Sp<T> {
+    pub value: T,
+    pub span: Range<usize>,
+}
+
+/// A rule as written, before its selector and check are compiled.
+#[derive(Debug)]
+pub struct RawRule<'a, 'i> {
+    pub id: Option<Sp<String>>,
+    pub title: Option<Sp<String>>,
+    pub severity: Option<Sp<String>>,
+    pub description: Option<Sp<String>>,
+    pub remediation: Option<Sp<String>>,
+    pub select: Option<Sp<String>>,
+    pub message: Option<Sp<String>>,
+    pub check: Option<&'a Spanned<DeValue<'i>>>,
+}
+
+/// The keys a `[[rule]]` table may have.
+pub const RULE_KEYS: [&str; 8] = [
+    "id",
+    "title",
+    "severity",
+    "description",
+    "remediation",
+    "select",
+    "check",
+    "message",
+];
+
+const TOP_KEYS: [&str; 2] = ["policy", "rule"];
+const POLICY_KEYS: [&str; 2] = ["name", "description"];
+
+/// The problems found so far, with the file they concern.
+pub struct Problems {
+    pub source: Arc<NamedSource<String>>,
+    pub list: Vec<PolicyProblem>,
+}
+
+impl Problems {
+    pub fn push(
+        &mut self,
+        code: &'static str,
+        span: Range<usize>,
+        label: impl Into<String>,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
+        let mut p = PolicyProblem::new(code, &self.source, span, label, message);
+        p.help = help;
+        self.list.push(p);
+    }
+
+    /// Reports an unknown key, suggesting the closest known one.
+    pub fn unknown_key(&mut self, code: &'static str, key: &Spanned<toml::de::DeString<'_>>, known: &[&str], what: &str) {
+        let help = suggest::closest(key.get_ref(), known.iter().copied()).map_or_else(
+            || format!("{what} may have: {}", known.join(", ")),
+            |s| format!("did you mean `{s}`?"),
+        );
+        self.push(
+            code,
+            key.span(),
+            "not recognised here",
+            format!("unknown {} `{}`", if code.ends_with("check") { "check" } else { "key" }, key.get_ref()),
+            Some(help),
+        );
+    }
+
+    pub fn wrong_type(&mut self, value: &Spanned<DeValue<'_>>, key: &str, expected: &str) {
+        self.push(
+            "policy::wrong-type",
+            value.span(),
+            format!("this is {}", describe(value.get_ref())),
+            format!("`{key}` must be {expected}"),
+            None,
+        );
+    }
+}
+
+/// Walks a parsed document into raw rules, recording structural problems.
+pub fn rules<'a, 'i>(doc: &'a Spanned<DeTable<'i>>, problems: &mut Problems) -> Vec<RawRule<'a, 'i>> {
+    let mut rules = Vec::new();
+    for (key, value) in doc.get_ref() {
+        match key.get_ref().as_ref() {
+            "policy" => match value.get_ref() {
+                DeValue::Table(table) => {
+                    for (k, v) in table {
+                        if !POLICY_KEYS.contains(&k.get_ref().as_ref()) {
+                            problems.unknown_key("policy::unknown-key", k, &POLICY_KEYS, "[policy]");
+                        } else if !matches!(v.get_ref(), DeValue::String(_)) {
+                            problems.wrong_type(v, k.get_ref(), "a string");
+                        }
+                    }
+                }
+                _ => problems.wrong_type(value, "policy", "a table (`[policy]`)"),
+            },
+            "rule" => match value.get_ref() {
+                DeValue::Array(items) => {
+                    for item in items.iter() {
+                        match item.get_ref() {
+                            DeValue::Table(table) => rules.push(rule(item.span(), table, problems)),
+                            _ => problems.wrong_type(item, "rule", "a table (`[[rule]]`)"),
+                        }
+                    }
+                }
+                _ => problems.wrong_type(value, "rule", "an array of tables (`[[rule]]`)"),
+            },
+            _ => problems.unknown_key("policy::unknown-key", key, &TOP_KEYS, "a policy file"),
+        }
+    }
+    rules
+}
+
+fn rule<'a, 'i>(span: Range<usize>, table: &'a DeTable<'i>, problems: &mut Problems) -> RawRule<'a, 'i> {
+    let mut raw = RawRule {
+        id: None,
+        title: None,
+        severity: None,
+        description: None,
+        remediation: None,
+        select: None,
+        message: None,
+        check: None,
+    };
+    for (key, value) in table {
+        let name = key.get_ref().as_ref();
+        let slot = match name {
+            "id" => &mut raw.id,
+            "title" => &mut raw.title,
+            "severity" => &mut raw.severity,
+            "description" => &mut raw.description,
+            "remediation" => &mut raw.remediation,
+            "select" => &mut raw.select,
+            "message" => &mut raw.message,
+            "check" => {
+                if matches!(value.get_ref(), DeValue::Table(_)) {
+                    raw.check = Some(value);
+                } else {
+                    problems.wrong_type(value, "check", "a table, e.g. `check = { non_empty = true }`");
+                }
+                continue;
+            }
+            _ => {
+                problems.unknown_key("policy::unknown-key", key, &RULE_KEYS, "a rule");
+                continue;
+            }
+        };
+        match value.get_ref() {
+            DeValue::String(s) => {
+                *slot = Some(Sp {
+                    value: s.to_string(),
+                    span: value.span(),
+                });
+            }
+            _ => problems.wrong_type(value, name, "a string"),
+        }
+    }
+    // A rule table's span covers its body; point missing keys at its start.
+    let head = span.start..span.start.saturating_add(1).min(span.end.max(span.start + 1));
+    for (key, present) in [
+        ("id", raw.id.is_some()),
+        ("title", raw.title.is_some()),
+        ("severity", raw.severity.is_some()),
+        ("description", raw.description.is_some()),
+        ("select", raw.select.is_some()),
+        ("check", raw.check.is_some()),
+    ] {
+        let written = table.iter().any(|(k, _)| k.get_ref().as_ref() == key);
+        if !present && !written {
+            problems.push(
+                "policy::missing-key",
+                head.clone(),
+                "in this rule",
+                format!("rule is missing required key `{key}`"),
+                Some(format!(
+                    "every rule needs {}",
+                    ["id", "title", "severity", "description", "select", "check"].join(", ")
+                )),
+            );
+        }
+    }
+    if let Some(sev) = &raw.severity {
+        if crate::engine::Severity::parse(&sev.value).is_none() {
+            let help = suggest::closest(&sev.value, crate::engine::Severity::NAMES).map_or_else(
+                || "use `error`, `warning` or `info`".to_string(),
+                |s| format!("did you mean `{s}`?"),
+            );
+            problems.push(
+                "policy::bad-severity",
+                sev.span.clone(),
+                "not a severity",
+                format!("unknown severity `{}`", sev.value),
+                Some(help),
+            );
+        }
+    }
+    raw
+}
+
+/// A short description of a TOML value's type, for messages.
+pub fn describe(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}

@@ -1,0 +1,79 @@
+//! The Markdown audit report: the verdict first, then every fact of the snapshot in the
+//! layout of the report mlgate replaces (Overview, MLflow Model, Run, Experiment, Registered
+//! Model, Registered Model Version), then anything that could not be gathered.
+
+mod doc;
+mod sections;
+
+use doc::Doc;
+
+use super::Evaluation;
+use crate::engine::Outcome;
+use crate::snapshot::Snapshot;
+
+/// The report of a snapshot, with the verdict section when a policy was evaluated.
+pub fn render(snapshot: &Snapshot, evaluation: Option<&Evaluation<'_>>) -> String {
+    let mut doc = Doc::default();
+    if let Some(evaluation) = evaluation {
+        verdict(&mut doc, evaluation);
+    }
+    sections::overview(&mut doc, snapshot);
+    sections::mlflow_model(&mut doc, snapshot);
+    sections::run(&mut doc, snapshot);
+    sections::experiment(&mut doc, snapshot);
+    sections::registered_model(&mut doc, snapshot);
+    sections::model_version(&mut doc, snapshot);
+    sections::gathering(&mut doc, snapshot);
+    doc.finish(&format!("Model Audit: _{}_", snapshot.target.reference))
+}
+
+fn verdict(doc: &mut Doc, e: &Evaluation<'_>) {
+    doc.heading(1, "Verdict");
+    let v = e.verdict;
+    let headline = if v.passed {
+        format!(
+            "**PASS**: no rule of severity `{}` or above failed or could not be evaluated.",
+            v.fail_on
+        )
+    } else {
+        format!(
+            "**FAIL**: {} blocking finding{} at `--fail-on {}`: {}.",
+            v.blocking.len(),
+            if v.blocking.len() == 1 { "" } else { "s" },
+            v.fail_on,
+            v.blocking
+                .iter()
+                .map(|id| format!("`{id}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    doc.paragraph(&headline);
+    let counts: Vec<Vec<String>> = Outcome::ALL
+        .iter()
+        .map(|o| vec![o.to_string(), v.count(*o).to_string()])
+        .collect();
+    doc.table(&["Outcome", "Count"], &counts);
+    let rows: Vec<Vec<String>> = e
+        .findings
+        .iter()
+        .map(|f| {
+            vec![
+                f.rule_id.clone(),
+                f.severity.to_string(),
+                f.outcome.to_string(),
+                f.message.clone(),
+            ]
+        })
+        .collect();
+    doc.table(&["Rule", "Severity", "Outcome", "Message"], &rows);
+    doc.paragraph(&format!(
+        "Policy: {} (`{}`).",
+        e.policy_files
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        e.policy_digest
+    ));
+}
