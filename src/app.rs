@@ -52,7 +52,10 @@ fn check(args: &CheckArgs) -> Result<Exit, AppError> {
     let policy = load_policy(&args.output)?;
     let snapshot = match &args.snapshot {
         Some(path) => snapshot_io::load(path)?,
-        None => snapshot_io::parse(EXAMPLE_SNAPSHOT, Path::new("examples/dolly3b.snapshot.json"))?,
+        None => snapshot_io::parse(
+            EXAMPLE_SNAPSHOT,
+            Path::new("examples/dolly3b.snapshot.json"),
+        )?,
     };
     evaluate_and_report(&snapshot, &policy, &args.output)
 }
@@ -66,7 +69,11 @@ fn load_policy(output: &OutputArgs) -> Result<policy::Policy, AppError> {
     Ok(policy::load(&texts).map_err(PolicyLoadError::from)?)
 }
 
-fn evaluate_and_report(snapshot: &Snapshot, policy: &policy::Policy, output: &OutputArgs) -> Result<Exit, AppError> {
+fn evaluate_and_report(
+    snapshot: &Snapshot,
+    policy: &policy::Policy,
+    output: &OutputArgs,
+) -> Result<Exit, AppError> {
     let fail_on = match output.fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
@@ -93,7 +100,11 @@ fn evaluate_and_report(snapshot: &Snapshot, policy: &policy::Policy, output: &Ou
     if !output.quiet {
         print!("{}", report::terminal::render(&evaluation, use_color()));
     }
-    Ok(if verdict.passed { Exit::Pass } else { Exit::PolicyFailed })
+    Ok(if verdict.passed {
+        Exit::Pass
+    } else {
+        Exit::PolicyFailed
+    })
 }
 
 fn write(path: &Path, text: &str) -> Result<(), AppError> {

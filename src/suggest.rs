@@ -19,7 +19,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let here = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(here + 1);
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
             prev = here;
         }
     }
@@ -32,8 +34,14 @@ mod tests {
 
     #[test]
     fn suggests_near_misses_only() {
-        assert_eq!(closest("non-empty", ["non_empty", "exists"]), Some("non_empty"));
-        assert_eq!(closest("registred_model", ["registered_model", "run"]), Some("registered_model"));
+        assert_eq!(
+            closest("non-empty", ["non_empty", "exists"]),
+            Some("non_empty")
+        );
+        assert_eq!(
+            closest("registred_model", ["registered_model", "run"]),
+            Some("registered_model")
+        );
         assert_eq!(closest("zzz", ["exists", "equals"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

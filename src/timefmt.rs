@@ -83,7 +83,10 @@ pub fn parse_instant(s: &str) -> Option<i64> {
         let (c, off) = rest.split_at(pos);
         let sign = if off.starts_with('-') { -1 } else { 1 };
         let (h, m) = off[1..].split_once(':')?;
-        (c, sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60))
+        (
+            c,
+            sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60),
+        )
     };
     let clock = clock.split('.').next()?;
     let mut hms = clock.split(':');
@@ -110,7 +113,10 @@ mod tests {
     #[test]
     fn dates_round_trip_and_reject_nonsense() {
         assert_eq!(parse_date("1970-01-02"), Some(1));
-        assert_eq!(parse_date("2024-02-29").map(civil_from_days), Some((2024, 2, 29)));
+        assert_eq!(
+            parse_date("2024-02-29").map(civil_from_days),
+            Some((2024, 2, 29))
+        );
         assert_eq!(parse_date("2023-02-29"), None);
         assert_eq!(parse_date("2023-13-01"), None);
         assert_eq!(parse_date("tomorrow"), None);
@@ -119,7 +125,10 @@ mod tests {
     #[test]
     fn instants_parse_with_offsets() {
         assert_eq!(parse_instant("2023-06-21T06:24:46Z"), Some(1_687_328_686));
-        assert_eq!(parse_instant("2023-06-21T08:24:46.5+02:00"), Some(1_687_328_686));
+        assert_eq!(
+            parse_instant("2023-06-21T08:24:46.5+02:00"),
+            Some(1_687_328_686)
+        );
         assert_eq!(rfc3339(1_687_328_686), "2023-06-21T06:24:46Z");
         assert_eq!(parse_instant("2023-06-21T25:00:00Z"), None);
     }

@@ -246,6 +246,8 @@ do_start() {
   for name in $ALL_SERVERS; do rm -rf "${STATE:?}/$name" "$STATE/$name.ids.json"; done
   rm -f "$STATE/env.sh"
   trap 'rc=$?; if ((rc != 0)); then log "start failed (exit $rc); stopping what was started"; do_stop "$STATE"; fi' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
 
   local cache="${MLGATE_CACHE_DIR:-$HOME/.cache/mlgate}" need3=0 need2=0
   mkdir -p "$cache"

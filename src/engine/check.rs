@@ -11,14 +11,35 @@ use super::selector::Selector;
 
 /// The check kinds, with the name a policy file uses for each and a one-line summary.
 pub const CHECK_KINDS: &[(&str, &str)] = &[
-    ("exists", "the value is present (`exists = false`: it is absent)"),
-    ("non_empty", "the value is present and not an empty string, list or table"),
-    ("equals", "the value equals this one (numbers compare as numbers)"),
+    (
+        "exists",
+        "the value is present (`exists = false`: it is absent)",
+    ),
+    (
+        "non_empty",
+        "the value is present and not an empty string, list or table",
+    ),
+    (
+        "equals",
+        "the value equals this one (numbers compare as numbers)",
+    ),
     ("one_of", "the value equals one of these"),
-    ("matches", "the value, as text, matches this regular expression"),
-    ("min", "the value is a number (or numeric text) at least this"),
-    ("max", "the value is a number (or numeric text) at most this"),
-    ("any", "at least one selected element meets every field condition"),
+    (
+        "matches",
+        "the value, as text, matches this regular expression",
+    ),
+    (
+        "min",
+        "the value is a number (or numeric text) at least this",
+    ),
+    (
+        "max",
+        "the value is a number (or numeric text) at most this",
+    ),
+    (
+        "any",
+        "at least one selected element meets every field condition",
+    ),
     ("all", "every selected element meets every field condition"),
     ("none", "no selected element meets every field condition"),
 ];
@@ -74,7 +95,9 @@ impl Check {
     /// The check's verdict on a value that is known to be absent.
     pub fn on_absent(&self, path: &str) -> Verdict {
         match self {
-            Check::Exists(true) | Check::NonEmpty(true) => Verdict::Fail(format!("{path} is absent")),
+            Check::Exists(true) | Check::NonEmpty(true) => {
+                Verdict::Fail(format!("{path} is absent"))
+            }
             Check::Exists(false) | Check::NonEmpty(false) => Verdict::Pass,
             _ => Verdict::Error(format!("{path} is not in the snapshot")),
         }
@@ -98,7 +121,11 @@ impl Check {
             }
             Check::Equals(expected) => match loosely_equal(value, expected) {
                 Ok(true) => Verdict::Pass,
-                Ok(false) => Verdict::Fail(format!("found {}, expected {}", show(value), show(expected))),
+                Ok(false) => Verdict::Fail(format!(
+                    "found {}, expected {}",
+                    show(value),
+                    show(expected)
+                )),
                 Err(e) => Verdict::Error(e),
             },
             Check::OneOf(options) => {
@@ -110,12 +137,23 @@ impl Check {
                     }
                 }
                 let list: Vec<String> = options.iter().map(show).collect();
-                Verdict::Fail(format!("found {}, expected one of {}", show(value), list.join(", ")))
+                Verdict::Fail(format!(
+                    "found {}, expected one of {}",
+                    show(value),
+                    list.join(", ")
+                ))
             }
             Check::Matches(regex) => match scalar_text(value) {
                 Some(text) if regex.is_match(&text) => Verdict::Pass,
-                Some(_) => Verdict::Fail(format!("{} does not match /{}/", show(value), regex.as_str())),
-                None => Verdict::Error(format!("{} is not text; `matches` needs a string", show(value))),
+                Some(_) => Verdict::Fail(format!(
+                    "{} does not match /{}/",
+                    show(value),
+                    regex.as_str()
+                )),
+                None => Verdict::Error(format!(
+                    "{} is not text; `matches` needs a string",
+                    show(value)
+                )),
             },
             Check::Min(bound) => compare(value, |n| n >= *bound, || format!("at least {bound}")),
             Check::Max(bound) => compare(value, |n| n <= *bound, || format!("at most {bound}")),
@@ -225,7 +263,10 @@ fn loosely_equal(actual: &Value, expected: &Value) -> Result<bool, String> {
             let want = n.as_f64().unwrap_or(f64::NAN);
             match as_number(actual) {
                 Some(got) => Ok((got - want).abs() <= f64::EPSILON * want.abs().max(1.0)),
-                None => Err(format!("{} is not a number, cannot compare with {n}", show(actual))),
+                None => Err(format!(
+                    "{} is not a number, cannot compare with {n}",
+                    show(actual)
+                )),
             }
         }
         (Value::String(a), Value::String(b)) => Ok(a == b),
@@ -234,7 +275,9 @@ fn loosely_equal(actual: &Value, expected: &Value) -> Result<bool, String> {
         (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => {
             Ok(actual == expected)
         }
-        (Value::Number(_), Value::String(_)) => Ok(scalar_text(actual).as_deref() == expected.as_str()),
+        (Value::Number(_), Value::String(_)) => {
+            Ok(scalar_text(actual).as_deref() == expected.as_str())
+        }
         _ => Err(format!(
             "{} and {} are of different types",
             show(actual),
@@ -300,25 +343,58 @@ mod tests {
     #[test]
     fn scalar_checks_pass_fail_and_error() {
         assert_eq!(Check::NonEmpty(true).on_value(&json!("x")), Verdict::Pass);
-        assert!(matches!(Check::NonEmpty(true).on_value(&json!({})), Verdict::Fail(_)));
-        assert!(matches!(Check::NonEmpty(true).on_value(&json!("  ")), Verdict::Fail(_)));
-        assert_eq!(Check::Equals(json!(0.5)).on_value(&json!("0.5")), Verdict::Pass);
-        assert!(matches!(Check::Equals(json!(1)).on_value(&json!("abc")), Verdict::Error(_)));
-        assert_eq!(Check::OneOf(vec![json!("a"), json!("b")]).on_value(&json!("b")), Verdict::Pass);
-        assert!(matches!(Check::OneOf(vec![json!("a")]).on_value(&json!("c")), Verdict::Fail(_)));
+        assert!(matches!(
+            Check::NonEmpty(true).on_value(&json!({})),
+            Verdict::Fail(_)
+        ));
+        assert!(matches!(
+            Check::NonEmpty(true).on_value(&json!("  ")),
+            Verdict::Fail(_)
+        ));
+        assert_eq!(
+            Check::Equals(json!(0.5)).on_value(&json!("0.5")),
+            Verdict::Pass
+        );
+        assert!(matches!(
+            Check::Equals(json!(1)).on_value(&json!("abc")),
+            Verdict::Error(_)
+        ));
+        assert_eq!(
+            Check::OneOf(vec![json!("a"), json!("b")]).on_value(&json!("b")),
+            Verdict::Pass
+        );
+        assert!(matches!(
+            Check::OneOf(vec![json!("a")]).on_value(&json!("c")),
+            Verdict::Fail(_)
+        ));
         let re = Check::Matches(Regex::new("^[0-9a-f]{40}$").unwrap());
         assert!(matches!(re.on_value(&json!("xyz")), Verdict::Fail(_)));
         assert!(matches!(re.on_value(&json!([1])), Verdict::Error(_)));
-        assert_eq!(Check::Min(0.8).on_value(&json!({"value": 0.81})), Verdict::Pass);
-        assert!(matches!(Check::Max(1.0).on_value(&json!("2")), Verdict::Fail(_)));
-        assert!(matches!(Check::Min(1.0).on_value(&json!(true)), Verdict::Error(_)));
+        assert_eq!(
+            Check::Min(0.8).on_value(&json!({"value": 0.81})),
+            Verdict::Pass
+        );
+        assert!(matches!(
+            Check::Max(1.0).on_value(&json!("2")),
+            Verdict::Fail(_)
+        ));
+        assert!(matches!(
+            Check::Min(1.0).on_value(&json!(true)),
+            Verdict::Error(_)
+        ));
     }
 
     #[test]
     fn absent_values_fail_presence_checks_and_error_the_rest() {
-        assert!(matches!(Check::Exists(true).on_absent("a"), Verdict::Fail(_)));
+        assert!(matches!(
+            Check::Exists(true).on_absent("a"),
+            Verdict::Fail(_)
+        ));
         assert_eq!(Check::Exists(false).on_absent("a"), Verdict::Pass);
-        assert!(matches!(Check::Equals(json!(1)).on_absent("a"), Verdict::Error(_)));
+        assert!(matches!(
+            Check::Equals(json!(1)).on_absent("a"),
+            Verdict::Error(_)
+        ));
     }
 
     #[test]
@@ -333,11 +409,25 @@ mod tests {
             cond("principal_type", vec![Check::Equals(json!("group"))]),
             cond("level", vec![Check::OneOf(vec![json!("CAN_MANAGE")])]),
         ];
-        assert!(matches!(Check::None(users_manage.clone()).on_items(&items), Verdict::Fail(m) if m.contains("users")));
-        assert_eq!(Check::Any(users_manage.clone()).on_items(&items), Verdict::Pass);
-        assert!(matches!(Check::All(users_manage.clone()).on_items(&items), Verdict::Fail(_)));
-        assert_eq!(Check::None(users_manage).on_items(&items[..1]), Verdict::Pass);
+        assert!(
+            matches!(Check::None(users_manage.clone()).on_items(&items), Verdict::Fail(m) if m.contains("users"))
+        );
+        assert_eq!(
+            Check::Any(users_manage.clone()).on_items(&items),
+            Verdict::Pass
+        );
+        assert!(matches!(
+            Check::All(users_manage.clone()).on_items(&items),
+            Verdict::Fail(_)
+        ));
+        assert_eq!(
+            Check::None(users_manage).on_items(&items[..1]),
+            Verdict::Pass
+        );
         let typed = vec![cond("level", vec![Check::Min(1.0)])];
-        assert!(matches!(Check::Any(typed).on_items(&items), Verdict::Error(_)));
+        assert!(matches!(
+            Check::Any(typed).on_items(&items),
+            Verdict::Error(_)
+        ));
     }
 }

@@ -72,7 +72,11 @@ fn evaluate_rule(snapshot: &Snapshot, doc: &Value, rule: &Rule) -> Finding {
 }
 
 /// The outcome of one rule, what was found, and the values the selector reached.
-fn decide<'a>(snapshot: &Snapshot, doc: &'a Value, rule: &Rule) -> (Outcome, String, Vec<&'a Value>) {
+fn decide<'a>(
+    snapshot: &Snapshot,
+    doc: &'a Value,
+    rule: &Rule,
+) -> (Outcome, String, Vec<&'a Value>) {
     let reached = rule.select.reach(doc);
     let mut found = Vec::new();
     let mut absent = Vec::new();
@@ -82,18 +86,31 @@ fn decide<'a>(snapshot: &Snapshot, doc: &'a Value, rule: &Rule) -> (Outcome, Str
             Reached::Missing { path, depth } => {
                 // Fail closed: a failed call or an ungathered section is never a pass.
                 if let Some(e) = snapshot.error_for(&path) {
-                    let status = e.http_status.map(|s| format!("HTTP {s} ")).unwrap_or_default();
-                    let code = e.error_code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default();
+                    let status = e
+                        .http_status
+                        .map(|s| format!("HTTP {s} "))
+                        .unwrap_or_default();
+                    let code = e
+                        .error_code
+                        .as_deref()
+                        .map(|c| format!("{c}: "))
+                        .unwrap_or_default();
                     return (
                         Outcome::Error,
-                        format!("could not evaluate: {} failed ({status}{code}{})", e.call, e.message),
+                        format!(
+                            "could not evaluate: {} failed ({status}{code}{})",
+                            e.call, e.message
+                        ),
                         Vec::new(),
                     );
                 }
                 if let Some(u) = snapshot.unavailable_for(&path) {
                     return (
                         Outcome::Skipped,
-                        format!("not applicable: {} is not available ({})", u.section, u.reason),
+                        format!(
+                            "not applicable: {} is not available ({})",
+                            u.section, u.reason
+                        ),
                         Vec::new(),
                     );
                 }

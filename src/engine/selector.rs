@@ -85,10 +85,7 @@ impl Selector {
                         i += 1;
                     }
                     if i == digits_start || bytes.get(i) != Some(&b']') {
-                        return Err(err(
-                            open,
-                            "expected `[*]`, `[N]` or `[\"key\"]` after `[`",
-                        ));
+                        return Err(err(open, "expected `[*]`, `[N]` or `[\"key\"]` after `[`"));
                     }
                     let index = text[digits_start..i]
                         .parse()
@@ -156,9 +153,9 @@ impl Selector {
                                 .enumerate()
                                 .map(|(i, item)| (format!("{path}[{i}]"), item)),
                         ),
-                        Value::Object(map) => next.extend(
-                            map.iter().map(|(k, item)| (join_field(&path, k), item)),
-                        ),
+                        Value::Object(map) => {
+                            next.extend(map.iter().map(|(k, item)| (join_field(&path, k), item)));
+                        }
                         _ => missing.push(Reached::Missing {
                             path: format!("{path}[*]"),
                             depth: depth + 1,

@@ -40,7 +40,9 @@ pub fn placeholders(template: &str) -> Vec<(usize, &str)> {
             rest = &rest[start + 2..];
             continue;
         }
-        let Some(len) = rest[start..].find('}') else { break };
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
         found.push((offset + start + 1, &rest[start + 1..start + len]));
         offset += start + len + 1;
         rest = &rest[start + len + 1..];

@@ -143,7 +143,11 @@ pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
                             first_source,
                             first_span.clone(),
                             "first defined here",
-                            format!("`{}` was first defined in {}", id.value, first_source.name()),
+                            format!(
+                                "`{}` was first defined in {}",
+                                id.value,
+                                first_source.name()
+                            ),
                         );
                         problems.list.push(
                             PolicyProblem::new(

@@ -69,7 +69,13 @@ impl Problems {
     }
 
     /// Reports an unknown key, suggesting the closest known one.
-    pub fn unknown_key(&mut self, code: &'static str, key: &Spanned<toml::de::DeString<'_>>, known: &[&str], what: &str) {
+    pub fn unknown_key(
+        &mut self,
+        code: &'static str,
+        key: &Spanned<toml::de::DeString<'_>>,
+        known: &[&str],
+        what: &str,
+    ) {
         let help = suggest::closest(key.get_ref(), known.iter().copied()).map_or_else(
             || format!("{what} may have: {}", known.join(", ")),
             |s| format!("did you mean `{s}`?"),
@@ -78,7 +84,15 @@ impl Problems {
             code,
             key.span(),
             "not recognised here",
-            format!("unknown {} `{}`", if code.ends_with("check") { "check" } else { "key" }, key.get_ref()),
+            format!(
+                "unknown {} `{}`",
+                if code.ends_with("check") {
+                    "check"
+                } else {
+                    "key"
+                },
+                key.get_ref()
+            ),
             Some(help),
         );
     }
@@ -95,7 +109,10 @@ impl Problems {
 }
 
 /// Walks a parsed document into raw rules, recording structural problems.
-pub fn rules<'a, 'i>(doc: &'a Spanned<DeTable<'i>>, problems: &mut Problems) -> Vec<RawRule<'a, 'i>> {
+pub fn rules<'a, 'i>(
+    doc: &'a Spanned<DeTable<'i>>,
+    problems: &mut Problems,
+) -> Vec<RawRule<'a, 'i>> {
     let mut rules = Vec::new();
     for (key, value) in doc.get_ref() {
         match key.get_ref().as_ref() {
@@ -103,7 +120,12 @@ pub fn rules<'a, 'i>(doc: &'a Spanned<DeTable<'i>>, problems: &mut Problems) -> 
                 DeValue::Table(table) => {
                     for (k, v) in table {
                         if !POLICY_KEYS.contains(&k.get_ref().as_ref()) {
-                            problems.unknown_key("policy::unknown-key", k, &POLICY_KEYS, "[policy]");
+                            problems.unknown_key(
+                                "policy::unknown-key",
+                                k,
+                                &POLICY_KEYS,
+                                "[policy]",
+                            );
                         } else if !matches!(v.get_ref(), DeValue::String(_)) {
                             problems.wrong_type(v, k.get_ref(), "a string");
                         }
@@ -113,7 +135,7 @@ pub fn rules<'a, 'i>(doc: &'a Spanned<DeTable<'i>>, problems: &mut Problems) -> 
             },
             "rule" => match value.get_ref() {
                 DeValue::Array(items) => {
-                    for item in items.iter() {
+                    for item in items {
                         match item.get_ref() {
                             DeValue::Table(table) => rules.push(rule(item.span(), table, problems)),
                             _ => problems.wrong_type(item, "rule", "a table (`[[rule]]`)"),
@@ -128,7 +150,11 @@ pub fn rules<'a, 'i>(doc: &'a Spanned<DeTable<'i>>, problems: &mut Problems) -> 
     rules
 }
 
-fn rule<'a, 'i>(span: Range<usize>, table: &'a DeTable<'i>, problems: &mut Problems) -> RawRule<'a, 'i> {
+fn rule<'a, 'i>(
+    span: Range<usize>,
+    table: &'a DeTable<'i>,
+    problems: &mut Problems,
+) -> RawRule<'a, 'i> {
     let mut raw = RawRule {
         id: None,
         title: None,
@@ -153,7 +179,11 @@ fn rule<'a, 'i>(span: Range<usize>, table: &'a DeTable<'i>, problems: &mut Probl
                 if matches!(value.get_ref(), DeValue::Table(_)) {
                     raw.check = Some(value);
                 } else {
-                    problems.wrong_type(value, "check", "a table, e.g. `check = { non_empty = true }`");
+                    problems.wrong_type(
+                        value,
+                        "check",
+                        "a table, e.g. `check = { non_empty = true }`",
+                    );
                 }
                 continue;
             }
@@ -173,28 +203,37 @@ fn rule<'a, 'i>(span: Range<usize>, table: &'a DeTable<'i>, problems: &mut Probl
         }
     }
     // A rule table's span covers its body; point missing keys at its start.
-    let head = span.start..span.start.saturating_add(1).min(span.end.max(span.start + 1));
-    for (key, present) in [
+    let head = span.start
+        ..span
+            .start
+            .saturating_add(1)
+            .min(span.end.max(span.start + 1));
+    let missing: Vec<&str> = [
         ("id", raw.id.is_some()),
         ("title", raw.title.is_some()),
         ("severity", raw.severity.is_some()),
         ("description", raw.description.is_some()),
         ("select", raw.select.is_some()),
         ("check", raw.check.is_some()),
-    ] {
-        let written = table.iter().any(|(k, _)| k.get_ref().as_ref() == key);
-        if !present && !written {
-            problems.push(
-                "policy::missing-key",
-                head.clone(),
-                "in this rule",
-                format!("rule is missing required key `{key}`"),
-                Some(format!(
-                    "every rule needs {}",
-                    ["id", "title", "severity", "description", "select", "check"].join(", ")
-                )),
-            );
-        }
+    ]
+    .into_iter()
+    // A key that is written but wrong has its own problem already.
+    .filter(|(key, present)| !present && !table.iter().any(|(k, _)| k.get_ref().as_ref() == *key))
+    .map(|(key, _)| key)
+    .collect();
+    if !missing.is_empty() {
+        let list: Vec<String> = missing.iter().map(|k| format!("`{k}`")).collect();
+        problems.push(
+            "policy::missing-key",
+            head,
+            "in this rule",
+            format!(
+                "rule is missing required key{} {}",
+                if missing.len() == 1 { "" } else { "s" },
+                list.join(", ")
+            ),
+            Some("every rule needs id, title, severity, description, select and check".into()),
+        );
     }
     if let Some(sev) = &raw.severity {
         if crate::engine::Severity::parse(&sev.value).is_none() {

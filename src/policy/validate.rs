@@ -30,9 +30,11 @@ pub fn rule(raw: &RawRule<'_, '_>, source_name: &str, problems: &mut Problems) -
     }
     let selected = raw.select.as_ref().and_then(|s| selector(s, problems));
     let check = match (raw.check, &selected) {
-        (Some(check), Some((_, node))) => check_set(check, node, problems),
+        (Some(check), Some((selector, node))) => {
+            check_set(check, node, selector.as_str(), problems)
+        }
         // Without a valid selector the check cannot be typed; still report its own problems.
-        (Some(check), None) => check_set(check, &Node::Any, problems),
+        (Some(check), None) => check_set(check, &Node::Any, "the selection", problems),
         (None, _) => None,
     };
     if let Some(message) = &raw.message {
@@ -59,13 +61,18 @@ fn is_kebab_case(id: &str) -> bool {
         && !id.starts_with('-')
         && !id.ends_with('-')
         && !id.contains("--")
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Byte span of a selector offset inside its quoted TOML string.
 fn inner_span(s: &Sp<String>, offset: usize, len: usize) -> std::ops::Range<usize> {
     let start = (s.span.start + 1 + offset).min(s.span.end.saturating_sub(1));
-    start..(start + len.max(1)).min(s.span.end.saturating_sub(1)).max(start + 1)
+    start
+        ..(start + len.max(1))
+            .min(s.span.end.saturating_sub(1))
+            .max(start + 1)
 }
 
 /// Parses a selector and walks it through the snapshot schema, returning the node reached.
@@ -83,15 +90,23 @@ fn selector(s: &Sp<String>, problems: &mut Problems) -> Option<(Selector, &'stat
             return None;
         }
     };
-    let node = walk(&parsed, &schema::SNAPSHOT, |offset, len, label, message, help| {
-        problems.push(
-            "policy::selector-never-matches",
-            inner_span(s, offset, len),
-            label,
-            format!("selector `{}` can never match the snapshot: {message}", s.value),
-            help,
-        );
-    })?;
+    let node = walk(
+        &parsed,
+        &schema::SNAPSHOT,
+        None,
+        |offset, len, label, message, help| {
+            problems.push(
+                "policy::selector-never-matches",
+                inner_span(s, offset, len),
+                label,
+                format!(
+                    "selector `{}` can never match the snapshot: {message}",
+                    s.value
+                ),
+                help,
+            );
+        },
+    )?;
     Some((parsed, node))
 }
 
@@ -101,6 +116,7 @@ type Report<'r> = dyn FnMut(usize, usize, String, String, Option<String>) + 'r;
 fn walk<'n>(
     selector: &Selector,
     start: &'n Node,
+    root: Option<&str>,
     mut report: impl FnMut(usize, usize, String, String, Option<String>),
 ) -> Option<&'n Node> {
     let report: &mut Report = &mut report;
@@ -111,7 +127,9 @@ fn walk<'n>(
     for segment in &selector.segments {
         match segment {
             Segment::Field(name) => {
-                let offset = text[cursor..].find(name.as_str()).map_or(cursor, |i| cursor + i);
+                let offset = text[cursor..]
+                    .find(name.as_str())
+                    .map_or(cursor, |i| cursor + i);
                 cursor = offset + name.len();
                 let known = node.field_names();
                 let typo = (node.is_open_object() && !node.declares(name))
@@ -120,7 +138,9 @@ fn walk<'n>(
                 match (node.field(name), typo) {
                     (Some(child), None) => node = child,
                     (_, suggestion) => {
-                        let message = if path.is_empty() {
+                        let message = if let (true, Some(root)) = (path.is_empty(), root) {
+                            format!("an element of `{root}` has no field `{name}`")
+                        } else if path.is_empty() {
                             format!("the snapshot has no section `{name}`")
                         } else {
                             format!("`{path}` has no field `{name}`")
@@ -129,7 +149,8 @@ fn walk<'n>(
                             .or_else(|| suggest::closest(name, known.iter().copied()))
                             .map(|s| format!("did you mean `{s}`?"))
                             .or_else(|| {
-                                (!known.is_empty()).then(|| format!("known fields: {}", known.join(", ")))
+                                (!known.is_empty())
+                                    .then(|| format!("known fields: {}", known.join(", ")))
                             });
                         report(offset, name.len(), "no such field".into(), message, help);
                         return None;
@@ -143,18 +164,17 @@ fn walk<'n>(
             Segment::Each | Segment::Index(_) => {
                 let offset = text[cursor..].find('[').map_or(cursor, |i| cursor + i);
                 cursor = offset + 1;
-                match node.element() {
-                    Some(child) => node = child,
-                    None => {
-                        report(
-                            offset,
-                            1,
-                            "not a list".into(),
-                            format!("`{path}` is not a list or map, so it cannot be indexed"),
-                            None,
-                        );
-                        return None;
-                    }
+                if let Some(child) = node.element() {
+                    node = child
+                } else {
+                    report(
+                        offset,
+                        1,
+                        "not a list".into(),
+                        format!("`{path}` is not a list or map, so it cannot be indexed"),
+                        None,
+                    );
+                    return None;
                 }
                 path.push_str("[*]");
             }
@@ -164,7 +184,12 @@ fn walk<'n>(
 }
 
 /// Compiles a check table.
-fn check_set(value: &Spanned<DeValue<'_>>, node: &'static Node, problems: &mut Problems) -> Option<CheckSet> {
+fn check_set(
+    value: &Spanned<DeValue<'_>>,
+    node: &'static Node,
+    within: &str,
+    problems: &mut Problems,
+) -> Option<CheckSet> {
     let DeValue::Table(table) = value.get_ref() else {
         problems.wrong_type(value, "check", "a table");
         return None;
@@ -182,14 +207,16 @@ fn check_set(value: &Spanned<DeValue<'_>>, node: &'static Node, problems: &mut P
     let mut checks = Vec::new();
     let mut ok = true;
     for (key, v) in table {
-        match one_check(key.get_ref(), v, node, problems) {
-            Some(c) => checks.push(c),
-            None => {
-                if !CHECK_KINDS.iter().any(|(n, _)| *n == key.get_ref().as_ref()) {
-                    problems.unknown_key("policy::unknown-check", key, &check_names(), "a check");
-                }
-                ok = false;
+        if let Some(c) = one_check(key.get_ref(), v, node, within, problems) {
+            checks.push(c)
+        } else {
+            if !CHECK_KINDS
+                .iter()
+                .any(|(n, _)| *n == key.get_ref().as_ref())
+            {
+                problems.unknown_key("policy::unknown-check", key, &check_names(), "a check");
             }
+            ok = false;
         }
     }
     ok.then_some(CheckSet(checks))
@@ -199,63 +226,87 @@ fn check_names() -> Vec<&'static str> {
     CHECK_KINDS.iter().map(|(n, _)| *n).collect()
 }
 
-fn one_check(name: &str, v: &Spanned<DeValue<'_>>, node: &'static Node, problems: &mut Problems) -> Option<Check> {
+fn one_check(
+    name: &str,
+    v: &Spanned<DeValue<'_>>,
+    node: &'static Node,
+    within: &str,
+    problems: &mut Problems,
+) -> Option<Check> {
     let value = v.get_ref();
     match name {
-        "exists" | "non_empty" => match value {
-            DeValue::Boolean(b) => Some(if name == "exists" { Check::Exists(*b) } else { Check::NonEmpty(*b) }),
-            _ => {
+        "exists" | "non_empty" => {
+            if let DeValue::Boolean(b) = value {
+                Some(if name == "exists" {
+                    Check::Exists(*b)
+                } else {
+                    Check::NonEmpty(*b)
+                })
+            } else {
                 problems.wrong_type(v, name, "`true` or `false`");
                 None
             }
-        },
-        "equals" => match to_json(value) {
-            Some(j) => Some(Check::Equals(j)),
-            None => {
+        }
+        "equals" => {
+            if let Some(j) = to_json(value) {
+                Some(Check::Equals(j))
+            } else {
                 problems.wrong_type(v, name, "a string, number, boolean, array or table");
                 None
             }
-        },
+        }
         "one_of" => match value {
-            DeValue::Array(items) if !items.is_empty() => {
-                items.iter().map(|i| to_json(i.get_ref())).collect::<Option<Vec<_>>>().map(Check::OneOf)
-            }
+            DeValue::Array(items) if !items.is_empty() => items
+                .iter()
+                .map(|i| to_json(i.get_ref()))
+                .collect::<Option<Vec<_>>>()
+                .map(Check::OneOf),
             _ => {
                 problems.wrong_type(v, name, "a non-empty array of values");
                 None
             }
         },
-        "matches" => match value {
-            DeValue::String(s) => match Regex::new(s) {
-                Ok(re) => Some(Check::Matches(re)),
-                Err(e) => {
-                    let detail = e.to_string();
-                    let last = detail.lines().last().unwrap_or("invalid regular expression").trim();
-                    problems.push(
-                        "policy::bad-regex",
-                        v.span(),
-                        "invalid regular expression",
-                        format!("`matches` is not a valid regular expression: {last}"),
-                        Some("the syntax is Rust's `regex` crate (no look-around or backreferences); escape `\\` as `\\\\` in basic TOML strings, or use a 'literal string'".into()),
-                    );
-                    None
+        "matches" => {
+            if let DeValue::String(s) = value {
+                match Regex::new(s) {
+                    Ok(re) => Some(Check::Matches(re)),
+                    Err(e) => {
+                        let detail = e.to_string();
+                        let last = detail
+                            .lines()
+                            .last()
+                            .unwrap_or("invalid regular expression")
+                            .trim();
+                        problems.push(
+                    "policy::bad-regex",
+                    v.span(),
+                    "invalid regular expression",
+                    format!("`matches` is not a valid regular expression: {last}"),
+                    Some("the syntax is Rust's `regex` crate (no look-around or backreferences); escape `\\` as `\\\\` in basic TOML strings, or use a 'literal string'".into()),
+                );
+                        None
+                    }
                 }
-            },
-            _ => {
+            } else {
                 problems.wrong_type(v, name, "a string holding a regular expression");
                 None
             }
-        },
-        "min" | "max" => match number(value) {
-            Some(n) => Some(if name == "min" { Check::Min(n) } else { Check::Max(n) }),
-            None => {
+        }
+        "min" | "max" => {
+            if let Some(n) = number(value) {
+                Some(if name == "min" {
+                    Check::Min(n)
+                } else {
+                    Check::Max(n)
+                })
+            } else {
                 problems.wrong_type(v, name, "a number");
                 None
             }
-        },
+        }
         "any" | "all" | "none" => {
             let element = node.element().unwrap_or(node);
-            let conditions = conditions(v, element, problems)?;
+            let conditions = conditions(v, element, within, problems)?;
             Some(match name {
                 "any" => Check::Any(conditions),
                 "all" => Check::All(conditions),
@@ -267,24 +318,35 @@ fn one_check(name: &str, v: &Spanned<DeValue<'_>>, node: &'static Node, problems
 }
 
 /// Field conditions of a quantifier: `{ field = value }` (equality) or `{ field = { check } }`.
-fn conditions(v: &Spanned<DeValue<'_>>, element: &'static Node, problems: &mut Problems) -> Option<Vec<FieldCondition>> {
+fn conditions(
+    v: &Spanned<DeValue<'_>>,
+    element: &'static Node,
+    within: &str,
+    problems: &mut Problems,
+) -> Option<Vec<FieldCondition>> {
     let DeValue::Table(table) = v.get_ref() else {
-        problems.wrong_type(v, "any/all/none", "a table of field conditions, e.g. `{ principal = \"users\" }`");
+        problems.wrong_type(
+            v,
+            "any/all/none",
+            "a table of field conditions, e.g. `{ principal = \"users\" }`",
+        );
         return None;
     };
     let mut out = Vec::new();
     let mut ok = true;
-    for (key, cond) in table.iter() {
+    for (key, cond) in table {
         let field_sp = Sp {
             value: key.get_ref().to_string(),
             span: key.span(),
         };
-        let Some((field, node)) = field_selector(&field_sp, element, problems) else {
+        let Some((field, node)) = field_selector(&field_sp, element, within, problems) else {
             ok = false;
             continue;
         };
         let checks = match cond.get_ref() {
-            DeValue::Table(_) => check_set(cond, node, problems),
+            DeValue::Table(_) => {
+                check_set(cond, node, &format!("{within}.{}", key.get_ref()), problems)
+            }
             other => to_json(other).map(|j| CheckSet(vec![Check::Equals(j)])),
         };
         match checks {
@@ -297,23 +359,39 @@ fn conditions(v: &Spanned<DeValue<'_>>, element: &'static Node, problems: &mut P
 
 /// A field name inside a quantifier, walked from the element node. Keys are bare or quoted
 /// TOML keys, so the span is the key itself, not an inner offset.
-fn field_selector(key: &Sp<String>, element: &'static Node, problems: &mut Problems) -> Option<(Selector, &'static Node)> {
-    let parsed = Selector::parse(&key.value).ok().or_else(|| {
-        Selector::parse(&format!("[\"{}\"]", key.value.replace('"', ""))).ok()
-    });
+fn field_selector(
+    key: &Sp<String>,
+    element: &'static Node,
+    within: &str,
+    problems: &mut Problems,
+) -> Option<(Selector, &'static Node)> {
+    let parsed = Selector::parse(&key.value)
+        .ok()
+        .or_else(|| Selector::parse(&format!("[\"{}\"]", key.value.replace('"', ""))).ok());
     let Some(parsed) = parsed else {
-        problems.push("policy::bad-selector", key.span.clone(), "not a field path", format!("`{}` is not a field path", key.value), None);
+        problems.push(
+            "policy::bad-selector",
+            key.span.clone(),
+            "not a field path",
+            format!("`{}` is not a field path", key.value),
+            None,
+        );
         return None;
     };
-    let node = walk(&parsed, element, |_, _, label, message, help| {
-        problems.push(
-            "policy::selector-never-matches",
-            key.span.clone(),
-            label,
-            format!("field condition `{}` can never match: {message}", key.value),
-            help,
-        );
-    })?;
+    let node = walk(
+        &parsed,
+        element,
+        Some(within),
+        |_, _, label, message, help| {
+            problems.push(
+                "policy::selector-never-matches",
+                key.span.clone(),
+                label,
+                format!("field condition `{}` can never match: {message}", key.value),
+                help,
+            );
+        },
+    )?;
     Some((parsed, node))
 }
 
@@ -326,7 +404,7 @@ fn template(message: &Sp<String>, problems: &mut Problems) {
         }
         let ok = Selector::parse(name)
             .ok()
-            .is_some_and(|s| walk(&s, &schema::SNAPSHOT, |_, _, _, _, _| {}).is_some());
+            .is_some_and(|s| walk(&s, &schema::SNAPSHOT, None, |_, _, _, _, _| {}).is_some());
         if !ok {
             problems.push(
                 "policy::bad-template",
@@ -343,23 +421,37 @@ fn template(message: &Sp<String>, problems: &mut Problems) {
 pub fn to_json(value: &DeValue<'_>) -> Option<Value> {
     Some(match value {
         DeValue::String(s) => Value::String(s.to_string()),
-        DeValue::Integer(i) => Value::from(i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()?),
+        DeValue::Integer(i) => {
+            Value::from(i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()?)
+        }
         DeValue::Float(_) => serde_json::Number::from_f64(number(value)?).map(Value::Number)?,
         DeValue::Boolean(b) => Value::Bool(*b),
         DeValue::Datetime(d) => Value::String(d.to_string()),
-        DeValue::Array(items) => Value::Array(items.iter().map(|i| to_json(i.get_ref())).collect::<Option<_>>()?),
+        DeValue::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|i| to_json(i.get_ref()))
+                .collect::<Option<_>>()?,
+        ),
         DeValue::Table(t) => Value::Object(table_json(t)?),
     })
 }
 
 fn table_json(t: &DeTable<'_>) -> Option<serde_json::Map<String, Value>> {
-    t.iter().map(|(k, v)| Some((k.get_ref().to_string(), to_json(v.get_ref())?))).collect()
+    t.iter()
+        .map(|(k, v)| Some((k.get_ref().to_string(), to_json(v.get_ref())?)))
+        .collect()
 }
 
 fn number(value: &DeValue<'_>) -> Option<f64> {
     match value {
         DeValue::Integer(_) => to_json(value)?.as_f64(),
-        DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok().filter(|n| n.is_finite()),
+        DeValue::Float(f) => f
+            .as_str()
+            .replace('_', "")
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite()),
         _ => None,
     }
 }

@@ -5,7 +5,11 @@
 //! be evaluated, skipped = not applicable or waived. Messages go in both the attribute and the
 //! body, since some consumers show only one of them.
 
-use junit_report::{Duration, OffsetDateTime, ReportBuilder, TestCase, TestSuiteBuilder};
+use std::fmt::Write;
+
+use junit_report::{
+    Duration, OffsetDateTime, ReportBuilder, TestCase, TestResult, TestSuiteBuilder,
+};
 
 use super::Evaluation;
 use crate::engine::Outcome;
@@ -13,9 +17,17 @@ use crate::engine::Outcome;
 /// Renders the JUnit document.
 pub fn render(e: &Evaluation<'_>) -> String {
     let snapshot = e.snapshot;
-    let model = snapshot.target.name.clone().unwrap_or_else(|| snapshot.target.reference.clone());
+    let model = snapshot
+        .target
+        .name
+        .clone()
+        .unwrap_or_else(|| snapshot.target.reference.clone());
     let version = snapshot.target.version.clone().unwrap_or_default();
-    let suite_name = if version.is_empty() { model.clone() } else { format!("{model}/{version}") };
+    let suite_name = if version.is_empty() {
+        model.clone()
+    } else {
+        format!("{model}/{version}")
+    };
     let classname = format!("mlgate.{model}");
     let mut suite = TestSuiteBuilder::new(&suite_name);
     // The gather time, not the render time: the same snapshot gives the same file.
@@ -31,21 +43,33 @@ pub fn render(e: &Evaluation<'_>) -> String {
             f.title,
             f.severity,
             f.select,
-            if f.detail.is_empty() { String::new() } else { format!("found: {}\n", f.detail) }
+            if f.detail.is_empty() {
+                String::new()
+            } else {
+                format!("found: {}\n", f.detail)
+            }
         );
         let mut case = match f.outcome {
             Outcome::Pass => TestCase::success(&f.rule_id, Duration::ZERO),
-            Outcome::Fail => TestCase::failure(&f.rule_id, Duration::ZERO, f.severity.as_str(), &f.message),
-            Outcome::Error => TestCase::error(&f.rule_id, Duration::ZERO, "could-not-evaluate", &f.message),
+            Outcome::Fail => {
+                TestCase::failure(&f.rule_id, Duration::ZERO, f.severity.as_str(), &f.message)
+            }
+            Outcome::Error => {
+                TestCase::error(&f.rule_id, Duration::ZERO, "could-not-evaluate", &f.message)
+            }
             Outcome::Skipped | Outcome::Waived => {
                 TestCase::skipped_with_cause(&f.rule_id, f.outcome.as_str(), &f.message)
             }
         };
+        // The human text goes in the element body too (`message` alone is hidden by some CI UIs).
+        match &mut case.result {
+            TestResult::Failure { cause, .. }
+            | TestResult::Error { cause, .. }
+            | TestResult::SkippedWithCause { cause, .. } => *cause = Some(body),
+            TestResult::Success | TestResult::Skipped => {}
+        }
         case.set_classname(&classname);
         case.set_filepath(&f.source);
-        if f.outcome != Outcome::Pass {
-            case.set_system_out(&body);
-        }
         suite.add_testcase(case);
     }
     let report = ReportBuilder::new().add_testsuite(suite.build()).build();
@@ -57,19 +81,36 @@ pub fn render(e: &Evaluation<'_>) -> String {
         ("model", model.as_str()),
         ("version", version.as_str()),
         ("reference", snapshot.target.reference.as_str()),
-        ("run_id", snapshot.target.run_id.as_deref().or(snapshot.run.as_ref().map(|r| r.info.run_id.as_str())).unwrap_or("")),
-        ("tracking_uri", snapshot.manifest.tracking_uri.as_deref().unwrap_or("")),
+        (
+            "run_id",
+            snapshot
+                .target
+                .run_id
+                .as_deref()
+                .or(snapshot.run.as_ref().map(|r| r.info.run_id.as_str()))
+                .unwrap_or(""),
+        ),
+        (
+            "tracking_uri",
+            snapshot.manifest.tracking_uri.as_deref().unwrap_or(""),
+        ),
         ("policy_files", &e.policy_files.join(",")),
         ("policy_digest", e.policy_digest),
         ("fail_on", e.verdict.fail_on.as_str()),
         ("mlgate_version", env!("CARGO_PKG_VERSION")),
     ];
-    with_properties(&xml, &properties)
+    let skipped = e
+        .findings
+        .iter()
+        .filter(|f| matches!(f.outcome, Outcome::Skipped | Outcome::Waived))
+        .count();
+    with_properties(&xml, &properties, skipped)
 }
 
 /// junit-report has no `<properties>`; insert them as the first child of the testsuite.
 /// quick-xml escapes `>` in attribute values, so the first `>` after `<testsuite ` ends the tag.
-fn with_properties(xml: &str, properties: &[(&str, &str)]) -> String {
+/// It also omits the `skipped` count, which consumers read from the testsuite tag.
+fn with_properties(xml: &str, properties: &[(&str, &str)], skipped: usize) -> String {
     let Some(start) = xml.find("<testsuite ") else {
         return xml.to_string();
     };
@@ -78,14 +119,24 @@ fn with_properties(xml: &str, properties: &[(&str, &str)]) -> String {
     };
     let mut block = String::from("<properties>");
     for (name, value) in properties {
-        block.push_str(&format!(r#"<property name="{}" value="{}"/>"#, escape(name), escape(value)));
+        let _ = write!(
+            block,
+            r#"<property name="{}" value="{}"/>"#,
+            escape(name),
+            escape(value)
+        );
     }
     block.push_str("</properties>");
+    let count = format!(r#" skipped="{skipped}""#);
     if xml[..end].ends_with('/') {
         // An empty testsuite `<testsuite …/>` becomes `<testsuite …>props</testsuite>`.
-        format!("{}>{block}</testsuite>{}", &xml[..end - 1], &xml[end + 1..])
+        format!(
+            "{}{count}>{block}</testsuite>{}",
+            &xml[..end - 1],
+            &xml[end + 1..]
+        )
     } else {
-        format!("{}{block}{}", &xml[..=end], &xml[end + 1..])
+        format!("{}{count}>{block}{}", &xml[..end], &xml[end + 1..])
     }
 }
 
@@ -104,9 +155,17 @@ mod tests {
     #[test]
     fn properties_go_inside_the_suite() {
         let xml = r#"<testsuites><testsuite id="0" name="a&gt;b"><testcase name="x"/></testsuite></testsuites>"#;
-        let out = with_properties(xml, &[("model", "m\"1")]);
-        assert!(out.contains(r#"name="a&gt;b"><properties><property name="model" value="m&quot;1"/></properties><testcase"#), "{out}");
-        let empty = with_properties(r#"<testsuites><testsuite name="a"/></testsuites>"#, &[("k", "v")]);
-        assert!(empty.contains(r#"<testsuite name="a"><properties>"#) && empty.contains("</properties></testsuite>"), "{empty}");
+        let out = with_properties(xml, &[("model", "m\"1")], 2);
+        assert!(out.contains(r#"name="a&gt;b" skipped="2"><properties><property name="model" value="m&quot;1"/></properties><testcase"#), "{out}");
+        let empty = with_properties(
+            r#"<testsuites><testsuite name="a"/></testsuites>"#,
+            &[("k", "v")],
+            0,
+        );
+        assert!(
+            empty.contains(r#"<testsuite name="a" skipped="0"><properties>"#)
+                && empty.contains("</properties></testsuite>"),
+            "{empty}"
+        );
     }
 }

@@ -16,7 +16,12 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
         }
     };
     let mut out = String::new();
-    let _ = writeln!(out, "mlgate: {} ({})", e.snapshot.model_uri(), e.snapshot.target.reference);
+    let _ = writeln!(
+        out,
+        "mlgate: {} ({})",
+        e.snapshot.model_uri(),
+        e.snapshot.target.reference
+    );
     for f in e.findings {
         let (code, label) = match f.outcome {
             Outcome::Pass => continue,

@@ -210,8 +210,14 @@ mod tests {
             duration_seconds(Some(1_686_639_222_719), Some(1_686_639_377_116)).as_deref(),
             Some("154.397")
         );
-        assert_eq!(duration_seconds(Some(0), Some(12_000)).as_deref(), Some("12.0"));
-        assert_eq!(duration_seconds(Some(0), Some(1_500)).as_deref(), Some("1.5"));
+        assert_eq!(
+            duration_seconds(Some(0), Some(12_000)).as_deref(),
+            Some("12.0")
+        );
+        assert_eq!(
+            duration_seconds(Some(0), Some(1_500)).as_deref(),
+            Some("1.5")
+        );
         assert_eq!(duration_seconds(None, Some(1)), None);
     }
 

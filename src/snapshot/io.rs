@@ -112,6 +112,9 @@ mod tests {
             Err(SnapshotIoError::Version { .. })
         ));
         let err = parse(r#"{"schema_version": 1}"#, p).unwrap_err();
-        assert!(err.to_string().contains("missing field `manifest`"), "{err}");
+        assert!(
+            err.to_string().contains("missing field `manifest`"),
+            "{err}"
+        );
     }
 }

@@ -424,7 +424,10 @@ mod tests {
     #[test]
     fn sections_cover_their_subpaths_only() {
         assert!(covers("permissions.experiment", "permissions.experiment"));
-        assert!(covers("permissions.experiment", "permissions.experiment.entries[*]"));
+        assert!(covers(
+            "permissions.experiment",
+            "permissions.experiment.entries[*]"
+        ));
         assert!(!covers("permissions.experiment", "permissions.experiments"));
         assert!(!covers("run", "registered_model"));
     }

@@ -2,6 +2,7 @@
 //! two-column tables, "None found" markers and JSON blocks, in the seed report's layout.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 
 use serde_json::Value;
 
@@ -89,7 +90,12 @@ impl Doc {
     }
 
     /// A two-column table with custom headers, or "None found" when there are no rows.
-    pub fn pairs_with(&mut self, key_header: &str, value_header: &str, rows: Vec<(String, String)>) {
+    pub fn pairs_with(
+        &mut self,
+        key_header: &str,
+        value_header: &str,
+        rows: Vec<(String, String)>,
+    ) {
         if rows.is_empty() {
             self.none_found(None);
             return;
@@ -104,7 +110,7 @@ impl Doc {
             .push_str("  \n**_<font color=\"red\" size=\"+1\">None found</font>_**\n");
         if let Some(reason) = reason {
             self.body.push('\n');
-            self.body.push_str(&format!("_{}_\n", escape_cell(reason)));
+            let _ = writeln!(self.body, "_{}_", escape_cell(reason));
         }
     }
 
@@ -128,7 +134,7 @@ impl Doc {
             if *level == 2 {
                 out.push('\t');
             }
-            out.push_str(&format!("* [{title}](#{anchor})\n"));
+            let _ = writeln!(out, "* [{title}](#{anchor})");
         }
         out.push_str(&self.body);
         out

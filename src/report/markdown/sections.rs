@@ -34,7 +34,10 @@ fn tag_rows(tags: &StringMap) -> Vec<(String, String)> {
 /// Why a section is absent: the failed call or the backend's reason, when recorded.
 fn absence(snapshot: &Snapshot, section: &str) -> String {
     if let Some(e) = snapshot.error_for(section) {
-        let status = e.http_status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+        let status = e
+            .http_status
+            .map(|s| format!(" (HTTP {s})"))
+            .unwrap_or_default();
         format!("could not be gathered: {}{status}: {}", e.call, e.message)
     } else if let Some(u) = snapshot.unavailable_for(section) {
         format!("not available: {}", u.reason)
@@ -92,7 +95,10 @@ pub fn overview(doc: &mut Doc, s: &Snapshot) {
                     .unwrap_or_default(),
             ),
             row("databricks_runtime", text("databricks_runtime")),
-            row("time_created", created.split('.').next().unwrap_or_default()),
+            row(
+                "time_created",
+                created.split('.').next().unwrap_or_default(),
+            ),
         ],
     );
     if let Some(v) = &s.model_version {
@@ -137,13 +143,20 @@ pub fn overview(doc: &mut Doc, s: &Snapshot) {
                 row("model_run_uri", format!("runs:/{}/{path}", r.info.run_id)),
                 row("run_id", r.info.run_id.clone()),
                 row("run_name", opt(r.info.run_name.as_deref())),
-                row("run_description", opt(r.tags.get("mlflow.note.content").map(String::as_str))),
-                row("run_user", opt(r.tags.get("mlflow.user").map(String::as_str))),
+                row(
+                    "run_description",
+                    opt(r.tags.get("mlflow.note.content").map(String::as_str)),
+                ),
+                row(
+                    "run_user",
+                    opt(r.tags.get("mlflow.user").map(String::as_str)),
+                ),
                 time_row("start_time", r.info.start_time),
                 time_row("end_time", r.info.end_time),
                 row(
                     "duration_seconds",
-                    derive::duration_seconds(r.info.start_time, r.info.end_time).unwrap_or_default(),
+                    derive::duration_seconds(r.info.start_time, r.info.end_time)
+                        .unwrap_or_default(),
                 ),
             ],
         );
@@ -158,7 +171,10 @@ pub fn overview(doc: &mut Doc, s: &Snapshot) {
                 row("experiment_name", opt(e.name.as_deref())),
                 row("experiment_description", tag("mlflow.note.content")),
                 row("experiment_type", tag("mlflow.experimentType")),
-                row("experiment_source_type", tag("mlflow.experiment.sourceType")),
+                row(
+                    "experiment_source_type",
+                    tag("mlflow.experiment.sourceType"),
+                ),
                 row("experiment_owner", tag("mlflow.ownerEmail")),
                 time_row("creation_time", e.creation_time),
                 time_row("last_update_time", e.last_update_time),
@@ -184,15 +200,20 @@ pub fn overview(doc: &mut Doc, s: &Snapshot) {
     doc.pairs(
         "Name",
         vec![
-            row("mlflow_tracking_uri", opt(s.manifest.tracking_uri.as_deref())),
+            row(
+                "mlflow_tracking_uri",
+                opt(s.manifest.tracking_uri.as_deref()),
+            ),
             row("web_app_url", run_tag("mlflow.databricks.webappURL")),
             row("workspace_url", run_tag("mlflow.databricks.workspaceURL")),
             row("workspace_id", run_tag("mlflow.databricks.workspaceID")),
         ],
     );
     doc.caption("Other");
-    let report_time = crate::timefmt::parse_instant(&s.manifest.gathered_at)
-        .map_or_else(|| s.manifest.gathered_at.clone(), crate::timefmt::format_epoch_seconds);
+    let report_time = crate::timefmt::parse_instant(&s.manifest.gathered_at).map_or_else(
+        || s.manifest.gathered_at.clone(),
+        crate::timefmt::format_epoch_seconds,
+    );
     doc.pairs(
         "Name",
         vec![
@@ -243,15 +264,20 @@ pub fn mlflow_model(doc: &mut Doc, s: &Snapshot) {
             doc.heading(3, "Outputs");
             let outputs: Vec<(String, String)> = columns("outputs")
                 .iter()
-                .map(|c| (field(c, "type"), c.get("tensor-spec").map(cell).unwrap_or_else(|| field(c, "name"))))
+                .map(|c| {
+                    (
+                        field(c, "type"),
+                        c.get("tensor-spec").map_or_else(|| field(c, "name"), cell),
+                    )
+                })
                 .collect();
             doc.pairs_with("Type name", "Type value", outputs);
             if let Some(params) = signature.get("params").filter(|p| !p.is_null()) {
                 doc.heading(3, "Params");
-                let rows = params
-                    .as_array()
-                    .map(|list| list.iter().map(|p| (field(p, "name"), cell(p))).collect())
-                    .unwrap_or_else(|| vec![row("params", cell(params))]);
+                let rows = params.as_array().map_or_else(
+                    || vec![row("params", cell(params))],
+                    |list| list.iter().map(|p| (field(p, "name"), cell(p))).collect(),
+                );
                 doc.pairs("Name", rows);
             }
         }
@@ -273,7 +299,13 @@ pub fn mlflow_model(doc: &mut Doc, s: &Snapshot) {
         .iter()
         .filter(|(k, v)| {
             (v.is_object() || v.is_array())
-                && !["flavors", "signature", "saved_input_example_info", "metadata"].contains(&k.as_str())
+                && ![
+                    "flavors",
+                    "signature",
+                    "saved_input_example_info",
+                    "metadata",
+                ]
+                .contains(&k.as_str())
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
@@ -287,7 +319,12 @@ pub fn mlflow_model(doc: &mut Doc, s: &Snapshot) {
             let rows: Vec<Vec<String>> = a
                 .files
                 .iter()
-                .map(|f| vec![f.path.clone(), f.size_bytes.map(thousands).unwrap_or_default()])
+                .map(|f| {
+                    vec![
+                        f.path.clone(),
+                        f.size_bytes.map(thousands).unwrap_or_default(),
+                    ]
+                })
                 .collect();
             doc.table(&["Path", "Size (bytes)"], &rows);
         }
@@ -364,11 +401,26 @@ pub fn run(doc: &mut Doc, s: &Snapshot) {
                     opt(ds.source_type.as_deref()),
                     ds.source.as_ref().map(cell).unwrap_or_default(),
                     ds.schema.as_ref().map(cell).unwrap_or_default(),
-                    if d.tags.is_empty() { String::new() } else { cell(&serde_json::to_value(&d.tags).unwrap_or(Value::Null)) },
+                    if d.tags.is_empty() {
+                        String::new()
+                    } else {
+                        cell(&serde_json::to_value(&d.tags).unwrap_or(Value::Null))
+                    },
                 ]
             })
             .collect();
-        doc.table(&["Dataset", "Digest", "Context", "Source type", "Source", "Schema", "Tags"], &rows);
+        doc.table(
+            &[
+                "Dataset",
+                "Digest",
+                "Context",
+                "Source type",
+                "Source",
+                "Schema",
+                "Tags",
+            ],
+            &rows,
+        );
     }
     if !r.inputs.extra.is_empty() {
         doc.heading(3, "Other inputs");
@@ -381,7 +433,11 @@ pub fn run(doc: &mut Doc, s: &Snapshot) {
     doc.heading(2, "Tags");
     for group in derive::group_run_tags(&r.tags) {
         doc.heading(3, group.title);
-        let rows = group.tags.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
+        let rows = group
+            .tags
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect();
         doc.pairs("Key", rows);
     }
     exploded_tags(doc, &r.tags);
@@ -432,7 +488,8 @@ fn exploded_tags(doc: &mut Doc, tags: &StringMap) {
 fn permissions(doc: &mut Doc, s: &Snapshot, section: &str, p: Option<&ObjectPermissions>) {
     doc.heading(2, "Permissions");
     let error = s.error_for(section);
-    let Some(p) = p.filter(|p| p.raw.is_some() || p.permission_levels.is_some() || error.is_some()) else {
+    let Some(p) = p.filter(|p| p.raw.is_some() || p.permission_levels.is_some() || error.is_some())
+    else {
         doc.none_found(Some(&absence(s, section)));
         return;
     };
@@ -441,7 +498,10 @@ fn permissions(doc: &mut Doc, s: &Snapshot, section: &str, p: Option<&ObjectPerm
         // The permissionLevels response is `{permission_levels: [...]}`; show its list, as the seed does.
         shown.insert(
             "permission_levels".into(),
-            levels.get("permission_levels").cloned().unwrap_or_else(|| levels.clone()),
+            levels
+                .get("permission_levels")
+                .cloned()
+                .unwrap_or_else(|| levels.clone()),
         );
     }
     match (&p.raw, error) {
@@ -467,7 +527,10 @@ fn permissions(doc: &mut Doc, s: &Snapshot, section: &str, p: Option<&ObjectPerm
                 ]
             })
             .collect();
-        doc.table(&["Principal", "Type", "Level", "Inherited", "Inherited from"], &rows);
+        doc.table(
+            &["Principal", "Type", "Level", "Inherited", "Inherited from"],
+            &rows,
+        );
     }
 }
 
@@ -481,11 +544,19 @@ pub fn experiment(doc: &mut Doc, s: &Snapshot) {
     let mut rows = scalar_rows(&to_map(e));
     rows.push(time_row("_last_update_time", e.last_update_time));
     rows.push(time_row("_creation_time", e.creation_time));
-    rows.push(row("_tracking_uri", opt(s.manifest.tracking_uri.as_deref())));
+    rows.push(row(
+        "_tracking_uri",
+        opt(s.manifest.tracking_uri.as_deref()),
+    ));
     doc.pairs("Name", rows);
     doc.heading(2, "Tags");
     doc.pairs("Name", tag_rows(&e.tags));
-    permissions(doc, s, "permissions.experiment", s.permissions.experiment.as_ref());
+    permissions(
+        doc,
+        s,
+        "permissions.experiment",
+        s.permissions.experiment.as_ref(),
+    );
 }
 
 pub fn registered_model(doc: &mut Doc, s: &Snapshot) {
@@ -497,17 +568,28 @@ pub fn registered_model(doc: &mut Doc, s: &Snapshot) {
     };
     let mut rows = scalar_rows(&to_map(m));
     rows.push(time_row("_creation_timestamp", m.creation_timestamp));
-    rows.push(time_row("_last_updated_timestamp", m.last_updated_timestamp));
+    rows.push(time_row(
+        "_last_updated_timestamp",
+        m.last_updated_timestamp,
+    ));
     rows.push(row("latest_versions", m.latest_versions.len().to_string()));
     rows.push(row(
         "aliases",
         cell(&serde_json::to_value(&m.aliases).unwrap_or(Value::Null)),
     ));
-    rows.push(row("_tracking_uri", opt(s.manifest.tracking_uri.as_deref())));
+    rows.push(row(
+        "_tracking_uri",
+        opt(s.manifest.tracking_uri.as_deref()),
+    ));
     doc.pairs("Name", rows);
     doc.heading(2, "Tags");
     doc.pairs("Name", tag_rows(&m.tags));
-    permissions(doc, s, "permissions.registered_model", s.permissions.registered_model.as_ref());
+    permissions(
+        doc,
+        s,
+        "permissions.registered_model",
+        s.permissions.registered_model.as_ref(),
+    );
 }
 
 pub fn model_version(doc: &mut Doc, s: &Snapshot) {
@@ -521,9 +603,15 @@ pub fn model_version(doc: &mut Doc, s: &Snapshot) {
     let download_uri = map.shift_remove("download_uri");
     let mut rows = scalar_rows(&map);
     rows.push(row("aliases", v.aliases.join(", ")));
-    rows.push(row("_download_uri", download_uri.as_ref().map(cell).unwrap_or_default()));
+    rows.push(row(
+        "_download_uri",
+        download_uri.as_ref().map(cell).unwrap_or_default(),
+    ));
     rows.push(time_row("_creation_timestamp", v.creation_timestamp));
-    rows.push(time_row("_last_updated_timestamp", v.last_updated_timestamp));
+    rows.push(time_row(
+        "_last_updated_timestamp",
+        v.last_updated_timestamp,
+    ));
     doc.pairs("Name", rows);
     doc.heading(2, "Tags");
     doc.pairs("Name", tag_rows(&v.tags));
@@ -555,7 +643,10 @@ pub fn gathering(doc: &mut Doc, s: &Snapshot) {
     if rows.is_empty() {
         doc.none_found(None);
     } else {
-        doc.table(&["Section", "Call", "HTTP status", "Error code", "Message"], &rows);
+        doc.table(
+            &["Section", "Call", "HTTP status", "Error code", "Message"],
+            &rows,
+        );
     }
     doc.heading(2, "Not available");
     let rows: Vec<Vec<String>> = s

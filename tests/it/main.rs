@@ -1,0 +1,21 @@
+//! Integration tests: the CLI end to end, the report against the seed, JUnit, diagnostics.
+
+mod cli;
+mod junit;
+mod policy_diagnostics;
+mod seed_report;
+
+use std::path::PathBuf;
+
+/// A file under `tests/fixtures/` or the repository root.
+pub fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// The mlgate binary under test, with colour and the user's environment kept out.
+pub fn mlgate() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("mlgate").expect("binary built");
+    cmd.env("NO_COLOR", "1")
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}

@@ -1,0 +1,113 @@
+//! Every class of policy-file problem renders as a diagnostic with the file name, a labelled
+//! span and help; the rendered text (no colour) is pinned with insta.
+
+use miette::{GraphicalReportHandler, GraphicalTheme};
+use mlgate::policy::{self, PolicyText};
+
+fn render(files: &[(&str, &str)]) -> String {
+    let texts: Vec<PolicyText> = files
+        .iter()
+        .map(|(name, text)| PolicyText {
+            name: (*name).to_string(),
+            text: (*text).to_string(),
+        })
+        .collect();
+    let errors = policy::load(&texts).expect_err("the policy is invalid");
+    let mut out = String::new();
+    GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+        .with_width(100)
+        .render_report(&mut out, &errors)
+        .unwrap();
+    out
+}
+
+const HEAD: &str = r#"[[rule]]
+id = "needs-description"
+title = "The registered model has a description"
+severity = "error"
+description = "Reviewers need to know what the model is for."
+"#;
+
+fn rule(tail: &str) -> String {
+    format!("{HEAD}{tail}")
+}
+
+#[test]
+fn toml_syntax_error() {
+    insta::assert_snapshot!(render(&[(
+        "syntax.toml",
+        "[[rule]]\nid = \"a\ntitle = 3\n"
+    )]));
+}
+
+#[test]
+fn unknown_key() {
+    let text = rule("select = \"registered_model.description\"\ncheck = { non_empty = true }\nseverty = \"error\"\n");
+    insta::assert_snapshot!(render(&[("unknown-key.toml", &text)]));
+}
+
+#[test]
+fn unknown_check() {
+    let text = rule("select = \"registered_model.description\"\ncheck = { non-empty = true }\n");
+    insta::assert_snapshot!(render(&[("unknown-check.toml", &text)]));
+}
+
+#[test]
+fn invalid_regex() {
+    let text = rule("select = \"run.tags.git_commit\"\ncheck = { matches = \"^[0-9a-f{40}$\" }\n");
+    insta::assert_snapshot!(render(&[("regex.toml", &text)]));
+}
+
+#[test]
+fn duplicate_rule_id_in_one_file_and_across_files() {
+    let one = rule("select = \"registered_model.description\"\ncheck = { non_empty = true }\n");
+    let twice = format!("{one}\n{one}");
+    insta::assert_snapshot!("duplicate_in_file", render(&[("dup.toml", &twice)]));
+    insta::assert_snapshot!(
+        "duplicate_across_files",
+        render(&[("first.toml", &one), ("second.toml", &one)])
+    );
+}
+
+#[test]
+fn bad_severity() {
+    let text = HEAD.replace("\"error\"", "\"eror\"")
+        + "select = \"registered_model.description\"\ncheck = { non_empty = true }\n";
+    insta::assert_snapshot!(render(&[("severity.toml", &text)]));
+}
+
+#[test]
+fn selector_that_can_never_match() {
+    let text = rule("select = \"registred_model.description\"\ncheck = { non_empty = true }\n")
+        + &rule("select = \"run.parms\"\ncheck = { non_empty = true }\n").replace("needs-description", "params")
+        + &rule("select = \"permissions.registered_model.entries[*]\"\ncheck = { none = { princpal = \"users\" } }\n")
+            .replace("needs-description", "acl")
+        + &rule("select = \"target.name[*]\"\ncheck = { exists = true }\n").replace("needs-description", "idx");
+    insta::assert_snapshot!(render(&[("selector.toml", &text)]));
+}
+
+#[test]
+fn malformed_selector_wrong_types_missing_keys_and_templates() {
+    let text = rule("select = \"run..params\"\ncheck = { non_empty = \"yes\" }\n")
+        + "\n[[rule]]\nid = \"No_Title\"\nseverity = \"info\"\n"
+        + &rule("select = \"run.params\"\ncheck = { min = \"3\" }\nmessage = \"model {registered_model.nme} has {count}\"\n")
+            .replace("needs-description", "template");
+    insta::assert_snapshot!(render(&[("mixed.toml", &text)]));
+}
+
+#[test]
+fn problems_never_panic_on_odd_input() {
+    for text in [
+        "",
+        "rule = 3",
+        "[[rule]]",
+        "[policy]\nname = 1",
+        "[[rule]]\ncheck = []",
+        "\u{0}\u{feff}[[",
+    ] {
+        let _ = policy::load(&[PolicyText {
+            name: "odd.toml".into(),
+            text: text.into(),
+        }]);
+    }
+}
