@@ -165,7 +165,7 @@ fn walk<'n>(
                 let offset = text[cursor..].find('[').map_or(cursor, |i| cursor + i);
                 cursor = offset + 1;
                 if let Some(child) = node.element() {
-                    node = child
+                    node = child;
                 } else {
                     report(
                         offset,
@@ -208,7 +208,7 @@ fn check_set(
     let mut ok = true;
     for (key, v) in table {
         if let Some(c) = one_check(key.get_ref(), v, node, within, problems) {
-            checks.push(c)
+            checks.push(c);
         } else {
             if !CHECK_KINDS
                 .iter()
