@@ -25,11 +25,62 @@ pub enum Command {
     /// a call failed — never counted as a pass), skipped (not applicable) or waived.
     /// The run fails (exit 1) when a rule of severity `--fail-on` or above fails or errors.
     Check(CheckArgs),
+
+    /// Gather a model version's audit snapshot and save it as JSON (for offline replay).
+    Snapshot(SnapshotArgs),
+
+    /// Gather a model version and write the Markdown audit report, without a policy.
+    Report(ReportArgs),
+}
+
+/// Where to gather from.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// The tracking server (`http://host:5000`). Default: `MLFLOW_TRACKING_URI`.
+    /// Auth as MLflow: `MLFLOW_TRACKING_USERNAME`/`PASSWORD` (basic, wins) or
+    /// `MLFLOW_TRACKING_TOKEN` (bearer); TLS: `MLFLOW_TRACKING_INSECURE_TLS`,
+    /// `MLFLOW_TRACKING_SERVER_CERT_PATH`; `MLFLOW_HTTP_REQUEST_TIMEOUT` (s, default 120),
+    /// `MLFLOW_HTTP_REQUEST_MAX_RETRIES` (default 3) for 408/429/502/503/504.
+    #[arg(long, value_name = "URI")]
+    pub tracking_uri: Option<String>,
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["snapshot", "example"])))]
+pub struct SnapshotArgs {
+    /// models:/NAME/VERSION, models:/NAME/STAGE, models:/NAME@ALIAS, models:/NAME/latest,
+    /// models:/m-<logged model id> or runs:/RUN_ID/PATH.
+    #[arg(value_name = "MODEL_REF")]
+    pub model: String,
+
+    /// Where to write the snapshot JSON.
+    #[arg(long, short = 'o', value_name = "FILE.json")]
+    pub output: PathBuf,
+
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The model reference (same forms as `mlgate snapshot`).
+    #[arg(value_name = "MODEL_REF")]
+    pub model: String,
+
+    /// Where to write the Markdown report.
+    #[arg(long, short = 'o', value_name = "FILE.md")]
+    pub output: PathBuf,
+
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["model", "snapshot", "example"])))]
 pub struct CheckArgs {
+    /// Gather this model version live (same forms as `mlgate snapshot`).
+    #[arg(value_name = "MODEL_REF")]
+    pub model: Option<String>,
+
     /// A snapshot file saved by `mlgate snapshot` (offline replay).
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
@@ -40,6 +91,9 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 /// Policy selection, outputs and thresholds shared by the checking commands.

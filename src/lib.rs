@@ -8,6 +8,8 @@ pub mod app;
 pub mod cli;
 pub mod engine;
 pub mod exit;
+pub mod mlflow;
+pub mod model_ref;
 pub mod policy;
 pub mod report;
 pub mod snapshot;

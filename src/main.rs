@@ -22,13 +22,24 @@ fn main() -> ExitCode {
             } else {
                 GraphicalTheme::unicode_nocolor()
             };
+            // Wrap for people at a terminal; keep CI logs greppable, one message per line.
+            let handler = GraphicalReportHandler::new_themed(theme).with_width(if color {
+                100
+            } else {
+                usize::MAX / 2
+            });
             let mut out = String::new();
             let rendered = match &error {
                 app::AppError::Policy(mlgate::policy::PolicyLoadError::Invalid(e)) => {
-                    GraphicalReportHandler::new_themed(theme).render_report(&mut out, e)
+                    handler.render_report(&mut out, e)
                 }
-                other => GraphicalReportHandler::new_themed(theme)
-                    .render_report(&mut out, &miette::MietteDiagnostic::new(other.to_string())),
+                other => {
+                    let mut diagnostic = miette::MietteDiagnostic::new(other.to_string());
+                    if let Some(help) = other.help() {
+                        diagnostic = diagnostic.with_help(help);
+                    }
+                    handler.render_report(&mut out, &diagnostic)
+                }
             };
             if rendered.is_err() {
                 out = error.to_string();

@@ -25,7 +25,27 @@ What it creates (names get --prefix, default "lab"):
   * --auth: users reader (READ on the good model and its experiment), nogrant (no grants),
     manager (MANAGE on the bad model).
 
-Everything written, re-read through the client, goes to --out (see README in this folder).
+Everything written is re-read through the client and goes to --out:
+  mlflow_version, tracking_uri, good_model, bad_model, runs_uri_model, experiment_id,
+  experiment_name, git_commit, populate_seconds,
+  run_ids       {"train-v1": id, "train-v2": id, "quick-hack": id}
+  models        {name: {name, description, tags, aliases {alias: version},
+                        versions {"1": {name, version, stage, aliases [..], description,
+                                        tags (as returned; 3.x adds LoggedModel tags),
+                                        run_id ("" if none), experiment_id (null if no run),
+                                        source, logged_model_id (3.x models:/m-... else null),
+                                        status, download_uri}}}}
+  runs          {run_id: {run_id, run_name, experiment_id, status, artifact_uri, params,
+                          metrics (latest value per key), metric_history (keys with >1 value),
+                          tags (user tags, no mlflow.*), git_commit,
+                          datasets [{name, digest, context, source_type, source, schema,
+                                     profile, input_tags}], model_outputs [3.x model ids]}}
+  experiments   {id: {experiment_id, name, artifact_location, lifecycle_stage, tags}}
+  logged_models {model_id: {model_id, name, experiment_id, source_run_id, artifact_location,
+                            model_type, status, params, metrics [..], tags}}   ({} on 2.x)
+  auth          null, or {default_permission, users {role: {username, password, id, is_admin}},
+                          grants [{username, resource_type, resource_id, permission}],
+                          endpoints {..}, server_view {..: response bodies as returned}}
 """
 from __future__ import annotations
 

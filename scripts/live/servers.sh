@@ -19,11 +19,19 @@
 #        mlflow2-auth  as mlflow2, plus --app-name basic-auth
 #      Basic-auth servers use default_permission = NO_PERMISSIONS.
 #   3. Populates each one with scripts/live/populate.py -> STATE_DIR/<server>.ids.json
-#   4. Writes STATE_DIR/env.sh (source it; see the end of this file for the names).
-#   On any failure start stops whatever it started and exits non-zero.
+#   4. Writes STATE_DIR/env.sh (source it). For each started server:
+#        MLGATE_TEST_{MLFLOW3,MLFLOW2,MLFLOW3_AUTH,MLFLOW2_AUTH}_URI   http://127.0.0.1:PORT
+#        MLGATE_TEST_{MLFLOW3,MLFLOW2,MLFLOW3_AUTH,MLFLOW2_AUTH}_IDS   STATE_DIR/<server>.ids.json
+#      plus MLGATE_TEST_STATE_DIR, MLGATE_TEST_MLFLOW{3,2}_PYTHON (venv python, for baseline.py)
+#      and, when a basic-auth server runs, MLGATE_TEST_AUTH_{ADMIN,READER,NOGRANT,MANAGER}_
+#      {USER,PASSWORD}: reader has READ on lab-credit-model and its experiment, nogrant has
+#      no grant (403 everywhere), manager has MANAGE on lab-bad-model.
+#   On any failure (or SIGINT/SIGTERM) start stops whatever it started and exits non-zero.
+#   A second start on the same STATE_DIR stops the old servers and starts from scratch.
 #
 # stop
-#   Kills every server process group recorded under STATE_DIR (SIGTERM, then SIGKILL).
+#   Kills every server process group recorded under STATE_DIR (SIGTERM to all at once,
+#   SIGKILL after 10 s) and any populate.py still running.
 #   Safe to call twice, and after a start that failed halfway (use it in `trap ... EXIT`).
 #
 # Environment knobs:
@@ -31,7 +39,8 @@
 #   MLGATE_CACHE_DIR       venv cache (default $HOME/.cache/mlgate)
 #   MLGATE_PYTHON          interpreter used to create the venvs (default python3, must be 3.10+)
 #   MLGATE_HEALTH_TIMEOUT  seconds to wait for /health (default 120)
-#   MLGATE_POPULATE_JOBS   populate.py processes run at once (default 2)
+#   MLGATE_POPULATE_JOBS   populate.py processes run at once (default 2; 4 was slower on 2 cores)
+# Needs bash >= 5 (EPOCHREALTIME), curl, flock, setsid; network access to PyPI on first run.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -62,6 +71,11 @@ do_stop() { # do_stop STATE_DIR: SIGTERM every recorded group at once, SIGKILL a
   [[ -d "$state" ]] || return 0
   local -A group_of=()
   shopt -s nullglob
+  for pidfile in "$state"/*/populate.pid; do # populate.py still running (start interrupted)
+    pgid="$(cat "$pidfile" 2>/dev/null || true)"
+    if [[ "$pgid" =~ ^[0-9]+$ ]]; then kill -TERM "$pgid" 2>/dev/null || true; fi
+    rm -f "$pidfile"
+  done
   for pidfile in "$state"/*/server.pid; do
     pgid="$(cat "$pidfile" 2>/dev/null || true)"
     if [[ "$pgid" =~ ^[0-9]+$ ]] && kill -0 -- "-$pgid" 2>/dev/null; then
@@ -218,6 +232,7 @@ populate_one() { # populate_one NAME  (runs in a subshell; writes $STATE/NAME/po
     --out "$STATE/$name.ids.json")
   (
     cd "$data"
+    echo "$BASHPID" >"$data/populate.pid" # = python's pid after exec; do_stop kills it
     export MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true
     unset MLFLOW_TRACKING_URI MLFLOW_REGISTRY_URI MLFLOW_TRACKING_USERNAME MLFLOW_TRACKING_PASSWORD
     if [[ "$name" == *-auth ]]; then
@@ -229,6 +244,7 @@ populate_one() { # populate_one NAME  (runs in a subshell; writes $STATE/NAME/po
     fi
     exec "${cmd[@]}"
   ) >"$data/populate.log" 2>&1 || rc=$?
+  rm -f "$data/populate.pid"
   since "$t0" >"$data/populate.secs"
   echo "$rc" >"$data/populate.rc"
 }

@@ -86,19 +86,16 @@ fn decide<'a>(
             Reached::Missing { path, depth } => {
                 // Fail closed: a failed call or an ungathered section is never a pass.
                 if let Some(e) = snapshot.error_for(&path) {
-                    let status = e
-                        .http_status
-                        .map(|s| format!("HTTP {s} "))
-                        .unwrap_or_default();
-                    let code = e
-                        .error_code
-                        .as_deref()
-                        .map(|c| format!("{c}: "))
-                        .unwrap_or_default();
+                    let status = match (e.http_status, e.error_code.as_deref()) {
+                        (Some(s), Some(c)) => format!("HTTP {s} {c}: "),
+                        (Some(s), None) => format!("HTTP {s}: "),
+                        (None, Some(c)) => format!("{c}: "),
+                        (None, None) => String::new(),
+                    };
                     return (
                         Outcome::Error,
                         format!(
-                            "could not evaluate: {} failed ({status}{code}{})",
+                            "could not evaluate: {} failed ({status}{})",
                             e.call, e.message
                         ),
                         Vec::new(),

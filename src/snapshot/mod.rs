@@ -10,7 +10,9 @@
 //! stored here; `derive` computes it from these facts when a report needs it.
 
 pub mod derive;
+pub mod gather;
 pub mod io;
+mod oss_permissions;
 pub mod schema;
 
 use indexmap::IndexMap;
@@ -56,6 +58,10 @@ pub struct Snapshot {
     /// them are skipped with this reason, rather than failing or passing.
     #[serde(default)]
     pub unavailable: Vec<Unavailable>,
+    /// Facts a backend provides beyond the sections above (e.g. `logged_model`, the MLflow 3
+    /// logged model with its params, metrics and tags), kept as returned.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// Who gathered the snapshot, from where, and when.

@@ -207,6 +207,7 @@ pub const SNAPSHOT: Node = Object {
             },
         ),
         ("mlflow_model", Any),
+        ("logged_model", Any),
         (
             "artifacts",
             Object {

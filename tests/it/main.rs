@@ -2,6 +2,7 @@
 
 mod cli;
 mod junit;
+mod live;
 mod policy_diagnostics;
 mod seed_report;
 

@@ -1,0 +1,251 @@
+//! Model references: the forms MLflow users write, parsed into a typed value.
+//!
+//! `models:/NAME/VERSION`, `models:/NAME/STAGE`, `models:/NAME@ALIAS`, `models:/NAME/latest`,
+//! `models:/m-<id>` (an MLflow 3 logged model) and `runs:/RUN_ID/PATH`. Names may contain
+//! spaces and dots; a `/` inside a name is written `%2F`.
+
+use std::fmt;
+
+use thiserror::Error;
+
+/// A parsed model reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelRef {
+    Version { name: String, version: String },
+    Stage { name: String, stage: String },
+    Alias { name: String, alias: String },
+    Latest { name: String },
+    LoggedModel { id: String },
+    Run { run_id: String, path: String },
+}
+
+/// A reference that is not one of the accepted forms (a usage error, exit 2).
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("`{given}` is not a model reference: {reason}\n  accepted forms: models:/NAME/VERSION, models:/NAME/STAGE, models:/NAME@ALIAS, models:/NAME/latest, models:/m-<logged model id>, runs:/RUN_ID/PATH")]
+pub struct ModelRefError {
+    pub given: String,
+    pub reason: String,
+}
+
+/// The stages MLflow knows (case-insensitive on the server).
+pub const STAGES: [&str; 4] = ["None", "Staging", "Production", "Archived"];
+
+impl ModelRef {
+    pub fn parse(given: &str) -> Result<Self, ModelRefError> {
+        let err = |reason: &str| ModelRefError {
+            given: given.to_string(),
+            reason: reason.to_string(),
+        };
+        if let Some(rest) = given.strip_prefix("runs:/") {
+            let (run_id, path) = rest.split_once('/').unwrap_or((rest, ""));
+            if run_id.is_empty()
+                || !run_id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(err(
+                    "a runs:/ reference needs a run id: runs:/<run_id>/<artifact path>",
+                ));
+            }
+            let path = path.trim_matches('/');
+            if path.is_empty() {
+                return Err(err(
+                    "a runs:/ reference needs the model's artifact path: runs:/<run_id>/model",
+                ));
+            }
+            return Ok(ModelRef::Run {
+                run_id: run_id.to_string(),
+                path: path.to_string(),
+            });
+        }
+        let Some(rest) = given.strip_prefix("models:/") else {
+            return Err(err("it must start with `models:/` or `runs:/`"));
+        };
+        let rest = rest.trim_end_matches('/');
+        if let Some(id) = rest
+            .strip_prefix("m-")
+            .filter(|id| !id.contains(['/', '@']))
+        {
+            if id.is_empty() {
+                return Err(err("a logged model id follows `m-`"));
+            }
+            return Ok(ModelRef::LoggedModel {
+                id: format!("m-{id}"),
+            });
+        }
+        if let Some((name, alias)) = rest.rsplit_once('@') {
+            let name = decode(name);
+            if name.is_empty() || alias.is_empty() || alias.contains('/') {
+                return Err(err("an alias reference is models:/NAME@ALIAS"));
+            }
+            return Ok(ModelRef::Alias {
+                name,
+                alias: alias.to_string(),
+            });
+        }
+        let Some((name, suffix)) = rest.rsplit_once('/') else {
+            return Err(err(
+                "the model name must be followed by /VERSION, /STAGE, /latest or @ALIAS",
+            ));
+        };
+        if name.is_empty() || name.contains('/') {
+            return Err(err(
+                "the model name is empty or contains `/` (write it as %2F)",
+            ));
+        }
+        let name = decode(name);
+        if suffix.bytes().all(|b| b.is_ascii_digit()) && !suffix.is_empty() {
+            Ok(ModelRef::Version {
+                name,
+                version: suffix.to_string(),
+            })
+        } else if suffix.eq_ignore_ascii_case("latest") {
+            Ok(ModelRef::Latest { name })
+        } else if let Some(stage) = STAGES.iter().find(|s| s.eq_ignore_ascii_case(suffix)) {
+            Ok(ModelRef::Stage {
+                name,
+                stage: (*stage).to_string(),
+            })
+        } else {
+            Err(err(&format!(
+                "`{suffix}` is neither a version number, `latest`, nor a stage ({})",
+                STAGES.join(", ")
+            )))
+        }
+    }
+
+    /// The registered model name, when the reference names one.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            ModelRef::Version { name, .. }
+            | ModelRef::Stage { name, .. }
+            | ModelRef::Alias { name, .. }
+            | ModelRef::Latest { name } => Some(name),
+            ModelRef::LoggedModel { .. } | ModelRef::Run { .. } => None,
+        }
+    }
+
+    /// The snapshot's `target.kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ModelRef::Version { .. } => "version",
+            ModelRef::Stage { .. } => "stage",
+            ModelRef::Alias { .. } => "alias",
+            ModelRef::Latest { .. } => "latest",
+            ModelRef::LoggedModel { .. } => "logged_model",
+            ModelRef::Run { .. } => "run",
+        }
+    }
+}
+
+impl fmt::Display for ModelRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelRef::Version { name, version } => write!(f, "models:/{name}/{version}"),
+            ModelRef::Stage { name, stage } => write!(f, "models:/{name}/{stage}"),
+            ModelRef::Alias { name, alias } => write!(f, "models:/{name}@{alias}"),
+            ModelRef::Latest { name } => write!(f, "models:/{name}/latest"),
+            ModelRef::LoggedModel { id } => write!(f, "models:/{id}"),
+            ModelRef::Run { run_id, path } => write!(f, "runs:/{run_id}/{path}"),
+        }
+    }
+}
+
+/// Percent-decoding of the few escapes a model name needs (`%2F`, `%40`, `%20`, `%25`).
+fn decode(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let code = rest
+            .get(i + 1..i + 3)
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match code {
+            Some(byte) if byte.is_ascii() => {
+                out.push(char::from(byte));
+                rest = &rest[i + 3..];
+            }
+            _ => {
+                out.push('%');
+                rest = &rest[i + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(s: &str) -> ModelRef {
+        ModelRef::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_every_form() {
+        assert_eq!(
+            ok("models:/churn/3"),
+            ModelRef::Version {
+                name: "churn".into(),
+                version: "3".into()
+            }
+        );
+        assert_eq!(
+            ok("models:/churn/production"),
+            ModelRef::Stage {
+                name: "churn".into(),
+                stage: "Production".into()
+            }
+        );
+        assert_eq!(
+            ok("models:/my model.v2@champion"),
+            ModelRef::Alias {
+                name: "my model.v2".into(),
+                alias: "champion".into()
+            }
+        );
+        assert_eq!(
+            ok("models:/churn/latest"),
+            ModelRef::Latest {
+                name: "churn".into()
+            }
+        );
+        assert_eq!(
+            ok("models:/m-abc123"),
+            ModelRef::LoggedModel {
+                id: "m-abc123".into()
+            }
+        );
+        assert_eq!(
+            ok("runs:/0123abcd/model"),
+            ModelRef::Run {
+                run_id: "0123abcd".into(),
+                path: "model".into()
+            }
+        );
+        assert_eq!(ok("models:/team%2Fchurn/1").name(), Some("team/churn"));
+        assert_eq!(
+            ok("models:/churn@champion").to_string(),
+            "models:/churn@champion"
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_references_naming_the_forms() {
+        for bad in [
+            "churn/1",
+            "models:/churn",
+            "models:/churn/Prod",
+            "models:/@x",
+            "runs:/",
+            "runs:/abc",
+            "models:/m-",
+            "models:/a/b/1",
+        ] {
+            let e = ModelRef::parse(bad).unwrap_err();
+            assert!(e.to_string().contains("accepted forms"), "{bad}: {e}");
+        }
+    }
+}

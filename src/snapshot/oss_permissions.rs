@@ -1,0 +1,206 @@
+//! Permissions on an open-source MLflow server running the basic-auth app.
+//!
+//! MLflow 3 lists every user with their grants (`users/list`); admins hold MANAGE on
+//! everything. MLflow 2 has no way to list who holds a permission on a model (only per-user
+//! look-ups), so its ACL is recorded as an error rather than guessed: rules on it report
+//! "could not evaluate", never "pass". A server without the auth app keeps no permissions,
+//! which is recorded as unavailable (rules are skipped and say why).
+
+use serde_json::{json, Value};
+
+use super::{
+    GatherError, ObjectPermissions, PermissionEntry, Permissions, PrincipalType, Unavailable,
+};
+use crate::mlflow::{ClientError, Http};
+
+/// The permissions section, with the errors or unavailability to record.
+pub struct Gathered {
+    pub permissions: Permissions,
+    pub errors: Vec<GatherError>,
+    pub unavailable: Vec<Unavailable>,
+}
+
+/// Reads the ACLs of the registered model and the experiment.
+pub async fn gather(
+    http: &Http,
+    model: Option<&str>,
+    experiment_id: Option<&str>,
+    username: Option<&str>,
+) -> Gathered {
+    let mut out = Gathered {
+        permissions: Permissions::default(),
+        errors: Vec::new(),
+        unavailable: Vec::new(),
+    };
+    // The auth app answers `users/get` with JSON (200, or a 404 naming the user); a server
+    // without it has no such route and answers with Flask's HTML 404.
+    let probe = http
+        .get_json(
+            "/api/2.0/mlflow/users/get",
+            &[("username", username.unwrap_or("mlgate-probe"))],
+        )
+        .await;
+    let has_auth = match &probe {
+        Ok(_)
+        | Err(ClientError::Http {
+            status: 401 | 403, ..
+        }) => true,
+        Err(ClientError::Http {
+            status: 404,
+            error_code,
+            ..
+        }) => error_code.is_some(),
+        Err(_) => false,
+    };
+    if !has_auth {
+        out.unavailable.push(Unavailable {
+            section: "permissions".into(),
+            reason: "this tracking server does not run MLflow's basic-auth app, so it keeps no permissions".into(),
+        });
+        return out;
+    }
+    let call = "GET /api/2.0/mlflow/users/list";
+    let listing = http.get_json("/api/2.0/mlflow/users/list", &[]).await;
+    let users = match listing {
+        Ok(v) => v,
+        Err(e) => {
+            let message = if e.status() == Some(404) {
+                "this MLflow version's basic-auth app cannot list the users holding permissions (no users/list endpoint, MLflow < 3); the ACL cannot be read".to_string()
+            } else {
+                e.message()
+            };
+            for section in ["permissions.registered_model", "permissions.experiment"] {
+                out.errors.push(GatherError {
+                    section: section.into(),
+                    call: call.into(),
+                    http_status: e.status(),
+                    error_code: e.error_code().map(str::to_string),
+                    message: message.clone(),
+                });
+            }
+            return out;
+        }
+    };
+    if let Some(name) = model {
+        out.permissions.registered_model = Some(object(&users, "registered_model", name));
+    }
+    if let Some(id) = experiment_id {
+        out.permissions.experiment = Some(object(&users, "experiment", id));
+    }
+    out
+}
+
+/// The entries for one resource: every admin (MANAGE on everything) and every grant whose
+/// pattern matches the resource.
+fn object(users: &Value, resource_type: &str, resource: &str) -> ObjectPermissions {
+    let mut entries = Vec::new();
+    for user in users
+        .get("users")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(name) = user.get("username").and_then(Value::as_str) else {
+            continue;
+        };
+        if user.get("is_admin").and_then(Value::as_bool) == Some(true) {
+            entries.push(PermissionEntry {
+                principal: name.into(),
+                principal_type: PrincipalType::User,
+                display_name: None,
+                level: "MANAGE".into(),
+                inherited: true,
+                inherited_from: vec!["admin".into()],
+            });
+        }
+        let grants = user
+            .get("roles")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .flat_map(|role| {
+                role.get("permissions")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+            });
+        for grant in grants {
+            let kind = grant.get("resource_type").and_then(Value::as_str);
+            let pattern = grant
+                .get("resource_pattern")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if kind == Some(resource_type) && matches(pattern, resource) {
+                entries.push(PermissionEntry {
+                    principal: name.into(),
+                    principal_type: PrincipalType::User,
+                    display_name: None,
+                    level: grant
+                        .get("permission")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .into(),
+                    inherited: pattern != resource,
+                    inherited_from: if pattern == resource {
+                        Vec::new()
+                    } else {
+                        vec![pattern.to_string()]
+                    },
+                });
+            }
+        }
+    }
+    ObjectPermissions {
+        object_id: Some(format!("{resource_type}:{resource}")),
+        object_type: Some(resource_type.into()),
+        permission_levels: Some(json!(["READ", "USE", "EDIT", "MANAGE", "NO_PERMISSIONS"])),
+        raw: Some(users.clone()),
+        entries: Some(entries),
+    }
+}
+
+/// A grant's resource pattern: the exact name, or `*` wildcards.
+fn matches(pattern: &str, name: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern == name;
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !name.starts_with(first) || !name[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grants_and_admins_become_entries() {
+        let users = json!({"users": [
+            {"username": "admin", "is_admin": true, "roles": []},
+            {"username": "reader", "is_admin": false, "roles": [{"permissions": [
+                {"permission": "READ", "resource_pattern": "churn", "resource_type": "registered_model"},
+                {"permission": "EDIT", "resource_pattern": "ch*", "resource_type": "registered_model"},
+                {"permission": "READ", "resource_pattern": "1", "resource_type": "experiment"}]}]}
+        ]});
+        let p = object(&users, "registered_model", "churn");
+        let e = p.entries.unwrap();
+        assert_eq!(e.len(), 3);
+        assert_eq!(
+            (e[0].principal.as_str(), e[0].level.as_str()),
+            ("admin", "MANAGE")
+        );
+        assert_eq!((e[1].level.as_str(), e[1].inherited), ("READ", false));
+        assert_eq!(e[2].inherited_from, ["ch*"]);
+        assert!(matches("a*c*e", "abcde") && !matches("a*z", "abc"));
+    }
+}
