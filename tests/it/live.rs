@@ -64,14 +64,13 @@ fn check(uri: &str, reference: &str, extra: &[(&str, &str)]) -> (i32, Value) {
         ])
         .arg(&json);
     let out = cmd.output().unwrap();
-    let results = std::fs::read_to_string(&json)
-        .map(|t| serde_json::from_str(&t).unwrap())
-        .unwrap_or_else(|_| {
-            panic!(
-                "no results for {reference}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
+    let text = std::fs::read_to_string(&json).unwrap_or_else(|_| {
+        panic!(
+            "no results for {reference}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let results = serde_json::from_str(&text).unwrap();
     (out.status.code().unwrap(), results)
 }
 
