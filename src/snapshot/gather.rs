@@ -8,6 +8,7 @@
 
 use serde_json::{Map, Value};
 
+use super::gather_artifacts::{self, Access};
 use super::{Artifacts, GatherError, Manifest, Snapshot, Target, Unavailable, SCHEMA_VERSION};
 use crate::mlflow::{convert, ClientError, Http};
 use crate::model_ref::ModelRef;
@@ -199,11 +200,35 @@ pub async fn gather(
         }
         None => (None, None),
     };
-    let (mlflow_model, logged_model_info) = match mlmodel {
-        Ok((m, lm)) => (Some(m), lm.or(logged_model)),
+    let (mlflow_model, logged_model_info, access) = match mlmodel {
+        Ok((m, lm, access)) => (Some(m), lm.or(logged_model), Some(access)),
         Err(e) => {
             errors.push(e);
-            (None, logged_model)
+            (None, logged_model, None)
+        }
+    };
+    // Third and last stage, all concurrent: the input example and the file listing (both
+    // need the MLmodel's location) and the ACL (needs the experiment id).
+    let example_path = mlflow_model
+        .as_ref()
+        .and_then(|m| m.get("saved_input_example_info"))
+        .and_then(|i| i.get("artifact_path"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let list_prefix = download
+        .as_deref()
+        .and_then(Access::proxy)
+        .or_else(|| access.clone().filter(|a| matches!(a, Access::Proxy { .. })));
+    let example = async {
+        match (&access, &example_path) {
+            (Some(a), Some(p)) => Some((a.describe(p), a.read(http, p).await)),
+            _ => None,
+        }
+    };
+    let listing = async {
+        match &list_prefix {
+            Some(Access::Proxy { prefix }) => Some(gather_artifacts::list(http, prefix).await),
+            _ => None,
         }
     };
     let acl = super::oss_permissions::gather(
@@ -211,8 +236,28 @@ pub async fn gather(
         registered_model.as_ref().map(|m| m.name.as_str()),
         experiment.as_ref().map(|e| e.experiment_id.as_str()),
         http.username(),
-    )
-    .await;
+    );
+    let (example, listing, acl) = tokio::join!(example, listing, acl);
+    let mut extra = Map::new();
+    match example {
+        Some((_, Ok(text))) => {
+            let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+            extra.insert("input_example".into(), value);
+        }
+        Some((call, Err(e))) => errors.push(GatherError {
+            call,
+            ..error_entry("input_example", &e)
+        }),
+        None => {}
+    }
+    let files = match listing {
+        Some(Ok(files)) => files,
+        Some(Err(e)) => {
+            errors.push(error_entry("artifacts.files", &e));
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
     errors.extend(acl.errors);
     let mut unavailable = vec![Unavailable {
         section: "transition_requests".into(),
@@ -238,12 +283,17 @@ pub async fn gather(
             });
         }
     }
-    let size = mlflow_model
-        .as_ref()
-        .and_then(|m| m.get("model_size_bytes"))
-        .and_then(Value::as_u64);
+    // The listed files are the truth; the MLmodel's own `model_size_bytes` (MLflow >= 2.9)
+    // stands in when the artifacts cannot be listed.
+    let size = if files.is_empty() {
+        mlflow_model
+            .as_ref()
+            .and_then(|m| m.get("model_size_bytes"))
+            .and_then(Value::as_u64)
+    } else {
+        Some(files.iter().filter_map(|f| f.size_bytes).sum())
+    };
     let artifacts_uri = download.or_else(|| model_version.as_ref().and_then(|v| v.source.clone()));
-    let mut extra = Map::new();
     if let Some(lm) = logged_model_info {
         extra.insert("logged_model".into(), lm);
     }
@@ -267,7 +317,7 @@ pub async fn gather(
         artifacts: Some(Artifacts {
             uri: artifacts_uri,
             size_bytes: size,
-            files: Vec::new(),
+            files,
             extra: Map::new(),
         }),
         permissions: acl.permissions,
@@ -344,7 +394,7 @@ async fn fetch_mlmodel(
     version: Option<&Value>,
     logged_model: Option<&Value>,
     run_id: Option<&str>,
-) -> Result<(Map<String, Value>, Option<Value>), GatherError> {
+) -> Result<(Map<String, Value>, Option<Value>, Access), GatherError> {
     let section = "mlflow_model";
     let parse = |text: String, call: String| {
         convert::mlmodel(&text).map_err(|message| GatherError {
@@ -358,15 +408,14 @@ async fn fetch_mlmodel(
     if let Some(v) = version {
         let name = v.get("name").and_then(Value::as_str).unwrap_or_default();
         let number = v.get("version").and_then(Value::as_str).unwrap_or_default();
-        match http
-            .get_text(
-                "/model-versions/get-artifact",
-                &[("name", name), ("version", number), ("path", "MLmodel")],
-            )
-            .await
-        {
+        let access = Access::Registry {
+            name: name.to_string(),
+            version: number.to_string(),
+        };
+        match access.read(http, "MLmodel").await {
             Ok(text) => {
-                return parse(text, "GET /model-versions/get-artifact".into()).map(|m| (m, None))
+                return parse(text, "GET /model-versions/get-artifact".into())
+                    .map(|m| (m, None, access));
             }
             Err(e) => first_error = Some(e),
         }
@@ -462,7 +511,12 @@ async fn fetch_mlmodel(
             rest.trim_matches('/')
         );
         match http.get_text(&path, &[]).await {
-            Ok(text) => return parse(text, format!("GET {path}")).map(|m| (m, found_logged_model)),
+            Ok(text) => {
+                let access = Access::Proxy {
+                    prefix: rest.trim_matches('/').to_string(),
+                };
+                return parse(text, format!("GET {path}")).map(|m| (m, found_logged_model, access));
+            }
             Err(e) => last_error = Some(e),
         }
     }

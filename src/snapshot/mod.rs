@@ -11,6 +11,7 @@
 
 pub mod derive;
 pub mod gather;
+mod gather_artifacts;
 pub mod io;
 mod oss_permissions;
 pub mod schema;

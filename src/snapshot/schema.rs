@@ -208,6 +208,7 @@ pub const SNAPSHOT: Node = Object {
         ),
         ("mlflow_model", Any),
         ("logged_model", Any),
+        ("input_example", Any),
         (
             "artifacts",
             Object {

@@ -252,6 +252,16 @@ fn nothing_lost(key: &str) {
         {
             assert_eq!(snap["experiment"]["tags"][k], *v, "experiment tag {k}");
         }
+        assert!(
+            snap["input_example"]["columns"].is_array(),
+            "input example gathered"
+        );
+        assert!(report.contains("## Input example"));
+        let files = snap["artifacts"]["files"]
+            .as_array()
+            .expect("artifact listing");
+        assert!(files.iter().any(|f| f["path"] == "MLmodel"), "{files:?}");
+        assert!(snap["artifacts"]["size_bytes"].as_u64().unwrap() > 1000);
         assert!(snap["mlflow_model"]["signature"]["inputs"]
             .as_array()
             .is_some_and(|i| !i.is_empty()));

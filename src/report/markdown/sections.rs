@@ -313,6 +313,14 @@ pub fn mlflow_model(doc: &mut Doc, s: &Snapshot) {
         doc.heading(2, "Other MLmodel fields");
         doc.pairs("Name", all_rows(&others));
     }
+    if let Some(example) = s.extra.get("input_example") {
+        doc.heading(2, "Input example");
+        doc.json_block(example);
+    }
+    if let Some(logged_model) = s.extra.get("logged_model") {
+        doc.heading(2, "Logged model");
+        doc.json_block(logged_model);
+    }
     if let Some(a) = &s.artifacts {
         if !a.files.is_empty() {
             doc.heading(2, "Artifacts");
@@ -661,4 +669,14 @@ pub fn gathering(doc: &mut Doc, s: &Snapshot) {
     }
     doc.heading(2, "Manifest");
     doc.pairs("Name", all_rows(&to_map(&s.manifest)));
+    let others: Map<String, Value> = s
+        .extra
+        .iter()
+        .filter(|(k, _)| !["input_example", "logged_model"].contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !others.is_empty() {
+        doc.heading(2, "Other facts");
+        doc.json_block(&Value::Object(others));
+    }
 }
