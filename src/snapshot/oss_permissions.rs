@@ -65,13 +65,68 @@ pub async fn gather(
         Ok(v) => v,
         Err(e) => {
             let message = if e.status() == Some(404) {
-                "this MLflow version's basic-auth app cannot list the users holding permissions (no users/list endpoint, MLflow < 3); the ACL cannot be read".to_string()
+                "this MLflow version's basic-auth app cannot list the users holding permissions (no users/list endpoint, MLflow < 3); the ACL cannot be read, only the caller's own level".to_string()
             } else {
                 e.message()
             };
-            for section in ["permissions.registered_model", "permissions.experiment"] {
+            // MLflow 2's per-resource endpoints still tell the caller's own level: keep it as
+            // the raw fact, but never as a complete ACL.
+            let own = |path: &'static str, key: &'static str, id: Option<&str>| {
+                let username = username.map(str::to_string);
+                let id = id.map(str::to_string);
+                async move {
+                    let (Some(user), Some(id)) = (username, id) else {
+                        return None;
+                    };
+                    let query = [(key, id.as_str()), ("username", user.as_str())];
+                    Some(
+                        http.get_json(path, &query)
+                            .await
+                            .unwrap_or_else(|e| json!({ "error": e.to_string() })),
+                    )
+                }
+            };
+            let (model_own, experiment_own) = tokio::join!(
+                own(
+                    "/api/2.0/mlflow/registered-models/permissions/get",
+                    "name",
+                    model
+                ),
+                own(
+                    "/api/2.0/mlflow/experiments/permissions/get",
+                    "experiment_id",
+                    experiment_id
+                )
+            );
+            for (section, own, object_type, id) in [
+                (
+                    "permissions.registered_model",
+                    model_own,
+                    "registered_model",
+                    model,
+                ),
+                (
+                    "permissions.experiment",
+                    experiment_own,
+                    "experiment",
+                    experiment_id,
+                ),
+            ] {
+                let Some(id) = id else { continue };
+                let object = ObjectPermissions {
+                    object_id: Some(format!("{object_type}:{id}")),
+                    object_type: Some(object_type.into()),
+                    permission_levels: Some(json!(["READ", "EDIT", "MANAGE", "NO_PERMISSIONS"])),
+                    raw: own,
+                    entries: None,
+                };
+                if section.ends_with("registered_model") {
+                    out.permissions.registered_model = Some(object);
+                } else {
+                    out.permissions.experiment = Some(object);
+                }
                 out.errors.push(GatherError {
-                    section: section.into(),
+                    section: format!("{section}.entries"),
                     call: call.into(),
                     http_status: e.status(),
                     error_code: e.error_code().map(str::to_string),
