@@ -19,7 +19,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Evaluate policy rules against a model version's audit snapshot.
+    /// Evaluate policy rules against a model version (live, or a saved snapshot).
     ///
     /// Every rule gets one outcome: pass, fail, error (could not be evaluated: data missing or
     /// a call failed — never counted as a pass), skipped (not applicable) or waived.
@@ -31,6 +31,124 @@ pub enum Command {
 
     /// Gather a model version and write the Markdown audit report, without a policy.
     Report(ReportArgs),
+
+    /// Run policy test files: each case evaluates a snapshot fixture (optionally patched) and
+    /// compares every rule's outcome with the expected one. Exit 0 all passed, 1 a case
+    /// failed, 2 a test or policy file is invalid.
+    Test(TestArgs),
+
+    /// Validate policy files without evaluating them (exit 0 valid, 2 problems found).
+    Lint(LintArgs),
+
+    /// List the rules in effect: id, severity, title and scope.
+    Rules(RulesArgs),
+
+    /// Explain one rule: title, rationale, remediation, check, scope and an example finding.
+    Explain(ExplainArgs),
+}
+
+/// Which policies, waivers and severities are in effect.
+#[derive(Debug, Args, Default)]
+pub struct PolicyArgs {
+    /// Policy file or directory of `*.toml` files; repeatable. `builtin:NAME` names a bundled
+    /// pack (`baseline`, `production`, `databricks`). Default: the policies of `mlgate.toml`,
+    /// else `builtin:baseline`.
+    #[arg(long, short = 'p', value_name = "FILE_OR_DIR")]
+    pub policy: Vec<PathBuf>,
+
+    /// A waivers file (`[[waiver]]` tables); repeatable. Policy files may hold waivers too.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Vec<PathBuf>,
+
+    /// Override a rule's severity: `RULE_ID=error|warning|info`; repeatable.
+    #[arg(long = "severity", value_name = "RULE=LEVEL")]
+    pub severity: Vec<String>,
+
+    /// Project config (default: the nearest `mlgate.toml` from the working directory up).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore any `mlgate.toml`.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+/// The promotion being checked and the evaluation date.
+#[derive(Debug, Args, Default)]
+pub struct EvalArgs {
+    /// The stage the version is being promoted to; turns on rules scoped to it
+    /// (`when.target = ["Production"]`).
+    #[arg(long, value_name = "STAGE")]
+    pub target_stage: Option<String>,
+
+    /// The alias being moved to this version; turns on rules scoped to it
+    /// (`when.target = ["@champion"]`).
+    #[arg(long, value_name = "ALIAS")]
+    pub target_alias: Option<String>,
+
+    /// Evaluate as of this date (`YYYY-MM-DD` or RFC 3339) instead of today: waiver expiry.
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["model", "snapshot", "example"])))]
+pub struct CheckArgs {
+    /// Gather this model version live (same forms as `mlgate snapshot`).
+    #[arg(value_name = "MODEL_REF")]
+    pub model: Option<String>,
+
+    /// A snapshot file saved by `mlgate snapshot` (offline replay).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+
+    /// Use the bundled example snapshot (models:/dolly3b/1 on Databricks), offline.
+    #[arg(long)]
+    pub example: bool,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    #[command(flatten)]
+    pub eval: EvalArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+/// Outputs and the failure threshold.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Write the Markdown audit report (verdict first, then every gathered fact).
+    #[arg(long, value_name = "OUT.md")]
+    pub report: Option<PathBuf>,
+
+    /// Write JUnit XML: one testsuite per model version, one testcase per rule.
+    #[arg(long, value_name = "OUT.xml")]
+    pub junit: Option<PathBuf>,
+
+    /// Write the verdict and findings as JSON.
+    #[arg(long, value_name = "OUT.json")]
+    pub json: Option<PathBuf>,
+
+    /// Lowest severity whose failures (and evaluation errors) fail the run [default: error,
+    /// or `fail_on` in mlgate.toml].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+
+    /// Do not print the terminal summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
 }
 
 /// Where to gather from.
@@ -75,59 +193,39 @@ pub struct ReportArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["model", "snapshot", "example"])))]
-pub struct CheckArgs {
-    /// Gather this model version live (same forms as `mlgate snapshot`).
-    #[arg(value_name = "MODEL_REF")]
-    pub model: Option<String>,
+pub struct TestArgs {
+    /// Test files, or directories searched for `*.toml` test files [default: the `tests` of
+    /// mlgate.toml, else `policies/tests`].
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
 
-    /// A snapshot file saved by `mlgate snapshot` (offline replay).
-    #[arg(long, value_name = "FILE")]
-    pub snapshot: Option<PathBuf>,
-
-    /// Use the bundled example snapshot (models:/dolly3b/1 on Databricks), offline.
-    #[arg(long)]
-    pub example: bool,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
-
-    #[command(flatten)]
-    pub server: ServerArgs,
-}
-
-/// Policy selection, outputs and thresholds shared by the checking commands.
-#[derive(Debug, Args)]
-pub struct OutputArgs {
-    /// Policy file or directory of `*.toml` files; repeatable. Default: the bundled baseline
-    /// policy (`policies/baseline.toml`).
-    #[arg(long, short = 'p', value_name = "FILE_OR_DIR")]
-    pub policy: Vec<PathBuf>,
-
-    /// Write the Markdown audit report (verdict first, then every gathered fact).
-    #[arg(long, value_name = "OUT.md")]
-    pub report: Option<PathBuf>,
-
-    /// Write JUnit XML: one testsuite per model version, one testcase per rule.
+    /// Write the case results as JUnit XML.
     #[arg(long, value_name = "OUT.xml")]
     pub junit: Option<PathBuf>,
 
-    /// Write the verdict and findings as JSON.
-    #[arg(long, value_name = "OUT.json")]
-    pub json: Option<PathBuf>,
-
-    /// Lowest severity whose failures (and evaluation errors) fail the run.
-    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
-
-    /// Do not print the terminal summary.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Error,
-    Warning,
-    Info,
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Policy files or directories (`builtin:NAME` for a bundled pack).
+    #[arg(value_name = "POLICY", required = true)]
+    pub policies: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The rule id.
+    #[arg(value_name = "RULE_ID")]
+    pub rule: String,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }

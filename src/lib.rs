@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod engine;
 pub mod exit;
+pub mod glob;
 pub mod mlflow;
 pub mod model_ref;
 pub mod policy;

@@ -93,6 +93,9 @@ pub struct Finding {
     pub select: String,
     /// The policy file the rule came from.
     pub source: String,
+    /// The waiver that covers this finding (outcome `waived`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<super::waiver::AppliedWaiver>,
 }
 
 impl Finding {

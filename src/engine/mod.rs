@@ -1,24 +1,28 @@
 //! The rule engine: pure evaluation of rules against a snapshot.
 //!
-//! No I/O and no clock: everything comes in as arguments, so the same inputs always give the
-//! same findings. Rules see the snapshot as JSON (the documented snapshot schema), never the
-//! server's wire types.
+//! No I/O and no clock: the snapshot, the rules, the waivers and today's date come in as
+//! arguments, so the same inputs always give the same findings. Rules see the snapshot as
+//! JSON (the documented snapshot schema), never the server's wire types.
 
 pub mod check;
 pub mod finding;
+pub mod scope;
 pub mod selector;
 mod template;
+pub mod waiver;
 
 pub use template::{placeholders as template_placeholders, BUILTINS as TEMPLATE_BUILTINS};
 
 use serde_json::Value;
 
-pub use check::{Check, CheckSet, FieldCondition};
+pub use check::{Check, CheckSet, Conditions, FieldCondition};
 pub use finding::{Finding, Outcome, Severity, Verdict};
+pub use scope::Scope;
 pub use selector::Selector;
+pub use waiver::{Waiver, WaiverNote};
 
 use crate::snapshot::Snapshot;
-use check::Verdict as CheckVerdict;
+use check::{Mode, Selection, Verdict as CheckVerdict};
 use selector::Reached;
 
 /// A validated rule, ready to evaluate.
@@ -33,22 +37,44 @@ pub struct Rule {
     pub check: CheckSet,
     /// Failure message template: `{value}`, `{count}`, `{path}` and any snapshot path.
     pub message: Option<String>,
+    /// When the rule applies (empty: always).
+    pub scope: Scope,
     /// Where the rule was defined (`policies/baseline.toml`), for reports.
     pub source: String,
 }
 
-/// Evaluates every rule against the snapshot, in rule order.
-pub fn evaluate(snapshot: &Snapshot, rules: &[Rule]) -> Vec<Finding> {
+/// The findings of one evaluation, and what became of the waivers.
+#[derive(Debug, Clone, Default)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    pub waiver_notes: Vec<WaiverNote>,
+}
+
+/// Evaluates every rule against the snapshot, in rule order, then applies the waivers that
+/// are still valid on `today` (days since 1970-01-01, UTC).
+pub fn evaluate(snapshot: &Snapshot, rules: &[Rule], waivers: &[Waiver], today: i64) -> Evaluation {
     // Serialising the typed snapshot cannot fail: it is plain data with string keys.
     let doc = serde_json::to_value(snapshot).unwrap_or(Value::Null);
-    rules
+    let mut findings: Vec<Finding> = rules
         .iter()
         .map(|rule| evaluate_rule(snapshot, &doc, rule))
-        .collect()
+        .collect();
+    let waiver_notes = waiver::apply(waivers, &mut findings, &doc, today);
+    Evaluation {
+        findings,
+        waiver_notes,
+    }
 }
 
 fn evaluate_rule(snapshot: &Snapshot, doc: &Value, rule: &Rule) -> Finding {
-    let (outcome, detail, values) = decide(snapshot, doc, rule);
+    let (outcome, detail, values) = match rule.scope.excludes(doc) {
+        Some(reason) => (
+            Outcome::Skipped,
+            format!("not applicable: {reason}"),
+            Vec::new(),
+        ),
+        None => decide(snapshot, doc, rule),
+    };
     let message = match outcome {
         Outcome::Fail => template::render(
             rule.message.as_deref().unwrap_or(&rule.title),
@@ -68,6 +94,7 @@ fn evaluate_rule(snapshot: &Snapshot, doc: &Value, rule: &Rule) -> Finding {
         detail,
         select: rule.select.as_str().to_string(),
         source: rule.source.clone(),
+        waiver: None,
     }
 }
 
@@ -77,12 +104,13 @@ fn decide<'a>(
     doc: &'a Value,
     rule: &Rule,
 ) -> (Outcome, String, Vec<&'a Value>) {
-    let reached = rule.select.reach(doc);
-    let mut found = Vec::new();
-    let mut absent = Vec::new();
-    for r in reached {
-        match r {
-            Reached::Found { value, .. } => found.push(value),
+    let mut selection = Selection {
+        fans_out: rule.select.fans_out(),
+        ..Selection::default()
+    };
+    for reached in rule.select.reach(doc) {
+        match reached {
+            Reached::Found { value, .. } => selection.found.push(value),
             Reached::Missing { path, depth } => {
                 // Fail closed: a failed call or an ungathered section is never a pass.
                 if let Some(e) = snapshot.error_for(&path) {
@@ -92,75 +120,35 @@ fn decide<'a>(
                         (None, Some(c)) => format!("{c}: "),
                         (None, None) => String::new(),
                     };
-                    return (
-                        Outcome::Error,
-                        format!(
-                            "could not evaluate: {} failed ({status}{})",
-                            e.call, e.message
-                        ),
-                        Vec::new(),
+                    let detail = format!(
+                        "could not evaluate: {} failed ({status}{})",
+                        e.call, e.message
                     );
+                    return (Outcome::Error, detail, Vec::new());
                 }
                 if let Some(u) = snapshot.unavailable_for(&path) {
-                    return (
-                        Outcome::Skipped,
-                        format!(
-                            "not applicable: {} is not available ({})",
-                            u.section, u.reason
-                        ),
-                        Vec::new(),
+                    let detail = format!(
+                        "not applicable: {} is not available ({})",
+                        u.section, u.reason
                     );
+                    return (Outcome::Skipped, detail, Vec::new());
                 }
                 if depth == 1 {
-                    return (
-                        Outcome::Error,
-                        format!("could not evaluate: section `{path}` was not gathered"),
-                        Vec::new(),
-                    );
+                    let detail = format!("could not evaluate: section `{path}` was not gathered");
+                    return (Outcome::Error, detail, Vec::new());
                 }
-                absent.push(path);
+                selection.absent.push(path);
             }
         }
     }
-    let mut verdicts = Vec::new();
-    for check in &rule.check.0 {
-        if check.is_quantifier() {
-            if !absent.is_empty() {
-                verdicts.push(CheckVerdict::Error(format!(
-                    "{} is not in the snapshot",
-                    absent.join(", ")
-                )));
-                continue;
-            }
-            // `entries` (a list) and `entries[*]` (its elements) both quantify over elements.
-            let items: Vec<&Value> = match found.as_slice() {
-                [Value::Array(list)] if !rule.select.fans_out() => list.iter().collect(),
-                _ => found.clone(),
-            };
-            verdicts.push(check.on_items(&items));
-        } else {
-            verdicts.extend(absent.iter().map(|path| check.on_absent(path)));
-            verdicts.extend(found.iter().map(|value| check.on_value(value)));
-        }
-    }
-    let error = verdicts.iter().find_map(|v| match v {
-        CheckVerdict::Error(e) => Some(e.clone()),
-        _ => None,
-    });
-    if let Some(e) = error {
-        return (Outcome::Error, format!("could not evaluate: {e}"), found);
-    }
-    let failures: Vec<String> = verdicts
-        .into_iter()
-        .filter_map(|v| match v {
-            CheckVerdict::Fail(m) => Some(m),
-            _ => None,
-        })
-        .collect();
-    if failures.is_empty() {
-        (Outcome::Pass, String::new(), found)
-    } else {
-        (Outcome::Fail, failures.join("; "), found)
+    match rule.check.evaluate(&selection, Mode::Rule) {
+        CheckVerdict::Pass => (Outcome::Pass, String::new(), selection.found),
+        CheckVerdict::Fail(detail) => (Outcome::Fail, detail, selection.found),
+        CheckVerdict::Error(e) => (
+            Outcome::Error,
+            format!("could not evaluate: {e}"),
+            selection.found,
+        ),
     }
 }
 

@@ -3,9 +3,12 @@
 //! Loading has two phases (`raw` walks the TOML with spans, `validate` compiles rules) and
 //! collects every problem across every file before failing once, with miette diagnostics.
 
+mod checks;
 pub mod diagnostic;
 mod raw;
+mod scope;
 mod validate;
+mod waiver;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,16 +18,31 @@ use miette::NamedSource;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+pub use checks::to_json as toml_to_json;
 pub use diagnostic::{PolicyErrors, PolicyProblem};
 use raw::Problems;
 
-use crate::engine::Rule;
+use crate::engine::{Rule, Waiver};
 
-/// The bundled default policy, used when no `--policy` is given.
-pub const BASELINE: (&str, &str) = (
-    "policies/baseline.toml",
-    include_str!("../../policies/baseline.toml"),
-);
+/// The bundled packs, embedded in the binary: (`builtin:` name, file name, text). The first
+/// is the default policy.
+pub const BUNDLED: [(&str, &str, &str); 3] = [
+    (
+        "baseline",
+        "policies/baseline.toml",
+        include_str!("../../policies/baseline.toml"),
+    ),
+    (
+        "production",
+        "policies/production.toml",
+        include_str!("../../policies/production.toml"),
+    ),
+    (
+        "databricks",
+        "policies/databricks.toml",
+        include_str!("../../policies/databricks.toml"),
+    ),
+];
 
 /// One policy file's text and the name it is reported under.
 #[derive(Debug, Clone)]
@@ -37,6 +55,7 @@ pub struct PolicyText {
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub rules: Vec<Rule>,
+    pub waivers: Vec<Waiver>,
     pub files: Vec<String>,
     /// `sha256:<hex>` over every file's name and text, in load order.
     pub digest: String,
@@ -52,6 +71,8 @@ pub enum PolicyLoadError {
     },
     #[error("policy directory {0} holds no .toml files")]
     EmptyDir(PathBuf),
+    #[error("no bundled policy `{0}`: the bundled packs are builtin:baseline, builtin:production and builtin:databricks")]
+    UnknownBuiltin(String),
     #[error(transparent)]
     Invalid(#[from] PolicyErrors),
 }
@@ -61,6 +82,17 @@ pub enum PolicyLoadError {
 pub fn read_paths(paths: &[PathBuf]) -> Result<Vec<PolicyText>, PolicyLoadError> {
     let mut texts = Vec::new();
     for path in paths {
+        if let Some(name) = path.to_str().and_then(|p| p.strip_prefix("builtin:")) {
+            let (_, file, text) = BUNDLED
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .ok_or_else(|| PolicyLoadError::UnknownBuiltin(name.to_string()))?;
+            texts.push(PolicyText {
+                name: (*file).to_string(),
+                text: (*text).to_string(),
+            });
+            continue;
+        }
         let read_err = |source| PolicyLoadError::Read {
             path: path.clone(),
             source,
@@ -100,8 +132,8 @@ fn read_file(path: &Path) -> Result<PolicyText, PolicyLoadError> {
 /// The bundled baseline policy.
 pub fn baseline() -> PolicyText {
     PolicyText {
-        name: BASELINE.0.to_string(),
-        text: BASELINE.1.to_string(),
+        name: BUNDLED[0].1.to_string(),
+        text: BUNDLED[0].2.to_string(),
     }
 }
 
@@ -113,6 +145,7 @@ pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
     let mut first_seen: HashMap<String, (Arc<NamedSource<String>>, std::ops::Range<usize>)> =
         HashMap::new();
     let mut hasher = Sha256::new();
+    let mut pending_waivers = Vec::new();
     for policy in texts {
         hasher.update(policy.name.as_bytes());
         hasher.update([0]);
@@ -135,7 +168,8 @@ pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
             );
         }
         if syntax_errors.is_empty() {
-            for raw_rule in raw::rules(&doc, &mut problems) {
+            let (raw_rules, raw_waivers) = raw::document(&doc, &mut problems);
+            for raw_rule in raw_rules {
                 if let Some(id) = &raw_rule.id {
                     if let Some((first_source, first_span)) = first_seen.get(&id.value) {
                         let note = PolicyProblem::new(
@@ -168,8 +202,37 @@ pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
                     rules.push(rule);
                 }
             }
+            for raw_waiver in &raw_waivers {
+                if let Some(compiled) = waiver::compile(raw_waiver, &policy.name, &mut problems) {
+                    pending_waivers.push((compiled, Arc::clone(&source)));
+                }
+            }
         }
         all_problems.extend(problems.list);
+    }
+    // Waivers may name rules of any file, so their rule ids are checked once all are known.
+    let mut waivers = Vec::new();
+    for (compiled, source) in pending_waivers {
+        if first_seen.contains_key(&compiled.waiver.rule) {
+            waivers.push(compiled.waiver);
+        } else {
+            let known: Vec<&str> = first_seen.keys().map(String::as_str).collect();
+            let help = crate::suggest::closest(&compiled.waiver.rule, known.iter().copied())
+                .map_or_else(
+                    || "`mlgate rules` lists the rule ids in effect".to_string(),
+                    |s| format!("did you mean `{s}`?"),
+                );
+            all_problems.push(
+                PolicyProblem::new(
+                    "policy::unknown-rule",
+                    &source,
+                    compiled.rule_span,
+                    "no rule has this id",
+                    format!("waiver names unknown rule `{}`", compiled.waiver.rule),
+                )
+                .with_help(help),
+            );
+        }
     }
     if !all_problems.is_empty() {
         return Err(PolicyErrors {
@@ -186,6 +249,7 @@ pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
         });
     Ok(Policy {
         rules,
+        waivers,
         files: texts.iter().map(|t| t.name.clone()).collect(),
         digest,
     })

@@ -31,10 +31,18 @@ pub struct RawRule<'a, 'i> {
     pub select: Option<Sp<String>>,
     pub message: Option<Sp<String>>,
     pub check: Option<&'a Spanned<DeValue<'i>>>,
+    pub when: Option<&'a Spanned<DeValue<'i>>>,
+}
+
+/// A `[[waiver]]` table as written, compiled by `waiver.rs`.
+#[derive(Debug)]
+pub struct RawWaiver<'a, 'i> {
+    pub span: Range<usize>,
+    pub table: &'a DeTable<'i>,
 }
 
 /// The keys a `[[rule]]` table may have.
-pub const RULE_KEYS: [&str; 8] = [
+pub const RULE_KEYS: [&str; 9] = [
     "id",
     "title",
     "severity",
@@ -43,9 +51,10 @@ pub const RULE_KEYS: [&str; 8] = [
     "select",
     "check",
     "message",
+    "when",
 ];
 
-const TOP_KEYS: [&str; 2] = ["policy", "rule"];
+const TOP_KEYS: [&str; 3] = ["policy", "rule", "waiver"];
 const POLICY_KEYS: [&str; 2] = ["name", "description"];
 
 /// The problems found so far, with the file they concern.
@@ -108,12 +117,13 @@ impl Problems {
     }
 }
 
-/// Walks a parsed document into raw rules, recording structural problems.
-pub fn rules<'a, 'i>(
+/// Walks a parsed document into raw rules and waivers, recording structural problems.
+pub fn document<'a, 'i>(
     doc: &'a Spanned<DeTable<'i>>,
     problems: &mut Problems,
-) -> Vec<RawRule<'a, 'i>> {
+) -> (Vec<RawRule<'a, 'i>>, Vec<RawWaiver<'a, 'i>>) {
     let mut rules = Vec::new();
+    let mut waivers = Vec::new();
     for (key, value) in doc.get_ref() {
         match key.get_ref().as_ref() {
             "policy" => match value.get_ref() {
@@ -144,10 +154,24 @@ pub fn rules<'a, 'i>(
                 }
                 _ => problems.wrong_type(value, "rule", "an array of tables (`[[rule]]`)"),
             },
+            "waiver" => match value.get_ref() {
+                DeValue::Array(items) => {
+                    for item in items {
+                        match item.get_ref() {
+                            DeValue::Table(table) => waivers.push(RawWaiver {
+                                span: item.span(),
+                                table,
+                            }),
+                            _ => problems.wrong_type(item, "waiver", "a table (`[[waiver]]`)"),
+                        }
+                    }
+                }
+                _ => problems.wrong_type(value, "waiver", "an array of tables (`[[waiver]]`)"),
+            },
             _ => problems.unknown_key("policy::unknown-key", key, &TOP_KEYS, "a policy file"),
         }
     }
-    rules
+    (rules, waivers)
 }
 
 fn rule<'a, 'i>(
@@ -164,6 +188,7 @@ fn rule<'a, 'i>(
         select: None,
         message: None,
         check: None,
+        when: None,
     };
     for (key, value) in table {
         let name = key.get_ref().as_ref();
@@ -175,6 +200,18 @@ fn rule<'a, 'i>(
             "remediation" => &mut raw.remediation,
             "select" => &mut raw.select,
             "message" => &mut raw.message,
+            "when" => {
+                if matches!(value.get_ref(), DeValue::Table(_)) {
+                    raw.when = Some(value);
+                } else {
+                    problems.wrong_type(
+                        value,
+                        "when",
+                        "a table, e.g. `when = { target = [\"Production\"] }`",
+                    );
+                }
+                continue;
+            }
             "check" => {
                 if matches!(value.get_ref(), DeValue::Table(_)) {
                     raw.check = Some(value);

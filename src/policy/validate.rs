@@ -2,15 +2,10 @@
 //! against the snapshot schema, checks and regexes compiled, message templates verified.
 //! Every problem is collected; a rule with any problem is dropped.
 
-use regex::Regex;
-use serde_json::Value;
-use toml::de::{DeTable, DeValue};
-use toml::Spanned;
-
+use super::checks::check_set;
 use super::raw::{Problems, RawRule, Sp};
-use crate::engine::check::CHECK_KINDS;
 use crate::engine::selector::Segment;
-use crate::engine::{Check, CheckSet, FieldCondition, Rule, Selector, Severity};
+use crate::engine::{Rule, Selector, Severity};
 use crate::snapshot::schema::{self, Node};
 use crate::suggest;
 
@@ -40,6 +35,10 @@ pub fn rule(raw: &RawRule<'_, '_>, source_name: &str, problems: &mut Problems) -
     if let Some(message) = &raw.message {
         template(message, problems);
     }
+    let scope = match raw.when {
+        Some(when) => super::scope::compile(when, problems),
+        None => Some(crate::engine::Scope::default()),
+    };
     if problems.list.len() > before {
         return None;
     }
@@ -52,6 +51,7 @@ pub fn rule(raw: &RawRule<'_, '_>, source_name: &str, problems: &mut Problems) -
         select: selected?.0,
         check: check?,
         message: raw.message.as_ref().map(|m| m.value.clone()),
+        scope: scope?,
         source: source_name.to_string(),
     })
 }
@@ -113,7 +113,7 @@ fn selector(s: &Sp<String>, problems: &mut Problems) -> Option<(Selector, &'stat
 type Report<'r> = dyn FnMut(usize, usize, String, String, Option<String>) + 'r;
 
 /// Walks a selector through the schema from `start`; reports the first impossible step.
-fn walk<'n>(
+pub fn walk<'n>(
     selector: &Selector,
     start: &'n Node,
     root: Option<&str>,
@@ -183,218 +183,6 @@ fn walk<'n>(
     Some(node)
 }
 
-/// Compiles a check table.
-fn check_set(
-    value: &Spanned<DeValue<'_>>,
-    node: &'static Node,
-    within: &str,
-    problems: &mut Problems,
-) -> Option<CheckSet> {
-    let DeValue::Table(table) = value.get_ref() else {
-        problems.wrong_type(value, "check", "a table");
-        return None;
-    };
-    if table.is_empty() {
-        problems.push(
-            "policy::empty-check",
-            value.span(),
-            "no check here",
-            "the check table is empty",
-            Some(format!("name one of: {}", check_names().join(", "))),
-        );
-        return None;
-    }
-    let mut checks = Vec::new();
-    let mut ok = true;
-    for (key, v) in table {
-        if let Some(c) = one_check(key.get_ref(), v, node, within, problems) {
-            checks.push(c);
-        } else {
-            if !CHECK_KINDS
-                .iter()
-                .any(|(n, _)| *n == key.get_ref().as_ref())
-            {
-                problems.unknown_key("policy::unknown-check", key, &check_names(), "a check");
-            }
-            ok = false;
-        }
-    }
-    ok.then_some(CheckSet(checks))
-}
-
-fn check_names() -> Vec<&'static str> {
-    CHECK_KINDS.iter().map(|(n, _)| *n).collect()
-}
-
-fn one_check(
-    name: &str,
-    v: &Spanned<DeValue<'_>>,
-    node: &'static Node,
-    within: &str,
-    problems: &mut Problems,
-) -> Option<Check> {
-    let value = v.get_ref();
-    match name {
-        "exists" | "non_empty" => {
-            if let DeValue::Boolean(b) = value {
-                Some(if name == "exists" {
-                    Check::Exists(*b)
-                } else {
-                    Check::NonEmpty(*b)
-                })
-            } else {
-                problems.wrong_type(v, name, "`true` or `false`");
-                None
-            }
-        }
-        "equals" => {
-            if let Some(j) = to_json(value) {
-                Some(Check::Equals(j))
-            } else {
-                problems.wrong_type(v, name, "a string, number, boolean, array or table");
-                None
-            }
-        }
-        "one_of" => match value {
-            DeValue::Array(items) if !items.is_empty() => items
-                .iter()
-                .map(|i| to_json(i.get_ref()))
-                .collect::<Option<Vec<_>>>()
-                .map(Check::OneOf),
-            _ => {
-                problems.wrong_type(v, name, "a non-empty array of values");
-                None
-            }
-        },
-        "matches" => {
-            if let DeValue::String(s) = value {
-                match Regex::new(s) {
-                    Ok(re) => Some(Check::Matches(re)),
-                    Err(e) => {
-                        let detail = e.to_string();
-                        let last = detail
-                            .lines()
-                            .last()
-                            .unwrap_or("invalid regular expression")
-                            .trim();
-                        problems.push(
-                    "policy::bad-regex",
-                    v.span(),
-                    "invalid regular expression",
-                    format!("`matches` is not a valid regular expression: {last}"),
-                    Some("the syntax is Rust's `regex` crate (no look-around or backreferences); escape `\\` as `\\\\` in basic TOML strings, or use a 'literal string'".into()),
-                );
-                        None
-                    }
-                }
-            } else {
-                problems.wrong_type(v, name, "a string holding a regular expression");
-                None
-            }
-        }
-        "min" | "max" => {
-            if let Some(n) = number(value) {
-                Some(if name == "min" {
-                    Check::Min(n)
-                } else {
-                    Check::Max(n)
-                })
-            } else {
-                problems.wrong_type(v, name, "a number");
-                None
-            }
-        }
-        "any" | "all" | "none" => {
-            let element = node.element().unwrap_or(node);
-            let conditions = conditions(v, element, within, problems)?;
-            Some(match name {
-                "any" => Check::Any(conditions),
-                "all" => Check::All(conditions),
-                _ => Check::None(conditions),
-            })
-        }
-        _ => None,
-    }
-}
-
-/// Field conditions of a quantifier: `{ field = value }` (equality) or `{ field = { check } }`.
-fn conditions(
-    v: &Spanned<DeValue<'_>>,
-    element: &'static Node,
-    within: &str,
-    problems: &mut Problems,
-) -> Option<Vec<FieldCondition>> {
-    let DeValue::Table(table) = v.get_ref() else {
-        problems.wrong_type(
-            v,
-            "any/all/none",
-            "a table of field conditions, e.g. `{ principal = \"users\" }`",
-        );
-        return None;
-    };
-    let mut out = Vec::new();
-    let mut ok = true;
-    for (key, cond) in table {
-        let field_sp = Sp {
-            value: key.get_ref().to_string(),
-            span: key.span(),
-        };
-        let Some((field, node)) = field_selector(&field_sp, element, within, problems) else {
-            ok = false;
-            continue;
-        };
-        let checks = match cond.get_ref() {
-            DeValue::Table(_) => {
-                check_set(cond, node, &format!("{within}.{}", key.get_ref()), problems)
-            }
-            other => to_json(other).map(|j| CheckSet(vec![Check::Equals(j)])),
-        };
-        match checks {
-            Some(checks) => out.push(FieldCondition { field, checks }),
-            None => ok = false,
-        }
-    }
-    ok.then_some(out)
-}
-
-/// A field name inside a quantifier, walked from the element node. Keys are bare or quoted
-/// TOML keys, so the span is the key itself, not an inner offset.
-fn field_selector(
-    key: &Sp<String>,
-    element: &'static Node,
-    within: &str,
-    problems: &mut Problems,
-) -> Option<(Selector, &'static Node)> {
-    let parsed = Selector::parse(&key.value)
-        .ok()
-        .or_else(|| Selector::parse(&format!("[\"{}\"]", key.value.replace('"', ""))).ok());
-    let Some(parsed) = parsed else {
-        problems.push(
-            "policy::bad-selector",
-            key.span.clone(),
-            "not a field path",
-            format!("`{}` is not a field path", key.value),
-            None,
-        );
-        return None;
-    };
-    let node = walk(
-        &parsed,
-        element,
-        Some(within),
-        |_, _, label, message, help| {
-            problems.push(
-                "policy::selector-never-matches",
-                key.span.clone(),
-                label,
-                format!("field condition `{}` can never match: {message}", key.value),
-                help,
-            );
-        },
-    )?;
-    Some((parsed, node))
-}
-
 /// Checks that every placeholder of a message template names something.
 fn template(message: &Sp<String>, problems: &mut Problems) {
     for (offset, name) in crate::engine::template_placeholders(&message.value) {
@@ -414,44 +202,5 @@ fn template(message: &Sp<String>, problems: &mut Problems) {
                 Some("use `{value}`, `{count}`, `{path}` or a snapshot path such as `{registered_model.name}`; write `{{` for a literal brace".into()),
             );
         }
-    }
-}
-
-/// A TOML value as JSON; `None` for values JSON cannot hold (NaN, infinities).
-pub fn to_json(value: &DeValue<'_>) -> Option<Value> {
-    Some(match value {
-        DeValue::String(s) => Value::String(s.to_string()),
-        DeValue::Integer(i) => {
-            Value::from(i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()?)
-        }
-        DeValue::Float(_) => serde_json::Number::from_f64(number(value)?).map(Value::Number)?,
-        DeValue::Boolean(b) => Value::Bool(*b),
-        DeValue::Datetime(d) => Value::String(d.to_string()),
-        DeValue::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|i| to_json(i.get_ref()))
-                .collect::<Option<_>>()?,
-        ),
-        DeValue::Table(t) => Value::Object(table_json(t)?),
-    })
-}
-
-fn table_json(t: &DeTable<'_>) -> Option<serde_json::Map<String, Value>> {
-    t.iter()
-        .map(|(k, v)| Some((k.get_ref().to_string(), to_json(v.get_ref())?)))
-        .collect()
-}
-
-fn number(value: &DeValue<'_>) -> Option<f64> {
-    match value {
-        DeValue::Integer(_) => to_json(value)?.as_f64(),
-        DeValue::Float(f) => f
-            .as_str()
-            .replace('_', "")
-            .parse::<f64>()
-            .ok()
-            .filter(|n| n.is_finite()),
-        _ => None,
     }
 }

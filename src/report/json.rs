@@ -21,6 +21,7 @@ pub fn render(e: &Evaluation<'_>) -> String {
             "counts": e.verdict.counts.iter().map(|(o, n)| (o.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
         },
         "findings": e.findings,
+        "waiver_notes": e.notes,
         "gather_errors": s.errors,
     });
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();

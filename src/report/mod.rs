@@ -18,6 +18,8 @@ pub struct Evaluation<'a> {
     pub verdict: &'a Verdict,
     pub policy_files: &'a [String],
     pub policy_digest: &'a str,
+    /// Notes on waivers: expired ones, and ones that matched nothing.
+    pub notes: &'a [String],
 }
 
 /// Text for a table cell: `|` escaped, line breaks as `<br/>`.

@@ -67,6 +67,10 @@ fn verdict(doc: &mut Doc, e: &Evaluation<'_>) {
         })
         .collect();
     doc.table(&["Rule", "Severity", "Outcome", "Message"], &rows);
+    if !e.notes.is_empty() {
+        let rows: Vec<Vec<String>> = e.notes.iter().map(|n| vec![n.clone()]).collect();
+        doc.table(&["Waiver note"], &rows);
+    }
     doc.paragraph(&format!(
         "Policy: {} (`{}`).",
         e.policy_files

@@ -1,23 +1,29 @@
 //! Orchestration of each subcommand: source → snapshot → engine → reporters → exit code.
 
+mod check;
+mod config;
+mod inspect;
+mod testing;
+
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+pub use check::today;
+
 use thiserror::Error;
 
-use crate::cli::{CheckArgs, Cli, Command, FailOn, OutputArgs, ServerArgs};
-use crate::engine::{self, Severity};
+use crate::cli::{Cli, Command, ServerArgs};
 use crate::exit::Exit;
 use crate::mlflow::{ClientError, Config, Http};
 use crate::model_ref::{ModelRef, ModelRefError};
-use crate::policy::{self, PolicyLoadError};
-use crate::report::{self, Evaluation};
+use crate::policy::PolicyLoadError;
+use crate::report;
 use crate::snapshot::gather::{self, GatherFailure};
 use crate::snapshot::io::{self as snapshot_io, SnapshotIoError};
 use crate::snapshot::Snapshot;
 
 /// The bundled example snapshot (`examples/dolly3b.snapshot.json`).
-pub const EXAMPLE_SNAPSHOT: &str = include_str!("../examples/dolly3b.snapshot.json");
+pub const EXAMPLE_SNAPSHOT: &str = include_str!("../../examples/dolly3b.snapshot.json");
 
 /// Why a run stopped before a verdict.
 #[derive(Debug, Error)]
@@ -34,6 +40,9 @@ pub enum AppError {
     Client(#[from] ClientError),
     #[error(transparent)]
     Gather(#[from] Box<GatherFailure>),
+    /// A usage problem the message explains (bad flag value, config, unknown rule id).
+    #[error("{0}")]
+    Usage(String),
     #[error("cannot write {path}: {source}")]
     Output {
         path: PathBuf,
@@ -71,7 +80,8 @@ impl AppError {
             AppError::Policy(_)
             | AppError::Output { .. }
             | AppError::Reference(_)
-            | AppError::NoTrackingUri => Exit::Usage,
+            | AppError::NoTrackingUri
+            | AppError::Usage(_) => Exit::Usage,
             AppError::Snapshot(_) | AppError::Client(_) | AppError::Gather(_) => Exit::Gather,
         }
     }
@@ -80,7 +90,11 @@ impl AppError {
 /// Runs the parsed command line; the returned value is the process exit code.
 pub fn run(cli: Cli) -> Result<Exit, AppError> {
     match cli.command {
-        Command::Check(args) => check(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Test(args) => testing::run(&args),
+        Command::Lint(args) => inspect::lint(&args),
+        Command::Rules(args) => inspect::rules(&args),
+        Command::Explain(args) => inspect::explain(&args),
         Command::Snapshot(args) => {
             let snapshot = gather_live(&args.model, &args.server)?;
             snapshot_io::save(&snapshot, &args.output)?;
@@ -95,7 +109,7 @@ pub fn run(cli: Cli) -> Result<Exit, AppError> {
 }
 
 /// Gathers a snapshot from the tracking server (one process, concurrent requests).
-fn gather_live(model: &str, server: &ServerArgs) -> Result<Snapshot, AppError> {
+pub(crate) fn gather_live(model: &str, server: &ServerArgs) -> Result<Snapshot, AppError> {
     let reference = ModelRef::parse(model)?;
     let config = Config::from_env(server.tracking_uri.clone()).ok_or(AppError::NoTrackingUri)?;
     let http = Http::new(config)?;
@@ -116,68 +130,7 @@ fn gather_live(model: &str, server: &ServerArgs) -> Result<Snapshot, AppError> {
         .map_err(|e| AppError::Gather(Box::new(e)))
 }
 
-fn check(args: &CheckArgs) -> Result<Exit, AppError> {
-    // Policies first: a broken policy is a usage error whatever the model.
-    let policy = load_policy(&args.output)?;
-    let snapshot = match (&args.model, &args.snapshot) {
-        (Some(model), _) => gather_live(model, &args.server)?,
-        (None, Some(path)) => snapshot_io::load(path)?,
-        (None, None) => snapshot_io::parse(
-            EXAMPLE_SNAPSHOT,
-            Path::new("examples/dolly3b.snapshot.json"),
-        )?,
-    };
-    evaluate_and_report(&snapshot, &policy, &args.output)
-}
-
-fn load_policy(output: &OutputArgs) -> Result<policy::Policy, AppError> {
-    let texts = if output.policy.is_empty() {
-        vec![policy::baseline()]
-    } else {
-        policy::read_paths(&output.policy)?
-    };
-    Ok(policy::load(&texts).map_err(PolicyLoadError::from)?)
-}
-
-fn evaluate_and_report(
-    snapshot: &Snapshot,
-    policy: &policy::Policy,
-    output: &OutputArgs,
-) -> Result<Exit, AppError> {
-    let fail_on = match output.fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Info => Severity::Info,
-    };
-    let findings = engine::evaluate(snapshot, &policy.rules);
-    let verdict = engine::verdict(&findings, fail_on);
-    let evaluation = Evaluation {
-        snapshot,
-        findings: &findings,
-        verdict: &verdict,
-        policy_files: &policy.files,
-        policy_digest: &policy.digest,
-    };
-    if let Some(path) = &output.report {
-        write(path, &report::markdown::render(snapshot, Some(&evaluation)))?;
-    }
-    if let Some(path) = &output.junit {
-        write(path, &report::junit::render(&evaluation))?;
-    }
-    if let Some(path) = &output.json {
-        write(path, &report::json::render(&evaluation))?;
-    }
-    if !output.quiet {
-        print!("{}", report::terminal::render(&evaluation, use_color()));
-    }
-    Ok(if verdict.passed {
-        Exit::Pass
-    } else {
-        Exit::PolicyFailed
-    })
-}
-
-fn write(path: &Path, text: &str) -> Result<(), AppError> {
+pub(crate) fn write(path: &Path, text: &str) -> Result<(), AppError> {
     std::fs::write(path, text).map_err(|source| AppError::Output {
         path: path.to_path_buf(),
         source,

@@ -1,0 +1,134 @@
+//! `mlgate check`: gather or load the snapshot, evaluate the policies in effect, write every
+//! requested output, and turn the verdict into the exit code.
+
+use std::path::Path;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource,
+    Severity as Level,
+};
+
+use super::config::{self, Effective};
+use super::{gather_live, use_color, write, AppError, EXAMPLE_SNAPSHOT};
+use crate::cli::{CheckArgs, EvalArgs};
+use crate::engine::{self, Waiver, WaiverNote};
+use crate::exit::Exit;
+use crate::policy::PolicyText;
+use crate::report::{self, Evaluation};
+use crate::snapshot::io as snapshot_io;
+use crate::snapshot::Snapshot;
+use crate::timefmt;
+
+pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
+    // Policies first: a broken policy is a usage error whatever the model.
+    let Effective {
+        policy,
+        texts,
+        config,
+    } = config::effective(&args.policy)?;
+    let fail_on = config.fail_on(args.output.fail_on)?;
+    let today = today(args.eval.now.as_deref())?;
+    let mut snapshot = match (&args.model, &args.snapshot) {
+        (Some(model), _) => gather_live(model, &args.server)?,
+        (None, Some(path)) => snapshot_io::load(path)?,
+        (None, None) => snapshot_io::parse(
+            EXAMPLE_SNAPSHOT,
+            Path::new("examples/dolly3b.snapshot.json"),
+        )?,
+    };
+    apply_target(&mut snapshot, &args.eval);
+    let evaluation = engine::evaluate(&snapshot, &policy.rules, &policy.waivers, today);
+    eprint!(
+        "{}",
+        waiver_warnings(&evaluation.waiver_notes, &policy.waivers, &texts)
+    );
+    let verdict = engine::verdict(&evaluation.findings, fail_on);
+    let notes: Vec<String> = evaluation
+        .waiver_notes
+        .iter()
+        .map(|n| n.message.clone())
+        .collect();
+    let e = Evaluation {
+        snapshot: &snapshot,
+        findings: &evaluation.findings,
+        verdict: &verdict,
+        policy_files: &policy.files,
+        policy_digest: &policy.digest,
+        notes: &notes,
+    };
+    if let Some(path) = &args.output.report {
+        write(path, &report::markdown::render(&snapshot, Some(&e)))?;
+    }
+    if let Some(path) = &args.output.junit {
+        write(path, &report::junit::render(&e))?;
+    }
+    if let Some(path) = &args.output.json {
+        write(path, &report::json::render(&e))?;
+    }
+    if !args.output.quiet {
+        print!("{}", report::terminal::render(&e, use_color()));
+    }
+    Ok(if verdict.passed {
+        Exit::Pass
+    } else {
+        Exit::PolicyFailed
+    })
+}
+
+/// Today as days since 1970-01-01 (UTC), or the day of `--now`.
+pub fn today(now: Option<&str>) -> Result<i64, AppError> {
+    match now {
+        Some(text) => timefmt::parse_instant(text)
+            .map(|secs| secs.div_euclid(86_400))
+            .ok_or_else(|| {
+                AppError::Usage(format!(
+                    "--now `{text}` is not a date (YYYY-MM-DD) or an RFC 3339 instant"
+                ))
+            }),
+        None => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs() / 86_400).unwrap_or(0))),
+    }
+}
+
+/// Records the promotion being checked in the snapshot, where scopes read it.
+pub fn apply_target(snapshot: &mut Snapshot, eval: &EvalArgs) {
+    if let Some(stage) = &eval.target_stage {
+        snapshot.target.stage = Some(stage.clone());
+    }
+    if let Some(alias) = &eval.target_alias {
+        snapshot.target.alias = Some(alias.trim_start_matches('@').to_string());
+    }
+}
+
+/// Expired and unmatched waivers as warnings pointing at the waiver in its file.
+pub fn waiver_warnings(notes: &[WaiverNote], waivers: &[Waiver], texts: &[PolicyText]) -> String {
+    let handler = GraphicalReportHandler::new_themed(if use_color() {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    })
+    .with_width(100);
+    let mut out = String::new();
+    for note in notes {
+        let w = &waivers[note.index];
+        let diagnostic = MietteDiagnostic::new(note.message.clone())
+            .with_severity(Level::Warning)
+            .with_code(if note.expired { "waiver::expired" } else { "waiver::unmatched" })
+            .with_label(LabeledSpan::at(w.span.start..w.span.start + 1, if note.expired { "expired waiver" } else { "this waiver" }))
+            .with_help(if note.expired {
+                "renew it with a new `expires` (and a fresh reason), or fix the finding and delete the waiver"
+            } else {
+                "delete the waiver if its rule now passes, or fix its `rule` / `model` / `versions`"
+            });
+        let source = texts
+            .iter()
+            .find(|t| t.name == w.source)
+            .map(|t| t.text.clone())
+            .unwrap_or_default();
+        let report =
+            miette::Report::new(diagnostic).with_source_code(NamedSource::new(&w.source, source));
+        let _ = handler.render_report(&mut out, report.as_ref());
+    }
+    out
+}

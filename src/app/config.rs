@@ -1,0 +1,163 @@
+//! The project config (`mlgate.toml`, found upward from the working directory) and the
+//! resolution of which policies, waivers, severities and threshold are in effect: command-line
+//! flags first, then the config, then the bundled baseline.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::AppError;
+use crate::cli::{FailOn, PolicyArgs};
+use crate::engine::Severity;
+use crate::policy::{self, Policy, PolicyLoadError, PolicyText};
+
+/// `mlgate.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Policy files, directories or `builtin:NAME`, relative to the config file.
+    #[serde(default)]
+    pub policies: Vec<String>,
+    /// Waiver files, relative to the config file.
+    #[serde(default)]
+    pub waivers: Vec<String>,
+    /// Default `--fail-on`.
+    pub fail_on: Option<String>,
+    /// Test files or directories for `mlgate test`.
+    #[serde(default)]
+    pub tests: Vec<String>,
+    /// Per-rule severity overrides.
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+}
+
+/// A config file and the directory its paths are relative to.
+#[derive(Debug, Default)]
+pub struct Config {
+    pub file: ConfigFile,
+    pub dir: PathBuf,
+}
+
+impl Config {
+    /// The config named by `--config`, else the nearest `mlgate.toml` upward, else none.
+    pub fn find(args: &PolicyArgs) -> Result<Self, AppError> {
+        if args.no_config {
+            return Ok(Self::default());
+        }
+        let path = match &args.config {
+            Some(p) => Some(p.clone()),
+            None => std::env::current_dir().ok().and_then(|cwd| {
+                cwd.ancestors()
+                    .map(|d| d.join("mlgate.toml"))
+                    .find(|p| p.is_file())
+            }),
+        };
+        let Some(path) = path else {
+            return Ok(Self::default());
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| AppError::Usage(format!("cannot read config {}: {e}", path.display())))?;
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+            AppError::Usage(format!(
+                "config {} is invalid: {}",
+                path.display(),
+                e.to_string().trim()
+            ))
+        })?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(Self { file, dir })
+    }
+
+    fn resolve(&self, entry: &str) -> PathBuf {
+        if entry.starts_with("builtin:") {
+            PathBuf::from(entry)
+        } else {
+            self.dir.join(entry)
+        }
+    }
+
+    /// The `--fail-on` in effect.
+    pub fn fail_on(&self, flag: Option<FailOn>) -> Result<Severity, AppError> {
+        match (flag, &self.file.fail_on) {
+            (Some(FailOn::Warning), _) => Ok(Severity::Warning),
+            (Some(FailOn::Info), _) => Ok(Severity::Info),
+            (None, Some(text)) => Severity::parse(text).ok_or_else(|| {
+                AppError::Usage(format!(
+                    "fail_on = \"{text}\" in mlgate.toml: use error, warning or info"
+                ))
+            }),
+            (Some(FailOn::Error), _) | (None, None) => Ok(Severity::Error),
+        }
+    }
+
+    /// Test paths for `mlgate test` when none are given.
+    pub fn tests(&self) -> Vec<PathBuf> {
+        if self.file.tests.is_empty() {
+            vec![PathBuf::from("policies/tests")]
+        } else {
+            self.file.tests.iter().map(|t| self.resolve(t)).collect()
+        }
+    }
+}
+
+/// The policy in effect and the texts it came from (for diagnostics on waivers).
+pub struct Effective {
+    pub policy: Policy,
+    pub texts: Vec<PolicyText>,
+    pub config: Config,
+}
+
+/// Loads the policies and waivers in effect and applies severity overrides.
+pub fn effective(args: &PolicyArgs) -> Result<Effective, AppError> {
+    let config = Config::find(args)?;
+    let policy_paths: Vec<PathBuf> = if !args.policy.is_empty() {
+        args.policy.clone()
+    } else if !config.file.policies.is_empty() {
+        config
+            .file
+            .policies
+            .iter()
+            .map(|p| config.resolve(p))
+            .collect()
+    } else {
+        vec![PathBuf::from("builtin:baseline")]
+    };
+    let mut texts = policy::read_paths(&policy_paths)?;
+    let waiver_paths: Vec<PathBuf> = args
+        .waivers
+        .iter()
+        .cloned()
+        .chain(config.file.waivers.iter().map(|w| config.resolve(w)))
+        .collect();
+    texts.extend(policy::read_paths(&waiver_paths)?);
+    let mut policy = policy::load(&texts).map_err(PolicyLoadError::from)?;
+    let overrides = config
+        .file
+        .severity
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone(), "mlgate.toml"))
+        .chain(args.severity.iter().map(|o| {
+            let (k, v) = o.split_once('=').unwrap_or((o, ""));
+            (k.trim().to_string(), v.trim().to_string(), "--severity")
+        }));
+    for (id, level, origin) in overrides {
+        let severity = Severity::parse(&level)
+            .ok_or_else(|| AppError::Usage(format!("{origin}: severity `{level}` for `{id}` is not error, warning or info (write RULE=LEVEL)")))?;
+        let known: Vec<String> = policy.rules.iter().map(|r| r.id.clone()).collect();
+        let Some(rule) = policy.rules.iter_mut().find(|r| r.id == id) else {
+            let hint = crate::suggest::closest(&id, known.iter().map(String::as_str))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(AppError::Usage(format!(
+                "{origin}: no rule `{id}` in the policies in effect{hint}"
+            )));
+        };
+        rule.severity = severity;
+    }
+    Ok(Effective {
+        policy,
+        texts,
+        config,
+    })
+}

@@ -1,0 +1,259 @@
+//! Checks: what a rule asserts about the values its selector reaches.
+//!
+//! Each check kind is one small unit (`value.rs`: one value at a time; `collection.rs`: the
+//! selection as a whole). A rule holds a [`CheckSet`]; all of its checks must hold. The
+//! combinators `all_of` / `any_of` / `not` nest check sets over the same selection. The
+//! registry [`CHECK_KINDS`] lists every kind with its documentation; `docs/policy-language.md`
+//! is generated from it.
+
+mod collection;
+mod registry;
+mod value;
+
+use regex::Regex;
+use serde_json::Value;
+
+pub use registry::{names as check_names, CheckKind, CHECK_KINDS};
+pub use value::{as_number, show};
+
+use super::selector::Selector;
+
+/// One check.
+#[derive(Debug, Clone)]
+pub enum Check {
+    Exists(bool),
+    Absent(bool),
+    NonEmpty(bool),
+    Empty(bool),
+    Equals(Value),
+    NotEquals(Value),
+    OneOf(Vec<Value>),
+    NoneOf(Vec<Value>),
+    Matches(Regex),
+    NotMatches(Regex),
+    Contains(Value),
+    Min(f64),
+    Max(f64),
+    MinLength(usize),
+    MaxLength(usize),
+    CountMin(usize),
+    CountMax(usize),
+    Any(Conditions),
+    All(Conditions),
+    None(Conditions),
+    AllOf(Vec<CheckSet>),
+    AnyOf(Vec<CheckSet>),
+    Not(CheckSet),
+}
+
+/// What a list element must satisfy in `any` / `all` / `none`: checks on the element itself
+/// (keys that are check names) and conditions on its fields (every other key).
+#[derive(Debug, Clone, Default)]
+pub struct Conditions {
+    pub on_element: CheckSet,
+    pub fields: Vec<FieldCondition>,
+}
+
+/// A condition on one field of a list element: `principal = "users"` or
+/// `level = { one_of = [...] }`.
+#[derive(Debug, Clone)]
+pub struct FieldCondition {
+    pub field: Selector,
+    pub checks: CheckSet,
+}
+
+/// The checks of one rule (or one condition); all must hold.
+#[derive(Debug, Clone, Default)]
+pub struct CheckSet(pub Vec<Check>);
+
+/// The verdict of a check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Pass,
+    /// The check does not hold; the text says what was found.
+    Fail(String),
+    /// The check cannot be decided (wrong type, missing data).
+    Error(String),
+}
+
+/// Where a selector led: the values found, and the concrete paths at which nothing was.
+#[derive(Debug, Clone, Default)]
+pub struct Selection<'a> {
+    pub found: Vec<&'a Value>,
+    pub absent: Vec<String>,
+    /// Whether the selector had `[*]` (then the found values are the elements).
+    pub fans_out: bool,
+}
+
+/// How an absent value is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A rule's own selection: missing data cannot be evaluated (error), except by presence
+    /// checks.
+    Rule,
+    /// A field of a list element: an absent field simply does not meet positive conditions.
+    Element,
+}
+
+impl Verdict {
+    /// Combines verdicts that must all pass: an error wins, then the failures (joined).
+    pub fn all(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
+        let mut failures = Vec::new();
+        for v in verdicts {
+            match v {
+                Verdict::Pass => {}
+                Verdict::Fail(m) => failures.push(m),
+                error @ Verdict::Error(_) => return error,
+            }
+        }
+        if failures.is_empty() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail(failures.join("; "))
+        }
+    }
+}
+
+impl Selection<'_> {
+    /// The elements a collection check ranges over: the fanned-out values, or the elements
+    /// (values, for a map) of the single value selected.
+    pub fn items(&self) -> Vec<&Value> {
+        match self.found.as_slice() {
+            [Value::Array(list)] if !self.fans_out => list.iter().collect(),
+            [Value::Object(map)] if !self.fans_out => map.values().collect(),
+            _ => self.found.clone(),
+        }
+    }
+}
+
+impl CheckSet {
+    /// The verdict of every check on the selection.
+    pub fn evaluate(&self, selection: &Selection<'_>, mode: Mode) -> Verdict {
+        Verdict::all(self.0.iter().map(|c| c.evaluate(selection, mode)))
+    }
+
+    /// The checks as TOML-like text: `non_empty = true, matches = "^x"`.
+    pub fn describe(&self) -> String {
+        self.0
+            .iter()
+            .map(Check::describe)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl Check {
+    /// The verdict of this check on a selection.
+    pub fn evaluate(&self, selection: &Selection<'_>, mode: Mode) -> Verdict {
+        match self {
+            Check::AllOf(sets) => Verdict::all(sets.iter().map(|s| s.evaluate(selection, mode))),
+            Check::AnyOf(sets) => {
+                let verdicts: Vec<Verdict> =
+                    sets.iter().map(|s| s.evaluate(selection, mode)).collect();
+                if verdicts.contains(&Verdict::Pass) {
+                    return Verdict::Pass;
+                }
+                if let Some(e) = verdicts.iter().find(|v| matches!(v, Verdict::Error(_))) {
+                    return e.clone();
+                }
+                Verdict::Fail(format!(
+                    "none of the alternatives holds ({})",
+                    self.describe()
+                ))
+            }
+            Check::Not(set) => match set.evaluate(selection, mode) {
+                Verdict::Pass => Verdict::Fail(format!(
+                    "{} satisfies `{}`, which it must not",
+                    describe_selection(selection),
+                    set.describe()
+                )),
+                Verdict::Fail(_) => Verdict::Pass,
+                error @ Verdict::Error(_) => error,
+            },
+            c if c.is_collection() => collection::evaluate(c, selection, mode),
+            c => Verdict::all(
+                selection
+                    .absent
+                    .iter()
+                    .map(|path| value::on_absent(c, path, mode))
+                    .chain(selection.found.iter().map(|v| value::on_value(c, v))),
+            ),
+        }
+    }
+
+    /// Whether the check ranges over the selection as a collection.
+    pub fn is_collection(&self) -> bool {
+        matches!(
+            self,
+            Check::Any(_)
+                | Check::All(_)
+                | Check::None(_)
+                | Check::CountMin(_)
+                | Check::CountMax(_)
+        )
+    }
+
+    /// The check as TOML-like text.
+    pub fn describe(&self) -> String {
+        let list = |v: &[Value]| v.iter().map(show).collect::<Vec<_>>().join(", ");
+        match self {
+            Check::Exists(b) => format!("exists = {b}"),
+            Check::Absent(b) => format!("absent = {b}"),
+            Check::NonEmpty(b) => format!("non_empty = {b}"),
+            Check::Empty(b) => format!("empty = {b}"),
+            Check::Equals(v) => format!("equals = {}", show(v)),
+            Check::NotEquals(v) => format!("not_equals = {}", show(v)),
+            Check::OneOf(v) => format!("one_of = [{}]", list(v)),
+            Check::NoneOf(v) => format!("none_of = [{}]", list(v)),
+            Check::Matches(r) => format!("matches = {:?}", r.as_str()),
+            Check::NotMatches(r) => format!("not_matches = {:?}", r.as_str()),
+            Check::Contains(v) => format!("contains = {}", show(v)),
+            Check::Min(n) => format!("min = {n}"),
+            Check::Max(n) => format!("max = {n}"),
+            Check::MinLength(n) => format!("min_length = {n}"),
+            Check::MaxLength(n) => format!("max_length = {n}"),
+            Check::CountMin(n) => format!("count_min = {n}"),
+            Check::CountMax(n) => format!("count_max = {n}"),
+            Check::Any(c) => format!("any = {{ {} }}", c.describe()),
+            Check::All(c) => format!("all = {{ {} }}", c.describe()),
+            Check::None(c) => format!("none = {{ {} }}", c.describe()),
+            Check::AllOf(sets) => format!(
+                "all_of = [{}]",
+                sets.iter()
+                    .map(|s| format!("{{ {} }}", s.describe()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Check::AnyOf(sets) => format!(
+                "any_of = [{}]",
+                sets.iter()
+                    .map(|s| format!("{{ {} }}", s.describe()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Check::Not(set) => format!("not = {{ {} }}", set.describe()),
+        }
+    }
+}
+
+impl Conditions {
+    fn describe(&self) -> String {
+        let mut parts: Vec<String> = self.on_element.0.iter().map(Check::describe).collect();
+        parts.extend(self.fields.iter().map(|f| match f.checks.0.as_slice() {
+            [Check::Equals(v)] => format!("{} = {}", f.field, show(v)),
+            _ => format!("{} = {{ {} }}", f.field, f.checks.describe()),
+        }));
+        parts.join(", ")
+    }
+}
+
+fn describe_selection(selection: &Selection<'_>) -> String {
+    match selection.found.as_slice() {
+        [] => selection.absent.join(", "),
+        [one] => show(one),
+        many => format!("{} values", many.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,183 @@
+//! Rule scopes (`[rule.when]`): which model versions and promotions a rule applies to. A rule
+//! out of scope is reported as skipped, with the reason.
+
+use regex::Regex;
+use serde_json::Value;
+
+use super::check::{CheckSet, Mode, Selection, Verdict};
+use crate::glob;
+
+/// When a rule applies; every part that is set must hold. Empty: always.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Registered model name globs (`churn-*`); one must match.
+    pub models: Vec<String>,
+    /// A regular expression the registered model name must match.
+    pub model_regex: Option<Regex>,
+    /// Promotion targets: stage names (`Production`) and aliases (`@champion`); the rule
+    /// applies only when `--target-stage` / `--target-alias` names one of them.
+    pub targets: Vec<String>,
+    /// Backends (`mlflow-oss`, `databricks-workspace`, `databricks-uc`).
+    pub backends: Vec<String>,
+    /// Conditions on model version tags (tag → checks).
+    pub version_tags: Vec<(String, CheckSet)>,
+    /// Conditions on source run tags (tag → checks).
+    pub run_tags: Vec<(String, CheckSet)>,
+}
+
+impl Scope {
+    pub fn is_empty(&self) -> bool {
+        self.models.is_empty()
+            && self.model_regex.is_none()
+            && self.targets.is_empty()
+            && self.backends.is_empty()
+            && self.version_tags.is_empty()
+            && self.run_tags.is_empty()
+    }
+
+    /// Why the rule does not apply to this snapshot, or `None` when it does.
+    pub fn excludes(&self, doc: &Value) -> Option<String> {
+        let text = |pointer: &str| doc.pointer(pointer).and_then(Value::as_str);
+        let name = text("/target/name")
+            .or_else(|| text("/registered_model/name"))
+            .unwrap_or("");
+        if !self.models.is_empty() && !self.models.iter().any(|g| glob::matches(g, name)) {
+            return Some(format!(
+                "applies only to models matching {}",
+                self.models.join(", ")
+            ));
+        }
+        if let Some(re) = &self.model_regex {
+            if !re.is_match(name) {
+                return Some(format!("applies only to models matching /{}/", re.as_str()));
+            }
+        }
+        if !self.targets.is_empty() {
+            let stage = text("/target/stage");
+            let alias = text("/target/alias");
+            let hit = self.targets.iter().any(|t| match t.strip_prefix('@') {
+                Some(a) => alias == Some(a),
+                None => stage.is_some_and(|s| s.eq_ignore_ascii_case(t)),
+            });
+            if !hit {
+                return Some(format!(
+                    "applies only when promoting to {} (--target-stage / --target-alias)",
+                    self.targets.join(" or ")
+                ));
+            }
+        }
+        if !self.backends.is_empty() {
+            let backend = text("/manifest/backend").unwrap_or("unknown");
+            if !self.backends.iter().any(|b| b == backend) {
+                return Some(format!(
+                    "applies only to {} backends, not {backend}",
+                    self.backends.join(", ")
+                ));
+            }
+        }
+        for (what, pointer, conditions) in [
+            ("version tag", "/model_version/tags", &self.version_tags),
+            ("run tag", "/run/tags", &self.run_tags),
+        ] {
+            for (tag, checks) in conditions {
+                let value = doc.pointer(pointer).and_then(|t| t.get(tag));
+                let selection = Selection {
+                    found: value.into_iter().collect(),
+                    absent: if value.is_none() {
+                        vec![format!("{what} {tag}")]
+                    } else {
+                        Vec::new()
+                    },
+                    fans_out: false,
+                };
+                if checks.evaluate(&selection, Mode::Element) != Verdict::Pass {
+                    return Some(format!(
+                        "applies only when {what} `{tag}` satisfies {}",
+                        checks.describe()
+                    ));
+                }
+            }
+        }
+        None
+    }
+
+    /// A one-line summary for `mlgate rules` and the docs.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.models.is_empty() {
+            parts.push(format!("model {}", self.models.join(" | ")));
+        }
+        if let Some(re) = &self.model_regex {
+            parts.push(format!("model /{}/", re.as_str()));
+        }
+        if !self.targets.is_empty() {
+            parts.push(format!("promoting to {}", self.targets.join(" | ")));
+        }
+        if !self.backends.is_empty() {
+            parts.push(format!("backend {}", self.backends.join(" | ")));
+        }
+        for (tag, checks) in &self.version_tags {
+            parts.push(format!("version tag {tag}: {}", checks.describe()));
+        }
+        for (tag, checks) in &self.run_tags {
+            parts.push(format!("run tag {tag}: {}", checks.describe()));
+        }
+        if parts.is_empty() {
+            "always".into()
+        } else {
+            parts.join("; ")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Check;
+    use serde_json::json;
+
+    #[test]
+    fn scopes_exclude_with_a_reason() {
+        let doc = json!({
+            "target": {"name": "churn-eu", "alias": "champion"},
+            "manifest": {"backend": "mlflow-oss"},
+            "model_version": {"tags": {"team": "risk"}}
+        });
+        assert_eq!(Scope::default().excludes(&doc), None);
+        let by_model = Scope {
+            models: vec!["churn-*".into()],
+            ..Scope::default()
+        };
+        assert_eq!(by_model.excludes(&doc), None);
+        let other = Scope {
+            models: vec!["fraud-*".into()],
+            ..Scope::default()
+        };
+        assert!(other.excludes(&doc).unwrap().contains("fraud-*"));
+        let promo = Scope {
+            targets: vec!["Production".into(), "@champion".into()],
+            ..Scope::default()
+        };
+        assert_eq!(promo.excludes(&doc), None);
+        let staging = Scope {
+            targets: vec!["Staging".into()],
+            ..Scope::default()
+        };
+        assert!(staging.excludes(&doc).unwrap().contains("--target-stage"));
+        let tags = Scope {
+            version_tags: vec![("team".into(), CheckSet(vec![Check::Equals(json!("risk"))]))],
+            ..Scope::default()
+        };
+        assert_eq!(tags.excludes(&doc), None);
+        let missing = Scope {
+            run_tags: vec![("team".into(), CheckSet(vec![Check::Equals(json!("risk"))]))],
+            ..Scope::default()
+        };
+        assert!(missing.excludes(&doc).is_some());
+        let backend = Scope {
+            backends: vec!["databricks-uc".into()],
+            ..Scope::default()
+        };
+        assert!(backend.excludes(&doc).unwrap().contains("mlflow-oss"));
+    }
+}

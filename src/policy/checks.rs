@@ -1,0 +1,319 @@
+//! Compiling check tables (`check = { ... }`, quantifier conditions, combinator branches)
+//! from spanned TOML into engine checks, reporting every problem with its span.
+
+use regex::Regex;
+use serde_json::Value;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use super::raw::{Problems, Sp};
+use super::validate::walk;
+use crate::engine::check::check_names;
+use crate::engine::{Check, CheckSet, Conditions, FieldCondition, Selector};
+use crate::snapshot::schema::Node;
+
+/// Compiles a check table evaluated against `node` (the schema node the selector reached);
+/// `within` names the selection in messages.
+pub fn check_set(
+    value: &Spanned<DeValue<'_>>,
+    node: &'static Node,
+    within: &str,
+    problems: &mut Problems,
+) -> Option<CheckSet> {
+    let DeValue::Table(table) = value.get_ref() else {
+        problems.wrong_type(value, "check", "a table, e.g. `{ non_empty = true }`");
+        return None;
+    };
+    if table.is_empty() {
+        problems.push(
+            "policy::empty-check",
+            value.span(),
+            "no check here",
+            "the check table is empty",
+            Some(format!("name one of: {}", check_names().join(", "))),
+        );
+        return None;
+    }
+    let mut checks = Vec::new();
+    let mut ok = true;
+    for (key, v) in table {
+        if check_names().contains(&key.get_ref().as_ref()) {
+            match one_check(key.get_ref(), v, node, within, problems) {
+                Some(c) => checks.push(c),
+                None => ok = false,
+            }
+        } else {
+            problems.unknown_key("policy::unknown-check", key, &check_names(), "a check");
+            ok = false;
+        }
+    }
+    ok.then_some(CheckSet(checks))
+}
+
+fn flag(name: &str, v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<bool> {
+    if let DeValue::Boolean(b) = v.get_ref() {
+        Some(*b)
+    } else {
+        problems.wrong_type(v, name, "`true` or `false`");
+        None
+    }
+}
+
+fn count(name: &str, v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<usize> {
+    match to_json(v.get_ref())
+        .and_then(|j| j.as_u64())
+        .and_then(|n| usize::try_from(n).ok())
+    {
+        Some(n) if matches!(v.get_ref(), DeValue::Integer(_)) => Some(n),
+        _ => {
+            problems.wrong_type(v, name, "a whole number (0 or more)");
+            None
+        }
+    }
+}
+
+fn regex(name: &str, v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<Regex> {
+    let DeValue::String(s) = v.get_ref() else {
+        problems.wrong_type(v, name, "a string holding a regular expression");
+        return None;
+    };
+    match Regex::new(s) {
+        Ok(re) => Some(re),
+        Err(e) => {
+            let detail = e.to_string();
+            let last = detail
+                .lines()
+                .last()
+                .unwrap_or("invalid regular expression")
+                .trim()
+                .to_string();
+            problems.push(
+                "policy::bad-regex",
+                v.span(),
+                "invalid regular expression",
+                format!("`{name}` is not a valid regular expression: {last}"),
+                Some("the syntax is Rust's `regex` crate (no look-around or backreferences); escape `\\` as `\\\\` in basic TOML strings, or use a 'literal string'".into()),
+            );
+            None
+        }
+    }
+}
+
+fn values(name: &str, v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<Vec<Value>> {
+    match v.get_ref() {
+        DeValue::Array(items) if !items.is_empty() => {
+            items.iter().map(|i| to_json(i.get_ref())).collect()
+        }
+        _ => {
+            problems.wrong_type(v, name, "a non-empty array of values");
+            None
+        }
+    }
+}
+
+fn value(name: &str, v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<Value> {
+    let json = to_json(v.get_ref());
+    if json.is_none() {
+        problems.wrong_type(v, name, "a string, number, boolean, array or table");
+    }
+    json
+}
+
+/// One check; `None` when it has problems (already recorded).
+fn one_check(
+    name: &str,
+    v: &Spanned<DeValue<'_>>,
+    node: &'static Node,
+    within: &str,
+    problems: &mut Problems,
+) -> Option<Check> {
+    Some(match name {
+        "exists" => Check::Exists(flag(name, v, problems)?),
+        "absent" => Check::Absent(flag(name, v, problems)?),
+        "non_empty" => Check::NonEmpty(flag(name, v, problems)?),
+        "empty" => Check::Empty(flag(name, v, problems)?),
+        "equals" => Check::Equals(value(name, v, problems)?),
+        "not_equals" => Check::NotEquals(value(name, v, problems)?),
+        "contains" => Check::Contains(value(name, v, problems)?),
+        "one_of" => Check::OneOf(values(name, v, problems)?),
+        "none_of" => Check::NoneOf(values(name, v, problems)?),
+        "matches" => Check::Matches(regex(name, v, problems)?),
+        "not_matches" => Check::NotMatches(regex(name, v, problems)?),
+        "min" | "max" => {
+            let Some(n) = number(v.get_ref()) else {
+                problems.wrong_type(v, name, "a number");
+                return None;
+            };
+            if name == "min" {
+                Check::Min(n)
+            } else {
+                Check::Max(n)
+            }
+        }
+        "min_length" => Check::MinLength(count(name, v, problems)?),
+        "max_length" => Check::MaxLength(count(name, v, problems)?),
+        "count_min" => Check::CountMin(count(name, v, problems)?),
+        "count_max" => Check::CountMax(count(name, v, problems)?),
+        "any" | "all" | "none" => {
+            let element = node.element().unwrap_or(node);
+            let c = conditions(v, element, within, problems)?;
+            match name {
+                "any" => Check::Any(c),
+                "all" => Check::All(c),
+                _ => Check::None(c),
+            }
+        }
+        "all_of" | "any_of" => {
+            let DeValue::Array(items) = v.get_ref() else {
+                problems.wrong_type(
+                    v,
+                    name,
+                    "an array of check tables, e.g. `[{ non_empty = true }, { min_length = 20 }]`",
+                );
+                return None;
+            };
+            if items.is_empty() {
+                problems.wrong_type(v, name, "a non-empty array of check tables");
+                return None;
+            }
+            let sets: Option<Vec<CheckSet>> = items
+                .iter()
+                .map(|i| check_set(i, node, within, problems))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .collect();
+            let sets = sets?;
+            if name == "all_of" {
+                Check::AllOf(sets)
+            } else {
+                Check::AnyOf(sets)
+            }
+        }
+        "not" => Check::Not(check_set(v, node, within, problems)?),
+        _ => return None,
+    })
+}
+
+/// Conditions of a quantifier: keys that are check names apply to the element itself, other
+/// keys name fields of the element (`field = value` is equality, `field = { ... }` checks).
+fn conditions(
+    v: &Spanned<DeValue<'_>>,
+    element: &'static Node,
+    within: &str,
+    problems: &mut Problems,
+) -> Option<Conditions> {
+    let DeValue::Table(table) = v.get_ref() else {
+        problems.wrong_type(
+            v,
+            "any/all/none",
+            "a table of conditions, e.g. `{ principal = \"users\" }`",
+        );
+        return None;
+    };
+    let mut out = Conditions::default();
+    let mut ok = true;
+    for (key, cond) in table {
+        let name = key.get_ref().as_ref();
+        if check_names().contains(&name) {
+            match one_check(name, cond, element, within, problems) {
+                Some(c) => out.on_element.0.push(c),
+                None => ok = false,
+            }
+            continue;
+        }
+        let field_sp = Sp {
+            value: name.to_string(),
+            span: key.span(),
+        };
+        let Some((field, node)) = field_selector(&field_sp, element, within, problems) else {
+            ok = false;
+            continue;
+        };
+        let checks = match cond.get_ref() {
+            DeValue::Table(_) => check_set(cond, node, &format!("{within}.{name}"), problems),
+            other => to_json(other).map(|j| CheckSet(vec![Check::Equals(j)])),
+        };
+        match checks {
+            Some(checks) => out.fields.push(FieldCondition { field, checks }),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+/// A field name inside a quantifier, walked from the element node. Keys are bare or quoted
+/// TOML keys, so the span is the key itself.
+fn field_selector(
+    key: &Sp<String>,
+    element: &'static Node,
+    within: &str,
+    problems: &mut Problems,
+) -> Option<(Selector, &'static Node)> {
+    let parsed = Selector::parse(&key.value)
+        .ok()
+        .or_else(|| Selector::parse(&format!("[\"{}\"]", key.value.replace('"', ""))).ok());
+    let Some(parsed) = parsed else {
+        problems.push(
+            "policy::bad-selector",
+            key.span.clone(),
+            "not a field path",
+            format!("`{}` is not a field path", key.value),
+            None,
+        );
+        return None;
+    };
+    let node = walk(
+        &parsed,
+        element,
+        Some(within),
+        |_, _, label, message, help| {
+            problems.push(
+                "policy::selector-never-matches",
+                key.span.clone(),
+                label,
+                format!("field condition `{}` can never match: {message}", key.value),
+                help,
+            );
+        },
+    )?;
+    Some((parsed, node))
+}
+
+/// A TOML value as JSON; `None` for values JSON cannot hold (NaN, infinities).
+pub fn to_json(value: &DeValue<'_>) -> Option<Value> {
+    Some(match value {
+        DeValue::String(s) => Value::String(s.to_string()),
+        DeValue::Integer(i) => {
+            Value::from(i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()?)
+        }
+        DeValue::Float(_) => serde_json::Number::from_f64(number(value)?).map(Value::Number)?,
+        DeValue::Boolean(b) => Value::Bool(*b),
+        DeValue::Datetime(d) => Value::String(d.to_string()),
+        DeValue::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|i| to_json(i.get_ref()))
+                .collect::<Option<_>>()?,
+        ),
+        DeValue::Table(t) => Value::Object(table_json(t)?),
+    })
+}
+
+fn table_json(t: &DeTable<'_>) -> Option<serde_json::Map<String, Value>> {
+    t.iter()
+        .map(|(k, v)| Some((k.get_ref().to_string(), to_json(v.get_ref())?)))
+        .collect()
+}
+
+fn number(value: &DeValue<'_>) -> Option<f64> {
+    match value {
+        DeValue::Integer(_) => to_json(value)?.as_f64(),
+        DeValue::Float(f) => f
+            .as_str()
+            .replace('_', "")
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite()),
+        _ => None,
+    }
+}

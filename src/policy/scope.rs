@@ -1,0 +1,135 @@
+//! Compiling a rule's `when` table into an engine scope.
+
+use regex::Regex;
+use toml::de::DeValue;
+use toml::Spanned;
+
+use super::checks::{check_set, to_json};
+use super::raw::Problems;
+use crate::engine::{Check, CheckSet, Scope};
+use crate::snapshot::schema::Node;
+
+/// The keys a `when` table may have.
+pub const WHEN_KEYS: [&str; 6] = [
+    "model",
+    "model_matches",
+    "target",
+    "backend",
+    "version_tags",
+    "run_tags",
+];
+
+/// Compiles `when`; `None` when it has problems (already recorded).
+pub fn compile(value: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<Scope> {
+    let DeValue::Table(table) = value.get_ref() else {
+        problems.wrong_type(value, "when", "a table");
+        return None;
+    };
+    let before = problems.list.len();
+    let mut scope = Scope::default();
+    for (key, v) in table {
+        match key.get_ref().as_ref() {
+            "model" => scope.models = strings("model", v, problems),
+            "target" => {
+                scope.targets = strings("target", v, problems);
+                for t in &scope.targets {
+                    let ok = t.strip_prefix('@').map_or_else(
+                        || {
+                            crate::model_ref::STAGES
+                                .iter()
+                                .any(|s| s.eq_ignore_ascii_case(t))
+                        },
+                        |alias| !alias.is_empty(),
+                    );
+                    if !ok {
+                        problems.push(
+                            "policy::bad-target",
+                            v.span(),
+                            "not a stage or @alias",
+                            format!(
+                                "`{t}` is neither a stage ({}) nor an alias written `@name`",
+                                crate::model_ref::STAGES.join(", ")
+                            ),
+                            Some("e.g. `target = [\"Production\", \"@champion\"]`".into()),
+                        );
+                    }
+                }
+            }
+            "backend" => scope.backends = strings("backend", v, problems),
+            "model_matches" => match v.get_ref() {
+                DeValue::String(s) => match Regex::new(s) {
+                    Ok(re) => scope.model_regex = Some(re),
+                    Err(e) => problems.push(
+                        "policy::bad-regex",
+                        v.span(),
+                        "invalid regular expression",
+                        format!(
+                            "`model_matches` is not a valid regular expression: {}",
+                            e.to_string().lines().last().unwrap_or("").trim()
+                        ),
+                        None,
+                    ),
+                },
+                _ => {
+                    problems.wrong_type(
+                        v,
+                        "model_matches",
+                        "a string holding a regular expression",
+                    );
+                }
+            },
+            "version_tags" | "run_tags" => {
+                let name = key.get_ref().as_ref();
+                let DeValue::Table(tags) = v.get_ref() else {
+                    problems.wrong_type(
+                        v,
+                        name,
+                        "a table of tag conditions, e.g. `{ team = \"risk\" }`",
+                    );
+                    continue;
+                };
+                let mut list = Vec::new();
+                for (tag, cond) in tags {
+                    let checks = match cond.get_ref() {
+                        DeValue::Table(_) => {
+                            check_set(cond, &Node::Scalar, tag.get_ref(), problems)
+                        }
+                        other => to_json(other).map(|j| CheckSet(vec![Check::Equals(j)])),
+                    };
+                    if let Some(checks) = checks {
+                        list.push((tag.get_ref().to_string(), checks));
+                    }
+                }
+                if name == "version_tags" {
+                    scope.version_tags = list;
+                } else {
+                    scope.run_tags = list;
+                }
+            }
+            _ => problems.unknown_key("policy::unknown-key", key, &WHEN_KEYS, "`when`"),
+        }
+    }
+    (problems.list.len() == before).then_some(scope)
+}
+
+/// A string or an array of strings.
+fn strings(name: &str, v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Vec<String> {
+    match v.get_ref() {
+        DeValue::String(s) => vec![s.to_string()],
+        DeValue::Array(items)
+            if items
+                .iter()
+                .all(|i| matches!(i.get_ref(), DeValue::String(_)))
+                && !items.is_empty() =>
+        {
+            items
+                .iter()
+                .filter_map(|i| i.get_ref().as_str().map(str::to_string))
+                .collect()
+        }
+        _ => {
+            problems.wrong_type(v, name, "a string or a non-empty array of strings");
+            Vec::new()
+        }
+    }
+}
