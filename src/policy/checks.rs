@@ -317,3 +317,70 @@ fn number(value: &DeValue<'_>) -> Option<f64> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::check::CHECK_KINDS;
+    use crate::policy::{load, PolicyText};
+
+    fn policy(select: &str, check: &str) -> PolicyText {
+        PolicyText {
+            name: "t.toml".into(),
+            text: format!(
+                "[[rule]]\nid = \"r\"\ntitle = \"t\"\nseverity = \"error\"\ndescription = \"d\"\nselect = '{select}'\ncheck = {check}\n"
+            ),
+        }
+    }
+
+    #[test]
+    fn every_registry_example_compiles() {
+        for kind in CHECK_KINDS {
+            let (select, check) = kind.example;
+            if let Err(e) = load(&[policy(select, check)]) {
+                panic!(
+                    "example of `{}` does not load: {:?}",
+                    kind.name,
+                    e.problems.iter().map(|p| &p.message).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_check_rejects_a_value_of_the_wrong_type() {
+        // A value no check accepts for every kind: a date-time.
+        for kind in CHECK_KINDS {
+            if ["equals", "not_equals", "contains"].contains(&kind.name) {
+                continue; // any value is a valid operand; tested below with a table of NaN
+            }
+            let errors = load(&[policy(
+                "run.params",
+                &format!("{{ {} = 1979-05-27T07:32:00Z }}", kind.name),
+            )])
+            .unwrap_err();
+            assert!(
+                errors
+                    .problems
+                    .iter()
+                    .any(|p| p.code == "policy::wrong-type"),
+                "`{}` accepted a date-time: {:?}",
+                kind.name,
+                errors
+                    .problems
+                    .iter()
+                    .map(|p| (p.code, &p.message))
+                    .collect::<Vec<_>>()
+            );
+        }
+        for name in ["equals", "not_equals", "contains"] {
+            let errors = load(&[policy("run.params", &format!("{{ {name} = nan }}"))]).unwrap_err();
+            assert!(
+                errors
+                    .problems
+                    .iter()
+                    .any(|p| p.code == "policy::wrong-type"),
+                "{name}"
+            );
+        }
+    }
+}

@@ -101,9 +101,8 @@ impl fmt::Display for PolicyErrors {
         let n = self.problems.len();
         write!(
             f,
-            "{n} problem{} in policy file{} {}",
+            "{n} problem{} in {}",
             if n == 1 { "" } else { "s" },
-            if files.len() == 1 { "" } else { "s" },
             files.join(", ")
         )
     }

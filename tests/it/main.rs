@@ -4,6 +4,7 @@ mod cli;
 mod junit;
 mod live;
 mod policy_diagnostics;
+mod policy_language;
 mod seed_report;
 
 use std::path::PathBuf;

@@ -111,3 +111,50 @@ fn problems_never_panic_on_odd_input() {
         }]);
     }
 }
+
+const RULE: &str = r#"[[rule]]
+id = "needs-description"
+title = "The registered model has a description"
+severity = "error"
+description = "Reviewers need to know what the model is for."
+select = "registered_model.description"
+check = { non_empty = true }
+"#;
+
+#[test]
+fn waiver_without_reason_owner_or_expiry() {
+    let text = format!("{RULE}\n[[waiver]]\nrule = \"needs-description\"\nmodel = \"churn-*\"\n");
+    insta::assert_snapshot!(render(&[("waiver.toml", &text)]));
+}
+
+#[test]
+fn waiver_with_a_bad_date_and_unknown_key() {
+    let text = format!(
+        "{RULE}\n[[waiver]]\nrule = \"needs-description\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"next year\"\napprover = \"x\"\n"
+    );
+    insta::assert_snapshot!(render(&[("waiver-date.toml", &text)]));
+}
+
+#[test]
+fn waiver_naming_an_unknown_rule() {
+    let waiver = "[[waiver]]\nrule = \"needs-descripton\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2026-12-31\n";
+    insta::assert_snapshot!(render(&[("rules.toml", RULE), ("waivers.toml", waiver)]));
+}
+
+#[test]
+fn when_with_an_unknown_key_and_a_bad_target() {
+    let text = format!("{RULE}when = {{ target = [\"Prod\"], stage = \"x\" }}\n");
+    insta::assert_snapshot!(render(&[("when.toml", &text)]));
+}
+
+#[test]
+fn test_file_naming_an_unknown_rule_and_outcome() {
+    let out = crate::mlgate()
+        .args(["test", "tests/fixtures/tests/unknown-rule.test.toml"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    insta::assert_snapshot!(String::from_utf8(out).unwrap());
+}
