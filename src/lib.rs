@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod docs;
 pub mod engine;
 pub mod exit;
 pub mod glob;

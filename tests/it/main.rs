@@ -1,10 +1,12 @@
 //! Integration tests: the CLI end to end, the report against the seed, JUnit, diagnostics.
 
 mod cli;
+mod docs;
 mod junit;
 mod live;
 mod policy_diagnostics;
 mod policy_language;
+mod readme;
 mod seed_report;
 
 use std::path::PathBuf;
