@@ -24,7 +24,7 @@ pub enum Command {
     /// Every rule gets one outcome: pass, fail, error (could not be evaluated: data missing or
     /// a call failed — never counted as a pass), skipped (not applicable) or waived.
     /// The run fails (exit 1) when a rule of severity `--fail-on` or above fails or errors.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
 
     /// Gather a model version's audit snapshot and save it as JSON (for offline replay).
     Snapshot(SnapshotArgs),
@@ -159,8 +159,20 @@ pub struct ServerArgs {
     /// `MLFLOW_TRACKING_TOKEN` (bearer); TLS: `MLFLOW_TRACKING_INSECURE_TLS`,
     /// `MLFLOW_TRACKING_SERVER_CERT_PATH`; `MLFLOW_HTTP_REQUEST_TIMEOUT` (s, default 120),
     /// `MLFLOW_HTTP_REQUEST_MAX_RETRIES` (default 3) for 408/429/502/503/504.
+    ///
+    /// Databricks: `databricks` or `databricks://PROFILE` (host and credentials from
+    /// `DATABRICKS_HOST` + `DATABRICKS_TOKEN` or `DATABRICKS_CLIENT_ID`/`_SECRET`, else the
+    /// profile in `~/.databrickscfg` / `DATABRICKS_CONFIG_FILE`); `DATABRICKS_HOST` alone also
+    /// selects Databricks.
     #[arg(long, value_name = "URI")]
     pub tracking_uri: Option<String>,
+
+    /// With Databricks: `databricks` (workspace model registry) or `databricks-uc` (Unity
+    /// Catalog). Default: `MLFLOW_REGISTRY_URI`, else Unity Catalog for three-level names
+    /// (`catalog.schema.model`) and the workspace registry otherwise. (MLflow 3 itself
+    /// defaults a `databricks` tracking URI to Unity Catalog.)
+    #[arg(long, value_name = "URI")]
+    pub registry_uri: Option<String>,
 }
 
 #[derive(Debug, Args)]

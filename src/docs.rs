@@ -93,6 +93,58 @@ pub fn rules() -> String {
     out
 }
 
+/// `docs/permissions.md`.
+pub fn permissions() -> String {
+    use crate::snapshot::permission_rank::{LEVELS, RANKS};
+    let mut out = String::from(HEADER);
+    out.push_str(PERMISSIONS_INTRO);
+    let _ = writeln!(
+        out,
+        "\nRanks, weakest first: {}.\n",
+        RANKS
+            .iter()
+            .map(|r| format!("`{r}`"))
+            .collect::<Vec<_>>()
+            .join(" < ")
+    );
+    out.push_str("| backend | level | rank | notes |\n| --- | --- | --- | --- |\n");
+    for (backend, level, rank, note) in LEVELS {
+        let _ = writeln!(out, "| `{backend}` | `{level}` | `{rank}` | {note} |");
+    }
+    out.push_str(PERMISSIONS_REST);
+    out
+}
+
+const PERMISSIONS_INTRO: &str = r#"# One permission vocabulary
+
+Every backend names access levels its own way. The snapshot's normalised ACL entries
+(`permissions.registered_model.entries[*]`, `permissions.experiment.entries[*]`) keep the level
+as the backend names it (`level`) and add its place on one scale (`rank`), so one rule works on
+open-source MLflow, the Databricks workspace registry and Unity Catalog:
+
+```toml
+check = { none = { principal = { one_of = ["users", "account users"] }, principal_type = "group", rank = "manage" } }
+```
+
+A level this table does not know gets the rank `unknown` (never a harmless one).
+"#;
+
+const PERMISSIONS_REST: &str = r#"
+## Where the entries come from
+
+| backend | ACL source | entry per |
+| --- | --- | --- |
+| `mlflow-oss` (basic-auth app, MLflow 3) | `GET /api/2.0/mlflow/users/list`: every user's grants; admins hold `MANAGE` on everything (`inherited_from = ["admin"]`) | user × matching grant (resource patterns with `*` match as globs) |
+| `mlflow-oss` (MLflow 2) | no endpoint lists who holds a permission; only the caller's own level (`…/permissions/get`) is kept, in `raw` | none: the ACL is recorded as an error, so ACL rules report *error* |
+| `mlflow-oss` without the auth app | no permissions exist | none: recorded as unavailable, ACL rules are *skipped* |
+| `databricks-workspace` | Permissions API `GET /api/2.0/permissions/registered-models/{id}` and `/experiments/{id}` (+ `/permissionLevels`); for a notebook experiment, the notebook's ACL (`/notebooks/{id}`) | principal × entry of `all_permissions` (direct and inherited, with `inherited_from_object`) |
+| `databricks-uc` | `GET /api/2.1/unity-catalog/effective-permissions/function/{full_name}` (every page), direct grants from `/permissions/function/…` kept in `raw`; the model's `owner` as level `OWNER` | principal × privilege (inherited ones carry `CATALOG:name` / `SCHEMA:name`) |
+
+Unity Catalog principals are bare strings; their `principal_type` is inferred from the form
+(an e-mail is a `user`, a UUID a `service_principal`, anything else — `account users`,
+`ml-engineers` — a `group`).
+"#;
+
 const POLICY_LANGUAGE_INTRO: &str = r#"# Policy language
 
 A policy file is TOML: an optional `[policy]` table (`name`, `description`), any number of

@@ -21,7 +21,7 @@ pub enum ModelRef {
 
 /// A reference that is not one of the accepted forms (a usage error, exit 2).
 #[derive(Debug, Error, PartialEq, Eq)]
-#[error("`{given}` is not a model reference: {reason}\n  accepted forms: models:/NAME/VERSION, models:/NAME/STAGE, models:/NAME@ALIAS, models:/NAME/latest, models:/m-<logged model id>, runs:/RUN_ID/PATH")]
+#[error("`{given}` is not a model reference: {reason}\n  accepted forms: models:/NAME/VERSION, models:/NAME/STAGE, models:/NAME@ALIAS, models:/NAME/latest, models:/m-<logged model id>, runs:/RUN_ID/PATH, catalog.schema.model[@ALIAS|/VERSION]")]
 pub struct ModelRefError {
     pub given: String,
     pub reason: String,
@@ -58,8 +58,21 @@ impl ModelRef {
                 path: path.to_string(),
             });
         }
+        // A bare Unity Catalog name: `main.ml.churn`, `main.ml.churn@champion`, `main.ml.churn/3`.
+        let bare_name = given.split(['@', '/']).next().unwrap_or_default();
+        if !given.contains(":/")
+            && bare_name.split('.').count() == 3
+            && bare_name.split('.').all(|p| !p.is_empty())
+        {
+            if given == bare_name {
+                return Ok(ModelRef::Latest {
+                    name: bare_name.to_string(),
+                });
+            }
+            return Self::parse(&format!("models:/{given}"));
+        }
         let Some(rest) = given.strip_prefix("models:/") else {
-            return Err(err("it must start with `models:/` or `runs:/`"));
+            return Err(err("it must start with `models:/` or `runs:/`, or be a Unity Catalog name `catalog.schema.model`"));
         };
         let rest = rest.trim_end_matches('/');
         if let Some(id) = rest

@@ -3,6 +3,7 @@
 mod check;
 mod config;
 mod inspect;
+mod server;
 mod testing;
 
 use std::io::IsTerminal;
@@ -14,7 +15,7 @@ use thiserror::Error;
 
 use crate::cli::{Cli, Command, ServerArgs};
 use crate::exit::Exit;
-use crate::mlflow::{ClientError, Config, Http};
+use crate::mlflow::{ClientError, Http};
 use crate::model_ref::{ModelRef, ModelRefError};
 use crate::policy::PolicyLoadError;
 use crate::report;
@@ -111,7 +112,8 @@ pub fn run(cli: Cli) -> Result<Exit, AppError> {
 /// Gathers a snapshot from the tracking server (one process, concurrent requests).
 pub(crate) fn gather_live(model: &str, server: &ServerArgs) -> Result<Snapshot, AppError> {
     let reference = ModelRef::parse(model)?;
-    let config = Config::from_env(server.tracking_uri.clone()).ok_or(AppError::NoTrackingUri)?;
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let (config, backend) = server::connect(server, &reference, &env)?;
     let http = Http::new(config)?;
     let now = crate::timefmt::rfc3339(
         std::time::SystemTime::now()
@@ -126,7 +128,7 @@ pub(crate) fn gather_live(model: &str, server: &ServerArgs) -> Result<Snapshot, 
             message: format!("cannot start the I/O runtime: {e}"),
         })?;
     runtime
-        .block_on(gather::gather(&http, &reference, now))
+        .block_on(gather::gather(&http, backend, &reference, now))
         .map_err(|e| AppError::Gather(Box::new(e)))
 }
 

@@ -205,3 +205,112 @@ mod tests {
         );
     }
 }
+
+/// A Unity Catalog `ModelVersionInfo` (2.1 REST) in MLflow's model-version shape, so the rest of
+/// gathering and every rule see one shape. Renamed: `comment` → `description`, `created_at` →
+/// `creation_timestamp`, `updated_at` → `last_updated_timestamp`, `created_by` → `user_id`,
+/// version as a string, aliases as names; every other field is kept as sent.
+pub fn uc_model_version(info: &Value) -> Value {
+    let mut m = object(info);
+    let full = full_name(&m);
+    rename(&mut m, "comment", "description");
+    rename(&mut m, "created_at", "creation_timestamp");
+    rename(&mut m, "updated_at", "last_updated_timestamp");
+    rename(&mut m, "created_by", "user_id");
+    if let Some(v) = m.get("version").cloned() {
+        m.insert(
+            "version".into(),
+            Value::String(match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            }),
+        );
+    }
+    let aliases: Vec<Value> = m
+        .get("aliases")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.get("alias_name").cloned())
+        .collect();
+    m.insert("aliases".into(), Value::Array(aliases));
+    m.insert("name".into(), Value::String(full));
+    Value::Object(m)
+}
+
+/// A Unity Catalog `RegisteredModelInfo` in MLflow's registered-model shape (see
+/// [`uc_model_version`]); aliases become `{alias, version}`.
+pub fn uc_registered_model(info: &Value) -> Value {
+    let mut m = object(info);
+    let full = full_name(&m);
+    rename(&mut m, "comment", "description");
+    rename(&mut m, "created_at", "creation_timestamp");
+    rename(&mut m, "updated_at", "last_updated_timestamp");
+    rename(&mut m, "created_by", "user_id");
+    let aliases: Vec<Value> = m
+        .get("aliases")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            let version = match a.get("version_num") {
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            };
+            serde_json::json!({ "alias": a.get("alias_name").cloned().unwrap_or_default(), "version": version })
+        })
+        .collect();
+    m.insert("aliases".into(), Value::Array(aliases));
+    m.insert("name".into(), Value::String(full));
+    Value::Object(m)
+}
+
+fn rename(m: &mut Map<String, Value>, from: &str, to: &str) {
+    if let Some(v) = m.remove(from) {
+        m.insert(to.into(), v);
+    }
+}
+
+/// `catalog.schema.model`, from `full_name` or the parts.
+fn full_name(m: &Map<String, Value>) -> String {
+    if let Some(full) = m.get("full_name").and_then(Value::as_str) {
+        return full.to_string();
+    }
+    let part = |k: &str| {
+        m.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let model = m
+        .get("model_name")
+        .or_else(|| m.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    format!("{}.{}.{model}", part("catalog_name"), part("schema_name"))
+}
+
+#[cfg(test)]
+mod uc_tests {
+    use super::*;
+
+    #[test]
+    fn uc_shapes_become_mlflow_shapes() {
+        let v = uc_model_version(&serde_json::json!({
+            "model_name": "churn", "catalog_name": "main", "schema_name": "ml", "version": 3,
+            "comment": "retrained", "created_at": 1, "created_by": "a@x", "run_workspace_id": 42,
+            "aliases": [{"alias_name": "champion", "version_num": 3}]
+        }));
+        assert_eq!(v["name"], "main.ml.churn");
+        assert_eq!(v["version"], "3");
+        assert_eq!(v["description"], "retrained");
+        assert_eq!(v["aliases"], serde_json::json!(["champion"]));
+        assert_eq!(v["run_workspace_id"], 42, "unknown fields are kept");
+        let m = uc_registered_model(
+            &serde_json::json!({"full_name": "main.ml.churn", "owner": "o", "aliases": [{"alias_name": "champion", "version_num": 3}]}),
+        );
+        assert_eq!(m["aliases"][0]["version"], "3");
+        assert_eq!(m["owner"], "o");
+    }
+}

@@ -1,6 +1,7 @@
 //! The tracking-server client: HTTP transport, error decoding, and the conversion of wire
 //! JSON into snapshot sections. Only `snapshot::gather` calls it.
 
+pub mod auth;
 pub mod convert;
 pub mod error;
 pub mod http;

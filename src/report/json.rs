@@ -12,6 +12,7 @@ pub fn render(e: &Evaluation<'_>) -> String {
         "mlgate_version": env!("CARGO_PKG_VERSION"),
         "target": s.target,
         "model_uri": s.model_uri(),
+        "links": crate::snapshot::derive::links(s),
         "gathered_at": s.manifest.gathered_at,
         "policy": { "files": e.policy_files, "digest": e.policy_digest },
         "verdict": {

@@ -77,6 +77,9 @@ pub fn render(e: &Evaluation<'_>) -> String {
     // Writing into a Vec cannot fail.
     let _ = report.write_xml(&mut xml);
     let xml = String::from_utf8(xml).unwrap_or_default();
+    let model_version_url = crate::snapshot::derive::links(snapshot)
+        .model_version
+        .unwrap_or_default();
     let properties = [
         ("model", model.as_str()),
         ("version", version.as_str()),
@@ -97,6 +100,7 @@ pub fn render(e: &Evaluation<'_>) -> String {
         ("policy_files", &e.policy_files.join(",")),
         ("policy_digest", e.policy_digest),
         ("fail_on", e.verdict.fail_on.as_str()),
+        ("model_version_url", model_version_url.as_str()),
         ("mlgate_version", env!("CARGO_PKG_VERSION")),
     ];
     let skipped = e

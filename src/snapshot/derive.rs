@@ -142,6 +142,7 @@ pub fn spark_datasources(tags: &StringMap) -> Vec<SparkDatasource> {
 /// Normalises a Databricks Permissions API ACL (`{access_control_list: [...]}`) into one entry
 /// per (principal, level).
 pub fn databricks_acl_entries(acl: &Value) -> Vec<PermissionEntry> {
+    use super::permission_rank::rank;
     let Some(list) = acl.get("access_control_list").and_then(Value::as_array) else {
         return Vec::new();
     };
@@ -175,6 +176,7 @@ pub fn databricks_acl_entries(acl: &Value) -> Vec<PermissionEntry> {
                 principal_type,
                 display_name: display_name.clone(),
                 level: level.to_string(),
+                rank: rank("databricks-workspace", level).to_string(),
                 inherited: permission
                     .get("inherited")
                     .and_then(Value::as_bool)
@@ -272,5 +274,160 @@ mod tests {
         assert_eq!(entries[0].principal_type, PrincipalType::Group);
         assert_eq!(entries[0].inherited_from, ["/registered-models/"]);
         assert_eq!(entries[1].display_name.as_deref(), Some("bot"));
+    }
+}
+
+/// Links to the gathered objects in the tracking server's web UI.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Links {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registered_model: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<String>,
+}
+
+/// Deep links into the UI: the open-source MLflow UI (`#/models/...`), the Databricks
+/// workspace UI (`#mlflow/...`) or Catalog Explorer for Unity Catalog models. The base is the
+/// server the facts came from, or the workspace URL the run recorded.
+pub fn links(s: &super::Snapshot) -> Links {
+    let backend = s.manifest.backend.as_deref().unwrap_or("mlflow-oss");
+    let base = s
+        .manifest
+        .extra
+        .get("ui_url")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| {
+            s.run
+                .as_ref()
+                .and_then(|r| r.tags.get("mlflow.databricks.webappURL").cloned())
+        })
+        .or_else(|| {
+            s.manifest
+                .tracking_uri
+                .clone()
+                .filter(|u| u.starts_with("http"))
+        });
+    let Some(base) = base.map(|b| b.trim_end_matches('/').to_string()) else {
+        return Links::default();
+    };
+    let name = s.target.name.clone();
+    let version = s.target.version.clone();
+    let (model, model_version) = match (backend, &name, &version) {
+        ("databricks-uc", Some(n), v) => {
+            let path = n.split('.').map(encode).collect::<Vec<_>>().join("/");
+            (
+                Some(format!("{base}/explore/data/models/{path}")),
+                v.as_ref()
+                    .map(|v| format!("{base}/explore/data/models/{path}/version/{v}")),
+            )
+        }
+        ("databricks-workspace", Some(n), v) => (
+            Some(format!("{base}/#mlflow/models/{}", encode(n))),
+            v.as_ref()
+                .map(|v| format!("{base}/#mlflow/models/{}/versions/{v}", encode(n))),
+        ),
+        (_, Some(n), v) => (
+            Some(format!("{base}/#/models/{}", encode(n))),
+            v.as_ref()
+                .map(|v| format!("{base}/#/models/{}/versions/{v}", encode(n))),
+        ),
+        _ => (None, None),
+    };
+    let prefix = if backend.starts_with("databricks") {
+        "#mlflow"
+    } else {
+        "#"
+    };
+    let experiment_id = s
+        .experiment
+        .as_ref()
+        .map(|e| e.experiment_id.clone())
+        .or_else(|| s.run.as_ref().and_then(|r| r.info.experiment_id.clone()));
+    let run_id = s.run.as_ref().map(|r| r.info.run_id.clone());
+    Links {
+        model_version,
+        registered_model: model,
+        run: match (&experiment_id, &run_id) {
+            (Some(e), Some(r)) => Some(format!("{base}/{prefix}/experiments/{e}/runs/{r}")),
+            _ => None,
+        },
+        experiment: experiment_id.map(|e| format!("{base}/{prefix}/experiments/{e}")),
+    }
+}
+
+/// Percent-encoding of a URL path segment.
+fn encode(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+    use crate::snapshot::{Manifest, Snapshot, Target};
+
+    fn snapshot(backend: &str, name: &str) -> Snapshot {
+        let mut manifest = Manifest {
+            backend: Some(backend.into()),
+            ..Manifest::default()
+        };
+        manifest
+            .extra
+            .insert("ui_url".into(), "https://host.example.com/".into());
+        Snapshot {
+            schema_version: 1,
+            manifest,
+            target: Target {
+                name: Some(name.into()),
+                version: Some("3".into()),
+                ..Target::default()
+            },
+            registered_model: None,
+            model_version: None,
+            run: None,
+            experiment: None,
+            mlflow_model: None,
+            artifacts: None,
+            permissions: crate::snapshot::Permissions::default(),
+            transition_requests: None,
+            errors: Vec::new(),
+            unavailable: Vec::new(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    #[test]
+    fn links_follow_each_ui() {
+        assert_eq!(
+            links(&snapshot("mlflow-oss", "credit model"))
+                .model_version
+                .as_deref(),
+            Some("https://host.example.com/#/models/credit%20model/versions/3")
+        );
+        assert_eq!(
+            links(&snapshot("databricks-workspace", "dolly3b"))
+                .model_version
+                .as_deref(),
+            Some("https://host.example.com/#mlflow/models/dolly3b/versions/3")
+        );
+        assert_eq!(
+            links(&snapshot("databricks-uc", "main.ml.churn"))
+                .model_version
+                .as_deref(),
+            Some("https://host.example.com/explore/data/models/main/ml/churn/version/3")
+        );
     }
 }

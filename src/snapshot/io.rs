@@ -55,12 +55,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Snapshot, SnapshotIoError> {
             found: version.map_or_else(|| "(missing)".to_string(), ToString::to_string),
         });
     }
-    serde_json::from_str(text).map_err(|e| SnapshotIoError::Shape {
-        path: path.to_path_buf(),
-        line: e.line(),
-        column: e.column(),
-        message: strip_position(&e.to_string()),
-    })
+    let mut snapshot: Snapshot =
+        serde_json::from_str(text).map_err(|e| SnapshotIoError::Shape {
+            path: path.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: strip_position(&e.to_string()),
+        })?;
+    snapshot.fill_ranks();
+    Ok(snapshot)
 }
 
 /// Reads and parses a snapshot file.

@@ -11,9 +11,8 @@
 
 pub mod derive;
 pub mod gather;
-mod gather_artifacts;
 pub mod io;
-mod oss_permissions;
+pub mod permission_rank;
 pub mod schema;
 
 use indexmap::IndexMap;
@@ -360,6 +359,10 @@ pub struct PermissionEntry {
     pub display_name: Option<String>,
     /// The level as the backend names it (`CAN_MANAGE`, `MANAGE`, `EXECUTE`, …).
     pub level: String,
+    /// The level on one scale for every backend (`docs/permissions.md`): none, read, use,
+    /// edit, manage_staging, manage_production, manage (or unknown).
+    #[serde(default)]
+    pub rank: String,
     pub inherited: bool,
     #[serde(default)]
     pub inherited_from: Vec<String>,
@@ -403,6 +406,24 @@ impl Snapshot {
     /// The recorded unavailability covering `path`, if any.
     pub fn unavailable_for(&self, path: &str) -> Option<&Unavailable> {
         self.unavailable.iter().find(|u| covers(&u.section, path))
+    }
+
+    /// Fills in the rank of permission entries that lack one (snapshots written before ranks).
+    pub fn fill_ranks(&mut self) {
+        let backend = self.manifest.backend.clone().unwrap_or_default();
+        for object in [
+            &mut self.permissions.registered_model,
+            &mut self.permissions.experiment,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for entry in object.entries.iter_mut().flatten() {
+                if entry.rank.is_empty() {
+                    entry.rank = permission_rank::rank(&backend, &entry.level).to_string();
+                }
+            }
+        }
     }
 
     /// `models:/<name>/<version>` of the gathered version, or the reference as given.

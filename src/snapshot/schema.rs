@@ -62,6 +62,7 @@ const PERMISSION_ENTRY: Node = Object {
         ("principal_type", Scalar),
         ("display_name", Scalar),
         ("level", Scalar),
+        ("rank", Scalar),
         ("inherited", Scalar),
         ("inherited_from", List(&Scalar)),
     ],

@@ -27,6 +27,11 @@ fn rules_doc_is_current() {
 }
 
 #[test]
+fn permissions_doc_is_current() {
+    check("docs/permissions.md", &mlgate::docs::permissions());
+}
+
+#[test]
 fn every_check_kind_is_documented() {
     let doc = mlgate::docs::policy_language();
     for kind in mlgate::engine::check::CHECK_KINDS {

@@ -49,6 +49,18 @@ fn verdict(doc: &mut Doc, e: &Evaluation<'_>) {
         )
     };
     doc.paragraph(&headline);
+    let links = crate::snapshot::derive::links(e.snapshot);
+    let parts: Vec<String> = [
+        ("model version", &links.model_version),
+        ("run", &links.run),
+        ("experiment", &links.experiment),
+    ]
+    .into_iter()
+    .filter_map(|(label, url)| url.as_ref().map(|u| format!("[{label}]({u})")))
+    .collect();
+    if !parts.is_empty() {
+        doc.paragraph(&format!("Open in the UI: {}.", parts.join(" · ")));
+    }
     let counts: Vec<Vec<String>> = Outcome::ALL
         .iter()
         .map(|o| vec![o.to_string(), v.count(*o).to_string()])

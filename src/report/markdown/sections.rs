@@ -209,6 +209,20 @@ pub fn overview(doc: &mut Doc, s: &Snapshot) {
             row("workspace_id", run_tag("mlflow.databricks.workspaceID")),
         ],
     );
+    let links = derive::links(s);
+    let link_rows: Vec<(String, String)> = [
+        ("model_version_url", &links.model_version),
+        ("registered_model_url", &links.registered_model),
+        ("run_url", &links.run),
+        ("experiment_url", &links.experiment),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
+    .collect();
+    if !link_rows.is_empty() {
+        doc.caption("Links");
+        doc.pairs("Name", link_rows);
+    }
     doc.caption("Other");
     let report_time = crate::timefmt::parse_instant(&s.manifest.gathered_at).map_or_else(
         || s.manifest.gathered_at.clone(),
@@ -520,6 +534,14 @@ fn permissions(doc: &mut Doc, s: &Snapshot, section: &str, p: Option<&ObjectPerm
             shown.insert("permissions".into(), serde_json::json!({ "error": e }));
         }
         (None, None) => {}
+    }
+    if let Some(object) = &p.object_id {
+        let kind = p
+            .object_type
+            .as_deref()
+            .map(|t| format!(" ({t})"))
+            .unwrap_or_default();
+        doc.paragraph(&format!("ACL object: `{object}`{kind}"));
     }
     doc.json_block(&Value::Object(shown));
     if let Some(entries) = &p.entries {

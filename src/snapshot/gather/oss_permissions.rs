@@ -8,10 +8,10 @@
 
 use serde_json::{json, Value};
 
-use super::{
+use crate::mlflow::{ClientError, Http};
+use crate::snapshot::{
     GatherError, ObjectPermissions, PermissionEntry, Permissions, PrincipalType, Unavailable,
 };
-use crate::mlflow::{ClientError, Http};
 
 /// The permissions section, with the errors or unavailability to record.
 pub struct Gathered {
@@ -164,6 +164,7 @@ fn object(users: &Value, resource_type: &str, resource: &str) -> ObjectPermissio
                 principal_type: PrincipalType::User,
                 display_name: None,
                 level: "MANAGE".into(),
+                rank: "manage".into(),
                 inherited: true,
                 inherited_from: vec!["admin".into()],
             });
@@ -195,6 +196,14 @@ fn object(users: &Value, resource_type: &str, resource: &str) -> ObjectPermissio
                         .and_then(Value::as_str)
                         .unwrap_or_default()
                         .into(),
+                    rank: crate::snapshot::permission_rank::rank(
+                        "mlflow-oss",
+                        grant
+                            .get("permission")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default(),
+                    )
+                    .into(),
                     inherited: pattern != resource,
                     inherited_from: if pattern == resource {
                         Vec::new()

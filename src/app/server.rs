@@ -1,0 +1,61 @@
+//! Which server and registry a live command talks to, from flags and the environment:
+//! `--tracking-uri` / `MLFLOW_TRACKING_URI` (`http(s)://…`, `databricks`, `databricks://PROFILE`;
+//! with neither, `DATABRICKS_HOST` means `databricks`) and `--registry-uri` /
+//! `MLFLOW_REGISTRY_URI` (`databricks` = workspace registry, `databricks-uc` = Unity Catalog).
+
+use super::AppError;
+use crate::cli::ServerArgs;
+use crate::mlflow::{auth, Config};
+use crate::model_ref::ModelRef;
+use crate::snapshot::gather::Backend;
+
+/// The client settings and the backend for a reference.
+pub fn connect(
+    server: &ServerArgs,
+    reference: &ModelRef,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Config, Backend), AppError> {
+    let tracking = server
+        .tracking_uri
+        .clone()
+        .or_else(|| env("MLFLOW_TRACKING_URI"))
+        .or_else(|| env("DATABRICKS_HOST").map(|_| "databricks".to_string()))
+        .ok_or(AppError::NoTrackingUri)?;
+    if !tracking.starts_with("databricks") {
+        return Ok((Config::mlflow(tracking, env), Backend::Oss));
+    }
+    let workspace = auth::databricks(&tracking, env).map_err(|e| AppError::Usage(e.to_string()))?;
+    let registry = server
+        .registry_uri
+        .clone()
+        .or_else(|| env("MLFLOW_REGISTRY_URI"));
+    let backend = match registry.as_deref() {
+        Some(r) if r.starts_with("databricks-uc") => Backend::UnityCatalog,
+        Some(r) if r.starts_with("databricks") => Backend::Workspace,
+        Some(other) => {
+            return Err(AppError::Usage(format!(
+                "registry URI `{other}` is not supported with a Databricks tracking URI: use `databricks` (workspace registry) or `databricks-uc` (Unity Catalog)"
+            )))
+        }
+        // MLflow 3 defaults a `databricks` tracking URI to the Unity Catalog registry; we follow
+        // it for three-level names and keep the workspace registry for the others, which UC
+        // could not hold anyway.
+        None if tracking.starts_with("databricks-uc") || reference.name().is_some_and(is_three_level) => Backend::UnityCatalog,
+        None => Backend::Workspace,
+    };
+    if backend == Backend::UnityCatalog {
+        if let ModelRef::Stage { name, stage } = reference {
+            return Err(AppError::Usage(format!(
+                "Unity Catalog models have no stages, so `{reference}` cannot be resolved (stage {stage}); use an alias, e.g. models:/{name}@champion"
+            )));
+        }
+    }
+    let config = Config::with_auth(tracking, workspace.host, workspace.auth, env);
+    Ok((config, backend))
+}
+
+/// `catalog.schema.model`.
+pub fn is_three_level(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() == 3 && parts.iter().all(|p| !p.is_empty())
+}

@@ -1,0 +1,289 @@
+//! The model's artifact files, read through the server: the MLmodel, the input example and
+//! the file listing (for the model size). Each backend has its own route:
+//!
+//! - open-source MLflow: the registry's `/model-versions/get-artifact`, or the artifact proxy
+//!   `/api/2.0/mlflow-artifacts/artifacts/...` (lab notes, "Where the MLmodel file lives");
+//! - Databricks workspace registry: `model-versions/list-artifacts` and
+//!   `get-signed-download-uri`, then the signed URL *without* our credentials (as MLflow's
+//!   `DatabricksModelsArtifactRepository` does);
+//! - Unity Catalog: the Files API under `/Models/<catalog>/<schema>/<model>/<version>` when the
+//!   workspace enables it (MLflow's `DatabricksSDKModelsArtifactRepository`).
+
+use serde_json::Value;
+
+use crate::mlflow::{ClientError, Http};
+use crate::snapshot::ArtifactFile;
+
+/// How the model's files can be read.
+#[derive(Debug, Clone)]
+pub enum Access {
+    /// OSS registry route, `/model-versions/get-artifact?name=&version=&path=`.
+    Registry { name: String, version: String },
+    /// OSS artifact proxy, `/api/2.0/mlflow-artifacts/artifacts/<prefix>/<path>`.
+    Proxy { prefix: String },
+    /// Databricks workspace registry: list, then a signed download URL per file.
+    Workspace { name: String, version: String },
+    /// Unity Catalog through the Files API: `/Models/<catalog>/<schema>/<model>/<version>`.
+    UcFiles { root: String },
+}
+
+/// Listings stop after this many directory reads, so a huge artifact tree cannot stall the gate.
+const MAX_LISTINGS: usize = 200;
+
+impl Access {
+    /// Proxy access to a `mlflow-artifacts:/` URI; `None` for other schemes.
+    pub fn proxy(uri: &str) -> Option<Self> {
+        uri.strip_prefix("mlflow-artifacts:/")
+            .map(|rest| Access::Proxy {
+                prefix: rest.trim_matches('/').to_string(),
+            })
+    }
+
+    /// Reads one file (`MLmodel`, `input_example.json`) as text.
+    pub async fn read(&self, http: &Http, file: &str) -> Result<String, ClientError> {
+        match self {
+            Access::Registry { name, version } => {
+                http.get_text(
+                    "/model-versions/get-artifact",
+                    &[("name", name), ("version", version), ("path", file)],
+                )
+                .await
+            }
+            Access::Proxy { prefix } => {
+                http.get_text(
+                    &format!("/api/2.0/mlflow-artifacts/artifacts/{prefix}/{file}"),
+                    &[],
+                )
+                .await
+            }
+            Access::Workspace { name, version } => {
+                let signed = http
+                    .get_json(
+                        "/api/2.0/mlflow/model-versions/get-signed-download-uri",
+                        &[("name", name), ("version", version), ("path", file)],
+                    )
+                    .await?;
+                let url = signed
+                    .get("signed_uri")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| ClientError::Decode {
+                        method: "GET",
+                        path: "/api/2.0/mlflow/model-versions/get-signed-download-uri".into(),
+                        message: "no signed_uri in the response".into(),
+                        snippet: signed.to_string(),
+                    })?;
+                // Storage may require headers (encryption); send exactly those, and no token.
+                let headers: Vec<(String, String)> = signed
+                    .get("headers")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|h| {
+                        Some((
+                            h.get("name")?.as_str()?.to_string(),
+                            h.get("value")?.as_str()?.to_string(),
+                        ))
+                    })
+                    .collect();
+                http.get_signed(url, &headers).await
+            }
+            Access::UcFiles { root } => {
+                http.get_text(&format!("/api/2.0/fs/files{root}/{file}"), &[])
+                    .await
+            }
+        }
+    }
+
+    /// The call, for error entries.
+    pub fn describe(&self, file: &str) -> String {
+        match self {
+            Access::Registry { .. } => format!("GET /model-versions/get-artifact (path={file})"),
+            Access::Proxy { prefix } => {
+                format!("GET /api/2.0/mlflow-artifacts/artifacts/{prefix}/{file}")
+            }
+            Access::Workspace { .. } => {
+                format!("GET /api/2.0/mlflow/model-versions/get-signed-download-uri (path={file})")
+            }
+            Access::UcFiles { root } => format!("GET /api/2.0/fs/files{root}/{file}"),
+        }
+    }
+
+    /// Every file of the model, with paths relative to its root; `None` when this route has no
+    /// listing.
+    pub async fn list(&self, http: &Http) -> Option<Result<Vec<ArtifactFile>, ClientError>> {
+        match self {
+            Access::Proxy { prefix } => Some(list_proxy(http, prefix).await),
+            Access::Workspace { name, version } => Some(list_workspace(http, name, version).await),
+            Access::UcFiles { root } => Some(list_uc(http, root).await),
+            Access::Registry { .. } => None,
+        }
+    }
+}
+
+fn size(entry: &Value, key: &str) -> Option<u64> {
+    entry
+        .get(key)
+        .and_then(|s| s.as_u64().or_else(|| s.as_str()?.parse().ok()))
+}
+
+async fn list_proxy(http: &Http, prefix: &str) -> Result<Vec<ArtifactFile>, ClientError> {
+    let mut files = Vec::new();
+    let mut dirs = vec![String::new()];
+    let mut listings = 0;
+    while let Some(dir) = dirs.pop() {
+        listings += 1;
+        if listings > MAX_LISTINGS {
+            break;
+        }
+        let path = if dir.is_empty() {
+            prefix.to_string()
+        } else {
+            format!("{prefix}/{dir}")
+        };
+        let listing = http
+            .get_json("/api/2.0/mlflow-artifacts/artifacts", &[("path", &path)])
+            .await?;
+        for entry in listing
+            .get("files")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(name) = entry.get("path").and_then(Value::as_str) else {
+                continue;
+            };
+            // The proxy returns names relative to the listed directory.
+            let relative = if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{dir}/{name}")
+            };
+            if entry.get("is_dir").and_then(Value::as_bool) == Some(true) {
+                dirs.push(relative);
+            } else {
+                files.push(ArtifactFile {
+                    path: relative,
+                    size_bytes: size(entry, "file_size"),
+                });
+            }
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// `model-versions/list-artifacts`: paths relative to the version's root, pages followed.
+async fn list_workspace(
+    http: &Http,
+    name: &str,
+    version: &str,
+) -> Result<Vec<ArtifactFile>, ClientError> {
+    let mut files = Vec::new();
+    let mut dirs = vec![String::new()];
+    let mut listings = 0;
+    while let Some(dir) = dirs.pop() {
+        let mut token = String::new();
+        loop {
+            listings += 1;
+            if listings > MAX_LISTINGS {
+                break;
+            }
+            let mut query = vec![("name", name), ("version", version), ("path", dir.as_str())];
+            if !token.is_empty() {
+                query.push(("page_token", token.as_str()));
+            }
+            let page = http
+                .get_json("/api/2.0/mlflow/model-versions/list-artifacts", &query)
+                .await?;
+            for entry in page
+                .get("files")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let Some(path) = entry.get("path").and_then(Value::as_str) else {
+                    continue;
+                };
+                if entry.get("is_dir").and_then(Value::as_bool) == Some(true) {
+                    dirs.push(path.to_string());
+                } else {
+                    files.push(ArtifactFile {
+                        path: path.to_string(),
+                        size_bytes: size(entry, "file_size"),
+                    });
+                }
+            }
+            match page
+                .get("next_page_token")
+                .and_then(Value::as_str)
+                .filter(|t| !t.is_empty())
+            {
+                Some(next) => token = next.to_string(),
+                None => break,
+            }
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Files API directory listing: absolute paths, directories end with `/`.
+async fn list_uc(http: &Http, root: &str) -> Result<Vec<ArtifactFile>, ClientError> {
+    let mut files = Vec::new();
+    let mut dirs = vec![format!("{root}/")];
+    let mut listings = 0;
+    while let Some(dir) = dirs.pop() {
+        let mut token = String::new();
+        loop {
+            listings += 1;
+            if listings > MAX_LISTINGS {
+                break;
+            }
+            let query: Vec<(&str, &str)> = if token.is_empty() {
+                Vec::new()
+            } else {
+                vec![("page_token", token.as_str())]
+            };
+            let page = http
+                .get_json(&format!("/api/2.0/fs/directories{dir}"), &query)
+                .await?;
+            for entry in page
+                .get("contents")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let Some(path) = entry.get("path").and_then(Value::as_str) else {
+                    continue;
+                };
+                if entry.get("is_directory").and_then(Value::as_bool) == Some(true) {
+                    dirs.push(if path.ends_with('/') {
+                        path.to_string()
+                    } else {
+                        format!("{path}/")
+                    });
+                } else {
+                    let relative = path
+                        .strip_prefix(root)
+                        .unwrap_or(path)
+                        .trim_start_matches('/')
+                        .to_string();
+                    files.push(ArtifactFile {
+                        path: relative,
+                        size_bytes: size(entry, "file_size"),
+                    });
+                }
+            }
+            match page
+                .get("next_page_token")
+                .and_then(Value::as_str)
+                .filter(|t| !t.is_empty())
+            {
+                Some(next) => token = next.to_string(),
+                None => break,
+            }
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}

@@ -1,0 +1,217 @@
+//! Finding the model version and its registered model on each backend, and the MLmodel on
+//! Databricks. Unity Catalog answers in its own shapes (2.1 REST); they are converted to
+//! MLflow's shapes here, so everything downstream sees one.
+
+use serde_json::{Map, Value};
+
+use super::artifacts::Access;
+use super::{error_entry, get, oss, Backend};
+use crate::mlflow::{convert, ClientError, Http};
+use crate::model_ref::ModelRef;
+use crate::snapshot::GatherError;
+
+const UC: &str = "/api/2.1/unity-catalog/models";
+
+/// The model version the reference names, in MLflow's shape; `None` for references that are
+/// not registry versions (`runs:/`, logged models).
+pub async fn resolve(
+    http: &Http,
+    backend: Backend,
+    reference: &ModelRef,
+) -> Result<Option<Value>, ClientError> {
+    if backend == Backend::UnityCatalog {
+        return resolve_uc(http, reference).await;
+    }
+    Ok(match reference {
+        ModelRef::Version { name, version } => Some(
+            get(
+                http,
+                "model-versions/get",
+                &[("name", name), ("version", version)],
+            )
+            .await?["model_version"]
+                .clone(),
+        ),
+        ModelRef::Alias { name, alias } => Some(
+            get(
+                http,
+                "registered-models/alias",
+                &[("name", name), ("alias", alias)],
+            )
+            .await?["model_version"]
+                .clone(),
+        ),
+        ModelRef::Stage { name, stage } => Some(oss::latest(http, name, Some(stage)).await?),
+        ModelRef::Latest { name } => Some(oss::latest(http, name, None).await?),
+        ModelRef::LoggedModel { .. } | ModelRef::Run { .. } => None,
+    })
+}
+
+async fn resolve_uc(http: &Http, reference: &ModelRef) -> Result<Option<Value>, ClientError> {
+    let aliases = [("include_aliases", "true")];
+    let info = match reference {
+        ModelRef::Version { name, version } => {
+            http.get_json(&format!("{UC}/{name}/versions/{version}"), &aliases)
+                .await?
+        }
+        ModelRef::Alias { name, alias } => {
+            http.get_json(&format!("{UC}/{name}/aliases/{alias}"), &aliases)
+                .await?
+        }
+        ModelRef::Latest { name } => {
+            let version = latest_uc(http, name).await?;
+            http.get_json(&format!("{UC}/{name}/versions/{version}"), &aliases)
+                .await?
+        }
+        // Refused before gathering (a usage error); unreachable here, but never a panic.
+        ModelRef::Stage { name, stage } => {
+            return Err(ClientError::Http {
+                method: "GET",
+                path: format!("{UC}/{name}"),
+                status: 400,
+                error_code: Some("INVALID_PARAMETER_VALUE".into()),
+                message: format!(
+                    "Unity Catalog models have no stages (asked for {stage}); use an alias"
+                ),
+            })
+        }
+        ModelRef::LoggedModel { .. } | ModelRef::Run { .. } => return Ok(None),
+    };
+    Ok(Some(convert::uc_model_version(&info)))
+}
+
+/// The highest version number of a UC model, over every page of its versions.
+async fn latest_uc(http: &Http, name: &str) -> Result<u64, ClientError> {
+    let path = format!("{UC}/{name}/versions");
+    let mut best = None;
+    let mut token = String::new();
+    for _ in 0..100 {
+        let mut query = vec![("max_results", "1000")];
+        if !token.is_empty() {
+            query.push(("page_token", token.as_str()));
+        }
+        let page = http.get_json(&path, &query).await?;
+        for v in page
+            .get("model_versions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let n = v
+                .get("version")
+                .and_then(|n| n.as_u64().or_else(|| n.as_str()?.parse().ok()));
+            best = best.max(n);
+        }
+        match page
+            .get("next_page_token")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+        {
+            Some(next) => token = next.to_string(),
+            None => break,
+        }
+    }
+    best.ok_or_else(|| ClientError::Http {
+        method: "GET",
+        path,
+        status: 404,
+        error_code: Some("RESOURCE_DOES_NOT_EXIST".into()),
+        message: format!("registered model `{name}` has no versions"),
+    })
+}
+
+/// The registered model, in MLflow's shape. On the workspace registry the Databricks variant
+/// adds the model's `id` (needed for its ACL) and the caller's `permission_level`; if it is
+/// refused, the plain MLflow call still gives the facts.
+pub async fn registered_model(
+    http: &Http,
+    backend: Backend,
+    name: &str,
+) -> Result<Value, ClientError> {
+    match backend {
+        Backend::UnityCatalog => {
+            let info = http
+                .get_json(&format!("{UC}/{name}"), &[("include_aliases", "true")])
+                .await?;
+            Ok(convert::uc_registered_model(&info))
+        }
+        Backend::Workspace => {
+            match get(http, "databricks/registered-models/get", &[("name", name)]).await {
+                Ok(v) => Ok(v["registered_model_databricks"].clone()),
+                Err(_) => Ok(get(http, "registered-models/get", &[("name", name)]).await?
+                    ["registered_model"]
+                    .clone()),
+            }
+        }
+        Backend::Oss => Ok(get(http, "registered-models/get", &[("name", name)]).await?
+            ["registered_model"]
+            .clone()),
+    }
+}
+
+/// The MLmodel of a Databricks model version: the registry's signed-URL route on the workspace
+/// registry; the Files API on Unity Catalog when the workspace enables it. (UC's other route
+/// hands out temporary cloud-storage credentials, which mlgate does not use: it records why.)
+pub async fn databricks_mlmodel(
+    http: &Http,
+    backend: Backend,
+    version: Option<&Value>,
+) -> Result<(Map<String, Value>, Option<Value>, Access), GatherError> {
+    let section = "mlflow_model";
+    let Some(v) = version else {
+        return Err(GatherError {
+            section: section.into(),
+            call: "resolve".into(),
+            message: "only registered model versions are read from Databricks".into(),
+            ..GatherError::default()
+        });
+    };
+    let name = v
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let number = v
+        .get("version")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let access = if backend == Backend::UnityCatalog {
+        let flag = http
+            .get_json("/api/2.0/mlflow/unity-catalog/registered-models:is-databricks-sdk-models-artifact-repository-enabled", &[])
+            .await
+            .ok()
+            .and_then(|v| v.get("is_databricks_sdk_models_artifact_repository_enabled").and_then(Value::as_bool))
+            .unwrap_or(false);
+        if !flag {
+            return Err(GatherError {
+                section: section.into(),
+                call: "GET /api/2.0/mlflow/unity-catalog/registered-models:is-databricks-sdk-models-artifact-repository-enabled".into(),
+                message: "this workspace serves UC model files only through temporary cloud-storage credentials, which mlgate does not use; the MLmodel was not read".into(),
+                ..GatherError::default()
+            });
+        }
+        Access::UcFiles {
+            root: format!("/Models/{}/{number}", name.replace('.', "/")),
+        }
+    } else {
+        Access::Workspace {
+            name,
+            version: number,
+        }
+    };
+    match access.read(http, "MLmodel").await {
+        Ok(text) => convert::mlmodel(&text)
+            .map(|m| (m, None, access.clone()))
+            .map_err(|message| GatherError {
+                section: section.into(),
+                call: access.describe("MLmodel"),
+                message,
+                ..GatherError::default()
+            }),
+        Err(e) => Err(GatherError {
+            call: access.describe("MLmodel"),
+            ..error_entry(section, &e)
+        }),
+    }
+}
