@@ -13,7 +13,8 @@ pub enum ClientError {
         path: String,
         seconds: u64,
     },
-    #[error("{method} {path} returned HTTP {status}{}: {message}", error_code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
+    // A numeric `error_code` (Databricks' invalid-token 403) only repeats the status.
+    #[error("{method} {path} returned HTTP {status}{}: {message}", error_code.as_deref().filter(|c| !c.bytes().all(|b| b.is_ascii_digit())).map(|c| format!(" {c}")).unwrap_or_default())]
     Http {
         method: &'static str,
         path: String,

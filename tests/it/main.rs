@@ -1,6 +1,7 @@
 //! Integration tests: the CLI end to end, the report against the seed, JUnit, diagnostics.
 
 mod cli;
+mod databricks;
 mod docs;
 mod junit;
 mod live;

@@ -1,0 +1,325 @@
+//! An in-process Databricks workspace on loopback for the Databricks tests: it replays the
+//! payloads of `tests/fixtures/databricks/` for the routes mlgate calls, checks the bearer
+//! token, issues OAuth tokens, and serves "signed URLs" that point back at itself (refusing any
+//! request that carries a Databricks token, as cloud storage would).
+//!
+//! Which payloads are documented and which inferred (see `../shared` reference notes §0–§8 and
+//! §7 "Gaps", copied into the fixture names below):
+//!
+//! | route | fixture | provenance |
+//! | --- | --- | --- |
+//! | `GET /api/2.0/mlflow/databricks/registered-models/get` (D5) | `workspace/databricks-registered-models-get.json` | documented shape (SDK `GetModelResponse`), values of the seed report |
+//! | `GET /api/2.0/mlflow/model-versions/get`, `runs/get`, `experiments/get`, `model-versions/get-download-uri` (M2, M5, M6, M8) | `workspace/*.json` | documented (MLflow REST), values of the seed report |
+//! | `GET /api/2.0/permissions/registered-models/{id}` + `/permissionLevels` (D1, D2) | `workspace/permission*-registered-model.json` | documented; the ACL is the seed's own capture |
+//! | `GET /api/2.0/permissions/experiments/{id}` → 400 "not a experiment" (D3) | `workspace/permissions-experiment-not-an-experiment.json` | observed in the seed report (real capture) |
+//! | `GET /api/2.0/permissions/experiments/{id}/permissionLevels` (D4) | `workspace/permission-levels-experiment.json` | documented; the seed's own capture |
+//! | `GET /api/2.0/permissions/notebooks/{id}` | `workspace/permissions-notebook*.json` | **inferred**: `notebooks` is a documented object type, the bodies are ours |
+//! | `GET /api/2.0/mlflow/transition-requests/list` (D6) | `workspace/transition-requests-list.json` (`{}`) | documented route; the empty body as `{}` is **inferred** (§2.3) |
+//! | `GET /api/2.0/mlflow/model-versions/list-artifacts` (W1), `get-signed-download-uri` (W2) | `workspace/list-artifacts-*.json`, generated signed URLs | **inferred** from MLflow's client constants and unit tests (not in the Databricks reference) |
+//! | `GET /api/2.1/unity-catalog/models/{name}` and `/versions/{v}` (U1, U2) | `uc/model.json`, `uc/version-3.json` | documented (UC REST reference) |
+//! | `GET /api/2.1/unity-catalog/models/{name}/aliases/{alias}` (U3) | `uc/version-3.json` | documented |
+//! | `GET /api/2.1/unity-catalog/(effective-)permissions/function/{name}` (U4, U5), paginated | `uc/*permissions-page-*.json` | documented shapes (SDK `GrantsAPI`); the paging tokens are ours |
+//! | `GET …/registered-models:is-databricks-sdk-models-artifact-repository-enabled` (U9) | `uc/sdk-models-artifact-repository-enabled.json` | **inferred** (proto, PUBLIC_UNDOCUMENTED) |
+//! | `GET /api/2.0/fs/directories/Models/…`, `/api/2.0/fs/files/Models/…` (F1, F3) | `uc/fs-directories.json`, `files/churn-MLmodel` | **inferred**: the Files API is documented for `/Volumes` only |
+//! | `POST /oidc/v1/token` (A2) | `oauth-token.json` | documented (SDK OAuth client credentials) |
+//! | any route with a wrong token → 403 `{"error_code": 403, …}` | `error-invalid-token.json` | documented (sdk-go #873/#917) |
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::repo_path;
+
+/// The token the mock accepts, and the OAuth client it knows.
+pub const TOKEN: &str = "dapi-mock-0123456789";
+pub const CLIENT_ID: &str = "6f2c1d0e-1a2b-4c3d-8e9f-0a1b2c3d4e5f";
+pub const CLIENT_SECRET: &str = "dose-mock-secret";
+const OAUTH_TOKEN: &str = "eyJraWQiOiJtb2NrIiwiYWxnIjoiUlMyNTYifQ.mock.sig";
+
+/// Behaviour switches for one mock workspace.
+#[derive(Clone, Copy, Default)]
+pub struct Options {
+    /// The notebook ACL of the dolly3b notebook experiment is readable (else 403).
+    pub notebook_acl_readable: bool,
+}
+
+/// A running mock.
+pub struct Mock {
+    pub url: String,
+    pub token_requests: Arc<AtomicUsize>,
+    pub requests: Arc<Mutex<Vec<String>>>,
+}
+
+struct Request {
+    method: String,
+    path: String,
+    query: HashMap<String, String>,
+    headers: HashMap<String, String>,
+}
+
+struct Response {
+    status: u16,
+    body: String,
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(repo_path(&format!("tests/fixtures/databricks/{name}")))
+        .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+fn ok(name: &str) -> Response {
+    Response {
+        status: 200,
+        body: fixture(name),
+    }
+}
+
+fn err(status: u16, code: &str, message: &str) -> Response {
+    Response {
+        status,
+        body: serde_json::json!({ "error_code": code, "message": message }).to_string(),
+    }
+}
+
+impl Mock {
+    pub fn start(options: Options) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let token_requests = Arc::new(AtomicUsize::new(0));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let (tokens, log, base) = (
+            Arc::clone(&token_requests),
+            Arc::clone(&requests),
+            url.clone(),
+        );
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let (tokens, log, base) = (Arc::clone(&tokens), Arc::clone(&log), base.clone());
+                std::thread::spawn(move || serve(stream, options, &base, &tokens, &log));
+            }
+        });
+        Mock {
+            url,
+            token_requests,
+            requests,
+        }
+    }
+
+    pub fn requested(&self, fragment: &str) -> usize {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.contains(fragment))
+            .count()
+    }
+}
+
+fn serve(
+    mut stream: TcpStream,
+    options: Options,
+    base: &str,
+    tokens: &AtomicUsize,
+    log: &Mutex<Vec<String>>,
+) {
+    let Some(request) = read_request(&mut stream) else {
+        return;
+    };
+    log.lock()
+        .unwrap()
+        .push(format!("{} {}", request.method, request.path));
+    let response = route(&request, options, base, tokens);
+    let reason = match response.status {
+        200 => "OK",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        _ => "Error",
+    };
+    let head = format!(
+        "HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        response.status,
+        response.body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(response.body.as_bytes());
+}
+
+fn read_request(stream: &mut TcpStream) -> Option<Request> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let target = parts.next()?.to_string();
+    let mut headers = HashMap::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let query = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect();
+    Some(Request {
+        method,
+        path: decode(path),
+        query,
+        headers,
+    })
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.replace('+', " ").into_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) =
+                u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16)
+            {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn route(r: &Request, options: Options, base: &str, tokens: &AtomicUsize) -> Response {
+    let q = |k: &str| r.query.get(k).map_or("", String::as_str);
+    // Signed URLs: cloud storage, which must never see the workspace token.
+    if let Some(file) = r.path.strip_prefix("/_signed/") {
+        if r.headers.contains_key("authorization") {
+            return Response { status: 400, body: "<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>".into() };
+        }
+        return match file {
+            "dolly3b/MLmodel" => ok("files/dolly3b-MLmodel"),
+            "dolly3b/input_example.json" => ok("files/dolly3b-input_example.json"),
+            _ => Response {
+                status: 404,
+                body: "<Error><Code>NoSuchKey</Code></Error>".into(),
+            },
+        };
+    }
+    if r.method == "POST" && r.path == "/oidc/v1/token" {
+        let expected = format!("Basic {}", base64(&format!("{CLIENT_ID}:{CLIENT_SECRET}")));
+        if r.headers.get("authorization") != Some(&expected) {
+            return Response { status: 401, body: r#"{"error":"invalid_client","error_description":"Client authentication failed"}"#.into() };
+        }
+        tokens.fetch_add(1, Ordering::SeqCst);
+        return ok("oauth-token.json");
+    }
+    let auth = r.headers.get("authorization").map_or("", String::as_str);
+    if auth != format!("Bearer {TOKEN}") && auth != format!("Bearer {OAUTH_TOKEN}") {
+        return Response {
+            status: 403,
+            body: fixture("error-invalid-token.json"),
+        };
+    }
+    let m = "/api/2.0/mlflow";
+    match r.path.as_str() {
+        p if p == format!("{m}/databricks/registered-models/get") && q("name") == "dolly3b" => ok("workspace/databricks-registered-models-get.json"),
+        p if p == format!("{m}/model-versions/get") && q("name") == "dolly3b" && q("version") == "1" => ok("workspace/model-versions-get.json"),
+        p if p == format!("{m}/model-versions/get") && q("name") == "dolly3b" => {
+            err(404, "RESOURCE_DOES_NOT_EXIST", &format!("Model Version (name=dolly3b, version={}) not found", q("version")))
+        }
+        p if p == format!("{m}/model-versions/get") || p == format!("{m}/databricks/registered-models/get") => {
+            err(404, "RESOURCE_DOES_NOT_EXIST", &format!("Registered Model with name={} not found.", q("name")))
+        }
+        p if p == format!("{m}/model-versions/get-download-uri") => ok("workspace/get-download-uri.json"),
+        p if p == format!("{m}/runs/get") && q("run_id") == "abbe441c4d9f4b69a9943e4beb71ce89" => ok("workspace/runs-get.json"),
+        p if p == format!("{m}/runs/get") && q("run_id") == "8217f29c1e5f4488a8fddaf9245d33bb" => ok("uc/runs-get.json"),
+        p if p == format!("{m}/experiments/get") && q("experiment_id") == "3336498746257830" => ok("workspace/experiments-get.json"),
+        p if p == format!("{m}/experiments/get") && q("experiment_id") == "2668333326915882" => ok("uc/experiments-get.json"),
+        p if p == format!("{m}/transition-requests/list") => ok("workspace/transition-requests-list.json"),
+        p if p == format!("{m}/model-versions/list-artifacts") => match q("path") {
+            "" => ok("workspace/list-artifacts-root.json"),
+            "components" => ok("workspace/list-artifacts-components.json"),
+            "components/tokenizer" => ok("workspace/list-artifacts-components-tokenizer.json"),
+            "pipeline" => ok("workspace/list-artifacts-pipeline.json"),
+            _ => Response { status: 200, body: "{}".into() },
+        },
+        p if p == format!("{m}/model-versions/get-signed-download-uri") => Response {
+            status: 200,
+            body: serde_json::json!({ "signed_uri": format!("{base}/_signed/{}/{}?X-Amz-Expires=900&X-Amz-Signature=mock", q("name"), q("path")) }).to_string(),
+        },
+        "/api/2.0/permissions/registered-models/ce7fcc248bfd446ea1c644985d1fb14c" => ok("workspace/permissions-registered-model.json"),
+        "/api/2.0/permissions/registered-models/ce7fcc248bfd446ea1c644985d1fb14c/permissionLevels" => ok("workspace/permission-levels-registered-model.json"),
+        "/api/2.0/permissions/experiments/3336498746257830" => Response { status: 400, body: fixture("workspace/permissions-experiment-not-an-experiment.json") },
+                "/api/2.0/permissions/notebooks/3336498746257830" if options.notebook_acl_readable => ok("workspace/permissions-notebook.json"),
+        "/api/2.0/permissions/notebooks/3336498746257830" => Response { status: 403, body: fixture("workspace/permissions-notebook-denied.json") },
+        "/api/2.0/permissions/experiments/3336498746257830/permissionLevels"
+        | "/api/2.0/permissions/notebooks/3336498746257830/permissionLevels"
+        | "/api/2.0/permissions/experiments/2668333326915882/permissionLevels" => {
+            ok("workspace/permission-levels-experiment.json")
+        }
+        "/api/2.0/permissions/experiments/2668333326915882" => ok("uc/permissions-experiment.json"),
+                "/api/2.1/unity-catalog/models/main.ml.churn" => ok("uc/model.json"),
+        "/api/2.1/unity-catalog/models/main.ml.churn/versions/3" | "/api/2.1/unity-catalog/models/main.ml.churn/aliases/champion" => ok("uc/version-3.json"),
+        p if p.starts_with("/api/2.1/unity-catalog/models/main.ml.churn/aliases/") => {
+            err(404, "RESOURCE_DOES_NOT_EXIST", "Registered model alias not found.")
+        }
+        "/api/2.1/unity-catalog/permissions/function/main.ml.churn" => match q("page_token") {
+            "" => ok("uc/permissions-page-1.json"),
+            _ => ok("uc/permissions-page-2.json"),
+        },
+        "/api/2.1/unity-catalog/effective-permissions/function/main.ml.churn" => match q("page_token") {
+            "" => ok("uc/effective-permissions-page-1.json"),
+            "e2" => ok("uc/effective-permissions-page-2.json"),
+            _ => ok("uc/effective-permissions-page-3.json"),
+        },
+        "/api/2.0/mlflow/unity-catalog/registered-models:is-databricks-sdk-models-artifact-repository-enabled" => {
+            ok("uc/sdk-models-artifact-repository-enabled.json")
+        }
+        "/api/2.0/fs/directories/Models/main/ml/churn/3/" => ok("uc/fs-directories.json"),
+        "/api/2.0/fs/files/Models/main/ml/churn/3/MLmodel" => ok("files/churn-MLmodel"),
+        _ => err(404, "ENDPOINT_NOT_FOUND", &format!("No API found for '{} {}'", r.method, r.path)),
+    }
+}
+
+fn base64(text: &str) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            out.push(if i <= chunk.len() {
+                char::from(A[(n >> (18 - 6 * i)) as usize & 63])
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
