@@ -368,9 +368,9 @@ fn basic_auth_acl_is_gathered_on_mlflow3() {
         .as_array()
         .expect("ACL entries");
     assert!(
-        entries
-            .iter()
-            .any(|e| e["principal"] == "manager" && e["level"] == "MANAGE"),
+        entries.iter().any(|e| e["principal"] == "manager"
+            && e["level"] == "MANAGE"
+            && e["rank"] == "manage"),
         "{entries:?}"
     );
     assert!(entries
