@@ -71,11 +71,29 @@ fn workspace_registry_gives_the_findings_of_the_example() {
         dir.path().join("example.json"),
         dir.path().join("snap.json"),
     );
+    let report = dir.path().join("live.md");
     with_token(&mock, dir.path())
         .args(["check", "-q", "models:/dolly3b/1", "--json"])
         .arg(&live)
+        .arg("--report")
+        .arg(&report)
         .assert()
         .code(1);
+    // Every fact of the seed report, but those of the run itself: when and by what it was
+    // made, and the tracking URI as named (`databricks` here, a profile in the seed).
+    let skip = [
+        "report_time",
+        "report_script",
+        "mlflow_tracking_uri",
+        "_tracking_uri",
+    ];
+    let missing =
+        crate::seed_report::missing_seed_rows(&std::fs::read_to_string(&report).unwrap(), &skip);
+    assert!(
+        missing.is_empty(),
+        "rows of the seed missing from the live report:\n{}",
+        missing.join("\n")
+    );
     isolated(dir.path())
         .args(["check", "-q", "--example", "--json"])
         .arg(&example)

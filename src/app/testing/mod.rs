@@ -1,0 +1,208 @@
+//! `mlgate test`: local rule testing, like `opa test` or `kyverno test`. A test file lists
+//! cases; each evaluates a snapshot fixture (optionally changed by an inline JSON merge
+//! patch) with a promotion target and a date, and compares outcomes with expectations.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+mod load;
+
+use super::check::{apply_target, today};
+use super::config::{self};
+use super::{write, AppError};
+use crate::cli::{EvalArgs, TestArgs};
+use crate::engine::{self, Outcome};
+use crate::exit::Exit;
+use crate::policy::{Policy, PolicyErrors, PolicyLoadError};
+use crate::snapshot::io as snapshot_io;
+
+/// One case, ready to run.
+struct Case {
+    name: String,
+    snapshot: Value,
+    eval: EvalArgs,
+    expect: Vec<(String, Outcome)>,
+}
+
+/// One test file's cases and the policy they run against.
+struct TestFile {
+    name: String,
+    policy: Policy,
+    cases: Vec<Case>,
+}
+
+/// The result of one case.
+struct CaseResult {
+    file: String,
+    name: String,
+    /// (rule, expected, actual, message) for every mismatch.
+    mismatches: Vec<(String, Outcome, Option<Outcome>, String)>,
+}
+
+pub fn run(args: &TestArgs) -> Result<Exit, AppError> {
+    let effective = config::effective(&args.policy)?;
+    let paths = if args.paths.is_empty() {
+        effective.config.tests()
+    } else {
+        args.paths.clone()
+    };
+    let files = collect(&paths)?;
+    if files.is_empty() {
+        let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(AppError::Usage(format!(
+            "no test files (*.toml) found in {}",
+            list.join(", ")
+        )));
+    }
+    let mut problems = Vec::new();
+    let mut tests = Vec::new();
+    for file in &files {
+        match load::load(file, &effective, &mut problems) {
+            Ok(Some(t)) => tests.push(t),
+            Ok(None) => {}
+            Err(errors) => problems.extend(errors.problems),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Policy(PolicyLoadError::Invalid(PolicyErrors {
+            problems,
+        })));
+    }
+    let mut results = Vec::new();
+    for test in &tests {
+        for case in &test.cases {
+            results.push(run_case(test, case)?);
+        }
+    }
+    let failed = results.iter().filter(|r| !r.mismatches.is_empty()).count();
+    print!("{}", render(&results));
+    if let Some(path) = &args.junit {
+        write(path, &junit(&results))?;
+    }
+    Ok(if failed == 0 {
+        Exit::Pass
+    } else {
+        Exit::PolicyFailed
+    })
+}
+
+/// Test files under the given paths, sorted: named files as given, and `*.test.toml` files
+/// found in directories (recursively), so fixtures and waiver files can live beside them.
+fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut stack = vec![path.clone()];
+            while let Some(dir) = stack.pop() {
+                let entries = std::fs::read_dir(&dir)
+                    .map_err(|e| AppError::Usage(format!("cannot read {}: {e}", dir.display())))?;
+                for entry in entries.filter_map(Result::ok) {
+                    let p = entry.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.ends_with(".test.toml"))
+                    {
+                        files.push(p);
+                    }
+                }
+            }
+        } else if path.is_file() {
+            files.push(path.clone());
+        } else {
+            return Err(AppError::Usage(format!(
+                "test path {} does not exist",
+                path.display()
+            )));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn run_case(test: &TestFile, case: &Case) -> Result<CaseResult, AppError> {
+    let mut snapshot = snapshot_io::parse(&case.snapshot.to_string(), Path::new(&case.name))?;
+    apply_target(&mut snapshot, &case.eval);
+    let day = today(case.eval.now.as_deref())?;
+    let evaluation = engine::evaluate(&snapshot, &test.policy.rules, &test.policy.waivers, day);
+    let mut mismatches = Vec::new();
+    for (rule, expected) in &case.expect {
+        let finding = evaluation.findings.iter().find(|f| &f.rule_id == rule);
+        let actual = finding.map(|f| f.outcome);
+        if actual != Some(*expected) {
+            mismatches.push((
+                rule.clone(),
+                *expected,
+                actual,
+                finding.map(|f| f.message.clone()).unwrap_or_default(),
+            ));
+        }
+    }
+    Ok(CaseResult {
+        file: test.name.clone(),
+        name: case.name.clone(),
+        mismatches,
+    })
+}
+
+fn render(results: &[CaseResult]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for r in results {
+        let status = if r.mismatches.is_empty() {
+            "PASS"
+        } else {
+            "FAIL"
+        };
+        let _ = writeln!(out, "{status} {} :: {}", r.file, r.name);
+        for (rule, expected, actual, message) in &r.mismatches {
+            let actual = actual.map_or("(no finding)", Outcome::as_str);
+            let _ = writeln!(out, "       {rule}");
+            let _ = writeln!(out, "         - expected: {expected}");
+            let _ = writeln!(out, "         + actual:   {actual}  {message}");
+        }
+    }
+    let failed = results.iter().filter(|r| !r.mismatches.is_empty()).count();
+    let _ = writeln!(
+        out,
+        "\ncases: {} passed, {failed} failed",
+        results.len() - failed
+    );
+    out
+}
+
+fn junit(results: &[CaseResult]) -> String {
+    use junit_report::{Duration, ReportBuilder, TestCase, TestSuiteBuilder};
+    let mut report = ReportBuilder::new();
+    let mut files: Vec<&str> = results.iter().map(|r| r.file.as_str()).collect();
+    files.dedup();
+    for file in files {
+        let mut suite = TestSuiteBuilder::new(file);
+        suite.set_timestamp(junit_report::OffsetDateTime::UNIX_EPOCH);
+        for r in results.iter().filter(|r| r.file == file) {
+            let case = if r.mismatches.is_empty() {
+                TestCase::success(&r.name, Duration::ZERO)
+            } else {
+                let text: Vec<String> = r
+                    .mismatches
+                    .iter()
+                    .map(|(rule, e, a, _)| {
+                        format!(
+                            "{rule}: expected {e}, got {}",
+                            a.map_or("(no finding)", Outcome::as_str)
+                        )
+                    })
+                    .collect();
+                TestCase::failure(&r.name, Duration::ZERO, "mismatch", &text.join("; "))
+            };
+            suite.add_testcase(case);
+        }
+        report.add_testsuite(suite.build());
+    }
+    let mut xml = Vec::new();
+    let _ = report.build().write_xml(&mut xml);
+    String::from_utf8(xml).unwrap_or_default()
+}

@@ -1,0 +1,57 @@
+//! What could not be gathered, and the manifest.
+
+use serde_json::{Map, Value};
+
+use super::super::doc::{all_rows, Doc};
+use super::{opt, to_map};
+use crate::snapshot::Snapshot;
+
+/// Everything that could not be gathered, in one place.
+pub fn gathering(doc: &mut Doc, s: &Snapshot) {
+    doc.heading(1, "Gathering");
+    doc.heading(2, "Errors");
+    let rows: Vec<Vec<String>> = s
+        .errors
+        .iter()
+        .map(|e| {
+            vec![
+                e.section.clone(),
+                e.call.clone(),
+                e.http_status.map(|s| s.to_string()).unwrap_or_default(),
+                opt(e.error_code.as_deref()),
+                e.message.clone(),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        doc.none_found(None);
+    } else {
+        doc.table(
+            &["Section", "Call", "HTTP status", "Error code", "Message"],
+            &rows,
+        );
+    }
+    doc.heading(2, "Not available");
+    let rows: Vec<Vec<String>> = s
+        .unavailable
+        .iter()
+        .map(|u| vec![u.section.clone(), u.reason.clone()])
+        .collect();
+    if rows.is_empty() {
+        doc.none_found(None);
+    } else {
+        doc.table(&["Section", "Reason"], &rows);
+    }
+    doc.heading(2, "Manifest");
+    doc.pairs("Name", all_rows(&to_map(&s.manifest)));
+    let others: Map<String, Value> = s
+        .extra
+        .iter()
+        .filter(|(k, _)| !["input_example", "logged_model"].contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !others.is_empty() {
+        doc.heading(2, "Other facts");
+        doc.json_block(&Value::Object(others));
+    }
+}
