@@ -211,12 +211,7 @@ mod tests {
 /// `creation_timestamp`, `updated_at` → `last_updated_timestamp`, `created_by` → `user_id`,
 /// version as a string, aliases as names; every other field is kept as sent.
 pub fn uc_model_version(info: &Value) -> Value {
-    let mut m = object(info);
-    let full = full_name(&m);
-    rename(&mut m, "comment", "description");
-    rename(&mut m, "created_at", "creation_timestamp");
-    rename(&mut m, "updated_at", "last_updated_timestamp");
-    rename(&mut m, "created_by", "user_id");
+    let mut m = uc_common(info);
     if let Some(v) = m.get("version").cloned() {
         m.insert(
             "version".into(),
@@ -234,19 +229,13 @@ pub fn uc_model_version(info: &Value) -> Value {
         .filter_map(|a| a.get("alias_name").cloned())
         .collect();
     m.insert("aliases".into(), Value::Array(aliases));
-    m.insert("name".into(), Value::String(full));
     Value::Object(m)
 }
 
 /// A Unity Catalog `RegisteredModelInfo` in MLflow's registered-model shape (see
 /// [`uc_model_version`]); aliases become `{alias, version}`.
 pub fn uc_registered_model(info: &Value) -> Value {
-    let mut m = object(info);
-    let full = full_name(&m);
-    rename(&mut m, "comment", "description");
-    rename(&mut m, "created_at", "creation_timestamp");
-    rename(&mut m, "updated_at", "last_updated_timestamp");
-    rename(&mut m, "created_by", "user_id");
+    let mut m = uc_common(info);
     let aliases: Vec<Value> = m
         .get("aliases")
         .and_then(Value::as_array)
@@ -262,8 +251,23 @@ pub fn uc_registered_model(info: &Value) -> Value {
         })
         .collect();
     m.insert("aliases".into(), Value::Array(aliases));
-    m.insert("name".into(), Value::String(full));
     Value::Object(m)
+}
+
+/// The renames both UC shapes share, and the full three-level name as `name`.
+fn uc_common(info: &Value) -> Map<String, Value> {
+    let mut m = object(info);
+    let full = full_name(&m);
+    for (from, to) in [
+        ("comment", "description"),
+        ("created_at", "creation_timestamp"),
+        ("updated_at", "last_updated_timestamp"),
+        ("created_by", "user_id"),
+    ] {
+        rename(&mut m, from, to);
+    }
+    m.insert("name".into(), Value::String(full));
+    m
 }
 
 fn rename(m: &mut Map<String, Value>, from: &str, to: &str) {

@@ -149,6 +149,42 @@ impl Http {
         decode("GET", path, &body)
     }
 
+    /// Every item under `key` over all pages of a paginated GET (Databricks style: follow
+    /// `next_page_token` until it is absent; a page may be empty yet carry a token). Bounded at
+    /// 100 pages so a misbehaving server cannot loop the gate forever.
+    pub async fn get_all_pages(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        key: &str,
+    ) -> Result<Vec<Value>, ClientError> {
+        let mut items = Vec::new();
+        let mut token = String::new();
+        for _ in 0..100 {
+            let mut q = query.to_vec();
+            if !token.is_empty() {
+                q.push(("page_token", token.as_str()));
+            }
+            let page = self.get_json(path, &q).await?;
+            items.extend(
+                page.get(key)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+            );
+            match page
+                .get("next_page_token")
+                .and_then(Value::as_str)
+                .filter(|t| !t.is_empty())
+            {
+                Some(next) => token = next.to_string(),
+                None => break,
+            }
+        }
+        Ok(items)
+    }
+
     /// POST a JSON body to `path`, decoded as JSON.
     pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value, ClientError> {
         let text = self

@@ -2,12 +2,10 @@
 //! `scripts/live/servers.sh` and named in the environment (`MLGATE_TEST_*`). Without them the
 //! tests are skipped locally and fail under `CI=true`.
 
-use std::collections::BTreeMap;
-
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::mlgate;
+use crate::{mlgate, outcomes};
 
 /// A live server: its URI and what the populate script wrote to it.
 struct Server {
@@ -72,20 +70,6 @@ fn check(uri: &str, reference: &str, extra: &[(&str, &str)]) -> (i32, Value) {
     });
     let results = serde_json::from_str(&text).unwrap();
     (out.status.code().unwrap(), results)
-}
-
-fn outcomes(results: &Value) -> BTreeMap<String, String> {
-    results["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap().to_string(),
-                f["outcome"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 fn good_and_bad(key: &str) {

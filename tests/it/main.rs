@@ -24,3 +24,18 @@ pub fn mlgate() -> assert_cmd::Command {
         .current_dir(env!("CARGO_MANIFEST_DIR"));
     cmd
 }
+
+/// Rule id → outcome, from a results JSON document (`--json`).
+pub fn outcomes(results: &serde_json::Value) -> std::collections::BTreeMap<String, String> {
+    results["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}

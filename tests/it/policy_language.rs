@@ -143,7 +143,7 @@ fn an_unmatched_waiver_warns() {
         .stderr(contains("matched nothing"));
 }
 
-fn outcomes(args: &[&str]) -> std::collections::BTreeMap<String, String> {
+fn outcomes_of(args: &[&str]) -> std::collections::BTreeMap<String, String> {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
     let _ = mlgate()
@@ -154,17 +154,7 @@ fn outcomes(args: &[&str]) -> std::collections::BTreeMap<String, String> {
         .unwrap();
     let results: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
-    results["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap().to_string(),
-                f["outcome"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    crate::outcomes(&results)
 }
 
 #[test]
@@ -178,10 +168,10 @@ fn target_alias_champion_turns_on_the_production_rules() {
         "--policy",
         "builtin:production",
     ];
-    let before = outcomes(&base);
+    let before = outcomes_of(&base);
     let mut with_target = base.to_vec();
     with_target.extend(["--target-alias", "champion"]);
-    let after = outcomes(&with_target);
+    let after = outcomes_of(&with_target);
     for rule in [
         "prod-missing-git-commit",
         "prod-no-metrics",

@@ -180,46 +180,27 @@ async fn list_workspace(
 ) -> Result<Vec<ArtifactFile>, ClientError> {
     let mut files = Vec::new();
     let mut dirs = vec![String::new()];
-    let mut listings = 0;
-    while let Some(dir) = dirs.pop() {
-        let mut token = String::new();
-        loop {
-            listings += 1;
-            if listings > MAX_LISTINGS {
-                break;
-            }
-            let mut query = vec![("name", name), ("version", version), ("path", dir.as_str())];
-            if !token.is_empty() {
-                query.push(("page_token", token.as_str()));
-            }
-            let page = http
-                .get_json("/api/2.0/mlflow/model-versions/list-artifacts", &query)
-                .await?;
-            for entry in page
-                .get("files")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let Some(path) = entry.get("path").and_then(Value::as_str) else {
-                    continue;
-                };
-                if entry.get("is_dir").and_then(Value::as_bool) == Some(true) {
-                    dirs.push(path.to_string());
-                } else {
-                    files.push(ArtifactFile {
-                        path: path.to_string(),
-                        size_bytes: size(entry, "file_size"),
-                    });
-                }
-            }
-            match page
-                .get("next_page_token")
-                .and_then(Value::as_str)
-                .filter(|t| !t.is_empty())
-            {
-                Some(next) => token = next.to_string(),
-                None => break,
+    for _ in 0..MAX_LISTINGS {
+        let Some(dir) = dirs.pop() else { break };
+        let query = [("name", name), ("version", version), ("path", dir.as_str())];
+        for entry in http
+            .get_all_pages(
+                "/api/2.0/mlflow/model-versions/list-artifacts",
+                &query,
+                "files",
+            )
+            .await?
+        {
+            let Some(path) = entry.get("path").and_then(Value::as_str) else {
+                continue;
+            };
+            if entry.get("is_dir").and_then(Value::as_bool) == Some(true) {
+                dirs.push(path.to_string());
+            } else {
+                files.push(ArtifactFile {
+                    path: path.to_string(),
+                    size_bytes: size(&entry, "file_size"),
+                });
             }
         }
     }
@@ -231,56 +212,31 @@ async fn list_workspace(
 async fn list_uc(http: &Http, root: &str) -> Result<Vec<ArtifactFile>, ClientError> {
     let mut files = Vec::new();
     let mut dirs = vec![format!("{root}/")];
-    let mut listings = 0;
-    while let Some(dir) = dirs.pop() {
-        let mut token = String::new();
-        loop {
-            listings += 1;
-            if listings > MAX_LISTINGS {
-                break;
-            }
-            let query: Vec<(&str, &str)> = if token.is_empty() {
-                Vec::new()
-            } else {
-                vec![("page_token", token.as_str())]
+    for _ in 0..MAX_LISTINGS {
+        let Some(dir) = dirs.pop() else { break };
+        for entry in http
+            .get_all_pages(&format!("/api/2.0/fs/directories{dir}"), &[], "contents")
+            .await?
+        {
+            let Some(path) = entry.get("path").and_then(Value::as_str) else {
+                continue;
             };
-            let page = http
-                .get_json(&format!("/api/2.0/fs/directories{dir}"), &query)
-                .await?;
-            for entry in page
-                .get("contents")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let Some(path) = entry.get("path").and_then(Value::as_str) else {
-                    continue;
-                };
-                if entry.get("is_directory").and_then(Value::as_bool) == Some(true) {
-                    dirs.push(if path.ends_with('/') {
-                        path.to_string()
-                    } else {
-                        format!("{path}/")
-                    });
+            if entry.get("is_directory").and_then(Value::as_bool) == Some(true) {
+                dirs.push(if path.ends_with('/') {
+                    path.to_string()
                 } else {
-                    let relative = path
-                        .strip_prefix(root)
-                        .unwrap_or(path)
-                        .trim_start_matches('/')
-                        .to_string();
-                    files.push(ArtifactFile {
-                        path: relative,
-                        size_bytes: size(entry, "file_size"),
-                    });
-                }
-            }
-            match page
-                .get("next_page_token")
-                .and_then(Value::as_str)
-                .filter(|t| !t.is_empty())
-            {
-                Some(next) => token = next.to_string(),
-                None => break,
+                    format!("{path}/")
+                });
+            } else {
+                let relative = path
+                    .strip_prefix(root)
+                    .unwrap_or(path)
+                    .trim_start_matches('/')
+                    .to_string();
+                files.push(ArtifactFile {
+                    path: relative,
+                    size_bytes: size(&entry, "file_size"),
+                });
             }
         }
     }

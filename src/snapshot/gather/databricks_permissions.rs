@@ -226,33 +226,10 @@ pub async fn unity_catalog(http: &Http, full_name: &str, owner: Option<&str>) ->
     out
 }
 
-/// Every `privilege_assignments` item over all pages (a page may be empty yet carry a token).
+/// Every `privilege_assignments` item over all pages (`max_results=0`: the server's page size).
 async fn pages(http: &Http, path: &str) -> Result<Vec<Value>, ClientError> {
-    let mut all = Vec::new();
-    let mut token = String::new();
-    for _ in 0..100 {
-        let mut query = vec![("max_results", "0")];
-        if !token.is_empty() {
-            query.push(("page_token", token.as_str()));
-        }
-        let page = http.get_json(path, &query).await?;
-        all.extend(
-            page.get("privilege_assignments")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .cloned(),
-        );
-        match page
-            .get("next_page_token")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-        {
-            Some(next) => token = next.to_string(),
-            None => break,
-        }
-    }
-    Ok(all)
+    http.get_all_pages(path, &[("max_results", "0")], "privilege_assignments")
+        .await
 }
 
 /// A UC principal is a bare string; its kind is inferred from its form (documented in

@@ -83,34 +83,16 @@ async fn resolve_uc(http: &Http, reference: &ModelRef) -> Result<Option<Value>, 
 /// The highest version number of a UC model, over every page of its versions.
 async fn latest_uc(http: &Http, name: &str) -> Result<u64, ClientError> {
     let path = format!("{UC}/{name}/versions");
-    let mut best = None;
-    let mut token = String::new();
-    for _ in 0..100 {
-        let mut query = vec![("max_results", "1000")];
-        if !token.is_empty() {
-            query.push(("page_token", token.as_str()));
-        }
-        let page = http.get_json(&path, &query).await?;
-        for v in page
-            .get("model_versions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let n = v
-                .get("version")
-                .and_then(|n| n.as_u64().or_else(|| n.as_str()?.parse().ok()));
-            best = best.max(n);
-        }
-        match page
-            .get("next_page_token")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-        {
-            Some(next) => token = next.to_string(),
-            None => break,
-        }
-    }
+    let versions = http
+        .get_all_pages(&path, &[("max_results", "1000")], "model_versions")
+        .await?;
+    let best = versions
+        .iter()
+        .filter_map(|v| {
+            v.get("version")
+                .and_then(|n| n.as_u64().or_else(|| n.as_str()?.parse().ok()))
+        })
+        .max();
     best.ok_or_else(|| ClientError::Http {
         method: "GET",
         path,

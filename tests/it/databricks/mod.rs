@@ -4,13 +4,12 @@
 
 mod mock;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::mlgate;
+use crate::{mlgate, outcomes};
 use mock::{Mock, Options, CLIENT_ID, CLIENT_SECRET, TOKEN};
 
 /// `mlgate` with no credentials or config of the machine's own: only what a test sets.
@@ -42,20 +41,6 @@ fn with_token(mock: &Mock, home: &Path) -> assert_cmd::Command {
     cmd.env("DATABRICKS_HOST", &mock.url)
         .env("DATABRICKS_TOKEN", TOKEN);
     cmd
-}
-
-fn outcomes(results: &Value) -> BTreeMap<String, String> {
-    results["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap().to_string(),
-                f["outcome"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 fn json(path: &Path) -> Value {
