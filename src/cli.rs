@@ -134,6 +134,16 @@ pub struct OutputArgs {
     #[arg(long, value_name = "OUT.json")]
     pub json: Option<PathBuf>,
 
+    /// Write SARIF 2.1.0 (failures and evaluation errors, anchored at the rule in its policy
+    /// file), for GitHub code scanning.
+    #[arg(long, value_name = "OUT.sarif")]
+    pub sarif: Option<PathBuf>,
+
+    /// GitHub Actions: print annotations, and append the job summary to `$GITHUB_STEP_SUMMARY`
+    /// and the verdict and counts to `$GITHUB_OUTPUT` when those are set.
+    #[arg(long)]
+    pub github: bool,
+
     /// Lowest severity whose failures (and evaluation errors) fail the run [default: error,
     /// or `fail_on` in mlgate.toml].
     #[arg(long, value_enum, value_name = "SEVERITY")]

@@ -65,6 +65,20 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     if let Some(path) = &args.output.json {
         write(path, &report::json::render(&e))?;
     }
+    if let Some(path) = &args.output.sarif {
+        write(path, &report::sarif::render(&e))?;
+    }
+    if args.output.github {
+        print!("{}", report::github::annotations(&e));
+        for (var, text) in [
+            ("GITHUB_STEP_SUMMARY", report::github::summary(&e)),
+            ("GITHUB_OUTPUT", report::github::outputs(&e)),
+        ] {
+            if let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) {
+                append(Path::new(&path), &text)?;
+            }
+        }
+    }
     if !args.output.quiet {
         print!("{}", report::terminal::render(&e, use_color()));
     }
@@ -73,6 +87,19 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     } else {
         Exit::PolicyFailed
     })
+}
+
+fn append(path: &Path, text: &str) -> Result<(), AppError> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|source| AppError::Output {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// Today as days since 1970-01-01 (UTC), or the day of `--now`.

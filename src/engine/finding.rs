@@ -91,8 +91,10 @@ pub struct Finding {
     /// What the checks found (empty on a pass).
     pub detail: String,
     pub select: String,
-    /// The policy file the rule came from.
+    /// The policy file the rule came from, and the line of the rule's `id` there.
     pub source: String,
+    #[serde(default)]
+    pub line: usize,
     /// The waiver that covers this finding (outcome `waived`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<super::waiver::AppliedWaiver>,

@@ -41,6 +41,8 @@ pub struct Rule {
     pub scope: Scope,
     /// Where the rule was defined (`policies/baseline.toml`), for reports.
     pub source: String,
+    /// The line of its `id` in that file (annotations and SARIF point there).
+    pub line: usize,
 }
 
 /// The findings of one evaluation, and what became of the waivers.
@@ -94,6 +96,7 @@ fn evaluate_rule(snapshot: &Snapshot, doc: &Value, rule: &Rule) -> Finding {
         detail,
         select: rule.select.as_str().to_string(),
         source: rule.source.clone(),
+        line: rule.line,
         waiver: None,
     }
 }

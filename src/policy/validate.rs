@@ -53,6 +53,10 @@ pub fn rule(raw: &RawRule<'_, '_>, source_name: &str, problems: &mut Problems) -
         message: raw.message.as_ref().map(|m| m.value.clone()),
         scope: scope?,
         source: source_name.to_string(),
+        line: raw.id.as_ref().map_or(1, |id| {
+            let text = problems.source.inner();
+            1 + text[..id.span.start.min(text.len())].matches('\n').count()
+        }),
     })
 }
 

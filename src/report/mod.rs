@@ -2,9 +2,11 @@
 //! and, when a policy was evaluated, the findings and verdict. Reporters never decide the
 //! verdict and never see HTTP types.
 
+pub mod github;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod sarif;
 pub mod terminal;
 
 use crate::engine::{Finding, Verdict};

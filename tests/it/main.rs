@@ -5,6 +5,7 @@ mod databricks;
 mod docs;
 mod junit;
 mod live;
+mod outputs;
 mod policy_diagnostics;
 mod policy_language;
 mod readme;

@@ -1,0 +1,126 @@
+//! GitHub Actions output: workflow-command annotations (most severe first, since GitHub shows
+//! only the first ten of each kind per step), the job summary (`$GITHUB_STEP_SUMMARY`, capped
+//! at 1 MiB by GitHub) and step outputs (`$GITHUB_OUTPUT`).
+
+use std::fmt::Write;
+
+use super::Evaluation;
+use crate::engine::{Outcome, Severity};
+
+/// GitHub's annotation display limit per kind and step.
+const SHOWN_PER_KIND: usize = 10;
+/// GitHub rejects step summaries above 1 MiB.
+const SUMMARY_LIMIT: usize = 1024 * 1024 - 4096;
+
+/// `::error …::message` lines, errors first; a notice says how many were not shown.
+pub fn annotations(e: &Evaluation<'_>) -> String {
+    let mut findings: Vec<_> = e
+        .findings
+        .iter()
+        .filter(|f| matches!(f.outcome, Outcome::Fail | Outcome::Error))
+        .collect();
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let model = e.snapshot.model_uri();
+    let mut out = String::new();
+    let mut shown = [0usize; 3];
+    let mut hidden = 0;
+    for f in findings {
+        let (kind, slot) = match f.severity {
+            Severity::Error => ("error", 0),
+            Severity::Warning => ("warning", 1),
+            Severity::Info => ("notice", 2),
+        };
+        if shown[slot] >= SHOWN_PER_KIND {
+            hidden += 1;
+            continue;
+        }
+        shown[slot] += 1;
+        let title = format!("{}: {}", f.rule_id, f.title);
+        let verb = if f.outcome == Outcome::Error {
+            "could not be evaluated"
+        } else {
+            "failed"
+        };
+        let _ = writeln!(
+            out,
+            "::{kind} file={},line={},title={}::{}",
+            property(&f.source),
+            f.line.max(1),
+            property(&title),
+            data(&format!("{model}: {} {verb}: {}", f.rule_id, f.message))
+        );
+    }
+    if hidden > 0 {
+        let _ = writeln!(
+            out,
+            "::notice title=mlgate::{}",
+            data(&format!(
+                "{hidden} more findings are not shown here; see the report"
+            ))
+        );
+    }
+    out
+}
+
+/// The Markdown job summary: the verdict and the findings table, truncated to GitHub's limit.
+pub fn summary(e: &Evaluation<'_>) -> String {
+    let v = e.verdict;
+    let mut out = format!(
+        "### mlgate: {} — {}\n\n",
+        if v.passed { "PASS" } else { "FAIL" },
+        e.snapshot.model_uri()
+    );
+    let counts: Vec<String> = v.counts.iter().map(|(o, n)| format!("{n} {o}")).collect();
+    let _ = writeln!(out, "{} at `--fail-on {}`.\n", counts.join(", "), v.fail_on);
+    out.push_str("| rule | severity | outcome | message |\n| --- | --- | --- | --- |\n");
+    for f in e.findings {
+        let row = format!(
+            "| `{}` | {} | {} | {} |\n",
+            f.rule_id,
+            f.severity,
+            f.outcome,
+            super::escape_cell(&f.message)
+        );
+        if out.len() + row.len() > SUMMARY_LIMIT {
+            out.push_str(
+                "\n_(truncated: GitHub caps the summary at 1 MiB; see the full report)_\n",
+            );
+            break;
+        }
+        out.push_str(&row);
+    }
+    out
+}
+
+/// `key=value` step outputs.
+pub fn outputs(e: &Evaluation<'_>) -> String {
+    let v = e.verdict;
+    let mut out = format!("verdict={}\n", if v.passed { "pass" } else { "fail" });
+    for (outcome, n) in &v.counts {
+        let _ = writeln!(out, "{outcome}={n}");
+    }
+    out
+}
+
+/// Escapes a workflow-command message.
+fn data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow-command property value.
+fn property(text: &str) -> String {
+    data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_commands_are_escaped() {
+        assert_eq!(data("50%\nnext"), "50%25%0Anext");
+        assert_eq!(property("a: b, c"), "a%3A b%2C c");
+    }
+}
