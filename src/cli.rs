@@ -149,6 +149,12 @@ pub struct OutputArgs {
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
 
+    /// Let the run pass although calls failed while gathering (they are still reported).
+    /// Without it, any recorded gather error fails the run: facts that could not be read are
+    /// never taken as fine.
+    #[arg(long)]
+    pub allow_gather_errors: bool,
+
     /// Do not print the terminal summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -200,11 +200,20 @@ const POLICY_LANGUAGE_REST: &str = r#"
   on text that is not a number). Never a pass.
 - **skipped**: the rule does not apply (its `when` scope), or the section is `unavailable` on
   this backend.
-- **waived**: it failed (or errored) and a valid waiver covers it.
+- **waived**: it failed and a valid waiver covers it. A waiver never covers an evaluation
+  error: an outage that leaves a waived rule unevaluable is still reported as an error.
 
 A missing value *inside* a gathered section is known to be absent: `exists` / `non_empty` fail
 on it, `absent` / `empty` pass, other checks report an error. Inside a list element an absent
-field simply does not meet a positive condition.
+field simply does not meet a positive condition. A `[*]` that selects nothing fails the
+positive checks (`min`, `equals`, `non_empty`, …: nothing holds them) and passes the negative
+ones (`none_of`, `not_matches`, `absent`, …); use `count_min` or a quantifier to say what an
+empty collection should mean. Over `[*]`, `not` applies to each element. A list or table
+compared with a single value, and a count or quantifier over a single value, are type errors.
+
+Facts that could not be gathered fail the run even when no rule reads them (the snapshot's
+`errors`); `mlgate check --allow-gather-errors` lets such a run pass while still reporting them.
+A policy set without any rule is a usage error.
 
 `--fail-on error|warning|info` (or `fail_on` in `mlgate.toml`) sets the lowest severity whose
 failures and errors fail the run (exit 1). `--severity RULE=LEVEL` (or `[severity]` in
@@ -217,11 +226,13 @@ failures and errors fail the run (exit 1). `--severity RULE=LEVEL` (or `[severit
 | `model` | glob or list of globs | the registered model name matches one (`churn-*`) |
 | `model_matches` | regular expression | the registered model name matches it |
 | `target` | stage / `@alias`, or a list | the promotion named by `--target-stage` / `--target-alias` is one of them |
-| `backend` | name or list | the snapshot came from `mlflow-oss`, `databricks-workspace` or `databricks-uc` |
+| `backend` | name or list | the snapshot came from `mlflow-oss`, `databricks-workspace` or `databricks-uc` (any other name is a load error) |
 | `version_tags` | table of tag conditions | each model version tag meets its condition (`{ team = "risk" }`) |
 | `run_tags` | table of tag conditions | each source run tag meets its condition |
 
-Out of scope, a rule is reported as skipped, with the reason.
+Out of scope, a rule is reported as skipped, with the reason. A scope that cannot be decided —
+the tags it needs were not gathered, or a tag has the wrong type for its condition — makes the
+rule an evaluation error, never a silent skip.
 
 ## Waivers
 

@@ -44,7 +44,7 @@ pub fn format_epoch_seconds(secs: i64) -> String {
 /// `YYYY-MM-DD HH:MM:SS` (UTC) of epoch milliseconds, rounded to the nearest second as the
 /// report this tool replaces did (…578 841 ms → `:59`).
 pub fn format_millis(ms: i64) -> String {
-    format_epoch_seconds((ms + 500).div_euclid(1000))
+    format_epoch_seconds(ms.saturating_add(500).div_euclid(1000))
 }
 
 /// RFC 3339 (`2023-06-21T06:24:46Z`) of epoch seconds.

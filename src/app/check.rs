@@ -42,7 +42,12 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         "{}",
         waiver_warnings(&evaluation.waiver_notes, &policy.waivers, &texts)
     );
-    let verdict = engine::verdict(&evaluation.findings, fail_on);
+    let verdict = engine::verdict(
+        &evaluation.findings,
+        fail_on,
+        snapshot.errors.len(),
+        args.output.allow_gather_errors,
+    );
     let notes: Vec<String> = evaluation
         .waiver_notes
         .iter()

@@ -155,6 +155,13 @@ pub fn effective(args: &PolicyArgs) -> Result<Effective, AppError> {
         };
         rule.severity = severity;
     }
+    if policy.rules.is_empty() {
+        return Err(AppError::Usage(format!(
+            "no rules in effect: {} hold{} no [[rule]]; a gate without rules would pass anything",
+            policy.files.join(", "),
+            if policy.files.len() == 1 { "s" } else { "" }
+        )));
+    }
     Ok(Effective {
         policy,
         texts,

@@ -117,17 +117,28 @@ pub struct Verdict {
     pub counts: Vec<(Outcome, usize)>,
     /// Rule ids of the blocking findings.
     pub blocking: Vec<String>,
+    /// Calls that failed while gathering. Fail closed: they fail the run even when no rule
+    /// read the section, unless the caller allowed them (`--allow-gather-errors`).
+    pub gather_errors: usize,
+    pub gather_errors_allowed: bool,
 }
 
 impl Verdict {
-    pub fn of(findings: &[Finding], fail_on: Severity) -> Self {
+    pub fn of(
+        findings: &[Finding],
+        fail_on: Severity,
+        gather_errors: usize,
+        gather_errors_allowed: bool,
+    ) -> Self {
         let blocking: Vec<String> = findings
             .iter()
             .filter(|f| f.blocks(fail_on))
             .map(|f| f.rule_id.clone())
             .collect();
         Self {
-            passed: blocking.is_empty(),
+            passed: blocking.is_empty() && (gather_errors == 0 || gather_errors_allowed),
+            gather_errors,
+            gather_errors_allowed,
             fail_on,
             counts: Outcome::ALL
                 .iter()

@@ -70,22 +70,26 @@ pub fn evaluate(snapshot: &Snapshot, rules: &[Rule], waivers: &[Waiver], today: 
 
 fn evaluate_rule(snapshot: &Snapshot, doc: &Value, rule: &Rule) -> Finding {
     let (outcome, detail, values) = match rule.scope.excludes(doc) {
-        Some(reason) => (
+        Some(scope::Scoped::Out(reason)) => (
             Outcome::Skipped,
             format!("not applicable: {reason}"),
             Vec::new(),
         ),
+        Some(scope::Scoped::Unknown(reason)) => (
+            Outcome::Error,
+            format!("could not evaluate: {reason}"),
+            Vec::new(),
+        ),
         None => decide(snapshot, doc, rule),
     };
-    let message = match outcome {
-        Outcome::Fail => template::render(
-            rule.message.as_deref().unwrap_or(&rule.title),
-            doc,
-            &values,
-            rule.select.as_str(),
-        ),
-        Outcome::Pass => rule.title.clone(),
-        Outcome::Error | Outcome::Skipped | Outcome::Waived => detail.clone(),
+    let message = match (outcome, &rule.message) {
+        (Outcome::Fail, Some(template)) => {
+            template::render(template, doc, &values, rule.select.as_str())
+        }
+        // Without a message template, say what was found after the title.
+        (Outcome::Fail, None) => format!("{}: {detail}", rule.title),
+        (Outcome::Pass, _) => rule.title.clone(),
+        (Outcome::Error | Outcome::Skipped | Outcome::Waived, _) => detail.clone(),
     };
     Finding {
         rule_id: rule.id.clone(),
@@ -155,7 +159,13 @@ fn decide<'a>(
     }
 }
 
-/// The overall result of a set of findings at a failure threshold.
-pub fn verdict(findings: &[Finding], fail_on: Severity) -> Verdict {
-    Verdict::of(findings, fail_on)
+/// The overall result of a set of findings at a failure threshold, given how many gather
+/// errors the snapshot records and whether they may pass.
+pub fn verdict(
+    findings: &[Finding],
+    fail_on: Severity,
+    gather_errors: usize,
+    gather_errors_allowed: bool,
+) -> Verdict {
+    Verdict::of(findings, fail_on, gather_errors, gather_errors_allowed)
 }

@@ -7,6 +7,16 @@ use serde_json::Value;
 use super::check::{CheckSet, Mode, Selection, Verdict};
 use crate::glob;
 
+/// The scope's answer for one snapshot, when the rule does not simply apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scoped {
+    /// Out of scope: skipped, with the reason.
+    Out(String),
+    /// The scope cannot be decided (its facts were not gathered, or have the wrong type):
+    /// an evaluation error, never a silent skip.
+    Unknown(String),
+}
+
 /// When a rule applies; every part that is set must hold. Empty: always.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
@@ -36,20 +46,23 @@ impl Scope {
     }
 
     /// Why the rule does not apply to this snapshot, or `None` when it does.
-    pub fn excludes(&self, doc: &Value) -> Option<String> {
+    pub fn excludes(&self, doc: &Value) -> Option<Scoped> {
         let text = |pointer: &str| doc.pointer(pointer).and_then(Value::as_str);
         let name = text("/target/name")
             .or_else(|| text("/registered_model/name"))
             .unwrap_or("");
         if !self.models.is_empty() && !self.models.iter().any(|g| glob::matches(g, name)) {
-            return Some(format!(
+            return Some(Scoped::Out(format!(
                 "applies only to models matching {}",
                 self.models.join(", ")
-            ));
+            )));
         }
         if let Some(re) = &self.model_regex {
             if !re.is_match(name) {
-                return Some(format!("applies only to models matching /{}/", re.as_str()));
+                return Some(Scoped::Out(format!(
+                    "applies only to models matching /{}/",
+                    re.as_str()
+                )));
             }
         }
         if !self.targets.is_empty() {
@@ -60,27 +73,40 @@ impl Scope {
                 None => stage.is_some_and(|s| s.eq_ignore_ascii_case(t)),
             });
             if !hit {
-                return Some(format!(
+                return Some(Scoped::Out(format!(
                     "applies only when promoting to {} (--target-stage / --target-alias)",
                     self.targets.join(" or ")
-                ));
+                )));
             }
         }
         if !self.backends.is_empty() {
             let backend = text("/manifest/backend").unwrap_or("unknown");
             if !self.backends.iter().any(|b| b == backend) {
-                return Some(format!(
+                return Some(Scoped::Out(format!(
                     "applies only to {} backends, not {backend}",
                     self.backends.join(", ")
-                ));
+                )));
             }
         }
-        for (what, pointer, conditions) in [
-            ("version tag", "/model_version/tags", &self.version_tags),
-            ("run tag", "/run/tags", &self.run_tags),
+        for (what, section, conditions) in [
+            ("version tag", "model_version", &self.version_tags),
+            ("run tag", "run", &self.run_tags),
         ] {
+            if conditions.is_empty() {
+                continue;
+            }
+            let Some(tags) = doc
+                .get(section)
+                .filter(|v| !v.is_null())
+                .and_then(|s| s.get("tags"))
+            else {
+                // The tags to scope on were not gathered: the scope cannot be decided.
+                return Some(Scoped::Unknown(format!(
+                    "the scope needs the {what}s, but `{section}` is not in the snapshot"
+                )));
+            };
             for (tag, checks) in conditions {
-                let value = doc.pointer(pointer).and_then(|t| t.get(tag));
+                let value = tags.get(tag);
                 let selection = Selection {
                     found: value.into_iter().collect(),
                     absent: if value.is_none() {
@@ -90,11 +116,19 @@ impl Scope {
                     },
                     fans_out: false,
                 };
-                if checks.evaluate(&selection, Mode::Element) != Verdict::Pass {
-                    return Some(format!(
-                        "applies only when {what} `{tag}` satisfies {}",
-                        checks.describe()
-                    ));
+                match checks.evaluate(&selection, Mode::Element) {
+                    Verdict::Pass => {}
+                    Verdict::Fail(_) => {
+                        return Some(Scoped::Out(format!(
+                            "applies only when {what} `{tag}` satisfies {}",
+                            checks.describe()
+                        )))
+                    }
+                    Verdict::Error(e) => {
+                        return Some(Scoped::Unknown(format!(
+                            "the scope on {what} `{tag}` cannot be decided: {e}"
+                        )))
+                    }
                 }
             }
         }
@@ -153,7 +187,7 @@ mod tests {
             models: vec!["fraud-*".into()],
             ..Scope::default()
         };
-        assert!(other.excludes(&doc).unwrap().contains("fraud-*"));
+        assert!(matches!(other.excludes(&doc), Some(Scoped::Out(r)) if r.contains("fraud-*")));
         let promo = Scope {
             targets: vec!["Production".into(), "@champion".into()],
             ..Scope::default()
@@ -163,7 +197,9 @@ mod tests {
             targets: vec!["Staging".into()],
             ..Scope::default()
         };
-        assert!(staging.excludes(&doc).unwrap().contains("--target-stage"));
+        assert!(
+            matches!(staging.excludes(&doc), Some(Scoped::Out(r)) if r.contains("--target-stage"))
+        );
         let tags = Scope {
             version_tags: vec![("team".into(), CheckSet(vec![Check::Equals(json!("risk"))]))],
             ..Scope::default()
@@ -173,11 +209,22 @@ mod tests {
             run_tags: vec![("team".into(), CheckSet(vec![Check::Equals(json!("risk"))]))],
             ..Scope::default()
         };
-        assert!(missing.excludes(&doc).is_some());
+        assert!(
+            matches!(missing.excludes(&doc), Some(Scoped::Unknown(_))),
+            "no run in the snapshot: undecidable, not skipped"
+        );
+        let typed = Scope {
+            version_tags: vec![("team".into(), CheckSet(vec![Check::Min(3.0)]))],
+            ..Scope::default()
+        };
+        assert!(
+            matches!(typed.excludes(&doc), Some(Scoped::Unknown(_))),
+            "a type error is not a skip"
+        );
         let backend = Scope {
             backends: vec!["databricks-uc".into()],
             ..Scope::default()
         };
-        assert!(backend.excludes(&doc).unwrap().contains("mlflow-oss"));
+        assert!(matches!(backend.excludes(&doc), Some(Scoped::Out(r)) if r.contains("mlflow-oss")));
     }
 }

@@ -33,7 +33,7 @@ pub struct AppliedWaiver {
     pub owner: String,
     pub expires: String,
     pub source: String,
-    /// The outcome before the waiver (`fail` or `error`).
+    /// The outcome before the waiver (`fail`).
     pub waived_outcome: Outcome,
 }
 
@@ -68,7 +68,9 @@ pub fn apply(
             && (w.versions.is_empty() || w.versions.iter().any(|v| v == version));
         let target = findings
             .iter_mut()
-            .find(|f| f.rule_id == w.rule && matches!(f.outcome, Outcome::Fail | Outcome::Error));
+            // Only failures: a waiver accepts a known problem, and must not also hide a later
+            // outage that leaves the rule unevaluable.
+            .find(|f| f.rule_id == w.rule && f.outcome == Outcome::Fail);
         if w.expires_day < today {
             // An expired waiver stops applying, whether or not it would have matched.
             notes.push(WaiverNote {

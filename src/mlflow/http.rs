@@ -64,12 +64,17 @@ impl Config {
             insecure_tls: env("MLFLOW_TRACKING_INSECURE_TLS")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true")),
             server_cert_path: env("MLFLOW_TRACKING_SERVER_CERT_PATH"),
-            timeout: Duration::from_secs_f64(number("MLFLOW_HTTP_REQUEST_TIMEOUT", 120.0).max(0.1)),
+            // Out-of-range values (`inf`, `1e20`) fall back to the default rather than panic.
+            timeout: Duration::try_from_secs_f64(
+                number("MLFLOW_HTTP_REQUEST_TIMEOUT", 120.0).clamp(0.1, 86_400.0),
+            )
+            .unwrap_or(Duration::from_secs(120)),
             // MLflow defaults to 7 retries with factor 2; a CI gate should fail fast, so 3 is ours.
             max_retries: env("MLFLOW_HTTP_REQUEST_MAX_RETRIES")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(3),
-            backoff_factor: number("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", 1.0).max(0.0),
+            // MLflow caps the factor at 120.
+            backoff_factor: number("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", 1.0).clamp(0.0, 120.0),
         }
     }
 }
@@ -160,7 +165,17 @@ impl Http {
     ) -> Result<Vec<Value>, ClientError> {
         let mut items = Vec::new();
         let mut token = String::new();
-        for _ in 0..100 {
+        for page_number in 0.. {
+            if page_number == 100 {
+                // Partial data must not pass for complete: stop and say so.
+                return Err(ClientError::Decode {
+                    method: "GET",
+                    path: path.to_string(),
+                    message: "more than 100 pages; stopped reading, the list would be incomplete"
+                        .into(),
+                    snippet: String::new(),
+                });
+            }
             let mut q = query.to_vec();
             if !token.is_empty() {
                 q.push(("page_token", token.as_str()));

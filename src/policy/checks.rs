@@ -210,6 +210,16 @@ fn conditions(
         );
         return None;
     };
+    if table.is_empty() {
+        problems.push(
+            "policy::empty-check",
+            v.span(),
+            "no conditions here",
+            "a quantifier needs at least one condition",
+            Some("e.g. `none = { principal = \"users\" }`".into()),
+        );
+        return None;
+    }
     let mut out = Conditions::default();
     let mut ok = true;
     for (key, cond) in table {

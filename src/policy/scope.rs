@@ -9,6 +9,9 @@ use super::raw::Problems;
 use crate::engine::{Check, CheckSet, Scope};
 use crate::snapshot::schema::Node;
 
+/// The backends a snapshot can come from (`manifest.backend`).
+const BACKENDS: [&str; 3] = ["mlflow-oss", "databricks-workspace", "databricks-uc"];
+
 /// The keys a `when` table may have.
 pub const WHEN_KEYS: [&str; 6] = [
     "model",
@@ -55,7 +58,24 @@ pub fn compile(value: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<
                     }
                 }
             }
-            "backend" => scope.backends = strings("backend", v, problems),
+            "backend" => {
+                scope.backends = strings("backend", v, problems);
+                for b in &scope.backends {
+                    if !BACKENDS.contains(&b.as_str()) {
+                        let help = crate::suggest::closest(b, BACKENDS).map_or_else(
+                            || format!("one of {}", BACKENDS.join(", ")),
+                            |s| format!("did you mean `{s}`?"),
+                        );
+                        problems.push(
+                            "policy::bad-backend",
+                            v.span(),
+                            "not a backend",
+                            format!("`{b}` is not a backend; a rule scoped to it would be skipped everywhere"),
+                            Some(help),
+                        );
+                    }
+                }
+            }
             "model_matches" => match v.get_ref() {
                 DeValue::String(s) => match Regex::new(s) {
                     Ok(re) => scope.model_regex = Some(re),

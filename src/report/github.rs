@@ -50,6 +50,27 @@ pub fn annotations(e: &Evaluation<'_>) -> String {
             data(&format!("{model}: {} {verb}: {}", f.rule_id, f.message))
         );
     }
+    if !e.snapshot.errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "::{} title=mlgate: gather errors::{}",
+            if e.verdict.gather_errors_allowed {
+                "warning"
+            } else {
+                "error"
+            },
+            data(&format!(
+                "{} call(s) failed while gathering {model}: {}",
+                e.snapshot.errors.len(),
+                e.snapshot
+                    .errors
+                    .iter()
+                    .map(|g| format!("{} ({})", g.section, g.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))
+        );
+    }
     if hidden > 0 {
         let _ = writeln!(
             out,
@@ -95,7 +116,11 @@ pub fn summary(e: &Evaluation<'_>) -> String {
 /// `key=value` step outputs.
 pub fn outputs(e: &Evaluation<'_>) -> String {
     let v = e.verdict;
-    let mut out = format!("verdict={}\n", if v.passed { "pass" } else { "fail" });
+    let mut out = format!(
+        "verdict={}\ngather_errors={}\n",
+        if v.passed { "pass" } else { "fail" },
+        v.gather_errors
+    );
     for (outcome, n) in &v.counts {
         let _ = writeln!(out, "{outcome}={n}");
     }

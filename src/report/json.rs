@@ -19,6 +19,8 @@ pub fn render(e: &Evaluation<'_>) -> String {
             "passed": e.verdict.passed,
             "fail_on": e.verdict.fail_on,
             "blocking": e.verdict.blocking,
+            "gather_errors": e.verdict.gather_errors,
+            "gather_errors_allowed": e.verdict.gather_errors_allowed,
             "counts": e.verdict.counts.iter().map(|(o, n)| (o.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
         },
         "findings": e.findings,

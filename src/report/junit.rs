@@ -17,12 +17,15 @@ use crate::engine::Outcome;
 /// Renders the JUnit document.
 pub fn render(e: &Evaluation<'_>) -> String {
     let snapshot = e.snapshot;
-    let model = snapshot
-        .target
-        .name
-        .clone()
-        .unwrap_or_else(|| snapshot.target.reference.clone());
-    let version = snapshot.target.version.clone().unwrap_or_default();
+    // Names come from the server: keep them to characters XML can carry.
+    let model = clean(
+        &snapshot
+            .target
+            .name
+            .clone()
+            .unwrap_or_else(|| snapshot.target.reference.clone()),
+    );
+    let version = clean(&snapshot.target.version.clone().unwrap_or_default());
     let suite_name = if version.is_empty() {
         model.clone()
     } else {
@@ -51,27 +54,69 @@ pub fn render(e: &Evaluation<'_>) -> String {
         );
         let mut case = match f.outcome {
             Outcome::Pass => TestCase::success(&f.rule_id, Duration::ZERO),
-            Outcome::Fail => {
-                TestCase::failure(&f.rule_id, Duration::ZERO, f.severity.as_str(), &f.message)
-            }
-            Outcome::Error => {
-                TestCase::error(&f.rule_id, Duration::ZERO, "could-not-evaluate", &f.message)
-            }
+            Outcome::Fail => TestCase::failure(
+                &f.rule_id,
+                Duration::ZERO,
+                f.severity.as_str(),
+                &clean(&f.message),
+            ),
+            Outcome::Error => TestCase::error(
+                &f.rule_id,
+                Duration::ZERO,
+                "could-not-evaluate",
+                &clean(&f.message),
+            ),
             Outcome::Skipped | Outcome::Waived => {
-                TestCase::skipped_with_cause(&f.rule_id, f.outcome.as_str(), &f.message)
+                TestCase::skipped_with_cause(&f.rule_id, f.outcome.as_str(), &clean(&f.message))
             }
         };
         // The human text goes in the element body too (`message` alone is hidden by some CI UIs).
         match &mut case.result {
             TestResult::Failure { cause, .. }
             | TestResult::Error { cause, .. }
-            | TestResult::SkippedWithCause { cause, .. } => *cause = Some(body),
+            | TestResult::SkippedWithCause { cause, .. } => *cause = Some(clean(&body)),
             TestResult::Success | TestResult::Skipped => {}
         }
         case.set_classname(&classname);
-        case.set_filepath(&f.source);
+        case.set_filepath(&clean(&f.source));
         suite.add_testcase(case);
     }
+    // The gather itself is a case too, so the JUnit verdict matches the exit code.
+    let gather_case = if snapshot.errors.is_empty() {
+        TestCase::success("gather", Duration::ZERO)
+    } else {
+        let text = snapshot
+            .errors
+            .iter()
+            .map(|g| {
+                format!(
+                    "{}: {} failed ({}{})",
+                    g.section,
+                    g.call,
+                    g.http_status
+                        .map(|s| format!("HTTP {s} "))
+                        .unwrap_or_default(),
+                    g.message
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let message = format!("{} call(s) failed while gathering", snapshot.errors.len());
+        let mut case = if e.verdict.gather_errors_allowed {
+            TestCase::skipped_with_cause("gather", "allowed", &clean(&message))
+        } else {
+            TestCase::error("gather", Duration::ZERO, "gather-error", &clean(&message))
+        };
+        if let TestResult::Error { cause, .. } | TestResult::SkippedWithCause { cause, .. } =
+            &mut case.result
+        {
+            *cause = Some(clean(&text));
+        }
+        case
+    };
+    let mut gather_case = gather_case;
+    gather_case.set_classname(&classname);
+    suite.add_testcase(gather_case);
     let report = ReportBuilder::new().add_testsuite(suite.build()).build();
     let mut xml = Vec::new();
     // Writing into a Vec cannot fail.
@@ -107,7 +152,8 @@ pub fn render(e: &Evaluation<'_>) -> String {
         .findings
         .iter()
         .filter(|f| matches!(f.outcome, Outcome::Skipped | Outcome::Waived))
-        .count();
+        .count()
+        + usize::from(!snapshot.errors.is_empty() && e.verdict.gather_errors_allowed);
     with_properties(&xml, &properties, skipped)
 }
 
@@ -144,8 +190,20 @@ fn with_properties(xml: &str, properties: &[(&str, &str)], skipped: usize) -> St
     }
 }
 
+/// Text XML can carry: characters XML 1.0 forbids are dropped, and `]]>` (which would end the
+/// CDATA section junit-report writes bodies into) is broken up.
+fn clean(text: &str) -> String {
+    text.chars()
+        .filter(|c| {
+            matches!(c, '\t' | '\n' | '\r') || (*c >= ' ' && *c != '\u{fffe}' && *c != '\u{ffff}')
+        })
+        .collect::<String>()
+        .replace("]]>", "]] >")
+}
+
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
+    clean(text)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")

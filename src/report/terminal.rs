@@ -19,8 +19,8 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
     let _ = writeln!(
         out,
         "mlgate: {} ({})",
-        e.snapshot.model_uri(),
-        e.snapshot.target.reference
+        one_line(&e.snapshot.model_uri()),
+        one_line(&e.snapshot.target.reference)
     );
     for f in e.findings {
         let (code, label) = match f.outcome {
@@ -37,8 +37,29 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
             paint(code, label),
             f.severity.as_str(),
             f.rule_id,
-            f.message
+            one_line(&f.message)
         );
+    }
+    let gathered = &e.snapshot.errors;
+    if !gathered.is_empty() {
+        let label = if e.verdict.gather_errors_allowed {
+            paint("33", "gather")
+        } else {
+            paint("1;35", "GATHER")
+        };
+        for g in gathered {
+            let status = g
+                .http_status
+                .map(|s| format!("HTTP {s} "))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {label:<6} {}: {} failed ({status}{})",
+                g.section,
+                one_line(&g.call),
+                one_line(&g.message)
+            );
+        }
     }
     let counts: Vec<String> = e
         .verdict
@@ -51,12 +72,43 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
     } else {
         paint("1;31", "FAIL")
     };
+    let gather = match (gathered.len(), e.verdict.gather_errors_allowed) {
+        (0, _) => String::new(),
+        (n, false) => format!(
+            "; {n} gather error{} (fail closed; --allow-gather-errors to accept)",
+            if n == 1 { "" } else { "s" }
+        ),
+        (n, true) => format!(
+            "; {n} gather error{} allowed",
+            if n == 1 { "" } else { "s" }
+        ),
+    };
     let _ = writeln!(
         out,
-        "{headline}: {} rules ({}) at --fail-on {}",
+        "{headline}: {} rules ({}) at --fail-on {}{gather}",
         e.findings.len(),
         counts.join(", "),
         e.verdict.fail_on
     );
-    out
+    sanitize(&out)
+}
+
+/// A message on one line: a line break in server text could otherwise start a line of its own
+/// (in a GitHub log, a `::command`).
+fn one_line(text: &str) -> String {
+    text.replace("\r\n", " ⏎ ").replace(['\n', '\r'], " ⏎ ")
+}
+
+/// Server text reaches the terminal (and, in CI, the log GitHub parses for `::commands`):
+/// keep it to printable characters on the lines we write.
+fn sanitize(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            line.chars()
+                .filter(|c| !c.is_control() || *c == '\t' || *c == '\u{1b}')
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }

@@ -16,8 +16,7 @@ pub fn format_time(ms: Option<i64>) -> Option<String> {
 
 /// Run duration in seconds (`154.397`), when both ends are known.
 pub fn duration_seconds(start: Option<i64>, end: Option<i64>) -> Option<String> {
-    let (start, end) = (start?, end?);
-    let millis = end - start;
+    let millis = end?.checked_sub(start?)?;
     let text = format!("{}.{:03}", millis.div_euclid(1000), millis.rem_euclid(1000));
     // 154.390 → 154.39, 12.000 → 12.0: the shortest form, as a float prints.
     let trimmed = text.trim_end_matches('0');
@@ -140,12 +139,11 @@ pub fn spark_datasources(tags: &StringMap) -> Vec<SparkDatasource> {
 }
 
 /// Normalises a Databricks Permissions API ACL (`{access_control_list: [...]}`) into one entry
-/// per (principal, level).
-pub fn databricks_acl_entries(acl: &Value) -> Vec<PermissionEntry> {
+/// per (principal, level); `None` when the response has no ACL list at all (unknown, not empty:
+/// every Databricks object has at least its inherited admins).
+pub fn databricks_acl_entries(acl: &Value) -> Option<Vec<PermissionEntry>> {
     use super::permission_rank::rank;
-    let Some(list) = acl.get("access_control_list").and_then(Value::as_array) else {
-        return Vec::new();
-    };
+    let list = acl.get("access_control_list").and_then(Value::as_array)?;
     let mut entries = Vec::new();
     for item in list {
         let principal = [
@@ -192,7 +190,7 @@ pub fn databricks_acl_entries(acl: &Value) -> Vec<PermissionEntry> {
             });
         }
     }
-    entries
+    Some(entries)
 }
 
 #[cfg(test)]
@@ -269,7 +267,7 @@ mod tests {
              "all_permissions": [{"permission_level": "CAN_READ", "inherited": false}]},
             {"all_permissions": []}
         ]});
-        let entries = databricks_acl_entries(&acl);
+        let entries = databricks_acl_entries(&acl).unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].principal_type, PrincipalType::Group);
         assert_eq!(entries[0].inherited_from, ["/registered-models/"]);

@@ -348,6 +348,10 @@ pub struct ObjectPermissions {
     pub raw: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entries: Option<Vec<PermissionEntry>>,
+    /// Anything else worth keeping, e.g. `refused`: the call on the object asked about that
+    /// was refused before the ACL was read from another object (a notebook experiment).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// Who holds which level on an object, one entry per (principal, level) pair.

@@ -76,6 +76,7 @@ const OBJECT_PERMISSIONS: Node = Object {
         ("permission_levels", Any),
         ("raw", Any),
         ("entries", List(&PERMISSION_ENTRY)),
+        ("refused", Any),
     ],
     open: false,
 };

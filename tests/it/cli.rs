@@ -181,3 +181,45 @@ fn help_explains_check() {
     let out = mlgate().args(["check", "--help"]).output().unwrap();
     insta::assert_snapshot!("check_help", String::from_utf8(out.stdout).unwrap());
 }
+
+#[test]
+fn gather_errors_fail_the_run_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    let mut s: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::repo_path(
+            "tests/fixtures/snapshots/dolly3b-remediated.snapshot.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    // A failed call that no bundled rule reads.
+    s["errors"] = serde_json::json!([{"section": "transition_requests", "call": "GET /api/2.0/mlflow/transition-requests/list", "http_status": 503, "message": "temporarily unavailable"}]);
+    std::fs::write(&path, s.to_string()).unwrap();
+    mlgate()
+        .args(["check", "--snapshot"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stdout(contains("GATHER transition_requests"))
+        .stdout(contains("1 gather error (fail closed"));
+    mlgate()
+        .args(["check", "--allow-gather-errors", "--snapshot"])
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stdout(contains("1 gather error allowed"));
+}
+
+#[test]
+fn a_policy_without_rules_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.toml");
+    std::fs::write(&path, "[policy]\nname = \"nothing\"\n").unwrap();
+    mlgate()
+        .args(["check", "--example", "--policy"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(contains("no rules in effect"));
+}

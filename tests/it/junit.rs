@@ -40,7 +40,12 @@ fn junit_parses_and_counts_agree() {
     assert_eq!(attr("errors"), count("error"));
     assert_eq!(attr("skipped"), count("skipped"));
     assert_eq!(count("failure"), 3);
-    assert_eq!(count("error"), 1);
+    assert_eq!(
+        count("error"),
+        2,
+        "the unevaluable experiment rule, and the gather itself"
+    );
+    assert!(cases.iter().any(|c| c.attribute("name") == Some("gather")));
     let mut names: Vec<&str> = cases.iter().map(|c| c.attribute("name").unwrap()).collect();
     let total = names.len();
     names.sort_unstable();
@@ -78,4 +83,32 @@ fn junit_is_identical_across_runs() {
     let second = junit_of("examples/dolly3b.snapshot.json");
     assert_eq!(first, second);
     insta::assert_snapshot!("dolly3b_junit", first);
+}
+
+#[test]
+fn junit_stays_well_formed_with_hostile_server_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    let mut s: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::repo_path("examples/dolly3b.snapshot.json")).unwrap(),
+    )
+    .unwrap();
+    s["errors"][0]["message"] = "ends ]]> here \u{0001}\u{0008} and\n::error::forged".into();
+    s["registered_model"]["name"] = "x]]>y\u{000b}".into();
+    std::fs::write(&path, s.to_string()).unwrap();
+    let xml_path = dir.path().join("j.xml");
+    let out = mlgate()
+        .args(["check", "--snapshot"])
+        .arg(&path)
+        .arg("--junit")
+        .arg(&xml_path)
+        .output()
+        .unwrap();
+    let xml = std::fs::read_to_string(xml_path).unwrap();
+    roxmltree::Document::parse(&xml).expect("well-formed XML whatever the server said");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("::")),
+        "no line of server text can become a workflow command:\n{stdout}"
+    );
 }

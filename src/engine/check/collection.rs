@@ -14,6 +14,17 @@ pub fn evaluate(check: &Check, selection: &Selection<'_>, mode: Mode) -> Verdict
             selection.absent.join(", ")
         ));
     }
+    // Counting or quantifying over one text, number or boolean is a policy mistake (select the
+    // list itself), not a collection of one.
+    if let [single] = selection.found.as_slice() {
+        if !selection.fans_out && !single.is_array() && !single.is_object() {
+            return Verdict::Error(format!(
+                "`{}` needs a list or table, but the selection is the single value {}",
+                check.describe(),
+                show(single)
+            ));
+        }
+    }
     let items = selection.items();
     match check {
         Check::CountMin(n) if items.len() < *n => {

@@ -161,6 +161,17 @@ impl Check {
                     self.describe()
                 ))
             }
+            // Over `[*]`, `not` applies to each element: no selected element may satisfy it.
+            Check::Not(set) if selection.fans_out && selection.found.len() > 1 => {
+                Verdict::all(selection.found.iter().map(|v| {
+                    let one = Selection {
+                        found: vec![v],
+                        absent: Vec::new(),
+                        fans_out: false,
+                    };
+                    Check::Not(set.clone()).evaluate(&one, mode)
+                }))
+            }
             Check::Not(set) => match set.evaluate(selection, mode) {
                 Verdict::Pass => Verdict::Fail(format!(
                     "{} satisfies `{}`, which it must not",
@@ -171,6 +182,22 @@ impl Check {
                 error @ Verdict::Error(_) => error,
             },
             c if c.is_collection() => collection::evaluate(c, selection, mode),
+            // A `[*]` that selects nothing gives positive checks nothing to hold on: fail, rather
+            // than pass vacuously (`run.metrics[*].value >= 0.9` with no metrics is not met).
+            c if selection.fans_out
+                && selection.found.is_empty()
+                && selection.absent.is_empty()
+                && mode == Mode::Rule =>
+            {
+                if c.holds_on_nothing() {
+                    Verdict::Pass
+                } else {
+                    Verdict::Fail(format!(
+                        "nothing was selected, so `{}` does not hold",
+                        c.describe()
+                    ))
+                }
+            }
             c => Verdict::all(
                 selection
                     .absent
@@ -179,6 +206,21 @@ impl Check {
                     .chain(selection.found.iter().map(|v| value::on_value(c, v))),
             ),
         }
+    }
+
+    /// Whether the check holds when there is nothing to check: the negative and absence checks.
+    fn holds_on_nothing(&self) -> bool {
+        matches!(
+            self,
+            Check::Exists(false)
+                | Check::Absent(true)
+                | Check::Empty(true)
+                | Check::NonEmpty(false)
+                | Check::NotEquals(_)
+                | Check::NoneOf(_)
+                | Check::NotMatches(_)
+                | Check::MaxLength(_)
+        )
     }
 
     /// Whether the check ranges over the selection as a collection.

@@ -336,3 +336,62 @@ fn descriptions_read_like_the_policy() {
         "not = { min = 1 }"
     );
 }
+
+#[test]
+fn a_list_against_a_single_value_is_an_error_not_a_pass() {
+    let aliases = json!(["champion"]);
+    assert!(errs(&on(&Check::NoneOf(vec![json!("champion")]), &aliases)));
+    assert!(errs(&on(&Check::NotEquals(json!("champion")), &aliases)));
+    assert!(errs(&on(&Check::Contains(json!(1)), &json!(["a"]))));
+    assert_eq!(
+        on(&Check::Equals(json!(["champion"])), &aliases),
+        Verdict::Pass
+    );
+}
+
+#[test]
+fn an_empty_fan_out_fails_positive_checks_and_passes_negative_ones() {
+    let nothing = Selection {
+        found: Vec::new(),
+        absent: Vec::new(),
+        fans_out: true,
+    };
+    assert!(fails(&Check::Min(0.9).evaluate(&nothing, Mode::Rule)));
+    assert!(fails(&Check::NonEmpty(true).evaluate(&nothing, Mode::Rule)));
+    assert_eq!(
+        Check::NoneOf(vec![json!("CAN_MANAGE")]).evaluate(&nothing, Mode::Rule),
+        Verdict::Pass
+    );
+    assert_eq!(
+        Check::CountMax(3).evaluate(&nothing, Mode::Rule),
+        Verdict::Pass
+    );
+}
+
+#[test]
+fn not_over_a_fan_out_applies_to_each_element() {
+    let (a, b) = (json!("admins"), json!("users"));
+    let principals = Selection {
+        found: vec![&a, &b],
+        absent: Vec::new(),
+        fans_out: true,
+    };
+    let not_users = Check::Not(CheckSet(vec![Check::Equals(json!("users"))]));
+    assert!(
+        fails(&not_users.evaluate(&principals, Mode::Rule)),
+        "one element is `users`"
+    );
+    let c = json!("ml-team");
+    let fine = Selection {
+        found: vec![&a, &c],
+        absent: Vec::new(),
+        fans_out: true,
+    };
+    assert_eq!(not_users.evaluate(&fine, Mode::Rule), Verdict::Pass);
+}
+
+#[test]
+fn counting_a_single_value_is_an_error() {
+    assert!(errs(&on(&Check::CountMin(1), &json!(""))));
+    assert!(errs(&on(&Check::Any(Conditions::default()), &json!("x"))));
+}

@@ -138,6 +138,10 @@ fn is_empty(value: &Value) -> bool {
     }
 }
 
+fn same_kind(a: &Value, b: &Value) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
 fn length(value: &Value) -> Option<usize> {
     match value {
         Value::String(s) => Some(s.chars().count()),
@@ -154,9 +158,19 @@ fn contains(value: &Value, needle: &Value) -> Verdict {
             Some(n) => text.contains(&n),
             None => return Verdict::Error(format!("cannot look for {} inside text", show(needle))),
         },
-        Value::Array(items) => items
-            .iter()
-            .any(|i| loosely_equal(i, needle).unwrap_or(false)),
+        Value::Array(items) => {
+            let mut hit = false;
+            for item in items {
+                match loosely_equal(item, needle) {
+                    Ok(true) => hit = true,
+                    Ok(false) => {}
+                    // A list of mixed kinds: an element of the needle's kind may still match.
+                    Err(_) if items.iter().any(|i| same_kind(i, needle)) => {}
+                    Err(e) => return Verdict::Error(e),
+                }
+            }
+            hit
+        }
         Value::Object(map) => match needle.as_str() {
             Some(key) => map.contains_key(key),
             None => {
@@ -192,9 +206,14 @@ pub fn loosely_equal(actual: &Value, expected: &Value) -> Result<bool, String> {
         (Value::String(a), Value::String(b)) => Ok(a == b),
         (Value::Bool(a), Value::Bool(b)) => Ok(a == b),
         (Value::String(a), Value::Bool(b)) => Ok(a.eq_ignore_ascii_case(&b.to_string())),
-        (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => {
-            Ok(actual == expected)
-        }
+        (Value::Array(_), Value::Array(_)) | (Value::Object(_), Value::Object(_)) => Ok(actual == expected),
+        // A list or table against a single value (or the other way round) is a type mismatch:
+        // `none_of = ["champion"]` on a list of aliases must not quietly pass.
+        (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => Err(format!(
+            "{} and {} are of different types (a list or table against a single value); use `contains` or a quantifier",
+            show(actual),
+            show(expected)
+        )),
         (Value::Number(_), Value::String(_)) => {
             Ok(scalar_text(actual).as_deref() == expected.as_str())
         }

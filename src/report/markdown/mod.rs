@@ -30,11 +30,18 @@ pub fn render(snapshot: &Snapshot, evaluation: Option<&Evaluation<'_>>) -> Strin
 fn verdict(doc: &mut Doc, e: &Evaluation<'_>) {
     doc.heading(1, "Verdict");
     let v = e.verdict;
+    let gather = match (v.gather_errors, v.gather_errors_allowed) {
+        (0, _) => String::new(),
+        (n, false) => format!(" {n} call{} failed while gathering (see [Gathering](#gathering)): facts that could not be read fail the run.", if n == 1 { "" } else { "s" }),
+        (n, true) => format!(" {n} call{} failed while gathering (see [Gathering](#gathering)); allowed by `--allow-gather-errors`.", if n == 1 { "" } else { "s" }),
+    };
     let headline = if v.passed {
         format!(
             "**PASS**: no rule of severity `{}` or above failed or could not be evaluated.",
             v.fail_on
         )
+    } else if v.blocking.is_empty() {
+        "**FAIL**: no rule blocks, but the facts are incomplete.".to_string()
     } else {
         format!(
             "**FAIL**: {} blocking finding{} at `--fail-on {}`: {}.",
@@ -48,7 +55,7 @@ fn verdict(doc: &mut Doc, e: &Evaluation<'_>) {
                 .join(", ")
         )
     };
-    doc.paragraph(&headline);
+    doc.paragraph(&format!("{headline}{gather}"));
     let links = crate::snapshot::derive::links(e.snapshot);
     let parts: Vec<String> = [
         ("model version", &links.model_version),

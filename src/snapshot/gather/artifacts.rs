@@ -28,7 +28,10 @@ pub enum Access {
 }
 
 /// Listings stop after this many directory reads, so a huge artifact tree cannot stall the gate.
-const MAX_LISTINGS: usize = 200;
+pub const MAX_LISTINGS: usize = 200;
+
+/// The files found, and whether the walk stopped at [`MAX_LISTINGS`] with directories left.
+pub type Listing = (Vec<ArtifactFile>, bool);
 
 impl Access {
     /// Proxy access to a `mlflow-artifacts:/` URI; `None` for other schemes.
@@ -108,9 +111,9 @@ impl Access {
         }
     }
 
-    /// Every file of the model, with paths relative to its root; `None` when this route has no
-    /// listing.
-    pub async fn list(&self, http: &Http) -> Option<Result<Vec<ArtifactFile>, ClientError>> {
+    /// Every file of the model, with paths relative to its root, and whether the walk stopped
+    /// at its bound before the end; `None` when this route has no listing.
+    pub async fn list(&self, http: &Http) -> Option<Result<Listing, ClientError>> {
         match self {
             Access::Proxy { prefix } => Some(list_proxy(http, prefix).await),
             Access::Workspace { name, version } => Some(list_workspace(http, name, version).await),
@@ -126,13 +129,14 @@ fn size(entry: &Value, key: &str) -> Option<u64> {
         .and_then(|s| s.as_u64().or_else(|| s.as_str()?.parse().ok()))
 }
 
-async fn list_proxy(http: &Http, prefix: &str) -> Result<Vec<ArtifactFile>, ClientError> {
+async fn list_proxy(http: &Http, prefix: &str) -> Result<Listing, ClientError> {
     let mut files = Vec::new();
     let mut dirs = vec![String::new()];
     let mut listings = 0;
     while let Some(dir) = dirs.pop() {
         listings += 1;
         if listings > MAX_LISTINGS {
+            dirs.push(dir);
             break;
         }
         let path = if dir.is_empty() {
@@ -169,15 +173,11 @@ async fn list_proxy(http: &Http, prefix: &str) -> Result<Vec<ArtifactFile>, Clie
         }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    Ok((files, !dirs.is_empty()))
 }
 
 /// `model-versions/list-artifacts`: paths relative to the version's root, pages followed.
-async fn list_workspace(
-    http: &Http,
-    name: &str,
-    version: &str,
-) -> Result<Vec<ArtifactFile>, ClientError> {
+async fn list_workspace(http: &Http, name: &str, version: &str) -> Result<Listing, ClientError> {
     let mut files = Vec::new();
     let mut dirs = vec![String::new()];
     for _ in 0..MAX_LISTINGS {
@@ -205,11 +205,11 @@ async fn list_workspace(
         }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    Ok((files, !dirs.is_empty()))
 }
 
 /// Files API directory listing: absolute paths, directories end with `/`.
-async fn list_uc(http: &Http, root: &str) -> Result<Vec<ArtifactFile>, ClientError> {
+async fn list_uc(http: &Http, root: &str) -> Result<Listing, ClientError> {
     let mut files = Vec::new();
     let mut dirs = vec![format!("{root}/")];
     for _ in 0..MAX_LISTINGS {
@@ -241,5 +241,5 @@ async fn list_uc(http: &Http, root: &str) -> Result<Vec<ArtifactFile>, ClientErr
         }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    Ok((files, !dirs.is_empty()))
 }

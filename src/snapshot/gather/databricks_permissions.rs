@@ -22,17 +22,19 @@ pub struct Gathered {
 /// Workspace registry: the registered model's ACL (by its Databricks id) and the experiment's.
 /// A notebook experiment's id is the notebook's, and the Permissions API answers 400 "not a
 /// experiment" for it: then the notebook's own ACL is read and recorded as the source.
+/// `model_id` is the model's Databricks id, or why it is unknown (the failed
+/// `databricks/registered-models/get`; `None` when the registered model is not asked about).
 pub async fn workspace(
     http: &Http,
-    model_id: Option<&str>,
+    model_id: Result<&str, Option<ClientError>>,
     experiment_id: Option<&str>,
     notebook_id: Option<&str>,
 ) -> Gathered {
     let mut out = Gathered::default();
     let model = async {
         match model_id {
-            Some(id) => Some(object(http, "registered-models", id).await),
-            None => None,
+            Ok(id) => Some(object(http, "registered-models", id).await),
+            Err(_) => None,
         }
     };
     let experiment = async {
@@ -51,13 +53,18 @@ pub async fn workspace(
                     .map(|e| error_entry("permissions.registered_model", &e)),
             );
         }
-        None => out.errors.push(GatherError {
-            section: "permissions.registered_model".into(),
-            call: "GET /api/2.0/mlflow/databricks/registered-models/get".into(),
-            message: "the registered model's Databricks id is unknown, so its ACL cannot be read"
-                .into(),
-            ..GatherError::default()
-        }),
+        None => {
+            if let Err(Some(e)) = &model_id {
+                out.errors.push(GatherError {
+                    section: "permissions.registered_model".into(),
+                    message: format!(
+                        "the registered model's Databricks id, needed for its ACL, is unknown: {}",
+                        e.message()
+                    ),
+                    ..error_entry("permissions.registered_model", e)
+                });
+            }
+        }
     }
     if let Some((mut p, errors)) = experiment {
         let acl_failed = p.raw.is_none();
@@ -69,10 +76,13 @@ pub async fn workspace(
             Some((nb, nb_errors)) if nb.raw.is_some() => {
                 // The ACL that governs the experiment is the notebook's: keep the experiment's
                 // refusal as a fact, but not as a failure of the section.
-                out.errors.extend(
-                    errors.into_iter().map(|e| {
-                        error_entry("permissions.experiment_acl_of_experiment_object", &e)
-                    }),
+                let refused: Vec<GatherError> = errors
+                    .iter()
+                    .map(|e| error_entry("permissions.experiment", e))
+                    .collect();
+                p.extra.insert(
+                    "refused".into(),
+                    serde_json::to_value(refused).unwrap_or_default(),
                 );
                 p.object_id = nb.object_id;
                 p.object_type = nb.object_type;
@@ -128,7 +138,15 @@ async fn object(http: &Http, kind: &str, id: &str) -> (ObjectPermissions, Vec<Cl
     }
     match acl {
         Ok(v) => {
-            p.entries = Some(databricks_acl_entries(&v));
+            p.entries = databricks_acl_entries(&v);
+            if p.entries.is_none() {
+                errors.push(ClientError::Decode {
+                    method: "GET",
+                    path: acl_path.clone(),
+                    message: "the response has no access_control_list; the ACL is unknown".into(),
+                    snippet: crate::mlflow::error::snippet(&v.to_string()),
+                });
+            }
             if let Some(object_id) = v.get("object_id").and_then(Value::as_str) {
                 p.object_id = Some(object_id.to_string());
             }

@@ -189,41 +189,55 @@ pub async fn gather(
         server_version
     );
 
-    let mut record = |section: &str, e: &ClientError| errors.push(error_entry(section, e));
-    let registered_model = match registered {
-        Some(Ok(v)) => convert::registered_model(&v)
-            .map_err(|m| record_shape("registered_model", &m))
-            .ok(),
+    // Every call that failed, and every answer that did not have the expected shape, is
+    // recorded against the section it leaves empty.
+    let (registered_model, databricks_id_error) = match registered {
+        Some(Ok((v, id_error))) => (
+            keep(
+                convert::registered_model(&v),
+                "registered_model",
+                &mut errors,
+            ),
+            id_error,
+        ),
         Some(Err(e)) => {
-            record("registered_model", &e);
-            None
+            errors.push(error_entry("registered_model", &e));
+            (None, None)
         }
-        None => None,
+        None => (None, None),
     };
     let download = match download_uri {
         Some(Ok(uri)) => Some(uri).filter(|u| !u.is_empty()),
         Some(Err(e)) => {
-            record("model_version.download_uri", &e);
+            errors.push(error_entry("model_version.download_uri", &e));
             None
         }
         None => None,
     };
-    let model_version = version_json
-        .as_ref()
-        .and_then(|v| convert::model_version(v, download.clone()).ok());
+    let model_version = version_json.as_ref().and_then(|v| {
+        keep(
+            convert::model_version(v, download.clone()),
+            "model_version",
+            &mut errors,
+        )
+    });
     let (run, experiment) = match run_and_experiment {
         Some((run, experiment)) => {
             let run = match run {
-                Ok(v) => convert::run(&v["run"]).ok(),
+                Ok(v) => keep(convert::run(&v["run"]), "run", &mut errors),
                 Err(e) => {
-                    record("run", &e);
+                    errors.push(error_entry("run", &e));
                     None
                 }
             };
             let experiment = match experiment {
-                Some(Ok(v)) => convert::experiment(&v["experiment"]).ok(),
+                Some(Ok(v)) => keep(
+                    convert::experiment(&v["experiment"]),
+                    "experiment",
+                    &mut errors,
+                ),
                 Some(Err(e)) => {
-                    record("experiment", &e);
+                    errors.push(error_entry("experiment", &e));
                     None
                 }
                 None => None,
@@ -287,7 +301,10 @@ pub async fn gather(
             Backend::Workspace => {
                 let g = databricks_permissions::workspace(
                     http,
-                    registered_model.as_ref().and_then(|m| m.id.as_deref()),
+                    registered_model
+                        .as_ref()
+                        .and_then(|m| m.id.as_deref())
+                        .ok_or_else(|| databricks_id_error.clone()),
                     experiment.as_ref().map(|e| e.experiment_id.as_str()),
                     notebook_id.as_deref(),
                 )
@@ -307,7 +324,7 @@ pub async fn gather(
                 if let Some(eid) = experiment.as_ref().map(|e| e.experiment_id.as_str()) {
                     let w = databricks_permissions::workspace(
                         http,
-                        None,
+                        Err(None),
                         Some(eid),
                         notebook_id.as_deref(),
                     )
@@ -351,13 +368,13 @@ pub async fn gather(
         }),
         None => {}
     }
-    let files = match listing {
-        Some(Ok(files)) => files,
+    let (files, truncated) = match listing {
+        Some(Ok(listing)) => listing,
         Some(Err(e)) => {
             errors.push(error_entry("artifacts.files", &e));
-            Vec::new()
+            (Vec::new(), false)
         }
-        None => Vec::new(),
+        None => (Vec::new(), false),
     };
     errors.extend(acl_errors);
     let mut unavailable = acl_unavailable;
@@ -406,13 +423,32 @@ pub async fn gather(
     }
     // The listed files are the truth; the MLmodel's own `model_size_bytes` (MLflow >= 2.9)
     // stands in when the artifacts cannot be listed.
+    // A partial listing or a file without a size gives no total: a size rule must not pass on
+    // part of the model.
     let size = if files.is_empty() {
         mlflow_model
             .as_ref()
             .and_then(|m| m.get("model_size_bytes"))
             .and_then(Value::as_u64)
+    } else if truncated || files.iter().any(|f| f.size_bytes.is_none()) {
+        errors.push(GatherError {
+            section: "artifacts.size_bytes".into(),
+            call: "list artifacts".into(),
+            message: if truncated {
+                format!("the listing stopped after {} directory reads; the model is larger than what was listed", artifacts::MAX_LISTINGS)
+            } else {
+                "the server gave no size for some files".into()
+            },
+            ..GatherError::default()
+        });
+        None
     } else {
-        Some(files.iter().filter_map(|f| f.size_bytes).sum())
+        Some(
+            files
+                .iter()
+                .filter_map(|f| f.size_bytes)
+                .fold(0u64, u64::saturating_add),
+        )
     };
     let artifacts_uri = download.or_else(|| model_version.as_ref().and_then(|v| v.source.clone()));
     if let Some(lm) = logged_model_info {
@@ -455,6 +491,17 @@ pub async fn gather(
     };
     snapshot.errors.sort_by(|a, b| a.section.cmp(&b.section));
     Ok(snapshot)
+}
+
+/// The converted section, or `None` with the reason recorded.
+fn keep<T>(
+    converted: Result<T, String>,
+    section: &str,
+    errors: &mut Vec<GatherError>,
+) -> Option<T> {
+    converted
+        .map_err(|m| errors.push(record_shape(section, &m)))
+        .ok()
 }
 
 fn record_shape(section: &str, message: &str) -> GatherError {

@@ -40,24 +40,44 @@ pub async fn gather(
             &[("username", username.unwrap_or("mlgate-probe"))],
         )
         .await;
-    let has_auth = match &probe {
+    // Only Flask's plain 404 (no MLflow error code) means "no such route": anything else that
+    // went wrong (timeouts, 5xx, garbage) is a failure to gather, never "no permissions".
+    match &probe {
         Ok(_)
-        | Err(ClientError::Http {
-            status: 401 | 403, ..
-        }) => true,
+        | Err(
+            ClientError::Http {
+                status: 401 | 403, ..
+            }
+            | ClientError::Http {
+                status: 404,
+                error_code: Some(_),
+                ..
+            },
+        ) => {}
         Err(ClientError::Http {
             status: 404,
-            error_code,
+            error_code: None,
             ..
-        }) => error_code.is_some(),
-        Err(_) => false,
-    };
-    if !has_auth {
-        out.unavailable.push(Unavailable {
-            section: "permissions".into(),
-            reason: "this tracking server does not run MLflow's basic-auth app, so it keeps no permissions".into(),
-        });
-        return out;
+        }) => {
+            out.unavailable.push(Unavailable {
+                section: "permissions".into(),
+                reason: "this tracking server does not run MLflow's basic-auth app, so it keeps no permissions".into(),
+            });
+            return out;
+        }
+        Err(e) => {
+            out.errors.push(GatherError {
+                section: "permissions".into(),
+                call: e.call(),
+                http_status: e.status(),
+                error_code: e.error_code().map(str::to_string),
+                message: format!(
+                    "could not tell whether the server keeps permissions: {}",
+                    e.message()
+                ),
+            });
+            return out;
+        }
     }
     let call = "GET /api/2.0/mlflow/users/list";
     let listing = http.get_json("/api/2.0/mlflow/users/list", &[]).await;
@@ -119,6 +139,7 @@ pub async fn gather(
                     permission_levels: Some(json!(["READ", "EDIT", "MANAGE", "NO_PERMISSIONS"])),
                     raw: own,
                     entries: None,
+                    extra: serde_json::Map::new(),
                 };
                 if section.ends_with("registered_model") {
                     out.permissions.registered_model = Some(object);
@@ -220,6 +241,7 @@ fn object(users: &Value, resource_type: &str, resource: &str) -> ObjectPermissio
         permission_levels: Some(json!(["READ", "USE", "EDIT", "MANAGE", "NO_PERMISSIONS"])),
         raw: Some(users.clone()),
         entries: Some(entries),
+        extra: serde_json::Map::new(),
     }
 }
 

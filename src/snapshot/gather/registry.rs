@@ -23,24 +23,26 @@ pub async fn resolve(
         return resolve_uc(http, reference).await;
     }
     Ok(match reference {
-        ModelRef::Version { name, version } => Some(
+        ModelRef::Version { name, version } => Some(member(
             get(
                 http,
                 "model-versions/get",
                 &[("name", name), ("version", version)],
             )
-            .await?["model_version"]
-                .clone(),
-        ),
-        ModelRef::Alias { name, alias } => Some(
+            .await?,
+            "model_version",
+            "model-versions/get",
+        )?),
+        ModelRef::Alias { name, alias } => Some(member(
             get(
                 http,
                 "registered-models/alias",
                 &[("name", name), ("alias", alias)],
             )
-            .await?["model_version"]
-                .clone(),
-        ),
+            .await?,
+            "model_version",
+            "registered-models/alias",
+        )?),
         ModelRef::Stage { name, stage } => Some(oss::latest(http, name, Some(stage)).await?),
         ModelRef::Latest { name } => Some(oss::latest(http, name, None).await?),
         ModelRef::LoggedModel { .. } | ModelRef::Run { .. } => None,
@@ -102,32 +104,61 @@ async fn latest_uc(http: &Http, name: &str) -> Result<u64, ClientError> {
     })
 }
 
-/// The registered model, in MLflow's shape. On the workspace registry the Databricks variant
-/// adds the model's `id` (needed for its ACL) and the caller's `permission_level`; if it is
-/// refused, the plain MLflow call still gives the facts.
+/// The registered model, in MLflow's shape, and (workspace registry) why its Databricks id is
+/// unknown. On the workspace registry the Databricks variant adds the model's `id` (needed for
+/// its ACL) and the caller's `permission_level`; if it is refused, the plain MLflow call still
+/// gives the facts, and the refusal is kept for the ACL section to report.
 pub async fn registered_model(
     http: &Http,
     backend: Backend,
     name: &str,
-) -> Result<Value, ClientError> {
+) -> Result<(Value, Option<ClientError>), ClientError> {
     match backend {
         Backend::UnityCatalog => {
             let info = http
                 .get_json(&format!("{UC}/{name}"), &[("include_aliases", "true")])
                 .await?;
-            Ok(convert::uc_registered_model(&info))
+            Ok((convert::uc_registered_model(&info), None))
         }
         Backend::Workspace => {
             match get(http, "databricks/registered-models/get", &[("name", name)]).await {
-                Ok(v) => Ok(v["registered_model_databricks"].clone()),
-                Err(_) => Ok(get(http, "registered-models/get", &[("name", name)]).await?
-                    ["registered_model"]
-                    .clone()),
+                Ok(v) => Ok((
+                    member(
+                        v,
+                        "registered_model_databricks",
+                        "databricks/registered-models/get",
+                    )?,
+                    None,
+                )),
+                Err(e) => {
+                    let v = get(http, "registered-models/get", &[("name", name)]).await?;
+                    Ok((
+                        member(v, "registered_model", "registered-models/get")?,
+                        Some(e),
+                    ))
+                }
             }
         }
-        Backend::Oss => Ok(get(http, "registered-models/get", &[("name", name)]).await?
-            ["registered_model"]
-            .clone()),
+        Backend::Oss => {
+            let v = get(http, "registered-models/get", &[("name", name)]).await?;
+            Ok((
+                member(v, "registered_model", "registered-models/get")?,
+                None,
+            ))
+        }
+    }
+}
+
+/// The object under `key` of a response; a 200 without it is a malformed answer, not a fact.
+pub fn member(mut response: Value, key: &str, endpoint: &str) -> Result<Value, ClientError> {
+    match response.get_mut(key).map(Value::take) {
+        Some(v @ Value::Object(_)) => Ok(v),
+        _ => Err(ClientError::Decode {
+            method: "GET",
+            path: format!("/api/2.0/mlflow/{endpoint}"),
+            message: format!("the response has no `{key}` object"),
+            snippet: crate::mlflow::error::snippet(&response.to_string()),
+        }),
     }
 }
 
