@@ -50,7 +50,7 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
         for g in gathered {
             let status = g
                 .http_status
-                .map(|s| format!("HTTP {s} "))
+                .map(|s| format!("HTTP {s}: "))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
