@@ -140,6 +140,11 @@ const PERMISSIONS_REST: &str = r#"
 | `databricks-workspace` | Permissions API `GET /api/2.0/permissions/registered-models/{id}` and `/experiments/{id}` (+ `/permissionLevels`); for a notebook experiment, the notebook's ACL (`/notebooks/{id}`) | principal × entry of `all_permissions` (direct and inherited, with `inherited_from_object`) |
 | `databricks-uc` | `GET /api/2.1/unity-catalog/effective-permissions/function/{full_name}` (every page), direct grants from `/permissions/function/…` kept in `raw`; the model's `owner` as level `OWNER` | principal × privilege (inherited ones carry `CATALOG:name` / `SCHEMA:name`) |
 
+Open-source MLflow's basic-auth app does not expose its `default_permission` (what users
+without a grant get) through its API: the entries list explicit grants and admins only, so a
+server whose default is `MANAGE` looks stricter than it is. Check that setting in the server's
+`basic_auth.ini`.
+
 Unity Catalog principals are bare strings; their `principal_type` is inferred from the form
 (an e-mail is a `user`, a UUID a `service_principal`, anything else — `account users`,
 `ml-engineers` — a `group`).
