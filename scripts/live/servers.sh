@@ -265,7 +265,7 @@ do_start() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
 
-  local cache="${MLGATE_CACHE_DIR:-$HOME/.cache/mlgate}" need3=0 need2=0
+  local cache="${MLGATE_CACHE_DIR:-${HOME:-/tmp}/.cache/mlgate}" need3=0 need2=0
   mkdir -p "$cache"
   cache="$(cd "$cache" && pwd)"
   VENV3="$cache/venv3"; VENV2="$cache/venv2"
