@@ -121,16 +121,7 @@ fn decide<'a>(
             Reached::Missing { path, depth } => {
                 // Fail closed: a failed call or an ungathered section is never a pass.
                 if let Some(e) = snapshot.error_for(&path) {
-                    let status = match (e.http_status, e.error_code.as_deref()) {
-                        (Some(s), Some(c)) => format!("HTTP {s} {c}: "),
-                        (Some(s), None) => format!("HTTP {s}: "),
-                        (None, Some(c)) => format!("{c}: "),
-                        (None, None) => String::new(),
-                    };
-                    let detail = format!(
-                        "could not evaluate: {} failed ({status}{})",
-                        e.call, e.message
-                    );
+                    let detail = format!("could not evaluate: {}", e.describe());
                     return (Outcome::Error, detail, Vec::new());
                 }
                 if let Some(u) = snapshot.unavailable_for(&path) {

@@ -88,17 +88,7 @@ pub fn render(e: &Evaluation<'_>) -> String {
         let text = snapshot
             .errors
             .iter()
-            .map(|g| {
-                format!(
-                    "{}: {} failed ({}{})",
-                    g.section,
-                    g.call,
-                    g.http_status
-                        .map(|s| format!("HTTP {s} "))
-                        .unwrap_or_default(),
-                    g.message
-                )
-            })
+            .map(|g| format!("{}: {}", g.section, g.describe()))
             .collect::<Vec<_>>()
             .join("\n");
         let message = format!("{} call(s) failed while gathering", snapshot.errors.len());

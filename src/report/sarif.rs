@@ -72,7 +72,7 @@ pub fn render(e: &Evaluation<'_>) -> String {
         .map(|err| {
             json!({
                 "level": "warning",
-                "message": { "text": format!("could not gather {}: {} failed: {}", err.section, err.call, err.message) }
+                "message": { "text": format!("could not gather {}: {}", err.section, err.describe()) }
             })
         })
         .collect();

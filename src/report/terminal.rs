@@ -48,16 +48,11 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
             paint("1;35", "GATHER")
         };
         for g in gathered {
-            let status = g
-                .http_status
-                .map(|s| format!("HTTP {s}: "))
-                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  {label:<6} {}: {} failed ({status}{})",
+                "  {label:<6} {}: {}",
                 g.section,
-                one_line(&g.call),
-                one_line(&g.message)
+                one_line(&g.describe())
             );
         }
     }

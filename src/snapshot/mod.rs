@@ -394,6 +394,19 @@ pub struct GatherError {
     pub message: String,
 }
 
+impl GatherError {
+    /// `GET /path failed (HTTP 400 CODE: message)`: the one wording every output uses.
+    pub fn describe(&self) -> String {
+        let status = match (self.http_status, self.error_code.as_deref()) {
+            (Some(s), Some(c)) => format!("HTTP {s} {c}: "),
+            (Some(s), None) => format!("HTTP {s}: "),
+            (None, Some(c)) => format!("{c}: "),
+            (None, None) => String::new(),
+        };
+        format!("{} failed ({status}{})", self.call, self.message)
+    }
+}
+
 /// A section the backend cannot provide, and why.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct Unavailable {

@@ -77,16 +77,13 @@ fn fail_on_warning_counts_warnings() {
     // The remediated fixture passes every error rule; lower the threshold and a warning
     // rule must now block. Drop the version description to trip one.
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.json");
-    let mut s: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(crate::repo_path(
-            "tests/fixtures/snapshots/dolly3b-remediated.snapshot.json",
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    s["model_version"]["description"] = "".into();
-    std::fs::write(&path, s.to_string()).unwrap();
+    let path = crate::patched_fixture(
+        dir.path(),
+        "tests/fixtures/snapshots/dolly3b-remediated.snapshot.json",
+        |s| {
+            s["model_version"]["description"] = "".into();
+        },
+    );
     mlgate()
         .args(["check", "--snapshot"])
         .arg(&path)
@@ -185,17 +182,14 @@ fn help_explains_check() {
 #[test]
 fn gather_errors_fail_the_run_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.json");
-    let mut s: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(crate::repo_path(
-            "tests/fixtures/snapshots/dolly3b-remediated.snapshot.json",
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    // A failed call that no bundled rule reads.
-    s["errors"] = serde_json::json!([{"section": "transition_requests", "call": "GET /api/2.0/mlflow/transition-requests/list", "http_status": 503, "message": "temporarily unavailable"}]);
-    std::fs::write(&path, s.to_string()).unwrap();
+    let path = crate::patched_fixture(
+        dir.path(),
+        "tests/fixtures/snapshots/dolly3b-remediated.snapshot.json",
+        |s| {
+            // A failed call that no bundled rule reads.
+            s["errors"] = serde_json::json!([{"section": "transition_requests", "call": "GET /api/2.0/mlflow/transition-requests/list", "http_status": 503, "message": "temporarily unavailable"}]);
+        },
+    );
     mlgate()
         .args(["check", "--snapshot"])
         .arg(&path)

@@ -88,14 +88,10 @@ fn junit_is_identical_across_runs() {
 #[test]
 fn junit_stays_well_formed_with_hostile_server_text() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.json");
-    let mut s: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(crate::repo_path("examples/dolly3b.snapshot.json")).unwrap(),
-    )
-    .unwrap();
-    s["errors"][0]["message"] = "ends ]]> here \u{0001}\u{0008} and\n::error::forged".into();
-    s["registered_model"]["name"] = "x]]>y\u{000b}".into();
-    std::fs::write(&path, s.to_string()).unwrap();
+    let path = crate::patched_fixture(dir.path(), "examples/dolly3b.snapshot.json", |s| {
+        s["errors"][0]["message"] = "ends ]]> here \u{0001}\u{0008} and\n::error::forged".into();
+        s["registered_model"]["name"] = "x]]>y\u{000b}".into();
+    });
     let xml_path = dir.path().join("j.xml");
     let out = mlgate()
         .args(["check", "--snapshot"])

@@ -40,3 +40,18 @@ pub fn outcomes(results: &serde_json::Value) -> std::collections::BTreeMap<Strin
         })
         .collect()
 }
+
+/// A copy of a snapshot fixture, changed by `patch`, written into `dir`; returns its path.
+pub fn patched_fixture(
+    dir: &std::path::Path,
+    fixture: &str,
+    patch: impl FnOnce(&mut serde_json::Value),
+) -> PathBuf {
+    let mut snapshot: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_path(fixture)).expect("fixture"))
+            .expect("fixture JSON");
+    patch(&mut snapshot);
+    let path = dir.join("patched.snapshot.json");
+    std::fs::write(&path, snapshot.to_string()).expect("write patched fixture");
+    path
+}

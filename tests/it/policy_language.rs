@@ -192,14 +192,12 @@ fn target_alias_champion_turns_on_the_production_rules() {
 
 #[test]
 fn severity_overrides_change_the_verdict() {
-    let remediated = "tests/fixtures/snapshots/dolly3b-remediated.snapshot.json";
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.json");
-    let mut s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(crate::repo_path(remediated)).unwrap())
-            .unwrap();
-    s["run"]["metrics"] = serde_json::json!({});
-    std::fs::write(&path, s.to_string()).unwrap();
+    let path = crate::patched_fixture(
+        dir.path(),
+        "tests/fixtures/snapshots/dolly3b-remediated.snapshot.json",
+        |s| s["run"]["metrics"] = serde_json::json!({}),
+    );
     mlgate()
         .args(["check", "-q", "--snapshot"])
         .arg(&path)

@@ -45,11 +45,7 @@ pub(super) fn tag_rows(tags: &StringMap) -> Vec<(String, String)> {
 /// Why a section is absent: the failed call or the backend's reason, when recorded.
 pub(super) fn absence(snapshot: &Snapshot, section: &str) -> String {
     if let Some(e) = snapshot.error_for(section) {
-        let status = e
-            .http_status
-            .map(|s| format!(" (HTTP {s})"))
-            .unwrap_or_default();
-        format!("could not be gathered: {}{status}: {}", e.call, e.message)
+        format!("could not be gathered: {}", e.describe())
     } else if let Some(u) = snapshot.unavailable_for(section) {
         format!("not available: {}", u.reason)
     } else {
