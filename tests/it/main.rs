@@ -50,7 +50,7 @@ pub fn patched_fixture(
     let mut snapshot: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(repo_path(fixture)).expect("fixture"))
             .expect("fixture JSON");
-    patch(&mut snapshot);
+    change(&mut snapshot);
     let path = dir.join("patched.snapshot.json");
     std::fs::write(&path, snapshot.to_string()).expect("write patched fixture");
     path
