@@ -41,11 +41,11 @@ pub fn outcomes(results: &serde_json::Value) -> std::collections::BTreeMap<Strin
         .collect()
 }
 
-/// A copy of a snapshot fixture, changed by `patch`, written into `dir`; returns its path.
+/// A copy of a snapshot fixture, changed by `change`, written into `dir`; returns its path.
 pub fn patched_fixture(
     dir: &std::path::Path,
     fixture: &str,
-    patch: impl FnOnce(&mut serde_json::Value),
+    change: impl FnOnce(&mut serde_json::Value),
 ) -> PathBuf {
     let mut snapshot: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(repo_path(fixture)).expect("fixture"))
