@@ -14,12 +14,12 @@ pub use check::today;
 use thiserror::Error;
 
 use crate::cli::{Cli, Command, ServerArgs};
+use crate::client::{Client, ClientError};
 use crate::exit::Exit;
-use crate::mlflow::{ClientError, Http};
+use crate::gather::{self, Context, GatherFailure};
 use crate::model_ref::{ModelRef, ModelRefError};
 use crate::policy::PolicyLoadError;
 use crate::report;
-use crate::snapshot::gather::{self, GatherFailure};
 use crate::snapshot::io::{self as snapshot_io, SnapshotIoError};
 use crate::snapshot::Snapshot;
 
@@ -114,7 +114,7 @@ pub(crate) fn gather_live(model: &str, server: &ServerArgs) -> Result<Snapshot, 
     let reference = ModelRef::parse(model)?;
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let (config, backend) = server::connect(server, &reference, &env)?;
-    let http = Http::new(config)?;
+    let cx = Context::new(Client::new(config)?);
     let now = crate::timefmt::rfc3339(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -124,11 +124,11 @@ pub(crate) fn gather_live(model: &str, server: &ServerArgs) -> Result<Snapshot, 
         .enable_all()
         .build()
         .map_err(|e| ClientError::Connect {
-            url: http.tracking_uri().to_string(),
+            url: cx.client().tracking_uri().to_string(),
             message: format!("cannot start the I/O runtime: {e}"),
         })?;
     runtime
-        .block_on(gather::gather(&http, backend, &reference, now))
+        .block_on(gather::gather(&cx, backend, &reference, now))
         .map_err(|e| AppError::Gather(Box::new(e)))
 }
 

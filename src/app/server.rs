@@ -5,9 +5,9 @@
 
 use super::AppError;
 use crate::cli::ServerArgs;
-use crate::mlflow::{auth, Config};
+use crate::client::{auth, Config};
 use crate::model_ref::ModelRef;
-use crate::snapshot::gather::Backend;
+use crate::snapshot::Backend;
 
 /// The client settings and the backend for a reference.
 pub fn connect(
@@ -22,7 +22,7 @@ pub fn connect(
         .or_else(|| env("DATABRICKS_HOST").map(|_| "databricks".to_string()))
         .ok_or(AppError::NoTrackingUri)?;
     if !tracking.starts_with("databricks") {
-        return Ok((Config::mlflow(tracking, env), Backend::Oss));
+        return Ok((Config::mlflow(tracking, env), Backend::MlflowOss));
     }
     let workspace = auth::databricks(&tracking, env).map_err(|e| AppError::Usage(e.to_string()))?;
     let registry = server
@@ -31,7 +31,7 @@ pub fn connect(
         .or_else(|| env("MLFLOW_REGISTRY_URI"));
     let backend = match registry.as_deref() {
         Some(r) if r.starts_with("databricks-uc") => Backend::UnityCatalog,
-        Some(r) if r.starts_with("databricks") => Backend::Workspace,
+        Some(r) if r.starts_with("databricks") => Backend::DatabricksWorkspace,
         Some(other) => {
             return Err(AppError::Usage(format!(
                 "registry URI `{other}` is not supported with a Databricks tracking URI: use `databricks` (workspace registry) or `databricks-uc` (Unity Catalog)"
@@ -41,7 +41,7 @@ pub fn connect(
         // it for three-level names and keep the workspace registry for the others, which UC
         // could not hold anyway.
         None if tracking.starts_with("databricks-uc") || reference.name().is_some_and(is_three_level) => Backend::UnityCatalog,
-        None => Backend::Workspace,
+        None => Backend::DatabricksWorkspace,
     };
     if backend == Backend::UnityCatalog {
         if let ModelRef::Stage { name, stage } = reference {

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::check::{CheckSet, Mode, Selection, Verdict};
 use crate::glob;
+use crate::snapshot::Backend;
 
 /// The scope's answer for one snapshot, when the rule does not simply apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +28,8 @@ pub struct Scope {
     /// Promotion targets: stage names (`Production`) and aliases (`@champion`); the rule
     /// applies only when `--target-stage` / `--target-alias` names one of them.
     pub targets: Vec<String>,
-    /// Backends (`mlflow-oss`, `databricks-workspace`, `databricks-uc`).
-    pub backends: Vec<String>,
+    /// Backends the rule is limited to.
+    pub backends: Vec<Backend>,
     /// Conditions on model version tags (tag → checks).
     pub version_tags: Vec<(String, CheckSet)>,
     /// Conditions on source run tags (tag → checks).
@@ -81,10 +82,18 @@ impl Scope {
         }
         if !self.backends.is_empty() {
             let backend = text("/manifest/backend").unwrap_or("unknown");
-            if !self.backends.iter().any(|b| b == backend) {
+            if !self
+                .backends
+                .iter()
+                .any(|b| Backend::from_name(backend) == Some(*b))
+            {
                 return Some(Scoped::Out(format!(
                     "applies only to {} backends, not {backend}",
-                    self.backends.join(", ")
+                    self.backends
+                        .iter()
+                        .map(|b| b.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
         }
@@ -148,7 +157,14 @@ impl Scope {
             parts.push(format!("promoting to {}", self.targets.join(" | ")));
         }
         if !self.backends.is_empty() {
-            parts.push(format!("backend {}", self.backends.join(" | ")));
+            parts.push(format!(
+                "backend {}",
+                self.backends
+                    .iter()
+                    .map(|b| b.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ));
         }
         for (tag, checks) in &self.version_tags {
             parts.push(format!("version tag {tag}: {}", checks.describe()));
@@ -222,7 +238,7 @@ mod tests {
             "a type error is not a skip"
         );
         let backend = Scope {
-            backends: vec!["databricks-uc".into()],
+            backends: vec![Backend::UnityCatalog],
             ..Scope::default()
         };
         assert!(matches!(backend.excludes(&doc), Some(Scoped::Out(r)) if r.contains("mlflow-oss")));

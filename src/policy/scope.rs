@@ -8,9 +8,7 @@ use super::checks::{check_set, to_json};
 use super::raw::Problems;
 use crate::engine::{Check, CheckSet, Scope};
 use crate::snapshot::schema::Node;
-
-/// The backends a snapshot can come from (`manifest.backend`).
-const BACKENDS: [&str; 3] = ["mlflow-oss", "databricks-workspace", "databricks-uc"];
+use crate::snapshot::Backend;
 
 /// The keys a `when` table may have.
 pub const WHEN_KEYS: [&str; 6] = [
@@ -59,11 +57,13 @@ pub fn compile(value: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<
                 }
             }
             "backend" => {
-                scope.backends = strings("backend", v, problems);
-                for b in &scope.backends {
-                    if !BACKENDS.contains(&b.as_str()) {
-                        let help = crate::suggest::closest(b, BACKENDS).map_or_else(
-                            || format!("one of {}", BACKENDS.join(", ")),
+                for b in strings("backend", v, problems) {
+                    if let Some(backend) = Backend::from_name(&b) {
+                        scope.backends.push(backend);
+                    } else {
+                        let names = Backend::names();
+                        let help = crate::suggest::closest(&b, names).map_or_else(
+                            || format!("one of {}", names.join(", ")),
                             |s| format!("did you mean `{s}`?"),
                         );
                         problems.push(

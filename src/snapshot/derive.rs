@@ -1,12 +1,12 @@
 //! Values derived from snapshot facts: formatted times, run duration, run-tag groups, JSON
-//! tags "exploded" into tables, and the normalised permission entries of a Databricks ACL.
+//! tags "exploded" into tables, Spark data sources and deep links into the UI.
 //!
-//! Kept out of the snapshot itself so each fact is stored once; the report and the gatherers
-//! call these functions.
+//! Kept out of the snapshot itself so each fact is stored once; the reports call these
+//! functions.
 
 use serde_json::Value;
 
-use super::{PermissionEntry, PrincipalType, StringMap};
+use super::StringMap;
 use crate::timefmt;
 
 /// `YYYY-MM-DD HH:MM:SS` of an optional epoch-millisecond field.
@@ -138,61 +138,6 @@ pub fn spark_datasources(tags: &StringMap) -> Vec<SparkDatasource> {
         .collect()
 }
 
-/// Normalises a Databricks Permissions API ACL (`{access_control_list: [...]}`) into one entry
-/// per (principal, level); `None` when the response has no ACL list at all (unknown, not empty:
-/// every Databricks object has at least its inherited admins).
-pub fn databricks_acl_entries(acl: &Value) -> Option<Vec<PermissionEntry>> {
-    use super::permission_rank::rank;
-    let list = acl.get("access_control_list").and_then(Value::as_array)?;
-    let mut entries = Vec::new();
-    for item in list {
-        let principal = [
-            ("user_name", PrincipalType::User),
-            ("group_name", PrincipalType::Group),
-            ("service_principal_name", PrincipalType::ServicePrincipal),
-        ]
-        .into_iter()
-        .find_map(|(key, kind)| item.get(key).and_then(Value::as_str).map(|p| (p, kind)));
-        let Some((principal, principal_type)) = principal else {
-            continue;
-        };
-        let display_name = item
-            .get("display_name")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        for permission in item
-            .get("all_permissions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let Some(level) = permission.get("permission_level").and_then(Value::as_str) else {
-                continue;
-            };
-            entries.push(PermissionEntry {
-                principal: principal.to_string(),
-                principal_type,
-                display_name: display_name.clone(),
-                level: level.to_string(),
-                rank: rank("databricks-workspace", level).to_string(),
-                inherited: permission
-                    .get("inherited")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
-                inherited_from: permission
-                    .get("inherited_from_object")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect(),
-            });
-        }
-    }
-    Some(entries)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,23 +201,6 @@ mod tests {
         assert_eq!(sources[0].version, "3");
         assert_eq!(sources[1].format, "parquet");
     }
-
-    #[test]
-    fn acl_entries_cover_each_principal_kind() {
-        let acl = serde_json::json!({"access_control_list": [
-            {"group_name": "users", "all_permissions": [
-                {"permission_level": "CAN_MANAGE", "inherited": true,
-                 "inherited_from_object": ["/registered-models/"]}]},
-            {"service_principal_name": "sp", "display_name": "bot",
-             "all_permissions": [{"permission_level": "CAN_READ", "inherited": false}]},
-            {"all_permissions": []}
-        ]});
-        let entries = databricks_acl_entries(&acl).unwrap();
-        assert_eq!(entries.len(), 2);
-        assert_eq!(entries[0].principal_type, PrincipalType::Group);
-        assert_eq!(entries[0].inherited_from, ["/registered-models/"]);
-        assert_eq!(entries[1].display_name.as_deref(), Some("bot"));
-    }
 }
 
 /// Links to the gathered objects in the tracking server's web UI.
@@ -292,7 +220,7 @@ pub struct Links {
 /// workspace UI (`#mlflow/...`) or Catalog Explorer for Unity Catalog models. The base is the
 /// server the facts came from, or the workspace URL the run recorded.
 pub fn links(s: &super::Snapshot) -> Links {
-    let backend = s.manifest.backend.as_deref().unwrap_or("mlflow-oss");
+    let backend = s.manifest.backend.unwrap_or(super::Backend::MlflowOss);
     let base = s
         .manifest
         .extra
@@ -316,7 +244,7 @@ pub fn links(s: &super::Snapshot) -> Links {
     let name = s.target.name.clone();
     let version = s.target.version.clone();
     let (model, model_version) = match (backend, &name, &version) {
-        ("databricks-uc", Some(n), v) => {
+        (super::Backend::UnityCatalog, Some(n), v) => {
             let path = n.split('.').map(encode).collect::<Vec<_>>().join("/");
             (
                 Some(format!("{base}/explore/data/models/{path}")),
@@ -324,7 +252,7 @@ pub fn links(s: &super::Snapshot) -> Links {
                     .map(|v| format!("{base}/explore/data/models/{path}/version/{v}")),
             )
         }
-        ("databricks-workspace", Some(n), v) => (
+        (super::Backend::DatabricksWorkspace, Some(n), v) => (
             Some(format!("{base}/#mlflow/models/{}", encode(n))),
             v.as_ref()
                 .map(|v| format!("{base}/#mlflow/models/{}/versions/{v}", encode(n))),
@@ -336,7 +264,7 @@ pub fn links(s: &super::Snapshot) -> Links {
         ),
         _ => (None, None),
     };
-    let prefix = if backend.starts_with("databricks") {
+    let prefix = if backend.is_databricks() {
         "#mlflow"
     } else {
         "#"
@@ -375,11 +303,11 @@ fn encode(segment: &str) -> String {
 #[cfg(test)]
 mod link_tests {
     use super::*;
-    use crate::snapshot::{Manifest, Snapshot, Target};
+    use crate::snapshot::{Backend, Manifest, Snapshot, Target};
 
-    fn snapshot(backend: &str, name: &str) -> Snapshot {
+    fn snapshot(backend: Backend, name: &str) -> Snapshot {
         let mut manifest = Manifest {
-            backend: Some(backend.into()),
+            backend: Some(backend),
             ..Manifest::default()
         };
         manifest
@@ -410,19 +338,19 @@ mod link_tests {
     #[test]
     fn links_follow_each_ui() {
         assert_eq!(
-            links(&snapshot("mlflow-oss", "credit model"))
+            links(&snapshot(Backend::MlflowOss, "credit model"))
                 .model_version
                 .as_deref(),
             Some("https://host.example.com/#/models/credit%20model/versions/3")
         );
         assert_eq!(
-            links(&snapshot("databricks-workspace", "dolly3b"))
+            links(&snapshot(Backend::DatabricksWorkspace, "dolly3b"))
                 .model_version
                 .as_deref(),
             Some("https://host.example.com/#mlflow/models/dolly3b/versions/3")
         );
         assert_eq!(
-            links(&snapshot("databricks-uc", "main.ml.churn"))
+            links(&snapshot(Backend::UnityCatalog, "main.ml.churn"))
                 .model_version
                 .as_deref(),
             Some("https://host.example.com/explore/data/models/main/ml/churn/version/3")

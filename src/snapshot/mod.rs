@@ -9,8 +9,8 @@
 //! What is *derived* (formatted times, run duration, tag groups, exploded JSON tags) is not
 //! stored here; `derive` computes it from these facts when a report needs it.
 
+mod backend;
 pub mod derive;
-pub mod gather;
 pub mod io;
 pub mod permission_rank;
 pub mod schema;
@@ -18,6 +18,8 @@ pub mod schema;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+pub use backend::Backend;
 
 /// The snapshot format version. Bump it when a field changes meaning or moves.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -78,7 +80,7 @@ pub struct Manifest {
     pub registry_uri: Option<String>,
     /// `mlflow-oss`, `databricks-workspace` or `databricks-uc`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backend: Option<String>,
+    pub backend: Option<Backend>,
     /// Server version when the server tells it (`/version`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_version: Option<String>,
@@ -239,6 +241,8 @@ pub struct Metric {
     pub timestamp: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<i64>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// `run.inputs`: datasets (and in MLflow 3, logged-model inputs).
@@ -256,6 +260,8 @@ pub struct DatasetInput {
     pub dataset: Dataset,
     #[serde(default)]
     pub tags: StringMap,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// A dataset. MLflow sends `source`, `schema` and `profile` as JSON encoded inside JSON
@@ -427,7 +433,9 @@ impl Snapshot {
 
     /// Fills in the rank of permission entries that lack one (snapshots written before ranks).
     pub fn fill_ranks(&mut self) {
-        let backend = self.manifest.backend.clone().unwrap_or_default();
+        let Some(backend) = self.manifest.backend else {
+            return;
+        };
         for object in [
             &mut self.permissions.registered_model,
             &mut self.permissions.experiment,
@@ -437,7 +445,7 @@ impl Snapshot {
         {
             for entry in object.entries.iter_mut().flatten() {
                 if entry.rank.is_empty() {
-                    entry.rank = permission_rank::rank(&backend, &entry.level).to_string();
+                    entry.rank = permission_rank::rank(backend, &entry.level).to_string();
                 }
             }
         }

@@ -3,6 +3,8 @@
 //! and mean it on open-source MLflow, the Databricks workspace registry and Unity Catalog.
 //! `docs/permissions.md` is generated from [`LEVELS`].
 
+use super::Backend;
+
 /// Ranks, weakest first.
 pub const RANKS: [&str; 7] = [
     "none",
@@ -15,126 +17,136 @@ pub const RANKS: [&str; 7] = [
 ];
 
 /// (backend, level as the backend names it, rank, where the level comes from).
-pub const LEVELS: &[(&str, &str, &str, &str)] = &[
+pub const LEVELS: &[(Backend, &str, &str, &str)] = &[
     (
-        "mlflow-oss",
+        Backend::MlflowOss,
         "NO_PERMISSIONS",
         "none",
         "basic-auth app permission",
     ),
-    ("mlflow-oss", "READ", "read", "basic-auth app permission"),
     (
-        "mlflow-oss",
+        Backend::MlflowOss,
+        "READ",
+        "read",
+        "basic-auth app permission",
+    ),
+    (
+        Backend::MlflowOss,
         "USE",
         "use",
         "basic-auth app permission (MLflow 3)",
     ),
-    ("mlflow-oss", "EDIT", "edit", "basic-auth app permission"),
     (
-        "mlflow-oss",
+        Backend::MlflowOss,
+        "EDIT",
+        "edit",
+        "basic-auth app permission",
+    ),
+    (
+        Backend::MlflowOss,
         "MANAGE",
         "manage",
         "basic-auth app permission; admins hold it on everything",
     ),
     (
-        "databricks-workspace",
+        Backend::DatabricksWorkspace,
         "CAN_VIEW",
         "read",
         "Permissions API level",
     ),
     (
-        "databricks-workspace",
+        Backend::DatabricksWorkspace,
         "CAN_READ",
         "read",
         "Permissions API level",
     ),
     (
-        "databricks-workspace",
+        Backend::DatabricksWorkspace,
         "CAN_RUN",
         "use",
         "Permissions API level (notebooks)",
     ),
     (
-        "databricks-workspace",
+        Backend::DatabricksWorkspace,
         "CAN_USE",
         "use",
         "Permissions API level",
     ),
     (
-        "databricks-workspace",
+        Backend::DatabricksWorkspace,
         "CAN_EDIT",
         "edit",
         "Permissions API level",
     ),
     (
-        "databricks-workspace",
+        Backend::DatabricksWorkspace,
         "CAN_CREATE_REGISTERED_MODEL",
         "edit",
         "registry root ACL only",
     ),
     (
-        "databricks-workspace",
+        Backend::DatabricksWorkspace,
         "CAN_MANAGE_STAGING_VERSIONS",
         "manage_staging",
         "registered models: move versions between non-Production stages",
     ),
     (
-        "databricks-workspace",
+        Backend::DatabricksWorkspace,
         "CAN_MANAGE_PRODUCTION_VERSIONS",
         "manage_production",
         "registered models: move versions to any stage",
     ),
     (
-        "databricks-workspace",
+        Backend::DatabricksWorkspace,
         "CAN_MANAGE",
         "manage",
         "Permissions API level: change permissions, delete",
     ),
     (
-        "databricks-workspace",
+        Backend::DatabricksWorkspace,
         "IS_OWNER",
         "manage",
         "Permissions API level",
     ),
     (
-        "databricks-uc",
+        Backend::UnityCatalog,
         "BROWSE",
         "read",
         "UC privilege (metadata only)",
     ),
     (
-        "databricks-uc",
+        Backend::UnityCatalog,
         "USE_CATALOG",
         "use",
         "UC privilege on the parent catalog",
     ),
     (
-        "databricks-uc",
+        Backend::UnityCatalog,
         "USE_SCHEMA",
         "use",
         "UC privilege on the parent schema",
     ),
     (
-        "databricks-uc",
+        Backend::UnityCatalog,
         "EXECUTE",
         "use",
         "UC privilege: load and use model versions",
     ),
-    ("databricks-uc", "APPLY_TAG", "edit", "UC privilege"),
+    (Backend::UnityCatalog, "APPLY_TAG", "edit", "UC privilege"),
     (
-        "databricks-uc",
+        Backend::UnityCatalog,
         "MANAGE",
         "manage",
         "UC privilege: grant, drop, rename",
     ),
     (
-        "databricks-uc",
+        Backend::UnityCatalog,
         "ALL_PRIVILEGES",
         "manage",
         "UC privilege: every privilege",
     ),
     (
-        "databricks-uc",
+        Backend::UnityCatalog,
         "OWNER",
         "manage",
         "the model's owner (`owner` of the registered model; not a grant)",
@@ -143,7 +155,7 @@ pub const LEVELS: &[(&str, &str, &str, &str)] = &[
 
 /// The rank of a level on a backend; `unknown` for a level this table does not know, so a
 /// rule can treat it with suspicion rather than as harmless.
-pub fn rank(backend: &str, level: &str) -> &'static str {
+pub fn rank(backend: Backend, level: &str) -> &'static str {
     LEVELS
         .iter()
         .find(|(b, l, _, _)| *b == backend && l.eq_ignore_ascii_case(level))
@@ -161,16 +173,19 @@ mod tests {
 
     #[test]
     fn each_backend_maps_its_manage_level_to_manage() {
-        assert_eq!(rank("mlflow-oss", "MANAGE"), "manage");
-        assert_eq!(rank("mlflow-oss", "READ"), "read");
-        assert_eq!(rank("databricks-workspace", "CAN_MANAGE"), "manage");
+        assert_eq!(rank(Backend::MlflowOss, "MANAGE"), "manage");
+        assert_eq!(rank(Backend::MlflowOss, "READ"), "read");
+        assert_eq!(rank(Backend::DatabricksWorkspace, "CAN_MANAGE"), "manage");
         assert_eq!(
-            rank("databricks-workspace", "CAN_MANAGE_PRODUCTION_VERSIONS"),
+            rank(
+                Backend::DatabricksWorkspace,
+                "CAN_MANAGE_PRODUCTION_VERSIONS"
+            ),
             "manage_production"
         );
-        assert_eq!(rank("databricks-uc", "ALL_PRIVILEGES"), "manage");
-        assert_eq!(rank("databricks-uc", "EXECUTE"), "use");
-        assert_eq!(rank("databricks-uc", "SOMETHING_NEW"), "unknown");
+        assert_eq!(rank(Backend::UnityCatalog, "ALL_PRIVILEGES"), "manage");
+        assert_eq!(rank(Backend::UnityCatalog, "EXECUTE"), "use");
+        assert_eq!(rank(Backend::UnityCatalog, "SOMETHING_NEW"), "unknown");
         for (_, _, r, _) in LEVELS {
             assert!(RANKS.contains(r), "{r}");
         }

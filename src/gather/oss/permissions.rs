@@ -6,32 +6,51 @@
 //! "could not evaluate", never "pass". A server without the auth app keeps no permissions,
 //! which is recorded as unavailable (rules are skipped and say why).
 
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::mlflow::{ClientError, Http};
+use crate::client::ClientError;
+use crate::gather::context::Context;
+use crate::gather::registry::AclGathered;
+use crate::snapshot::permission_rank::rank;
 use crate::snapshot::{
-    GatherError, ObjectPermissions, PermissionEntry, Permissions, PrincipalType, Unavailable,
+    Backend, GatherError, ObjectPermissions, PermissionEntry, PrincipalType, Unavailable,
 };
 
-/// The permissions section, with the errors or unavailability to record.
-pub struct Gathered {
-    pub permissions: Permissions,
-    pub errors: Vec<GatherError>,
-    pub unavailable: Vec<Unavailable>,
+/// `users/list` (MLflow 3 basic-auth app).
+#[derive(Deserialize)]
+struct Users {
+    #[serde(default)]
+    users: Vec<User>,
+}
+
+#[derive(Deserialize)]
+struct User {
+    username: String,
+    #[serde(default)]
+    is_admin: bool,
+    #[serde(default)]
+    roles: Vec<Role>,
+}
+
+#[derive(Deserialize)]
+struct Role {
+    #[serde(default)]
+    permissions: Vec<Grant>,
+}
+
+#[derive(Deserialize)]
+struct Grant {
+    permission: String,
+    resource_pattern: String,
+    resource_type: String,
 }
 
 /// Reads the ACLs of the registered model and the experiment.
-pub async fn gather(
-    http: &Http,
-    model: Option<&str>,
-    experiment_id: Option<&str>,
-    username: Option<&str>,
-) -> Gathered {
-    let mut out = Gathered {
-        permissions: Permissions::default(),
-        errors: Vec::new(),
-        unavailable: Vec::new(),
-    };
+pub async fn gather(cx: &Context, model: Option<&str>, experiment_id: Option<&str>) -> AclGathered {
+    let http = cx.client();
+    let username = http.username();
+    let mut out = AclGathered::default();
     // The auth app answers `users/get` with JSON (200, or a 404 naming the user); a server
     // without it has no such route and answers with Flask's HTML 404.
     let probe = http
@@ -80,7 +99,14 @@ pub async fn gather(
         }
     }
     let call = "GET /api/2.0/mlflow/users/list";
-    let listing = http.get_json("/api/2.0/mlflow/users/list", &[]).await;
+    // Server-wide: a bulk audit reads it once.
+    let listing = cx
+        .caches
+        .server
+        .get_or_fetch(Backend::MlflowOss, "users/list", || {
+            http.get_json("/api/2.0/mlflow/users/list", &[])
+        })
+        .await;
     let users = match listing {
         Ok(v) => v,
         Err(e) => {
@@ -157,31 +183,35 @@ pub async fn gather(
             return out;
         }
     };
+    let typed: Users = match serde_json::from_value(users.clone()) {
+        Ok(u) => u,
+        Err(e) => {
+            out.errors.push(GatherError {
+                section: "permissions".into(),
+                call: call.into(),
+                message: format!("users/list returned JSON of an unexpected shape: {e}"),
+                ..GatherError::default()
+            });
+            return out;
+        }
+    };
     if let Some(name) = model {
-        out.permissions.registered_model = Some(object(&users, "registered_model", name));
+        out.permissions.registered_model = Some(object(&typed, &users, "registered_model", name));
     }
     if let Some(id) = experiment_id {
-        out.permissions.experiment = Some(object(&users, "experiment", id));
+        out.permissions.experiment = Some(object(&typed, &users, "experiment", id));
     }
     out
 }
 
 /// The entries for one resource: every admin (MANAGE on everything) and every grant whose
-/// pattern matches the resource.
-fn object(users: &Value, resource_type: &str, resource: &str) -> ObjectPermissions {
+/// pattern matches the resource. `raw` is the answer as returned, kept in the snapshot.
+fn object(users: &Users, raw: &Value, resource_type: &str, resource: &str) -> ObjectPermissions {
     let mut entries = Vec::new();
-    for user in users
-        .get("users")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let Some(name) = user.get("username").and_then(Value::as_str) else {
-            continue;
-        };
-        if user.get("is_admin").and_then(Value::as_bool) == Some(true) {
+    for user in &users.users {
+        if user.is_admin {
             entries.push(PermissionEntry {
-                principal: name.into(),
+                principal: user.username.clone(),
                 principal_type: PrincipalType::User,
                 display_name: None,
                 level: "MANAGE".into(),
@@ -190,41 +220,16 @@ fn object(users: &Value, resource_type: &str, resource: &str) -> ObjectPermissio
                 inherited_from: vec!["admin".into()],
             });
         }
-        let grants = user
-            .get("roles")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .flat_map(|role| {
-                role.get("permissions")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-            });
+        let grants = user.roles.iter().flat_map(|role| &role.permissions);
         for grant in grants {
-            let kind = grant.get("resource_type").and_then(Value::as_str);
-            let pattern = grant
-                .get("resource_pattern")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            if kind == Some(resource_type) && crate::glob::matches(pattern, resource) {
+            let pattern = grant.resource_pattern.as_str();
+            if grant.resource_type == resource_type && crate::glob::matches(pattern, resource) {
                 entries.push(PermissionEntry {
-                    principal: name.into(),
+                    principal: user.username.clone(),
                     principal_type: PrincipalType::User,
                     display_name: None,
-                    level: grant
-                        .get("permission")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .into(),
-                    rank: crate::snapshot::permission_rank::rank(
-                        "mlflow-oss",
-                        grant
-                            .get("permission")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default(),
-                    )
-                    .into(),
+                    level: grant.permission.clone(),
+                    rank: rank(Backend::MlflowOss, &grant.permission).into(),
                     inherited: pattern != resource,
                     inherited_from: if pattern == resource {
                         Vec::new()
@@ -239,7 +244,7 @@ fn object(users: &Value, resource_type: &str, resource: &str) -> ObjectPermissio
         object_id: Some(format!("{resource_type}:{resource}")),
         object_type: Some(resource_type.into()),
         permission_levels: Some(json!(["READ", "USE", "EDIT", "MANAGE", "NO_PERMISSIONS"])),
-        raw: Some(users.clone()),
+        raw: Some(raw.clone()),
         entries: Some(entries),
         extra: serde_json::Map::new(),
     }
@@ -258,7 +263,12 @@ mod tests {
                 {"permission": "EDIT", "resource_pattern": "ch*", "resource_type": "registered_model"},
                 {"permission": "READ", "resource_pattern": "1", "resource_type": "experiment"}]}]}
         ]});
-        let p = object(&users, "registered_model", "churn");
+        let p = object(
+            &serde_json::from_value(users.clone()).unwrap(),
+            &users,
+            "registered_model",
+            "churn",
+        );
         let e = p.entries.unwrap();
         assert_eq!(e.len(), 3);
         assert_eq!(

@@ -1,12 +1,16 @@
-//! The HTTP layer: configuration from MLflow's and Databricks' environment (server, auth, TLS,
-//! timeouts, retries), GETs with query strings, JSON POSTs, unauthenticated fetches of signed
-//! URLs, and error decoding.
+//! The transport: configuration from MLflow's and Databricks' environment (server, auth, TLS,
+//! timeouts, retries), typed GETs with query strings, paginated listings, writes (POST, PUT,
+//! PATCH, DELETE with JSON bodies) under an explicit retry policy, unauthenticated fetches of
+//! signed URLs, and error decoding.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 
 use super::auth::Auth;
@@ -82,15 +86,57 @@ impl Config {
 /// An OAuth access token and when to stop using it.
 type CachedToken = Option<(String, Instant)>;
 
+/// Whether a request may be sent again after a failure that may have reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Reads, and writes that are upserts (setting an alias or a tag to a value): sending them
+    /// twice has the effect of sending them once, so transient failures (408, 429, 502, 503,
+    /// 504, a refused connection) are retried.
+    Idempotent,
+    /// A write that may have been applied (a stage transition that archives other versions):
+    /// sent again only when the server surely did not act on it, i.e. the connection was
+    /// refused before the request left, or the server answered 429 (rate limited, not run).
+    Once,
+}
+
+/// The HTTP methods of registry writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMethod {
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl WriteMethod {
+    fn method(self) -> Method {
+        match self {
+            WriteMethod::Post => Method::POST,
+            WriteMethod::Put => Method::PUT,
+            WriteMethod::Patch => Method::PATCH,
+            WriteMethod::Delete => Method::DELETE,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            WriteMethod::Post => "POST",
+            WriteMethod::Put => "PUT",
+            WriteMethod::Patch => "PATCH",
+            WriteMethod::Delete => "DELETE",
+        }
+    }
+}
+
 /// A server client; cheap to clone (one connection pool, one token cache).
 #[derive(Debug, Clone)]
-pub struct Http {
-    client: reqwest::Client,
+pub struct Client {
+    inner: reqwest::Client,
     config: Config,
     token: Arc<tokio::sync::Mutex<CachedToken>>,
 }
 
-impl Http {
+impl Client {
     pub fn new(config: Config) -> Result<Self, ClientError> {
         let connect_err = |message: String| ClientError::Connect {
             url: config.base_url.clone(),
@@ -123,9 +169,9 @@ impl Http {
                 .map_err(|e| connect_err(format!("bad certificate in {path}: {e}")))?;
             builder = builder.add_root_certificate(cert);
         }
-        let client = builder.build().map_err(|e| connect_err(e.to_string()))?;
+        let inner = builder.build().map_err(|e| connect_err(e.to_string()))?;
         Ok(Self {
-            client,
+            inner,
             config,
             token: Arc::new(tokio::sync::Mutex::new(None)),
         })
@@ -148,64 +194,74 @@ impl Http {
         &self.config.base_url
     }
 
-    /// GET `path` with query parameters, decoded as JSON.
-    pub async fn get_json(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, ClientError> {
+    /// GET `path` with query parameters, decoded into `T`. A body that is JSON but not of the
+    /// expected shape is a [`ClientError::Shape`] naming the field serde missed.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, ClientError> {
         let body = self.get_text(path, query).await?;
         decode("GET", path, &body)
+    }
+
+    /// GET `path` with query parameters, as untyped JSON (responses kept as returned).
+    pub async fn get_json(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, ClientError> {
+        self.get(path, query).await
     }
 
     /// Every item under `key` over all pages of a paginated GET (Databricks style: follow
     /// `next_page_token` until it is absent; a page may be empty yet carry a token). Bounded at
     /// 100 pages so a misbehaving server cannot loop the gate forever.
-    pub async fn get_all_pages(
+    pub async fn get_all_pages<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, &str)],
         key: &str,
-    ) -> Result<Vec<Value>, ClientError> {
+    ) -> Result<Vec<T>, ClientError> {
+        /// One page: the items stay untyped until the key is known.
+        #[derive(serde::Deserialize)]
+        struct Page {
+            #[serde(default)]
+            next_page_token: Option<String>,
+            #[serde(flatten)]
+            rest: serde_json::Map<String, Value>,
+        }
         let mut items = Vec::new();
         let mut token = String::new();
         for page_number in 0.. {
             if page_number == 100 {
                 // Partial data must not pass for complete: stop and say so.
-                return Err(ClientError::Decode {
+                return Err(ClientError::Shape {
                     method: "GET",
                     path: path.to_string(),
                     message: "more than 100 pages; stopped reading, the list would be incomplete"
                         .into(),
-                    snippet: String::new(),
                 });
             }
             let mut q = query.to_vec();
             if !token.is_empty() {
                 q.push(("page_token", token.as_str()));
             }
-            let page = self.get_json(path, &q).await?;
-            items.extend(
-                page.get(key)
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .cloned(),
-            );
-            match page
-                .get("next_page_token")
-                .and_then(Value::as_str)
-                .filter(|t| !t.is_empty())
-            {
-                Some(next) => token = next.to_string(),
+            let mut page: Page = self.get(path, &q).await?;
+            match page.rest.remove(key) {
+                None | Some(Value::Null) => {}
+                Some(list) => {
+                    let list: Vec<T> =
+                        serde_json::from_value(list).map_err(|e| ClientError::Shape {
+                            method: "GET",
+                            path: path.to_string(),
+                            message: format!("`{key}`: {e}"),
+                        })?;
+                    items.extend(list);
+                }
+            }
+            match page.next_page_token.filter(|t| !t.is_empty()) {
+                Some(next) => token = next,
                 None => break,
             }
         }
         Ok(items)
-    }
-
-    /// POST a JSON body to `path`, decoded as JSON.
-    pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value, ClientError> {
-        let text = self
-            .send(Method::POST, path, &[], Some(body.to_string()))
-            .await?;
-        decode("POST", path, &text)
     }
 
     /// GET `path` with query parameters, as text; retries transient failures.
@@ -214,7 +270,37 @@ impl Http {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<String, ClientError> {
-        self.send(Method::GET, path, query, None).await
+        self.send(Method::GET, "GET", path, query, None, Retry::Idempotent)
+            .await
+    }
+
+    /// A registry write: `body` as JSON (DELETE too: MLflow reads its arguments from the body),
+    /// the answer decoded into `T`, retried as `retry` allows.
+    pub async fn write<T: DeserializeOwned>(
+        &self,
+        method: WriteMethod,
+        path: &str,
+        body: &impl Serialize,
+        retry: Retry,
+    ) -> Result<T, ClientError> {
+        let body = serde_json::to_string(body).map_err(|e| ClientError::Shape {
+            method: method.label(),
+            path: path.to_string(),
+            message: format!("cannot encode the request body: {e}"),
+        })?;
+        let text = self
+            .send(
+                method.method(),
+                method.label(),
+                path,
+                &[],
+                Some(body),
+                retry,
+            )
+            .await?;
+        // MLflow answers some writes with an empty body; that is `{}`.
+        let text = if text.trim().is_empty() { "{}" } else { &text };
+        decode(method.label(), path, text)
     }
 
     /// GET a pre-signed URL with exactly the headers it came with: never with our credentials,
@@ -225,7 +311,7 @@ impl Http {
         headers: &[(String, String)],
     ) -> Result<String, ClientError> {
         let shown = url.split('?').next().unwrap_or(url).to_string();
-        let mut request = self.client.get(url);
+        let mut request = self.inner.get(url);
         for (name, value) in headers {
             request = request.header(name.as_str(), value.as_str());
         }
@@ -234,7 +320,12 @@ impl Http {
             message: root_cause(&e),
         })?;
         let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
+        // A body that could not be read is a failed download, never an empty file.
+        let text = response.text().await.map_err(|e| ClientError::Body {
+            method: "GET",
+            path: shown.clone(),
+            message: root_cause(&e),
+        })?;
         if (200..300).contains(&status) {
             Ok(text)
         } else {
@@ -251,19 +342,16 @@ impl Http {
     async fn send(
         &self,
         method: Method,
+        label: &'static str,
         path: &str,
         query: &[(&str, &str)],
         body: Option<String>,
+        retry: Retry,
     ) -> Result<String, ClientError> {
-        let label = if method == Method::POST {
-            "POST"
-        } else {
-            "GET"
-        };
         let url = format!("{}{path}", self.config.base_url);
         let mut attempt = 0;
         loop {
-            let mut request = self.client.request(method.clone(), &url).query(query);
+            let mut request = self.inner.request(method.clone(), &url).query(query);
             if let Some(auth) = self.authorization().await? {
                 let mut value = HeaderValue::from_str(&auth).map_err(|e| ClientError::Connect {
                     url: self.config.base_url.clone(),
@@ -287,8 +375,9 @@ impl Http {
                     })
                 }
                 Err(e) => {
+                    // A refused connection sent nothing, so even a write may go again; one quick
+                    // retry, because a server that is down stays down.
                     if e.is_connect() && attempt == 0 && self.config.max_retries > 0 {
-                        // One quick retry for a refused connection; a server that is down stays down.
                         attempt += 1;
                         tokio::time::sleep(Duration::from_millis(200)).await;
                         continue;
@@ -301,8 +390,13 @@ impl Http {
             };
             let status = response.status().as_u16();
             // 408/429/502/503/504 are transient; a 500 from MLflow is deterministic (an
-            // unresolvable artifact source), so retrying it only delays the report.
-            if matches!(status, 408 | 429 | 502 | 503 | 504) && attempt < self.config.max_retries {
+            // unresolvable artifact source), so retrying it only delays the report. A write that
+            // may have been applied is resent only after a 429, which says it was not run.
+            let transient = match retry {
+                Retry::Idempotent => matches!(status, 408 | 429 | 502 | 503 | 504),
+                Retry::Once => status == 429,
+            };
+            if transient && attempt < self.config.max_retries {
                 let wait = retry_after(response.headers()).unwrap_or_else(|| {
                     Duration::from_secs_f64(
                         self.config.backoff_factor * 2f64.powi(i32::try_from(attempt).unwrap_or(8)),
@@ -317,11 +411,10 @@ impl Http {
                 .get("x-databricks-reason-phrase")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let text = response.text().await.map_err(|e| ClientError::Decode {
+            let text = response.text().await.map_err(|e| ClientError::Body {
                 method: label,
                 path: path.to_string(),
                 message: root_cause(&e),
-                snippet: String::new(),
             })?;
             if (200..300).contains(&status) {
                 return Ok(text);
@@ -345,10 +438,7 @@ impl Http {
     async fn authorization(&self) -> Result<Option<String>, ClientError> {
         match &self.config.auth {
             Auth::None => Ok(None),
-            Auth::Basic { username, password } => Ok(Some(format!(
-                "Basic {}",
-                base64(format!("{username}:{password}").as_bytes())
-            ))),
+            Auth::Basic { username, password } => Ok(Some(basic(username, password))),
             Auth::Bearer(token) => Ok(Some(format!("Bearer {token}"))),
             Auth::OAuthM2M {
                 client_id,
@@ -379,20 +469,31 @@ impl Http {
         client_secret: &str,
         token_url: &str,
     ) -> Result<(String, Duration), ClientError> {
+        /// The token endpoint's answer (RFC 6749 §5.1) and its error shapes (RFC 6749 §5.2,
+        /// Okta-style `errorCode`/`errorSummary` behind some identity providers).
+        #[derive(serde::Deserialize)]
+        struct TokenResponse {
+            access_token: String,
+            #[serde(default)]
+            token_type: Option<String>,
+            #[serde(default)]
+            expires_in: Option<u64>,
+        }
+        #[derive(serde::Deserialize, Default)]
+        struct TokenError {
+            #[serde(default, alias = "errorCode")]
+            error: Option<String>,
+            #[serde(default, alias = "errorSummary")]
+            error_description: Option<String>,
+        }
         let path = token_url
             .strip_prefix(&self.config.base_url)
             .unwrap_or(token_url)
             .to_string();
         let response = self
-            .client
+            .inner
             .post(token_url)
-            .header(
-                AUTHORIZATION,
-                format!(
-                    "Basic {}",
-                    base64(format!("{client_id}:{client_secret}").as_bytes())
-                ),
-            )
+            .header(AUTHORIZATION, basic(client_id, client_secret))
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body("grant_type=client_credentials&scope=all-apis")
             .send()
@@ -402,55 +503,58 @@ impl Http {
                 message: root_cause(&e),
             })?;
         let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
+        let text = response.text().await.map_err(|e| ClientError::Body {
+            method: "POST",
+            path: path.clone(),
+            message: root_cause(&e),
+        })?;
         if !(200..300).contains(&status) {
-            let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-            let message = json
-                .get("error_description")
-                .or_else(|| json.get("errorSummary"))
-                .and_then(Value::as_str)
-                .map_or_else(|| snippet(&text), str::to_string);
-            let code = json
-                .get("error")
-                .or_else(|| json.get("errorCode"))
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            let error: TokenError = serde_json::from_str(&text).unwrap_or_default();
             return Err(ClientError::Http {
                 method: "POST",
                 path,
                 status,
-                error_code: code,
-                message: format!("OAuth token request failed: {message}"),
+                error_code: error.error,
+                message: format!(
+                    "OAuth token request failed: {}",
+                    error.error_description.unwrap_or_else(|| snippet(&text))
+                ),
             });
         }
-        let json = decode("POST", &path, &text)?;
-        let token = json
-            .get("access_token")
-            .and_then(Value::as_str)
-            .ok_or_else(|| ClientError::Decode {
-                method: "POST",
-                path: path.clone(),
-                message: "no access_token in the token response".into(),
-                snippet: snippet(&text),
-            })?;
-        let kind = json
-            .get("token_type")
-            .and_then(Value::as_str)
-            .unwrap_or("Bearer");
-        let lifetime = json
-            .get("expires_in")
-            .and_then(Value::as_u64)
-            .unwrap_or(3600);
-        Ok((format!("{kind} {token}"), Duration::from_secs(lifetime)))
+        let token: TokenResponse = decode("POST", &path, &text)?;
+        Ok((
+            format!(
+                "{} {}",
+                token.token_type.as_deref().unwrap_or("Bearer"),
+                token.access_token
+            ),
+            Duration::from_secs(token.expires_in.unwrap_or(3600)),
+        ))
     }
 }
 
-fn decode(method: &'static str, path: &str, body: &str) -> Result<Value, ClientError> {
-    serde_json::from_str(body).map_err(|e| ClientError::Decode {
-        method,
-        path: path.to_string(),
-        message: e.to_string(),
-        snippet: snippet(body),
+/// A body decoded into `T`: not JSON at all is [`ClientError::Decode`]; JSON of another shape
+/// is [`ClientError::Shape`], naming what serde missed.
+fn decode<T: DeserializeOwned>(
+    method: &'static str,
+    path: &str,
+    body: &str,
+) -> Result<T, ClientError> {
+    serde_json::from_str(body).map_err(|e| {
+        if e.is_data() {
+            ClientError::Shape {
+                method,
+                path: path.to_string(),
+                message: e.to_string(),
+            }
+        } else {
+            ClientError::Decode {
+                method,
+                path: path.to_string(),
+                message: e.to_string(),
+                snippet: snippet(body),
+            }
+        }
     })
 }
 
@@ -474,26 +578,12 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     current.to_string()
 }
 
-/// Standard base64, for basic-auth headers.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+/// An HTTP basic `Authorization` value (RFC 7617).
+fn basic(user: &str, password: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
 }
 
 #[cfg(test)]
@@ -501,12 +591,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_matches_the_rfc_vectors() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"admin:pw"), "YWRtaW46cHc=");
+    fn basic_auth_is_rfc_7617() {
+        assert_eq!(basic("admin", "pw"), "Basic YWRtaW46cHc=");
+        assert_eq!(basic("", ""), "Basic Og==");
+    }
+
+    #[test]
+    fn wrong_shapes_and_broken_json_are_told_apart() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Wants {
+            #[allow(dead_code)]
+            model_version: Value,
+        }
+        let shape = decode::<Wants>("GET", "/x", r#"{"other": 1}"#).unwrap_err();
+        assert!(
+            matches!(&shape, ClientError::Shape { message, .. } if message.contains("model_version")),
+            "{shape}"
+        );
+        let broken = decode::<Wants>("GET", "/x", r#"{"model_version": "#).unwrap_err();
+        assert!(matches!(broken, ClientError::Decode { .. }), "{broken}");
     }
 
     #[test]

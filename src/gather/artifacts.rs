@@ -9,10 +9,58 @@
 //! - Unity Catalog: the Files API under `/Models/<catalog>/<schema>/<model>/<version>` when the
 //!   workspace enables it (MLflow's `DatabricksSDKModelsArtifactRepository`).
 
-use serde_json::Value;
+use serde::Deserialize;
 
-use crate::mlflow::{ClientError, Http};
+use super::wire::lenient;
+use crate::client::{Client, ClientError};
 use crate::snapshot::ArtifactFile;
+
+/// One entry of the artifact proxy's and the registry's listings (`FileInfo`).
+#[derive(Deserialize)]
+struct FileInfo {
+    path: String,
+    #[serde(default)]
+    is_dir: bool,
+    #[serde(default, deserialize_with = "lenient::int64")]
+    file_size: Option<i64>,
+}
+
+/// `{"files": [...]}`; left out when the directory is empty.
+#[derive(Deserialize)]
+struct FileListing {
+    #[serde(default)]
+    files: Vec<FileInfo>,
+}
+
+/// One entry of a Files API directory listing.
+#[derive(Deserialize)]
+struct DirectoryEntry {
+    path: String,
+    #[serde(default)]
+    is_directory: bool,
+    #[serde(default, deserialize_with = "lenient::int64")]
+    file_size: Option<i64>,
+}
+
+/// `get-signed-download-uri`: the URL and the headers storage requires with it.
+#[derive(Deserialize)]
+struct SignedUri {
+    signed_uri: String,
+    #[serde(default)]
+    headers: Vec<SignedHeader>,
+}
+
+#[derive(Deserialize)]
+struct SignedHeader {
+    name: String,
+    #[serde(default)]
+    value: String,
+}
+
+/// A size from the wire; a negative one is no size at all.
+fn size(bytes: Option<i64>) -> Option<u64> {
+    bytes.and_then(|b| u64::try_from(b).ok())
+}
 
 /// How the model's files can be read.
 #[derive(Debug, Clone)]
@@ -43,7 +91,7 @@ impl Access {
     }
 
     /// Reads one file (`MLmodel`, `input_example.json`) as text.
-    pub async fn read(&self, http: &Http, file: &str) -> Result<String, ClientError> {
+    pub async fn read(&self, http: &Client, file: &str) -> Result<String, ClientError> {
         match self {
             Access::Registry { name, version } => {
                 http.get_text(
@@ -60,35 +108,19 @@ impl Access {
                 .await
             }
             Access::Workspace { name, version } => {
-                let signed = http
-                    .get_json(
+                let signed: SignedUri = http
+                    .get(
                         "/api/2.0/mlflow/model-versions/get-signed-download-uri",
                         &[("name", name), ("version", version), ("path", file)],
                     )
                     .await?;
-                let url = signed
-                    .get("signed_uri")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| ClientError::Decode {
-                        method: "GET",
-                        path: "/api/2.0/mlflow/model-versions/get-signed-download-uri".into(),
-                        message: "no signed_uri in the response".into(),
-                        snippet: signed.to_string(),
-                    })?;
                 // Storage may require headers (encryption); send exactly those, and no token.
                 let headers: Vec<(String, String)> = signed
-                    .get("headers")
-                    .and_then(Value::as_array)
+                    .headers
                     .into_iter()
-                    .flatten()
-                    .filter_map(|h| {
-                        Some((
-                            h.get("name")?.as_str()?.to_string(),
-                            h.get("value")?.as_str()?.to_string(),
-                        ))
-                    })
+                    .map(|h| (h.name, h.value))
                     .collect();
-                http.get_signed(url, &headers).await
+                http.get_signed(&signed.signed_uri, &headers).await
             }
             Access::UcFiles { root } => {
                 http.get_text(&format!("/api/2.0/fs/files{root}/{file}"), &[])
@@ -113,7 +145,7 @@ impl Access {
 
     /// Every file of the model, with paths relative to its root, and whether the walk stopped
     /// at its bound before the end; `None` when this route has no listing.
-    pub async fn list(&self, http: &Http) -> Option<Result<Listing, ClientError>> {
+    pub async fn list(&self, http: &Client) -> Option<Result<Listing, ClientError>> {
         match self {
             Access::Proxy { prefix } => Some(list_proxy(http, prefix).await),
             Access::Workspace { name, version } => Some(list_workspace(http, name, version).await),
@@ -123,13 +155,7 @@ impl Access {
     }
 }
 
-fn size(entry: &Value, key: &str) -> Option<u64> {
-    entry
-        .get(key)
-        .and_then(|s| s.as_u64().or_else(|| s.as_str()?.parse().ok()))
-}
-
-async fn list_proxy(http: &Http, prefix: &str) -> Result<Listing, ClientError> {
+async fn list_proxy(http: &Client, prefix: &str) -> Result<Listing, ClientError> {
     let mut files = Vec::new();
     let mut dirs = vec![String::new()];
     let mut listings = 0;
@@ -144,30 +170,22 @@ async fn list_proxy(http: &Http, prefix: &str) -> Result<Listing, ClientError> {
         } else {
             format!("{prefix}/{dir}")
         };
-        let listing = http
-            .get_json("/api/2.0/mlflow-artifacts/artifacts", &[("path", &path)])
+        let listing: FileListing = http
+            .get("/api/2.0/mlflow-artifacts/artifacts", &[("path", &path)])
             .await?;
-        for entry in listing
-            .get("files")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let Some(name) = entry.get("path").and_then(Value::as_str) else {
-                continue;
-            };
+        for entry in listing.files {
             // The proxy returns names relative to the listed directory.
             let relative = if dir.is_empty() {
-                name.to_string()
+                entry.path
             } else {
-                format!("{dir}/{name}")
+                format!("{dir}/{}", entry.path)
             };
-            if entry.get("is_dir").and_then(Value::as_bool) == Some(true) {
+            if entry.is_dir {
                 dirs.push(relative);
             } else {
                 files.push(ArtifactFile {
                     path: relative,
-                    size_bytes: size(entry, "file_size"),
+                    size_bytes: size(entry.file_size),
                 });
             }
         }
@@ -177,29 +195,26 @@ async fn list_proxy(http: &Http, prefix: &str) -> Result<Listing, ClientError> {
 }
 
 /// `model-versions/list-artifacts`: paths relative to the version's root, pages followed.
-async fn list_workspace(http: &Http, name: &str, version: &str) -> Result<Listing, ClientError> {
+async fn list_workspace(http: &Client, name: &str, version: &str) -> Result<Listing, ClientError> {
     let mut files = Vec::new();
     let mut dirs = vec![String::new()];
     for _ in 0..MAX_LISTINGS {
         let Some(dir) = dirs.pop() else { break };
         let query = [("name", name), ("version", version), ("path", dir.as_str())];
-        for entry in http
+        let entries: Vec<FileInfo> = http
             .get_all_pages(
                 "/api/2.0/mlflow/model-versions/list-artifacts",
                 &query,
                 "files",
             )
-            .await?
-        {
-            let Some(path) = entry.get("path").and_then(Value::as_str) else {
-                continue;
-            };
-            if entry.get("is_dir").and_then(Value::as_bool) == Some(true) {
-                dirs.push(path.to_string());
+            .await?;
+        for entry in entries {
+            if entry.is_dir {
+                dirs.push(entry.path);
             } else {
                 files.push(ArtifactFile {
-                    path: path.to_string(),
-                    size_bytes: size(&entry, "file_size"),
+                    path: entry.path,
+                    size_bytes: size(entry.file_size),
                 });
             }
         }
@@ -209,19 +224,17 @@ async fn list_workspace(http: &Http, name: &str, version: &str) -> Result<Listin
 }
 
 /// Files API directory listing: absolute paths, directories end with `/`.
-async fn list_uc(http: &Http, root: &str) -> Result<Listing, ClientError> {
+async fn list_uc(http: &Client, root: &str) -> Result<Listing, ClientError> {
     let mut files = Vec::new();
     let mut dirs = vec![format!("{root}/")];
     for _ in 0..MAX_LISTINGS {
         let Some(dir) = dirs.pop() else { break };
-        for entry in http
+        let entries: Vec<DirectoryEntry> = http
             .get_all_pages(&format!("/api/2.0/fs/directories{dir}"), &[], "contents")
-            .await?
-        {
-            let Some(path) = entry.get("path").and_then(Value::as_str) else {
-                continue;
-            };
-            if entry.get("is_directory").and_then(Value::as_bool) == Some(true) {
+            .await?;
+        for entry in entries {
+            let path = entry.path.as_str();
+            if entry.is_directory {
                 dirs.push(if path.ends_with('/') {
                     path.to_string()
                 } else {
@@ -235,7 +248,7 @@ async fn list_uc(http: &Http, root: &str) -> Result<Listing, ClientError> {
                     .to_string();
                 files.push(ArtifactFile {
                     path: relative,
-                    size_bytes: size(&entry, "file_size"),
+                    size_bytes: size(entry.file_size),
                 });
             }
         }

@@ -29,6 +29,20 @@ pub enum ClientError {
         message: String,
         snippet: String,
     },
+    /// Valid JSON, but not what the call answers (a field missing or of another type).
+    #[error("{method} {path} returned JSON of an unexpected shape: {message}")]
+    Shape {
+        method: &'static str,
+        path: String,
+        message: String,
+    },
+    /// The response started but its body could not be read to the end.
+    #[error("{method} {path}: the response body could not be read ({message})")]
+    Body {
+        method: &'static str,
+        path: String,
+        message: String,
+    },
 }
 
 impl ClientError {
@@ -52,7 +66,9 @@ impl ClientError {
             ClientError::Connect { url, .. } => format!("connect {url}"),
             ClientError::Timeout { method, path, .. }
             | ClientError::Http { method, path, .. }
-            | ClientError::Decode { method, path, .. } => format!("{method} {path}"),
+            | ClientError::Decode { method, path, .. }
+            | ClientError::Shape { method, path, .. }
+            | ClientError::Body { method, path, .. } => format!("{method} {path}"),
         }
     }
 
@@ -65,18 +81,25 @@ impl ClientError {
     }
 }
 
+/// An MLflow / Databricks error body. Databricks sends `error_code` as a number on an
+/// invalid token (`{"error_code": 403, ...}`, sdk-go #873), so the code is kept as any JSON.
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    error_code: Option<serde_json::Value>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
 /// The message of an error body: MLflow's `{error_code, message}` JSON, or the text of an
 /// HTML error page (Flask/gunicorn), or the start of whatever else came back.
 pub fn describe_body(body: &str) -> (Option<String>, String) {
-    if let Ok(json) = serde_json::from_str::<serde_json::Value>(body) {
-        let code = json.get("error_code").map(|c| match c {
-            serde_json::Value::String(s) => s.clone(),
+    if let Ok(error) = serde_json::from_str::<ErrorBody>(body) {
+        let code = error.error_code.map(|c| match c {
+            serde_json::Value::String(s) => s,
             other => other.to_string(),
         });
-        if let Some(message) = json.get("message").and_then(serde_json::Value::as_str) {
-            return (code, message.to_string());
-        }
-        return (code, snippet(body));
+        return (code, error.message.unwrap_or_else(|| snippet(body)));
     }
     if body.trim_start().starts_with('<') {
         return (None, html_text(body));

@@ -1,0 +1,205 @@
+//! The Databricks workspace model registry: MLflow's registry calls plus the Databricks ones
+//! (`databricks/registered-models/get` for the model's id and the caller's level, transition
+//! requests, the Permissions API), and model files through signed URLs fetched without our
+//! token. Shared with Unity Catalog: the experiment ACL (`permissions::experiment`), since
+//! the experiments of UC models live in the workspace.
+
+pub(super) mod permissions;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::artifacts::Access;
+use super::context::Context;
+use super::record::{error_entry, failure};
+use super::registry::{
+    AclGathered, AclSubject, FoundModel, ModelSource, RegisteredFacts, Registry, Section,
+    WriteError,
+};
+use super::tracking::{self, API};
+use super::{mlmodel, oss, wire, writes};
+use crate::client::ClientError;
+use crate::model_ref::ModelRef;
+use crate::snapshot::{Backend, GatherError};
+
+/// The workspace registry of a Databricks workspace.
+pub struct Workspace;
+
+/// `{"requests": [...]}`, left out (or `{}`) when there are none.
+#[derive(Deserialize)]
+struct TransitionRequests {
+    #[serde(default)]
+    requests: Vec<Value>,
+}
+
+impl Registry for Workspace {
+    fn backend(&self) -> Backend {
+        Backend::DatabricksWorkspace
+    }
+
+    async fn resolve(
+        &self,
+        cx: &Context,
+        reference: &ModelRef,
+    ) -> Result<Option<wire::ModelVersion>, ClientError> {
+        oss::resolve(cx, reference).await
+    }
+
+    /// The Databricks variant adds the model's `id` (needed for its ACL) and the caller's
+    /// `permission_level`; if it is refused, the plain MLflow call still gives the facts, and
+    /// the refusal is kept for the ACL section to report.
+    async fn registered_model(
+        &self,
+        cx: &Context,
+        name: &str,
+    ) -> Result<RegisteredFacts, ClientError> {
+        let databricks: Result<wire::DatabricksRegisteredModelResponse, _> = cx
+            .client()
+            .get(
+                &format!("{API}/databricks/registered-models/get"),
+                &[("name", name)],
+            )
+            .await;
+        match databricks {
+            Ok(r) => Ok(RegisteredFacts {
+                model: r.registered_model_databricks,
+                owner: None,
+                id_error: None,
+            }),
+            Err(e) => Ok(RegisteredFacts {
+                model: tracking::registered_model(cx, name).await?,
+                owner: None,
+                id_error: Some(e),
+            }),
+        }
+    }
+
+    async fn download_uri(
+        &self,
+        cx: &Context,
+        version: &wire::ModelVersion,
+    ) -> Result<Option<String>, ClientError> {
+        tracking::download_uri(cx, version).await
+    }
+
+    async fn mlmodel(
+        &self,
+        cx: &Context,
+        source: &ModelSource<'_>,
+    ) -> Result<FoundModel, GatherError> {
+        let Some(v) = source.version else {
+            return Err(failure(
+                "mlflow_model",
+                "resolve",
+                "only registered model versions are read from Databricks",
+            ));
+        };
+        let access = Access::Workspace {
+            name: v.name.clone(),
+            version: v.version.clone(),
+        };
+        read_mlmodel(cx, access).await
+    }
+
+    async fn permissions(&self, cx: &Context, subject: &AclSubject<'_>) -> AclGathered {
+        let model_id = match subject.registered {
+            Some(facts) => match (&facts.model.id, &facts.id_error) {
+                (Some(id), _) => Ok(id.as_str()),
+                (None, error) => Err(error.clone()),
+            },
+            None => Err(None),
+        };
+        permissions::workspace(cx, model_id, subject.experiment_id, subject.notebook_id).await
+    }
+
+    async fn transition_requests(
+        &self,
+        cx: &Context,
+        name: &str,
+        version: &str,
+    ) -> Section<Vec<Value>> {
+        let answer: Result<TransitionRequests, _> = cx
+            .client()
+            .get(
+                &format!("{API}/transition-requests/list"),
+                &[("name", name), ("version", version)],
+            )
+            .await;
+        Section::Read(answer.map(|a| a.requests))
+    }
+
+    async fn set_alias(
+        &self,
+        cx: &Context,
+        name: &str,
+        alias: &str,
+        version: &str,
+    ) -> Result<(), WriteError> {
+        writes::set_alias(cx, "", name, alias, version).await
+    }
+
+    async fn transition_stage(
+        &self,
+        cx: &Context,
+        name: &str,
+        version: &str,
+        stage: &str,
+        archive_existing: bool,
+    ) -> Result<(), WriteError> {
+        // The workspace registry's own variant, which records who moved it and why.
+        let comment = Some("moved by mlgate");
+        writes::transition_stage(
+            cx,
+            "/databricks",
+            name,
+            version,
+            stage,
+            archive_existing,
+            comment,
+        )
+        .await
+    }
+
+    async fn set_version_tag(
+        &self,
+        cx: &Context,
+        name: &str,
+        version: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<(), WriteError> {
+        writes::set_version_tag(cx, "", name, version, key, value).await
+    }
+
+    async fn approve_transition_request(
+        &self,
+        cx: &Context,
+        name: &str,
+        version: &str,
+        stage: &str,
+        archive_existing: bool,
+        comment: &str,
+    ) -> Result<(), WriteError> {
+        writes::approve_transition_request(cx, name, version, stage, archive_existing, comment)
+            .await
+    }
+}
+
+/// Reads and parses the MLmodel through `access`.
+pub(super) async fn read_mlmodel(cx: &Context, access: Access) -> Result<FoundModel, GatherError> {
+    let section = "mlflow_model";
+    match access.read(cx.client(), "MLmodel").await {
+        Ok(text) => match mlmodel::parse(&text) {
+            Ok(mlmodel) => Ok(FoundModel {
+                mlmodel,
+                logged_model: None,
+                access,
+            }),
+            Err(message) => Err(failure(section, access.describe("MLmodel"), message)),
+        },
+        Err(e) => Err(GatherError {
+            call: access.describe("MLmodel"),
+            ..error_entry(section, &e)
+        }),
+    }
+}

@@ -1,0 +1,454 @@
+//! Gathering a snapshot from a live registry: open-source MLflow (`oss/`), the Databricks
+//! workspace registry (`databricks/`) or Unity Catalog (`unity_catalog/`), each behind the
+//! [`Registry`] seam. This module is the only caller of the client; it owns the wire types
+//! (`wire`, and each backend's own) and their conversion into snapshot sections (`convert`).
+//!
+//! The chain of dependent calls is short: resolve the version; then, concurrently, the
+//! registered model, download URI, run → experiment, MLmodel and server facts; then,
+//! concurrently, the input example, the file listing, the ACLs and transition requests. A
+//! failure to resolve the version is fatal (exit 3); any later failure is recorded in `errors`
+//! and left for the rules to see.
+
+pub mod artifacts;
+mod context;
+mod convert;
+mod databricks;
+mod mlmodel;
+mod oss;
+mod record;
+mod registry;
+mod tracking;
+mod unity_catalog;
+pub mod wire;
+mod writes;
+
+use serde_json::{Map, Value};
+
+pub use context::{Caches, Context, Memo};
+pub use registry::{Registry, WriteError};
+
+use crate::client::ClientError;
+use crate::model_ref::ModelRef;
+use crate::snapshot::{
+    Artifacts, Backend, GatherError, Manifest, Snapshot, Target, Unavailable, SCHEMA_VERSION,
+};
+use record::{error_entry, failure};
+use registry::{AclSubject, ModelSource, RegisteredFacts, Section};
+
+/// Why a snapshot could not be gathered at all.
+#[derive(Debug, thiserror::Error)]
+#[error("could not gather {reference} from {tracking_uri}: {error}")]
+pub struct GatherFailure {
+    pub reference: String,
+    pub tracking_uri: String,
+    pub error: ClientError,
+}
+
+/// Gathers the snapshot of one model reference; `now` is the RFC 3339 gather time.
+pub async fn gather(
+    cx: &Context,
+    backend: Backend,
+    reference: &ModelRef,
+    now: String,
+) -> Result<Snapshot, GatherFailure> {
+    // The registration of each backend: one line each. Boxed: the whole gather is one large
+    // state machine, better on the heap than on the caller's stack.
+    match backend {
+        Backend::MlflowOss => Box::pin(gather_from(&oss::Oss, cx, reference, now)).await,
+        Backend::DatabricksWorkspace => {
+            Box::pin(gather_from(&databricks::Workspace, cx, reference, now)).await
+        }
+        Backend::UnityCatalog => {
+            Box::pin(gather_from(
+                &unity_catalog::UnityCatalog,
+                cx,
+                reference,
+                now,
+            ))
+            .await
+        }
+    }
+}
+
+/// A registry write, applied to whichever backend the model lives in.
+#[derive(Debug, Clone)]
+pub enum Write<'a> {
+    SetAlias {
+        name: &'a str,
+        alias: &'a str,
+        version: &'a str,
+    },
+    TransitionStage {
+        name: &'a str,
+        version: &'a str,
+        stage: &'a str,
+        archive_existing: bool,
+    },
+    SetVersionTag {
+        name: &'a str,
+        version: &'a str,
+        key: &'a str,
+        value: &'a str,
+    },
+    ApproveTransitionRequest {
+        name: &'a str,
+        version: &'a str,
+        stage: &'a str,
+        archive_existing: bool,
+        comment: &'a str,
+    },
+}
+
+/// Makes `write` on `backend`.
+pub async fn write(cx: &Context, backend: Backend, write: &Write<'_>) -> Result<(), WriteError> {
+    match backend {
+        Backend::MlflowOss => apply(&oss::Oss, cx, write).await,
+        Backend::DatabricksWorkspace => apply(&databricks::Workspace, cx, write).await,
+        Backend::UnityCatalog => apply(&unity_catalog::UnityCatalog, cx, write).await,
+    }
+}
+
+async fn apply<R: Registry>(r: &R, cx: &Context, write: &Write<'_>) -> Result<(), WriteError> {
+    match *write {
+        Write::SetAlias {
+            name,
+            alias,
+            version,
+        } => r.set_alias(cx, name, alias, version).await,
+        Write::TransitionStage {
+            name,
+            version,
+            stage,
+            archive_existing,
+        } => {
+            r.transition_stage(cx, name, version, stage, archive_existing)
+                .await
+        }
+        Write::SetVersionTag {
+            name,
+            version,
+            key,
+            value,
+        } => r.set_version_tag(cx, name, version, key, value).await,
+        Write::ApproveTransitionRequest {
+            name,
+            version,
+            stage,
+            archive_existing,
+            comment,
+        } => {
+            r.approve_transition_request(cx, name, version, stage, archive_existing, comment)
+                .await
+        }
+    }
+}
+
+async fn gather_from<R: Registry>(
+    registry: &R,
+    cx: &Context,
+    reference: &ModelRef,
+    now: String,
+) -> Result<Snapshot, GatherFailure> {
+    let backend = registry.backend();
+    let client = cx.client();
+    let fail = |error: ClientError| GatherFailure {
+        reference: reference.to_string(),
+        tracking_uri: client.tracking_uri().to_string(),
+        error,
+    };
+    let mut errors = Vec::new();
+    let mut unavailable = Vec::new();
+    let mut target = Target {
+        reference: reference.to_string(),
+        kind: reference.kind().to_string(),
+        name: reference.name().map(str::to_string),
+        ..Target::default()
+    };
+    match reference {
+        ModelRef::Alias { alias, .. } => target.reference_alias = Some(alias.clone()),
+        ModelRef::Stage { stage, .. } => target.reference_stage = Some(stage.clone()),
+        ModelRef::Run { path, .. } => target.artifact_path = Some(path.clone()),
+        _ => {}
+    }
+
+    // First stage: what the reference names. Nothing else can be asked without it.
+    let version = registry.resolve(cx, reference).await.map_err(fail)?;
+    let mut run_id = match reference {
+        ModelRef::Run { run_id, .. } => Some(run_id.clone()),
+        _ => None,
+    };
+    let mut logged_model = None;
+    if let ModelRef::LoggedModel { id } = reference {
+        let lm = tracking::logged_model(cx, id).await.map_err(fail)?;
+        run_id.clone_from(&lm.info.source_run_id);
+        logged_model = Some(lm);
+    }
+    if let Some(v) = &version {
+        target.name = Some(v.name.clone());
+        target.version = Some(v.version.clone());
+        run_id = v.source_run().map(str::to_string);
+    }
+    target.run_id.clone_from(&run_id);
+
+    // Second stage, all concurrent.
+    let registered = async {
+        let v = version.as_ref()?;
+        Some(
+            cx.caches
+                .registered_models
+                .get_or_fetch(backend, &v.name, || registry.registered_model(cx, &v.name))
+                .await,
+        )
+    };
+    let download_uri = async {
+        let v = version.as_ref()?;
+        Some(registry.download_uri(cx, v).await)
+    };
+    let run_and_experiment = async {
+        let id = run_id.as_deref()?;
+        let run = tracking::run(cx, id).await;
+        let experiment = match run
+            .as_ref()
+            .ok()
+            .and_then(|r| r.info.experiment_id.as_deref())
+        {
+            Some(eid) => Some(tracking::experiment(cx, backend, eid).await),
+            None => None,
+        };
+        Some((run, experiment))
+    };
+    let source = ModelSource {
+        reference,
+        version: version.as_ref(),
+        logged_model: logged_model.as_ref(),
+    };
+    let found = registry.mlmodel(cx, &source);
+    let server_version = registry.server_version(cx);
+    let (registered, download_uri, run_and_experiment, found, server_version) = tokio::join!(
+        registered,
+        download_uri,
+        run_and_experiment,
+        found,
+        server_version
+    );
+
+    // Every call that failed is recorded against the section it leaves empty.
+    let registered: Option<RegisteredFacts> = match registered {
+        Some(Ok(facts)) => Some(facts),
+        Some(Err(e)) => {
+            errors.push(error_entry("registered_model", &e));
+            None
+        }
+        None => None,
+    };
+    let download = match download_uri {
+        Some(Ok(uri)) => uri,
+        Some(Err(e)) => {
+            errors.push(error_entry("model_version.download_uri", &e));
+            None
+        }
+        None => None,
+    };
+    let (run, experiment) = match run_and_experiment {
+        Some((run, experiment)) => {
+            let run = match run {
+                Ok(r) => Some(convert::run(r)),
+                Err(e) => {
+                    errors.push(error_entry("run", &e));
+                    None
+                }
+            };
+            let experiment = match experiment {
+                Some(Ok(e)) => Some(convert::experiment(e)),
+                Some(Err(e)) => {
+                    errors.push(error_entry("experiment", &e));
+                    None
+                }
+                None => None,
+            };
+            (run, experiment)
+        }
+        None => (None, None),
+    };
+    let (mlflow_model, access) = match found {
+        Ok(found) => {
+            if found.logged_model.is_some() {
+                logged_model = found.logged_model;
+            }
+            (Some(found.mlmodel), Some(found.access))
+        }
+        Err(e) => {
+            errors.push(e);
+            (None, None)
+        }
+    };
+    let server_version = match server_version {
+        Section::Read(Ok(v)) => Some(v.trim().to_string()),
+        // Optional, but a failure is still a fact: listed, never dropped.
+        Section::Read(Err(e)) => {
+            unavailable.push(Unavailable {
+                section: "manifest.server_version".into(),
+                reason: format!("{} failed: {}", e.call(), e.message()),
+            });
+            None
+        }
+        Section::Unavailable(_) => None,
+    };
+
+    // Third and last stage, all concurrent: the input example and the file listing (both need
+    // the MLmodel's location), the ACLs (need the model id / experiment id) and, on the
+    // workspace registry, the open transition requests.
+    let example_path = mlflow_model.as_ref().and_then(mlmodel::input_example_path);
+    let listing_access = registry.listing(download.as_deref(), access.as_ref());
+    let example = async {
+        match (&access, &example_path) {
+            (Some(a), Some(p)) => Some((a.describe(p), a.read(client, p).await)),
+            _ => None,
+        }
+    };
+    let listing = async {
+        match &listing_access {
+            Some(a) => a.list(client).await,
+            None => None,
+        }
+    };
+    let notebook_id = run
+        .as_ref()
+        .and_then(|r| r.tags.get("mlflow.databricks.notebookID"))
+        .cloned();
+    let subject = AclSubject {
+        name: version.as_ref().map(|v| v.name.as_str()),
+        registered: registered.as_ref(),
+        experiment_id: experiment.as_ref().map(|e| e.experiment_id.as_str()),
+        notebook_id: notebook_id.as_deref(),
+    };
+    let acl = registry.permissions(cx, &subject);
+    let transitions = async {
+        match &version {
+            Some(v) => registry.transition_requests(cx, &v.name, &v.version).await,
+            None => Section::Unavailable("the reference is not a registered model version"),
+        }
+    };
+    let (example, listing, acl, transitions) = tokio::join!(example, listing, acl, transitions);
+
+    let mut extra = Map::new();
+    match example {
+        Some((_, Ok(text))) => {
+            let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+            extra.insert("input_example".into(), value);
+        }
+        Some((call, Err(e))) => errors.push(GatherError {
+            call,
+            ..error_entry("input_example", &e)
+        }),
+        None => {}
+    }
+    let (files, truncated) = match listing {
+        Some(Ok(listing)) => listing,
+        Some(Err(e)) => {
+            errors.push(error_entry("artifacts.files", &e));
+            (Vec::new(), false)
+        }
+        None => (Vec::new(), false),
+    };
+    errors.extend(acl.errors);
+    unavailable.extend(acl.unavailable);
+    let transition_requests = match transitions {
+        Section::Read(Ok(requests)) => Some(requests),
+        Section::Read(Err(e)) => {
+            errors.push(error_entry("transition_requests", &e));
+            None
+        }
+        Section::Unavailable(reason) => {
+            unavailable.push(Unavailable {
+                section: "transition_requests".into(),
+                reason: reason.into(),
+            });
+            None
+        }
+    };
+    if run_id.is_none() && !matches!(reference, ModelRef::Run { .. }) {
+        let reason =
+            "the model version has no source run (it was registered from an external source)";
+        for section in ["run", "experiment"] {
+            unavailable.push(Unavailable {
+                section: section.into(),
+                reason: reason.into(),
+            });
+        }
+    }
+    if version.is_none() {
+        let reason = "the reference is not a registered model version";
+        for section in ["registered_model", "model_version"] {
+            unavailable.push(Unavailable {
+                section: section.into(),
+                reason: reason.into(),
+            });
+        }
+    }
+    // The listed files are the truth; the MLmodel's own `model_size_bytes` (MLflow >= 2.9)
+    // stands in when the artifacts cannot be listed. A partial listing or a file without a
+    // size gives no total: a size rule must not pass on part of the model.
+    let size = if files.is_empty() {
+        mlflow_model.as_ref().and_then(mlmodel::size_bytes)
+    } else if truncated || files.iter().any(|f| f.size_bytes.is_none()) {
+        errors.push(failure(
+            "artifacts.size_bytes",
+            "list artifacts",
+            if truncated {
+                format!("the listing stopped after {} directory reads; the model is larger than what was listed", artifacts::MAX_LISTINGS)
+            } else {
+                "the server gave no size for some files".into()
+            },
+        ));
+        None
+    } else {
+        Some(
+            files
+                .iter()
+                .filter_map(|f| f.size_bytes)
+                .fold(0u64, u64::saturating_add),
+        )
+    };
+    let model_version = version.map(|v| convert::model_version(v, download.clone()));
+    let artifacts_uri = download.or_else(|| model_version.as_ref().and_then(|v| v.source.clone()));
+    if let Some(lm) = &logged_model {
+        extra.insert("logged_model".into(), convert::logged_model(lm));
+    }
+    let mut manifest_extra = Map::new();
+    manifest_extra.insert(
+        "ui_url".into(),
+        Value::String(client.base_url().to_string()),
+    );
+    let mut snapshot = Snapshot {
+        schema_version: SCHEMA_VERSION,
+        manifest: Manifest {
+            gathered_by: concat!("mlgate ", env!("CARGO_PKG_VERSION")).to_string(),
+            gathered_at: now,
+            tracking_uri: Some(client.tracking_uri().to_string()),
+            registry_uri: backend.registry_uri().map(str::to_string),
+            backend: Some(backend),
+            server_version,
+            extra: manifest_extra,
+        },
+        target,
+        registered_model: registered.map(|facts| convert::registered_model(facts.model)),
+        model_version,
+        run,
+        experiment,
+        mlflow_model,
+        artifacts: Some(Artifacts {
+            uri: artifacts_uri,
+            size_bytes: size,
+            files,
+            extra: Map::new(),
+        }),
+        permissions: acl.permissions,
+        transition_requests,
+        errors,
+        unavailable,
+        extra,
+    };
+    snapshot.errors.sort_by(|a, b| a.section.cmp(&b.section));
+    Ok(snapshot)
+}

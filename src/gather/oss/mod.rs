@@ -1,0 +1,269 @@
+//! Open-source MLflow (2.x and 3.x): references resolved through the registry's own calls
+//! (`get-latest-versions` for stages and `latest`), and the MLmodel found as the MLflow lab
+//! documents it: the registry's `get-artifact` route first, then the source resolved by hand
+//! (logged model → run artifacts → the `mlflow-artifacts` proxy).
+
+mod permissions;
+
+use serde_json::Value;
+
+use super::artifacts::Access;
+use super::context::Context;
+use super::registry::{
+    AclGathered, AclSubject, FoundModel, ModelSource, RegisteredFacts, Registry, Section,
+    WriteError,
+};
+use super::{mlmodel, tracking, wire};
+use crate::client::ClientError;
+use crate::model_ref::ModelRef;
+use crate::snapshot::{Backend, GatherError};
+
+/// An open-source `mlflow server`.
+pub struct Oss;
+
+impl Registry for Oss {
+    fn backend(&self) -> Backend {
+        Backend::MlflowOss
+    }
+
+    async fn resolve(
+        &self,
+        cx: &Context,
+        reference: &ModelRef,
+    ) -> Result<Option<wire::ModelVersion>, ClientError> {
+        resolve(cx, reference).await
+    }
+
+    async fn registered_model(
+        &self,
+        cx: &Context,
+        name: &str,
+    ) -> Result<RegisteredFacts, ClientError> {
+        Ok(RegisteredFacts {
+            model: tracking::registered_model(cx, name).await?,
+            owner: None,
+            id_error: None,
+        })
+    }
+
+    async fn download_uri(
+        &self,
+        cx: &Context,
+        version: &wire::ModelVersion,
+    ) -> Result<Option<String>, ClientError> {
+        tracking::download_uri(cx, version).await
+    }
+
+    async fn mlmodel(
+        &self,
+        cx: &Context,
+        source: &ModelSource<'_>,
+    ) -> Result<FoundModel, GatherError> {
+        find_mlmodel(cx, source).await
+    }
+
+    /// The proxy lists files; the registry route cannot. A `mlflow-artifacts:/` download URI
+    /// is listed even when the MLmodel came through the registry route.
+    fn listing(&self, download_uri: Option<&str>, mlmodel: Option<&Access>) -> Option<Access> {
+        download_uri.and_then(Access::proxy).or_else(|| {
+            mlmodel
+                .filter(|a| matches!(a, Access::Proxy { .. }))
+                .cloned()
+        })
+    }
+
+    async fn server_version(&self, cx: &Context) -> Section<String> {
+        Section::Read(cx.client().get_text("/version", &[]).await)
+    }
+
+    async fn permissions(&self, cx: &Context, subject: &AclSubject<'_>) -> AclGathered {
+        permissions::gather(cx, subject.name, subject.experiment_id).await
+    }
+
+    async fn transition_requests(&self, _: &Context, _: &str, _: &str) -> Section<Vec<Value>> {
+        Section::Unavailable("open-source MLflow has no stage-transition requests")
+    }
+
+    async fn set_alias(
+        &self,
+        cx: &Context,
+        name: &str,
+        alias: &str,
+        version: &str,
+    ) -> Result<(), WriteError> {
+        super::writes::set_alias(cx, "", name, alias, version).await
+    }
+
+    async fn transition_stage(
+        &self,
+        cx: &Context,
+        name: &str,
+        version: &str,
+        stage: &str,
+        archive_existing: bool,
+    ) -> Result<(), WriteError> {
+        super::writes::transition_stage(cx, "", name, version, stage, archive_existing, None).await
+    }
+
+    async fn set_version_tag(
+        &self,
+        cx: &Context,
+        name: &str,
+        version: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<(), WriteError> {
+        super::writes::set_version_tag(cx, "", name, version, key, value).await
+    }
+
+    async fn approve_transition_request(
+        &self,
+        _: &Context,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: bool,
+        _: &str,
+    ) -> Result<(), WriteError> {
+        Err(WriteError::Unsupported {
+            backend: Backend::MlflowOss,
+            what: "approve transition requests (it has none; move the stage instead)".into(),
+        })
+    }
+}
+
+/// The version a reference names, through the classic registry calls (also the Databricks
+/// workspace registry's).
+pub(super) async fn resolve(
+    cx: &Context,
+    reference: &ModelRef,
+) -> Result<Option<wire::ModelVersion>, ClientError> {
+    Ok(Some(match reference {
+        ModelRef::Version { name, version } => tracking::model_version(cx, name, version).await?,
+        ModelRef::Alias { name, alias } => tracking::version_by_alias(cx, name, alias).await?,
+        ModelRef::Stage { name, stage } => tracking::latest_version(cx, name, Some(stage)).await?,
+        ModelRef::Latest { name } => tracking::latest_version(cx, name, None).await?,
+        ModelRef::LoggedModel { .. } | ModelRef::Run { .. } => return Ok(None),
+    }))
+}
+
+/// The MLmodel file: the registry's own route first, then the source resolved as the MLflow
+/// lab documents it. A `runs:/RUN/PATH` source names one model: the run's artifacts at PATH,
+/// or (MLflow 3) the run's logged model *named* PATH; never some other model of the run.
+async fn find_mlmodel(cx: &Context, source: &ModelSource<'_>) -> Result<FoundModel, GatherError> {
+    let section = "mlflow_model";
+    let client = cx.client();
+    let parse = |text: String, call: String| {
+        mlmodel::parse(&text).map_err(|message| super::record::failure(section, call, message))
+    };
+    let mut last_error = None;
+    if let Some(v) = source.version {
+        let access = Access::Registry {
+            name: v.name.clone(),
+            version: v.version.clone(),
+        };
+        match access.read(client, "MLmodel").await {
+            Ok(text) => {
+                return parse(text, "GET /model-versions/get-artifact".into()).map(|mlmodel| {
+                    FoundModel {
+                        mlmodel,
+                        logged_model: None,
+                        access,
+                    }
+                });
+            }
+            Err(e) => last_error = Some(e),
+        }
+    }
+    let location = match (source.reference, source.version) {
+        (ModelRef::Run { run_id, path }, _) => format!("runs:/{run_id}/{path}"),
+        (_, Some(v)) => v.source.clone().unwrap_or_default(),
+        (ModelRef::LoggedModel { id }, None) => format!("models:/{id}"),
+        _ => String::new(),
+    };
+    // Candidate artifact locations, best first, with the logged model each belongs to.
+    let mut candidates: Vec<(String, Option<wire::LoggedModel>)> = Vec::new();
+    let logged_model_id = location
+        .strip_prefix("models:/m-")
+        .map(|rest| format!("m-{rest}"))
+        .or_else(|| source.version.and_then(|v| v.model_id.clone()));
+    if let Some(id) = logged_model_id {
+        let lm = match source.logged_model {
+            Some(lm) if lm.info.model_id.as_deref() == Some(id.as_str()) => Ok(lm.clone()),
+            _ => tracking::logged_model(cx, &id).await,
+        };
+        match lm {
+            Ok(lm) => candidates.extend(lm.info.artifact_uri.clone().map(|uri| (uri, Some(lm)))),
+            Err(e) => last_error = Some(e),
+        }
+    } else if let Some(rest) = location.strip_prefix("runs:/") {
+        let (run_id, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let path = path.trim_matches('/');
+        match tracking::run(cx, run_id).await {
+            Ok(run) => {
+                if let Some(base) = &run.info.artifact_uri {
+                    candidates.push((format!("{}/{path}", base.trim_end_matches('/')), None));
+                }
+                let outputs = run.outputs.map(|o| o.model_outputs).unwrap_or_default();
+                for output in outputs {
+                    match tracking::logged_model(cx, &output.model_id).await {
+                        Ok(lm) if lm.info.name.as_deref() == Some(path) => {
+                            candidates
+                                .extend(lm.info.artifact_uri.clone().map(|uri| (uri, Some(lm))));
+                        }
+                        Ok(_) => {}
+                        Err(e) => last_error = Some(e),
+                    }
+                }
+            }
+            Err(e) => last_error = Some(e),
+        }
+    } else if !location.is_empty() {
+        candidates.push((location.clone(), None));
+    }
+    let mut tried = location.clone();
+    for (candidate, logged_model) in candidates {
+        tried.clone_from(&candidate);
+        let Some(access) = Access::proxy(&candidate) else {
+            continue;
+        };
+        match access.read(client, "MLmodel").await {
+            Ok(text) => {
+                let call = access.describe("MLmodel");
+                return parse(text, call).map(|mlmodel| FoundModel {
+                    mlmodel,
+                    logged_model,
+                    access,
+                });
+            }
+            Err(e) => last_error = Some(e),
+        }
+    }
+    let reason = match &last_error {
+        Some(ClientError::Http {
+            status: 404,
+            message,
+            ..
+        }) if tried.starts_with("mlflow-artifacts:/") => {
+            format!("the MLmodel file is missing from `{tried}`: {message}")
+        }
+        Some(e) if tried.is_empty() || tried.starts_with("mlflow-artifacts:/") => e.message(),
+        None if location.starts_with("runs:/") => {
+            format!("no model at `{location}`: the run has no such artifact path and no logged model of that name")
+        }
+        _ => format!(
+            "the model's artifacts are at `{tried}`, which cannot be read through the tracking server"
+        ),
+    };
+    Err(GatherError {
+        section: section.into(),
+        call: last_error
+            .as_ref()
+            .map_or_else(|| "resolve artifact location".into(), ClientError::call),
+        http_status: last_error.as_ref().and_then(ClientError::status),
+        error_code: last_error
+            .as_ref()
+            .and_then(|e| e.error_code().map(str::to_string)),
+        message: reason,
+    })
+}

@@ -1,0 +1,175 @@
+//! The backend seam: what every registry answers, in MLflow's shapes. One implementation per
+//! folder (`oss/`, `databricks/`, `unity_catalog/`), registered in [`super::gather`]'s one
+//! `match` on [`Backend`]. The orchestration in `gather/mod.rs` calls only these methods, so a
+//! new registry (SageMaker, Azure ML) is a new folder and one line there.
+//!
+//! Reads come first; the writes a promotion needs follow, each backend saying plainly what it
+//! cannot do rather than doing something else.
+
+use serde_json::{Map, Value};
+
+use super::artifacts::Access;
+use super::context::Context;
+use super::wire;
+use crate::client::ClientError;
+use crate::model_ref::ModelRef;
+use crate::snapshot::{Backend, GatherError, ObjectPermissions, Permissions, Unavailable};
+
+/// The registered model, and what gathering it learned on the side.
+#[derive(Debug, Clone)]
+pub struct RegisteredFacts {
+    pub model: wire::RegisteredModel,
+    /// The model's owner, where the registry has one (Unity Catalog).
+    pub owner: Option<String>,
+    /// Why the backend's own id of the model (needed for its ACL) is unknown.
+    pub id_error: Option<ClientError>,
+}
+
+/// The MLmodel file, where it was read, and the logged model met on the way (MLflow 3).
+pub struct FoundModel {
+    pub mlmodel: Map<String, Value>,
+    pub logged_model: Option<wire::LoggedModel>,
+    pub access: Access,
+}
+
+/// What the reference resolved to, for finding the model's files.
+pub struct ModelSource<'a> {
+    pub reference: &'a ModelRef,
+    pub version: Option<&'a wire::ModelVersion>,
+    pub logged_model: Option<&'a wire::LoggedModel>,
+}
+
+/// What an ACL read needs to know about the model.
+pub struct AclSubject<'a> {
+    /// The registered model's name, when the reference is a registry version.
+    pub name: Option<&'a str>,
+    /// The registered model, when it could be read.
+    pub registered: Option<&'a RegisteredFacts>,
+    pub experiment_id: Option<&'a str>,
+    /// The notebook a Databricks notebook experiment belongs to (its ACL governs).
+    pub notebook_id: Option<&'a str>,
+}
+
+/// One object's ACL read: the object and the calls that failed on the way.
+pub type AclRead = (ObjectPermissions, Vec<ClientError>);
+
+/// The permissions section and what to record beside it.
+#[derive(Default)]
+pub struct AclGathered {
+    pub permissions: Permissions,
+    pub errors: Vec<GatherError>,
+    pub unavailable: Vec<Unavailable>,
+}
+
+/// A section a backend has (and the outcome of reading it) or does not have (and why).
+pub enum Section<T> {
+    Read(Result<T, ClientError>),
+    Unavailable(&'static str),
+}
+
+/// Why a registry write was not made.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The backend has no such operation (stages on Unity Catalog).
+    #[error("{backend} cannot {what}")]
+    Unsupported { backend: Backend, what: String },
+}
+
+// Static dispatch only (the orchestration is generic), so the futures' auto traits are
+// inferred at each use: the lint guards `dyn` and cross-crate callers, which this has neither.
+#[allow(async_fn_in_trait)]
+pub trait Registry {
+    fn backend(&self) -> Backend;
+
+    /// The model version a reference names; `None` for references that are not registry
+    /// versions (`runs:/`, logged models).
+    async fn resolve(
+        &self,
+        cx: &Context,
+        reference: &ModelRef,
+    ) -> Result<Option<wire::ModelVersion>, ClientError>;
+
+    /// The registered model (cached per context: versions of one model share it).
+    async fn registered_model(
+        &self,
+        cx: &Context,
+        name: &str,
+    ) -> Result<RegisteredFacts, ClientError>;
+
+    /// Where the version's files live, when the registry says.
+    async fn download_uri(
+        &self,
+        cx: &Context,
+        version: &wire::ModelVersion,
+    ) -> Result<Option<String>, ClientError>;
+
+    /// The MLmodel file and the route to the model's other files.
+    async fn mlmodel(
+        &self,
+        cx: &Context,
+        source: &ModelSource<'_>,
+    ) -> Result<FoundModel, GatherError>;
+
+    /// The route that lists the model's files: by default where the MLmodel was read.
+    fn listing(&self, _download_uri: Option<&str>, mlmodel: Option<&Access>) -> Option<Access> {
+        mlmodel.cloned()
+    }
+
+    /// The server's version, when it tells it.
+    async fn server_version(&self, _cx: &Context) -> Section<String> {
+        Section::Unavailable("this registry does not report its version")
+    }
+
+    /// ACLs of the registered model and the experiment.
+    async fn permissions(&self, cx: &Context, subject: &AclSubject<'_>) -> AclGathered;
+
+    /// Open stage-transition requests of the version.
+    async fn transition_requests(
+        &self,
+        cx: &Context,
+        name: &str,
+        version: &str,
+    ) -> Section<Vec<Value>>;
+
+    /// Points `alias` of `name` at `version` (an upsert on every registry).
+    async fn set_alias(
+        &self,
+        cx: &Context,
+        name: &str,
+        alias: &str,
+        version: &str,
+    ) -> Result<(), WriteError>;
+
+    /// Moves `version` to `stage`, archiving the stage's other versions when asked.
+    async fn transition_stage(
+        &self,
+        cx: &Context,
+        name: &str,
+        version: &str,
+        stage: &str,
+        archive_existing: bool,
+    ) -> Result<(), WriteError>;
+
+    /// Sets a tag on the version (how a verdict is recorded in the registry).
+    async fn set_version_tag(
+        &self,
+        cx: &Context,
+        name: &str,
+        version: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<(), WriteError>;
+
+    /// Approves an open request to move `version` to `stage` (Databricks workspace registry).
+    async fn approve_transition_request(
+        &self,
+        cx: &Context,
+        name: &str,
+        version: &str,
+        stage: &str,
+        archive_existing: bool,
+        comment: &str,
+    ) -> Result<(), WriteError>;
+}

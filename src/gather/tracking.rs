@@ -1,0 +1,131 @@
+//! The MLflow REST calls every backend shares: runs, experiments and logged models live in the
+//! tracking server (or the Databricks workspace, also for Unity Catalog models), and the
+//! classic registry calls that open-source MLflow and the Databricks workspace registry both
+//! answer.
+
+use super::context::Context;
+use super::wire;
+use crate::client::ClientError;
+use crate::snapshot::Backend;
+
+/// The MLflow REST API root.
+pub const API: &str = "/api/2.0/mlflow";
+
+pub async fn run(cx: &Context, run_id: &str) -> Result<wire::Run, ClientError> {
+    let response: wire::RunResponse = cx
+        .client()
+        .get(&format!("{API}/runs/get"), &[("run_id", run_id)])
+        .await?;
+    Ok(response.run)
+}
+
+/// The experiment, cached: the versions of one model usually share it.
+pub async fn experiment(
+    cx: &Context,
+    backend: Backend,
+    id: &str,
+) -> Result<wire::Experiment, ClientError> {
+    cx.caches
+        .experiments
+        .get_or_fetch(backend, id, || async {
+            let response: wire::ExperimentResponse = cx
+                .client()
+                .get(&format!("{API}/experiments/get"), &[("experiment_id", id)])
+                .await?;
+            Ok(response.experiment)
+        })
+        .await
+}
+
+/// An MLflow 3 logged model (`models:/m-…`).
+pub async fn logged_model(cx: &Context, id: &str) -> Result<wire::LoggedModel, ClientError> {
+    let response: wire::LoggedModelResponse = cx
+        .client()
+        .get(&format!("{API}/logged-models/{id}"), &[])
+        .await?;
+    Ok(response.model)
+}
+
+pub async fn model_version(
+    cx: &Context,
+    name: &str,
+    version: &str,
+) -> Result<wire::ModelVersion, ClientError> {
+    let response: wire::ModelVersionResponse = cx
+        .client()
+        .get(
+            &format!("{API}/model-versions/get"),
+            &[("name", name), ("version", version)],
+        )
+        .await?;
+    Ok(response.model_version)
+}
+
+pub async fn version_by_alias(
+    cx: &Context,
+    name: &str,
+    alias: &str,
+) -> Result<wire::ModelVersion, ClientError> {
+    let response: wire::ModelVersionResponse = cx
+        .client()
+        .get(
+            &format!("{API}/registered-models/alias"),
+            &[("name", name), ("alias", alias)],
+        )
+        .await?;
+    Ok(response.model_version)
+}
+
+/// The latest version in a stage (or overall), from `get-latest-versions`; a model with none
+/// is a 404 in MLflow's words, as `model-versions/get` would answer.
+pub async fn latest_version(
+    cx: &Context,
+    name: &str,
+    stage: Option<&str>,
+) -> Result<wire::ModelVersion, ClientError> {
+    let mut query = vec![("name", name)];
+    if let Some(stage) = stage {
+        query.push(("stages", stage));
+    }
+    let path = format!("{API}/registered-models/get-latest-versions");
+    let response: wire::ModelVersionsResponse = cx.client().get(&path, &query).await?;
+    response
+        .model_versions
+        .into_iter()
+        .max_by_key(|v| v.version.parse::<u64>().unwrap_or(0))
+        .ok_or_else(|| ClientError::Http {
+            method: "GET",
+            path,
+            status: 404,
+            error_code: Some("RESOURCE_DOES_NOT_EXIST".into()),
+            message: match stage {
+                Some(s) => format!("registered model `{name}` has no version in stage {s}"),
+                None => format!("registered model `{name}` has no versions"),
+            },
+        })
+}
+
+pub async fn registered_model(
+    cx: &Context,
+    name: &str,
+) -> Result<wire::RegisteredModel, ClientError> {
+    let response: wire::RegisteredModelResponse = cx
+        .client()
+        .get(&format!("{API}/registered-models/get"), &[("name", name)])
+        .await?;
+    Ok(response.registered_model)
+}
+
+pub async fn download_uri(
+    cx: &Context,
+    version: &wire::ModelVersion,
+) -> Result<Option<String>, ClientError> {
+    let response: wire::DownloadUriResponse = cx
+        .client()
+        .get(
+            &format!("{API}/model-versions/get-download-uri"),
+            &[("name", &version.name), ("version", &version.version)],
+        )
+        .await?;
+    Ok(Some(response.artifact_uri).filter(|u| !u.is_empty()))
+}

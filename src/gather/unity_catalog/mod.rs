@@ -1,0 +1,232 @@
+//! Unity Catalog models on Databricks: versions and registered models through the 2.1 REST
+//! API (converted to MLflow's shapes in `wire`), grants in `grants`, the experiment's ACL from
+//! the workspace (experiments of UC models live there), and model files through the Files API
+//! when the workspace serves them so (MLflow's `DatabricksSDKModelsArtifactRepository`). UC
+//! has no stages: stage references and stage writes are refused, never approximated.
+
+mod grants;
+mod wire;
+
+use serde::de::IgnoredAny;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::artifacts::Access;
+use super::context::Context;
+use super::databricks::{self, permissions};
+use super::record::failure;
+use super::registry::{
+    AclGathered, AclSubject, FoundModel, ModelSource, RegisteredFacts, Registry, Section,
+    WriteError,
+};
+use super::{tracking::API, wire as mlflow, writes};
+use crate::client::{ClientError, Retry, WriteMethod};
+use crate::model_ref::ModelRef;
+use crate::snapshot::{Backend, GatherError};
+
+/// The 2.1 REST root of UC models.
+const UC: &str = "/api/2.1/unity-catalog/models";
+
+/// Unity Catalog, as a model registry.
+pub struct UnityCatalog;
+
+impl Registry for UnityCatalog {
+    fn backend(&self) -> Backend {
+        Backend::UnityCatalog
+    }
+
+    async fn resolve(
+        &self,
+        cx: &Context,
+        reference: &ModelRef,
+    ) -> Result<Option<mlflow::ModelVersion>, ClientError> {
+        let aliases = [("include_aliases", "true")];
+        let path = match reference {
+            ModelRef::Version { name, version } => format!("{UC}/{name}/versions/{version}"),
+            ModelRef::Alias { name, alias } => format!("{UC}/{name}/aliases/{alias}"),
+            ModelRef::Latest { name } => {
+                let version = latest(cx, name).await?;
+                format!("{UC}/{name}/versions/{version}")
+            }
+            // Refused before gathering (a usage error); unreachable here, but never a panic.
+            ModelRef::Stage { name, stage } => {
+                return Err(ClientError::Http {
+                    method: "GET",
+                    path: format!("{UC}/{name}"),
+                    status: 400,
+                    error_code: Some("INVALID_PARAMETER_VALUE".into()),
+                    message: format!(
+                        "Unity Catalog models have no stages (asked for {stage}); use an alias"
+                    ),
+                })
+            }
+            ModelRef::LoggedModel { .. } | ModelRef::Run { .. } => return Ok(None),
+        };
+        let info: wire::ModelVersionInfo = cx.client().get(&path, &aliases).await?;
+        Ok(Some(info.into_mlflow()))
+    }
+
+    async fn registered_model(
+        &self,
+        cx: &Context,
+        name: &str,
+    ) -> Result<RegisteredFacts, ClientError> {
+        let info: wire::RegisteredModelInfo = cx
+            .client()
+            .get(&format!("{UC}/{name}"), &[("include_aliases", "true")])
+            .await?;
+        Ok(RegisteredFacts {
+            owner: info.owner.clone().filter(|o| !o.is_empty()),
+            model: info.into_mlflow(),
+            id_error: None,
+        })
+    }
+
+    /// UC gives the storage location with the version; there is no download-URI call.
+    async fn download_uri(
+        &self,
+        _: &Context,
+        version: &mlflow::ModelVersion,
+    ) -> Result<Option<String>, ClientError> {
+        Ok(version.storage_location.clone())
+    }
+
+    /// The Files API route when the workspace enables it (U9); UC's other route hands out
+    /// temporary cloud-storage credentials, which mlgate does not use yet: it records why.
+    async fn mlmodel(
+        &self,
+        cx: &Context,
+        source: &ModelSource<'_>,
+    ) -> Result<FoundModel, GatherError> {
+        let Some(v) = source.version else {
+            return Err(failure(
+                "mlflow_model",
+                "resolve",
+                "only registered model versions are read from Databricks",
+            ));
+        };
+        let flag_path = format!(
+            "{API}/unity-catalog/registered-models:is-databricks-sdk-models-artifact-repository-enabled"
+        );
+        // As MLflow does: an error counts as "not enabled".
+        let enabled = cx
+            .client()
+            .get::<wire::SdkRepositoryFlag>(&flag_path, &[])
+            .await
+            .is_ok_and(|f| f.is_databricks_sdk_models_artifact_repository_enabled);
+        if !enabled {
+            return Err(failure(
+                "mlflow_model",
+                format!("GET {flag_path}"),
+                "this workspace serves UC model files only through temporary cloud-storage credentials, which mlgate does not use; the MLmodel was not read",
+            ));
+        }
+        let access = Access::UcFiles {
+            root: format!("/Models/{}/{}", v.name.replace('.', "/"), v.version),
+        };
+        databricks::read_mlmodel(cx, access).await
+    }
+
+    async fn permissions(&self, cx: &Context, subject: &AclSubject<'_>) -> AclGathered {
+        let owner = subject.registered.and_then(|r| r.owner.as_deref());
+        let mut out = match subject.name {
+            Some(name) => grants::grants(cx, name, owner).await,
+            None => AclGathered::default(),
+        };
+        let (experiment, errors) =
+            permissions::experiment(cx, subject.experiment_id, subject.notebook_id).await;
+        out.permissions.experiment = experiment;
+        out.errors.extend(errors);
+        out
+    }
+
+    async fn transition_requests(&self, _: &Context, _: &str, _: &str) -> Section<Vec<Value>> {
+        Section::Unavailable("Unity Catalog has no stages, so no transition requests")
+    }
+
+    /// `PUT …/aliases/{alias}` with the version as a number (an upsert).
+    async fn set_alias(
+        &self,
+        cx: &Context,
+        name: &str,
+        alias: &str,
+        version: &str,
+    ) -> Result<(), WriteError> {
+        #[derive(Serialize)]
+        struct SetAlias {
+            version_num: u64,
+        }
+        let version_num = version.parse().map_err(|_| WriteError::Unsupported {
+            backend: Backend::UnityCatalog,
+            what: format!("point an alias at `{version}`: UC versions are numbers"),
+        })?;
+        let _: IgnoredAny = cx
+            .client()
+            .write(
+                WriteMethod::Put,
+                &format!("{UC}/{name}/aliases/{alias}"),
+                &SetAlias { version_num },
+                Retry::Idempotent,
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn transition_stage(
+        &self,
+        _: &Context,
+        _: &str,
+        _: &str,
+        stage: &str,
+        _: bool,
+    ) -> Result<(), WriteError> {
+        Err(WriteError::Unsupported {
+            backend: Backend::UnityCatalog,
+            what: format!("move a version to stage {stage}: it has no stages; use an alias"),
+        })
+    }
+
+    /// Version tags exist only in MLflow's UC API (UC's entity tags do not cover models).
+    async fn set_version_tag(
+        &self,
+        cx: &Context,
+        name: &str,
+        version: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<(), WriteError> {
+        writes::set_version_tag(cx, "/unity-catalog", name, version, key, value).await
+    }
+
+    async fn approve_transition_request(
+        &self,
+        _: &Context,
+        _: &str,
+        _: &str,
+        stage: &str,
+        _: bool,
+        _: &str,
+    ) -> Result<(), WriteError> {
+        Err(WriteError::Unsupported {
+            backend: Backend::UnityCatalog,
+            what: format!("approve a request to {stage}: it has no stages or transition requests"),
+        })
+    }
+}
+
+/// The highest version number of a UC model, over every page of its versions.
+async fn latest(cx: &Context, name: &str) -> Result<u64, ClientError> {
+    let path = format!("{UC}/{name}/versions");
+    let versions: Vec<wire::VersionNumber> = cx
+        .client()
+        .get_all_pages(&path, &[("max_results", "1000")], "model_versions")
+        .await?;
+    let best = versions.iter().filter_map(|v| v.version.parse().ok()).max();
+    best.ok_or_else(|| ClientError::Http {
+        method: "GET",
+        path,
+        status: 404,
+        error_code: Some("RESOURCE_DOES_NOT_EXIST".into()),
+        message: format!("registered model `{name}` has no versions"),
+    })
+}

@@ -1,0 +1,130 @@
+//! The registry writes of MLflow's REST API, shared by open-source MLflow and the Databricks
+//! registries (Unity Catalog answers the same calls under `/unity-catalog`: `prefix`). Bodies
+//! and answers as verified against a real MLflow 3.17 server: `version` is a string, DELETE
+//! takes a JSON body, setting an alias or a tag is an upsert (retried freely), a stage
+//! transition may archive other versions (never resent once it may have run).
+
+use serde::de::IgnoredAny;
+use serde::Serialize;
+
+use super::context::Context;
+use super::registry::WriteError;
+use super::tracking::API;
+use crate::client::{Retry, WriteMethod};
+
+#[derive(Serialize)]
+struct SetAlias<'a> {
+    name: &'a str,
+    alias: &'a str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct TransitionStage<'a> {
+    name: &'a str,
+    version: &'a str,
+    stage: &'a str,
+    archive_existing_versions: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct SetVersionTag<'a> {
+    name: &'a str,
+    version: &'a str,
+    key: &'a str,
+    value: &'a str,
+}
+
+pub async fn set_alias(
+    cx: &Context,
+    prefix: &str,
+    name: &str,
+    alias: &str,
+    version: &str,
+) -> Result<(), WriteError> {
+    let body = SetAlias {
+        name,
+        alias,
+        version,
+    };
+    let path = format!("{API}{prefix}/registered-models/alias");
+    let _: IgnoredAny = cx
+        .client()
+        .write(WriteMethod::Post, &path, &body, Retry::Idempotent)
+        .await?;
+    Ok(())
+}
+
+/// `model-versions/transition-stage`; the Databricks workspace registry takes it under
+/// `/databricks` with a comment (`path_prefix = "/databricks"`).
+pub async fn transition_stage(
+    cx: &Context,
+    prefix: &str,
+    name: &str,
+    version: &str,
+    stage: &str,
+    archive_existing: bool,
+    comment: Option<&str>,
+) -> Result<(), WriteError> {
+    let body = TransitionStage {
+        name,
+        version,
+        stage,
+        archive_existing_versions: archive_existing,
+        comment,
+    };
+    let path = format!("{API}{prefix}/model-versions/transition-stage");
+    let _: IgnoredAny = cx
+        .client()
+        .write(WriteMethod::Post, &path, &body, Retry::Once)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_version_tag(
+    cx: &Context,
+    prefix: &str,
+    name: &str,
+    version: &str,
+    key: &str,
+    value: &str,
+) -> Result<(), WriteError> {
+    let body = SetVersionTag {
+        name,
+        version,
+        key,
+        value,
+    };
+    let path = format!("{API}{prefix}/model-versions/set-tag");
+    let _: IgnoredAny = cx
+        .client()
+        .write(WriteMethod::Post, &path, &body, Retry::Idempotent)
+        .await?;
+    Ok(())
+}
+
+/// `transition-requests/approve` (Databricks workspace registry).
+pub async fn approve_transition_request(
+    cx: &Context,
+    name: &str,
+    version: &str,
+    stage: &str,
+    archive_existing: bool,
+    comment: &str,
+) -> Result<(), WriteError> {
+    let body = TransitionStage {
+        name,
+        version,
+        stage,
+        archive_existing_versions: archive_existing,
+        comment: Some(comment),
+    };
+    let path = format!("{API}/transition-requests/approve");
+    let _: IgnoredAny = cx
+        .client()
+        .write(WriteMethod::Post, &path, &body, Retry::Once)
+        .await?;
+    Ok(())
+}
