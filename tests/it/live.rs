@@ -519,3 +519,61 @@ fn malformed_reference_is_a_usage_error() {
         .code(2)
         .stderr(contains("MLFLOW_TRACKING_URI"));
 }
+
+/// The registry writes a promotion needs, made through the client on real servers and read
+/// back by a fresh gather: alias (upsert), version tag, stage transition.
+#[test]
+fn registry_writes_land_on_real_servers() {
+    use mlgate::client::{Client, Config};
+    use mlgate::gather::{self, Context, Write};
+    use mlgate::model_ref::ModelRef;
+    use mlgate::snapshot::Backend;
+
+    for key in ["MLFLOW3", "MLFLOW2"] {
+        let Some(s) = server(key) else { continue };
+        // A model no other live test reads aliases, tags or stages of.
+        let name = s.ids["runs_uri_model"].as_str().unwrap();
+        let cx = Context::new(Client::new(Config::mlflow(s.uri.clone(), &|_| None)).unwrap());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let snapshot = runtime.block_on(async {
+            for write in [
+                Write::SetAlias {
+                    name,
+                    alias: "mlgate-write-test",
+                    version: "1",
+                },
+                Write::SetVersionTag {
+                    name,
+                    version: "1",
+                    key: "mlgate.verdict",
+                    value: "pass",
+                },
+                Write::TransitionStage {
+                    name,
+                    version: "1",
+                    stage: "Staging",
+                    archive_existing: false,
+                },
+            ] {
+                gather::write(&cx, Backend::MlflowOss, &write)
+                    .await
+                    .unwrap_or_else(|e| panic!("{key} {write:?}: {e}"));
+            }
+            let reference = ModelRef::parse(&format!("models:/{name}@mlgate-write-test")).unwrap();
+            gather::gather(&cx, Backend::MlflowOss, &reference, "t".into())
+                .await
+                .unwrap()
+        });
+        let version = snapshot.model_version.expect("version");
+        assert_eq!(
+            version.version, "1",
+            "{key}: the alias resolves to the version"
+        );
+        assert!(version.aliases.iter().any(|a| a == "mlgate-write-test"));
+        assert_eq!(version.tags["mlgate.verdict"], "pass", "{key}");
+        assert_eq!(version.current_stage.as_deref(), Some("Staging"), "{key}");
+    }
+}

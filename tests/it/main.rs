@@ -3,8 +3,11 @@
 mod cli;
 mod databricks;
 mod docs;
+mod gather_layer;
 mod junit;
 mod live;
+mod mock_http;
+mod oss_mock;
 mod outputs;
 mod policy_diagnostics;
 mod policy_language;

@@ -24,12 +24,10 @@
 //! | `POST /oidc/v1/token` (A2) | `oauth-token.json` | documented (SDK OAuth client credentials) |
 //! | any route with a wrong token → 403 `{"error_code": 403, …}` | `error-invalid-token.json` | documented (sdk-go #873/#917) |
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::mock_http::{add_unknown_fields, Request, Response, Server};
 use crate::repo_path;
 
 /// The token the mock accepts, and the OAuth client it knows.
@@ -43,6 +41,10 @@ const OAUTH_TOKEN: &str = "eyJraWQiOiJtb2NrIiwiYWxnIjoiUlMyNTYifQ.mock.sig";
 pub struct Options {
     /// The notebook ACL of the dolly3b notebook experiment is readable (else 403).
     pub notebook_acl_readable: bool,
+    /// Every JSON answer carries a field no Databricks release sends (see `mock_http`).
+    pub unknown_fields: bool,
+    /// Signed-URL downloads break off mid-body.
+    pub cut_signed_downloads: bool,
 }
 
 /// A running mock.
@@ -52,59 +54,43 @@ pub struct Mock {
     pub requests: Arc<Mutex<Vec<String>>>,
 }
 
-struct Request {
-    method: String,
-    path: String,
-    query: HashMap<String, String>,
-    headers: HashMap<String, String>,
-}
-
-struct Response {
-    status: u16,
-    body: String,
-}
-
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(repo_path(&format!("tests/fixtures/databricks/{name}")))
         .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
 
 fn ok(name: &str) -> Response {
-    Response {
-        status: 200,
-        body: fixture(name),
-    }
+    Response::json(200, fixture(name))
 }
 
 fn err(status: u16, code: &str, message: &str) -> Response {
-    Response {
+    Response::json(
         status,
-        body: serde_json::json!({ "error_code": code, "message": message }).to_string(),
-    }
+        serde_json::json!({ "error_code": code, "message": message }).to_string(),
+    )
 }
 
 impl Mock {
     pub fn start(options: Options) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let token_requests = Arc::new(AtomicUsize::new(0));
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let (tokens, log, base) = (
-            Arc::clone(&token_requests),
-            Arc::clone(&requests),
-            url.clone(),
-        );
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let (tokens, log, base) = (Arc::clone(&tokens), Arc::clone(&log), base.clone());
-                std::thread::spawn(move || serve(stream, options, &base, &tokens, &log));
+        let tokens = Arc::clone(&token_requests);
+        let server = Server::start(move |request, base| {
+            let mut response = route(request, options, base, &tokens);
+            // API answers only: the model's own files are served as they were written.
+            let file = request.path.starts_with("/_signed/")
+                || request.path.starts_with("/api/2.0/fs/files");
+            if options.unknown_fields && !file {
+                response.body = add_unknown_fields(&response.body);
             }
+            if options.cut_signed_downloads && request.path.starts_with("/_signed/") {
+                response.cut_short = true;
+            }
+            response
         });
         Mock {
-            url,
+            url: server.url,
             token_requests,
-            requests,
+            requests: server.requests,
         }
     }
 
@@ -118,128 +104,37 @@ impl Mock {
     }
 }
 
-fn serve(
-    mut stream: TcpStream,
-    options: Options,
-    base: &str,
-    tokens: &AtomicUsize,
-    log: &Mutex<Vec<String>>,
-) {
-    let Some(request) = read_request(&mut stream) else {
-        return;
-    };
-    log.lock()
-        .unwrap()
-        .push(format!("{} {}", request.method, request.path));
-    let response = route(&request, options, base, tokens);
-    let reason = match response.status {
-        200 => "OK",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        404 => "Not Found",
-        _ => "Error",
-    };
-    let head = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        response.status,
-        response.body.len()
-    );
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(response.body.as_bytes());
-}
-
-fn read_request(stream: &mut TcpStream) -> Option<Request> {
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_string();
-    let target = parts.next()?.to_string();
-    let mut headers = HashMap::new();
-    loop {
-        let mut h = String::new();
-        reader.read_line(&mut h).ok()?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-        }
-    }
-    let length: usize = headers
-        .get("content-length")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    let query = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect();
-    Some(Request {
-        method,
-        path: decode(path),
-        query,
-        headers,
-    })
-}
-
-fn decode(text: &str) -> String {
-    let bytes = text.replace('+', " ").into_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) =
-                u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16)
-            {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn route(r: &Request, options: Options, base: &str, tokens: &AtomicUsize) -> Response {
-    let q = |k: &str| r.query.get(k).map_or("", String::as_str);
+    let q = |k: &str| r.q(k);
     // Signed URLs: cloud storage, which must never see the workspace token.
     if let Some(file) = r.path.strip_prefix("/_signed/") {
         if r.headers.contains_key("authorization") {
-            return Response { status: 400, body: "<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>".into() };
+            return Response::text(400, "<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>", "application/xml");
         }
         return match file {
             "dolly3b/MLmodel" => ok("files/dolly3b-MLmodel"),
             "dolly3b/input_example.json" => ok("files/dolly3b-input_example.json"),
-            _ => Response {
-                status: 404,
-                body: "<Error><Code>NoSuchKey</Code></Error>".into(),
-            },
+            _ => Response::text(
+                404,
+                "<Error><Code>NoSuchKey</Code></Error>",
+                "application/xml",
+            ),
         };
     }
     if r.method == "POST" && r.path == "/oidc/v1/token" {
         let expected = format!("Basic {}", base64(&format!("{CLIENT_ID}:{CLIENT_SECRET}")));
         if r.headers.get("authorization") != Some(&expected) {
-            return Response { status: 401, body: r#"{"error":"invalid_client","error_description":"Client authentication failed"}"#.into() };
+            return Response::json(
+                401,
+                r#"{"error":"invalid_client","error_description":"Client authentication failed"}"#,
+            );
         }
         tokens.fetch_add(1, Ordering::SeqCst);
         return ok("oauth-token.json");
     }
     let auth = r.headers.get("authorization").map_or("", String::as_str);
     if auth != format!("Bearer {TOKEN}") && auth != format!("Bearer {OAUTH_TOKEN}") {
-        return Response {
-            status: 403,
-            body: fixture("error-invalid-token.json"),
-        };
+        return Response::json(403, fixture("error-invalid-token.json"));
     }
     let m = "/api/2.0/mlflow";
     match r.path.as_str() {
@@ -262,17 +157,17 @@ fn route(r: &Request, options: Options, base: &str, tokens: &AtomicUsize) -> Res
             "components" => ok("workspace/list-artifacts-components.json"),
             "components/tokenizer" => ok("workspace/list-artifacts-components-tokenizer.json"),
             "pipeline" => ok("workspace/list-artifacts-pipeline.json"),
-            _ => Response { status: 200, body: "{}".into() },
+            _ => Response::json(200, "{}"),
         },
-        p if p == format!("{m}/model-versions/get-signed-download-uri") => Response {
-            status: 200,
-            body: serde_json::json!({ "signed_uri": format!("{base}/_signed/{}/{}?X-Amz-Expires=900&X-Amz-Signature=mock", q("name"), q("path")) }).to_string(),
-        },
+        p if p == format!("{m}/model-versions/get-signed-download-uri") => Response::json(
+            200,
+            serde_json::json!({ "signed_uri": format!("{base}/_signed/{}/{}?X-Amz-Expires=900&X-Amz-Signature=mock", q("name"), q("path")) }).to_string(),
+        ),
         "/api/2.0/permissions/registered-models/ce7fcc248bfd446ea1c644985d1fb14c" => ok("workspace/permissions-registered-model.json"),
         "/api/2.0/permissions/registered-models/ce7fcc248bfd446ea1c644985d1fb14c/permissionLevels" => ok("workspace/permission-levels-registered-model.json"),
-        "/api/2.0/permissions/experiments/3336498746257830" => Response { status: 400, body: fixture("workspace/permissions-experiment-not-an-experiment.json") },
+        "/api/2.0/permissions/experiments/3336498746257830" => Response::json(400, fixture("workspace/permissions-experiment-not-an-experiment.json")),
                 "/api/2.0/permissions/notebooks/3336498746257830" if options.notebook_acl_readable => ok("workspace/permissions-notebook.json"),
-        "/api/2.0/permissions/notebooks/3336498746257830" => Response { status: 403, body: fixture("workspace/permissions-notebook-denied.json") },
+        "/api/2.0/permissions/notebooks/3336498746257830" => Response::json(403, fixture("workspace/permissions-notebook-denied.json")),
         "/api/2.0/permissions/experiments/3336498746257830/permissionLevels"
         | "/api/2.0/permissions/notebooks/3336498746257830/permissionLevels"
         | "/api/2.0/permissions/experiments/2668333326915882/permissionLevels" => {

@@ -2,6 +2,7 @@
 //! documented and which inferred): the workspace registry reproduces the seed report, Unity
 //! Catalog grants decide the same ACL rule, and auth, errors and pagination behave.
 
+mod gather_layer;
 mod mock;
 
 use std::path::Path;
@@ -257,6 +258,7 @@ fn unknown_model_and_version_on_databricks_are_exit_3() {
 fn a_readable_notebook_acl_stands_in_for_the_notebook_experiment() {
     let mock = Mock::start(Options {
         notebook_acl_readable: true,
+        ..Options::default()
     });
     let dir = tempfile::tempdir().unwrap();
     let (snap, results) = (dir.path().join("s.json"), dir.path().join("r.json"));
