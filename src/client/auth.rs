@@ -81,10 +81,11 @@ pub fn databricks(
         .filter(|p| !p.is_empty())
         .map(str::to_string);
     let explicit = uri_profile.or_else(|| env("DATABRICKS_CONFIG_PROFILE"));
-    let file = env("DATABRICKS_CONFIG_FILE").map_or_else(
-        || PathBuf::from(env("HOME").unwrap_or_default()).join(".databrickscfg"),
-        PathBuf::from,
-    );
+    // Without HOME there is no default file: `./.databrickscfg` would be read from whatever
+    // directory the gate runs in (a checked-out pull request), naming another host and token.
+    let file = env("DATABRICKS_CONFIG_FILE")
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").map(|home| PathBuf::from(home).join(".databrickscfg")));
     if explicit.is_none() && env("DATABRICKS_HOST").is_some() {
         let settings = Settings {
             host: env("DATABRICKS_HOST"),
@@ -97,6 +98,11 @@ pub fn databricks(
         };
         return workspace(settings, "the environment (DATABRICKS_HOST)", None);
     }
+    let Some(file) = file else {
+        return Err(AuthError::NothingConfigured(
+            "~/.databrickscfg (HOME is not set)".into(),
+        ));
+    };
     let shown = file.display().to_string();
     let text = match std::fs::read_to_string(&file) {
         Ok(t) => t,
@@ -235,6 +241,12 @@ mod tests {
     }
 
     const FILE: &str = "[__settings__]\ndefault_profile = prod\n\n[DEFAULT]\nhost = https://dflt.example.com\ntoken = dapi-default\n\n[prod]\nhost = https://prod.example.com/\nclient_id = id-1\nclient_secret = secret-1\n\n[staging]\nhost = staging.example.com\ntoken = dapi-staging\n";
+
+    #[test]
+    fn without_home_no_config_file_is_read_from_the_working_directory() {
+        let e = databricks("databricks://prod", &env(&[])).unwrap_err();
+        assert!(matches!(e, AuthError::NothingConfigured(_)), "{e}");
+    }
 
     #[test]
     fn environment_wins_without_an_explicit_profile() {

@@ -12,10 +12,16 @@ use crate::snapshot::Backend;
 pub const API: &str = "/api/2.0/mlflow";
 
 pub async fn run(cx: &Context, run_id: &str) -> Result<wire::Run, ClientError> {
-    let response: wire::RunResponse = cx
-        .client()
-        .get(&format!("{API}/runs/get"), &[("run_id", run_id)])
-        .await?;
+    let path = format!("{API}/runs/get");
+    let response: wire::RunResponse = cx.client().get(&path, &[("run_id", run_id)]).await?;
+    // A run that does not say which it is cannot be told from another.
+    if response.run.info.run_id.is_none() && response.run.info.run_uuid.is_none() {
+        return Err(ClientError::Shape {
+            method: "GET",
+            path,
+            message: "`run.info` has neither `run_id` nor `run_uuid`".into(),
+        });
+    }
     Ok(response.run)
 }
 

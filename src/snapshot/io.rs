@@ -76,19 +76,21 @@ pub fn load(path: &Path) -> Result<Snapshot, SnapshotIoError> {
 }
 
 /// Pretty JSON of a snapshot, newline-terminated.
-pub fn to_json(snapshot: &Snapshot) -> String {
-    // Serialising plain data with string keys cannot fail.
-    let mut text = serde_json::to_string_pretty(snapshot).unwrap_or_default();
+pub fn to_json(snapshot: &Snapshot) -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(snapshot)?;
     text.push('\n');
-    text
+    Ok(text)
 }
 
-/// Writes a snapshot file.
+/// Writes a snapshot file; a snapshot that cannot be serialised is an error, never an empty
+/// file.
 pub fn save(snapshot: &Snapshot, path: &Path) -> Result<(), SnapshotIoError> {
-    std::fs::write(path, to_json(snapshot)).map_err(|source| SnapshotIoError::Write {
+    let write_error = |source| SnapshotIoError::Write {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    let text = to_json(snapshot).map_err(|e| write_error(std::io::Error::other(e)))?;
+    std::fs::write(path, text).map_err(write_error)
 }
 
 /// serde_json appends " at line L column C"; we print the position ourselves.
