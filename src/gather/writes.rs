@@ -12,6 +12,20 @@ use super::registry::WriteError;
 use super::tracking::API;
 use crate::client::{Retry, WriteMethod};
 
+/// POSTs `body` to `path` under `API`; the answer (`{}` or the changed object) is not needed.
+async fn post(
+    cx: &Context,
+    path: &str,
+    body: &impl Serialize,
+    retry: Retry,
+) -> Result<(), WriteError> {
+    let _: IgnoredAny = cx
+        .client()
+        .write(WriteMethod::Post, &format!("{API}{path}"), body, retry)
+        .await?;
+    Ok(())
+}
+
 #[derive(Serialize)]
 struct SetAlias<'a> {
     name: &'a str,
@@ -49,12 +63,13 @@ pub async fn set_alias(
         alias,
         version,
     };
-    let path = format!("{API}{prefix}/registered-models/alias");
-    let _: IgnoredAny = cx
-        .client()
-        .write(WriteMethod::Post, &path, &body, Retry::Idempotent)
-        .await?;
-    Ok(())
+    post(
+        cx,
+        &format!("{prefix}/registered-models/alias"),
+        &body,
+        Retry::Idempotent,
+    )
+    .await
 }
 
 /// `model-versions/transition-stage`; the Databricks workspace registry takes it under
@@ -75,12 +90,13 @@ pub async fn transition_stage(
         archive_existing_versions: archive_existing,
         comment,
     };
-    let path = format!("{API}{prefix}/model-versions/transition-stage");
-    let _: IgnoredAny = cx
-        .client()
-        .write(WriteMethod::Post, &path, &body, Retry::Once)
-        .await?;
-    Ok(())
+    post(
+        cx,
+        &format!("{prefix}/model-versions/transition-stage"),
+        &body,
+        Retry::Once,
+    )
+    .await
 }
 
 pub async fn set_version_tag(
@@ -97,12 +113,13 @@ pub async fn set_version_tag(
         key,
         value,
     };
-    let path = format!("{API}{prefix}/model-versions/set-tag");
-    let _: IgnoredAny = cx
-        .client()
-        .write(WriteMethod::Post, &path, &body, Retry::Idempotent)
-        .await?;
-    Ok(())
+    post(
+        cx,
+        &format!("{prefix}/model-versions/set-tag"),
+        &body,
+        Retry::Idempotent,
+    )
+    .await
 }
 
 /// `transition-requests/approve` (Databricks workspace registry).
@@ -121,10 +138,5 @@ pub async fn approve_transition_request(
         archive_existing_versions: archive_existing,
         comment: Some(comment),
     };
-    let path = format!("{API}/transition-requests/approve");
-    let _: IgnoredAny = cx
-        .client()
-        .write(WriteMethod::Post, &path, &body, Retry::Once)
-        .await?;
-    Ok(())
+    post(cx, "/transition-requests/approve", &body, Retry::Once).await
 }

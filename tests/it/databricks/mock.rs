@@ -25,7 +25,7 @@
 //! | any route with a wrong token → 403 `{"error_code": 403, …}` | `error-invalid-token.json` | documented (sdk-go #873/#917) |
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::mock_http::{add_unknown_fields, Request, Response, Server};
 use crate::repo_path;
@@ -51,7 +51,7 @@ pub struct Options {
 pub struct Mock {
     pub url: String,
     pub token_requests: Arc<AtomicUsize>,
-    pub requests: Arc<Mutex<Vec<String>>>,
+    server: Server,
 }
 
 fn fixture(name: &str) -> String {
@@ -88,19 +88,14 @@ impl Mock {
             response
         });
         Mock {
-            url: server.url,
+            url: server.url.clone(),
             token_requests,
-            requests: server.requests,
+            server,
         }
     }
 
     pub fn requested(&self, fragment: &str) -> usize {
-        self.requests
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|r| r.contains(fragment))
-            .count()
+        self.server.requested(fragment)
     }
 }
 
@@ -198,23 +193,6 @@ fn route(r: &Request, options: Options, base: &str, tokens: &AtomicUsize) -> Res
 }
 
 fn base64(text: &str) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let bytes = text.as_bytes();
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                char::from(A[(n >> (18 - 6 * i)) as usize & 63])
-            } else {
-                '='
-            });
-        }
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(text)
 }

@@ -207,7 +207,7 @@ fn oauth_m2m_fetches_one_token_and_reuses_it() {
         .args(["check", "-q", "models:/dolly3b/1"])
         .assert()
         .code(1);
-    let calls = mock.requests.lock().unwrap().len();
+    let calls = mock.requested("");
     assert!(calls > 10, "a full gather makes many calls ({calls})");
     assert_eq!(
         mock.token_requests
