@@ -65,7 +65,11 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         write(path, &report::markdown::render(&snapshot, Some(&e)))?;
     }
     if let Some(path) = &args.output.junit {
-        write(path, &report::junit::render(&e))?;
+        let xml = report::junit::render(&e).map_err(|source| AppError::Junit {
+            path: path.clone(),
+            source,
+        })?;
+        write(path, &xml)?;
     }
     if let Some(path) = &args.output.json {
         write(path, &report::json::render(&e))?;

@@ -44,6 +44,11 @@ pub enum AppError {
     /// A usage problem the message explains (bad flag value, config, unknown rule id).
     #[error("{0}")]
     Usage(String),
+    #[error("cannot render the JUnit report {path}: {source}")]
+    Junit {
+        path: PathBuf,
+        source: crate::report::junit_ext::JunitError,
+    },
     #[error("cannot write {path}: {source}")]
     Output {
         path: PathBuf,
@@ -80,6 +85,7 @@ impl AppError {
         match self {
             AppError::Policy(_)
             | AppError::Output { .. }
+            | AppError::Junit { .. }
             | AppError::Reference(_)
             | AppError::NoTrackingUri
             | AppError::Usage(_) => Exit::Usage,
