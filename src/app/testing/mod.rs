@@ -59,7 +59,12 @@ pub fn run(args: &TestArgs) -> Result<Exit, AppError> {
     let mut problems = Vec::new();
     let mut tests = Vec::new();
     for file in &files {
-        match load::load(file, &effective, &mut problems) {
+        let text = std::fs::read_to_string(file).map_err(|source| AppError::Read {
+            what: "test file",
+            path: file.clone(),
+            source,
+        })?;
+        match load::load(file, &text, &effective, &mut problems) {
             Ok(Some(t)) => tests.push(t),
             Ok(None) => {}
             Err(errors) => problems.extend(errors.problems),
@@ -77,7 +82,7 @@ pub fn run(args: &TestArgs) -> Result<Exit, AppError> {
         }
     }
     let failed = results.iter().filter(|r| !r.mismatches.is_empty()).count();
-    print!("{}", render(&results));
+    super::stdio::out(&render(&results))?;
     if let Some(path) = &args.junit {
         let xml = junit(&tests, &results).map_err(|source| AppError::Junit {
             path: path.clone(),
@@ -100,10 +105,15 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
         if path.is_dir() {
             let mut stack = vec![path.clone()];
             while let Some(dir) = stack.pop() {
-                let entries = std::fs::read_dir(&dir)
-                    .map_err(|e| AppError::Usage(format!("cannot read {}: {e}", dir.display())))?;
-                for entry in entries.filter_map(Result::ok) {
-                    let p = entry.path();
+                let unreadable = |source| AppError::Read {
+                    what: "test directory",
+                    path: dir.clone(),
+                    source,
+                };
+                let entries = std::fs::read_dir(&dir).map_err(unreadable)?;
+                for entry in entries {
+                    // An entry that cannot be listed may be a test file: never skip it quietly.
+                    let p = entry.map_err(unreadable)?.path();
                     if p.is_dir() {
                         stack.push(p);
                     } else if p
@@ -115,13 +125,15 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
                     }
                 }
             }
-        } else if path.is_file() {
-            files.push(path.clone());
         } else {
-            return Err(AppError::Usage(format!(
-                "test path {} does not exist",
-                path.display()
-            )));
+            // Anything else named explicitly is read as a test file, so a path that cannot be
+            // read is reported with the OS's reason when it is read.
+            std::fs::metadata(path).map_err(|source| AppError::Read {
+                what: "test path",
+                path: path.clone(),
+                source,
+            })?;
+            files.push(path.clone());
         }
     }
     files.sort();
