@@ -44,7 +44,7 @@ fn main() -> ExitCode {
             if rendered.is_err() {
                 out = error.to_string();
             }
-            eprint!("{out}");
+            app::stdio::err(&out);
             ExitCode::from(u8::try_from(error.exit().code()).unwrap_or(2))
         }
     }

@@ -86,8 +86,13 @@ impl ModelRef {
                 id: format!("m-{id}"),
             });
         }
+        let decode = |name| {
+            decode(name).map_err(|_| {
+                err("the model name is not UTF-8 once %-decoded (check its %XX escapes)")
+            })
+        };
         if let Some((name, alias)) = rest.rsplit_once('@') {
-            let name = decode(name);
+            let name = decode(name)?;
             if name.is_empty() || alias.is_empty() || alias.contains('/') {
                 return Err(err("an alias reference is models:/NAME@ALIAS"));
             }
@@ -106,7 +111,7 @@ impl ModelRef {
                 "the model name is empty or contains `/` (write it as %2F)",
             ));
         }
-        let name = decode(name);
+        let name = decode(name)?;
         if suffix.bytes().all(|b| b.is_ascii_digit()) && !suffix.is_empty() {
             Ok(ModelRef::Version {
                 name,
@@ -164,28 +169,13 @@ impl fmt::Display for ModelRef {
     }
 }
 
-/// Percent-decoding of the few escapes a model name needs (`%2F`, `%40`, `%20`, `%25`).
-fn decode(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut rest = name;
-    while let Some(i) = rest.find('%') {
-        out.push_str(&rest[..i]);
-        let code = rest
-            .get(i + 1..i + 3)
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match code {
-            Some(byte) if byte.is_ascii() => {
-                out.push(char::from(byte));
-                rest = &rest[i + 3..];
-            }
-            _ => {
-                out.push('%');
-                rest = &rest[i + 1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+/// A name as written in a reference, %-decoded (`%2F` → `/`, `%C3%A9` → `é`). A `%` not
+/// followed by two hex digits stays as written, as MLflow leaves it. Bytes that do not decode
+/// to UTF-8 are refused: a lossy `�` would name another model.
+fn decode(name: &str) -> Result<String, std::str::Utf8Error> {
+    percent_encoding::percent_decode_str(name)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
 }
 
 #[cfg(test)]
@@ -239,6 +229,13 @@ mod tests {
             }
         );
         assert_eq!(ok("models:/team%2Fchurn/1").name(), Some("team/churn"));
+        assert_eq!(ok("models:/a%40b%20c%25/1").name(), Some("a@b c%"));
+        assert_eq!(ok("models:/caf%C3%A9/1").name(), Some("café"));
+        assert_eq!(ok("models:/caf%c3%a9@x").name(), Some("café"));
+        // A `%` that starts no escape is kept, as before.
+        assert_eq!(ok("models:/100%/1").name(), Some("100%"));
+        assert_eq!(ok("models:/a%2/1").name(), Some("a%2"));
+        assert_eq!(ok("models:/a%zz/1").name(), Some("a%zz"));
         assert_eq!(
             ok("models:/churn@champion").to_string(),
             "models:/churn@champion"
@@ -256,6 +253,9 @@ mod tests {
             "runs:/abc",
             "models:/m-",
             "models:/a/b/1",
+            "models:/caf%E9/1",
+            "models:/%FF%FE@champion",
+            "models:/a%C3/latest",
         ] {
             let e = ModelRef::parse(bad).unwrap_err();
             assert!(e.to_string().contains("accepted forms"), "{bad}: {e}");

@@ -1,31 +1,14 @@
-//! "Did you mean …?" suggestions for misspelt names.
+//! "Did you mean …?" suggestions for misspelt names, by Levenshtein distance over chars
+//! (`strsim`'s, the one clap already uses for its own suggestions).
 
 /// The candidate closest to `word`, if it is close enough to be a plausible typo.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (edit_distance(word, c), c))
+        .map(|c| (strsim::levenshtein(word, c), c))
         .filter(|(d, c)| *d <= 2.max(c.len() / 4) && *d < c.len().max(word.len()))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
-}
-
-/// Levenshtein distance over chars.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let here = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(here + 1);
-            prev = here;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
@@ -43,6 +26,16 @@ mod tests {
             Some("registered_model")
         );
         assert_eq!(closest("zzz", ["exists", "equals"]), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        // Distance in chars, not bytes: one substitution of a two-byte char is one edit.
+        assert_eq!(closest("välue", ["value", "values"]), Some("value"));
+        // The closest wins; ties go to the first candidate.
+        assert_eq!(
+            closest("min_lenght", ["max_length", "min_length"]),
+            Some("min_length")
+        );
+        assert_eq!(closest("ab", ["ac", "ad"]), Some("ac"));
+        // A candidate the word shares nothing with is not a typo of it, however short.
+        assert_eq!(closest("x", ["y"]), None);
+        assert_eq!(closest("", ["a"]), None);
     }
 }

@@ -9,7 +9,7 @@ use miette::{
 };
 
 use super::config::{self, Effective};
-use super::{gather_live, use_color, write, AppError, EXAMPLE_SNAPSHOT};
+use super::{gather_live, stdio, use_color, write, AppError, EXAMPLE_SNAPSHOT};
 use crate::cli::{CheckArgs, EvalArgs};
 use crate::engine::{self, Waiver, WaiverNote};
 use crate::exit::Exit;
@@ -38,10 +38,11 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     };
     apply_target(&mut snapshot, &args.eval);
     let evaluation = engine::evaluate(&snapshot, &policy.rules, &policy.waivers, today);
-    eprint!(
-        "{}",
-        waiver_warnings(&evaluation.waiver_notes, &policy.waivers, &texts)
-    );
+    stdio::err(&waiver_warnings(
+        &evaluation.waiver_notes,
+        &policy.waivers,
+        &texts,
+    ));
     let verdict = engine::verdict(
         &evaluation.findings,
         fail_on,
@@ -65,7 +66,11 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         write(path, &report::markdown::render(&snapshot, Some(&e)))?;
     }
     if let Some(path) = &args.output.junit {
-        write(path, &report::junit::render(&e))?;
+        let xml = report::junit::render(&e).map_err(|source| AppError::Junit {
+            path: path.clone(),
+            source,
+        })?;
+        write(path, &xml)?;
     }
     if let Some(path) = &args.output.json {
         write(path, &report::json::render(&e))?;
@@ -74,7 +79,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         write(path, &report::sarif::render(&e))?;
     }
     if args.output.github {
-        print!("{}", report::github::annotations(&e));
+        stdio::out(&report::github::annotations(&e))?;
         for (var, text) in [
             ("GITHUB_STEP_SUMMARY", report::github::summary(&e)),
             ("GITHUB_OUTPUT", report::github::outputs(&e)),
@@ -85,7 +90,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         }
     }
     if !args.output.quiet {
-        print!("{}", report::terminal::render(&e, use_color()));
+        stdio::out(&report::terminal::render(&e, use_color()))?;
     }
     Ok(if verdict.passed {
         Exit::Pass
@@ -135,6 +140,7 @@ pub fn apply_target(snapshot: &mut Snapshot, eval: &EvalArgs) {
 
 /// Expired and unmatched waivers as warnings pointing at the waiver in its file.
 pub fn waiver_warnings(notes: &[WaiverNote], waivers: &[Waiver], texts: &[PolicyText]) -> String {
+    use std::fmt::Write as _;
     let handler = GraphicalReportHandler::new_themed(if use_color() {
         GraphicalTheme::unicode()
     } else {
@@ -160,7 +166,10 @@ pub fn waiver_warnings(notes: &[WaiverNote], waivers: &[Waiver], texts: &[Policy
             .unwrap_or_default();
         let report =
             miette::Report::new(diagnostic).with_source_code(NamedSource::new(&w.source, source));
-        let _ = handler.render_report(&mut out, report.as_ref());
+        // A warning that cannot be drawn is still given, as plain text.
+        if handler.render_report(&mut out, report.as_ref()).is_err() {
+            let _ = writeln!(out, "warning: {}", note.message);
+        }
     }
     out
 }

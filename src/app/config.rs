@@ -45,19 +45,31 @@ impl Config {
         if args.no_config {
             return Ok(Self::default());
         }
-        let path = match &args.config {
-            Some(p) => Some(p.clone()),
-            None => std::env::current_dir().ok().and_then(|cwd| {
-                cwd.ancestors()
-                    .map(|d| d.join("mlgate.toml"))
-                    .find(|p| p.is_file())
-            }),
+        let path = if let Some(p) = &args.config {
+            Some(p.clone())
+        } else {
+            // Without the working directory the project's config cannot be found, and
+            // running without it would quietly apply the bundled baseline instead.
+            let cwd = std::env::current_dir().map_err(|e| {
+                AppError::Usage(format!(
+                    "cannot find mlgate.toml: the working directory is unreadable ({e}); pass --config FILE or --no-config"
+                ))
+            })?;
+            // Any entry named mlgate.toml counts, so one that cannot be read (a dangling
+            // symlink, a directory) is reported below instead of being skipped for a
+            // parent's config or none.
+            cwd.ancestors()
+                .map(|d| d.join("mlgate.toml"))
+                .find(|p| p.symlink_metadata().is_ok())
         };
         let Some(path) = path else {
             return Ok(Self::default());
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| AppError::Usage(format!("cannot read config {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(&path).map_err(|source| AppError::Read {
+            what: "config",
+            path: path.clone(),
+            source,
+        })?;
         let file: ConfigFile = toml::from_str(&text).map_err(|e| {
             AppError::Usage(format!(
                 "config {} is invalid: {}",

@@ -14,15 +14,15 @@ use crate::snapshot::io as snapshot_io;
 pub fn lint(args: &LintArgs) -> Result<Exit, AppError> {
     let texts = policy::read_paths(&args.policies)?;
     let policy = policy::load(&texts).map_err(PolicyLoadError::from)?;
-    println!(
-        "ok: {} rule{} and {} waiver{} in {} file{}",
+    super::stdio::out(&format!(
+        "ok: {} rule{} and {} waiver{} in {} file{}\n",
         policy.rules.len(),
         plural(policy.rules.len()),
         policy.waivers.len(),
         plural(policy.waivers.len()),
         policy.files.len(),
         plural(policy.files.len())
-    );
+    ))?;
     Ok(Exit::Pass)
 }
 
@@ -36,7 +36,7 @@ fn plural(n: usize) -> &'static str {
 
 pub fn rules(args: &RulesArgs) -> Result<Exit, AppError> {
     let Effective { policy, .. } = config::effective(&args.policy)?;
-    print!("{}", rules_table(&policy.rules));
+    super::stdio::out(&rules_table(&policy.rules))?;
     Ok(Exit::Pass)
 }
 
@@ -73,7 +73,7 @@ pub fn explain(args: &ExplainArgs) -> Result<Exit, AppError> {
             args.rule
         )));
     };
-    print!("{}", explain_rule(rule));
+    super::stdio::out(&explain_rule(rule))?;
     Ok(Exit::Pass)
 }
 

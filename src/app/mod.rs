@@ -4,6 +4,7 @@ mod check;
 mod config;
 mod inspect;
 mod server;
+pub mod stdio;
 mod testing;
 
 use std::io::IsTerminal;
@@ -44,6 +45,19 @@ pub enum AppError {
     /// A usage problem the message explains (bad flag value, config, unknown rule id).
     #[error("{0}")]
     Usage(String),
+    /// An input named on the command line or in a test file that cannot be read: an
+    /// unreadable file must never be taken for an empty one.
+    #[error("cannot read {what} {path}: {source}")]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot render the JUnit report {path}: {source}")]
+    Junit {
+        path: PathBuf,
+        source: crate::report::junit_ext::JunitError,
+    },
     #[error("cannot write {path}: {source}")]
     Output {
         path: PathBuf,
@@ -80,6 +94,8 @@ impl AppError {
         match self {
             AppError::Policy(_)
             | AppError::Output { .. }
+            | AppError::Read { .. }
+            | AppError::Junit { .. }
             | AppError::Reference(_)
             | AppError::NoTrackingUri
             | AppError::Usage(_) => Exit::Usage,

@@ -102,7 +102,12 @@ fn regex(name: &str, v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Optio
 fn values(name: &str, v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<Vec<Value>> {
     match v.get_ref() {
         DeValue::Array(items) if !items.is_empty() => {
-            items.iter().map(|i| to_json(i.get_ref())).collect()
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                // Each value is checked, so `[nan]` is reported rather than dropping the rule.
+                out.push(value(name, item, problems));
+            }
+            out.into_iter().collect()
         }
         _ => {
             problems.wrong_type(v, name, "a non-empty array of values");
@@ -190,7 +195,19 @@ fn one_check(
             }
         }
         "not" => Check::Not(check_set(v, node, within, problems)?),
-        _ => return None,
+        // Callers only pass registry names, so reaching this means a kind was added to the
+        // registry without a parse arm. Say so loudly: returning `None` alone would drop the
+        // rule with no problem recorded, and the policy would load without it.
+        _ => {
+            problems.push(
+                "policy::unsupported-check",
+                v.span(),
+                "not implemented",
+                format!("check `{name}` is documented but this build of mlgate cannot compile it"),
+                Some("this is a bug in mlgate; please report it. Until it is fixed, express the rule with another check".into()),
+            );
+            return None;
+        }
     })
 }
 
@@ -241,7 +258,7 @@ fn conditions(
         };
         let checks = match cond.get_ref() {
             DeValue::Table(_) => check_set(cond, node, &format!("{within}.{name}"), problems),
-            other => to_json(other).map(|j| CheckSet(vec![Check::Equals(j)])),
+            _ => value(name, cond, problems).map(|j| CheckSet(vec![Check::Equals(j)])),
         };
         match checks {
             Some(checks) => out.fields.push(FieldCondition { field, checks }),
@@ -342,18 +359,70 @@ mod tests {
         }
     }
 
+    /// Every registry kind parses, from its own documented example, into exactly one rule
+    /// whose check is that kind: a kind whose parse arm is missing (or maps to another kind)
+    /// fails here instead of vanishing from the policy.
     #[test]
-    fn every_registry_example_compiles() {
+    fn every_registry_kind_parses_into_one_rule_of_that_kind() {
         for kind in CHECK_KINDS {
             let (select, check) = kind.example;
-            if let Err(e) = load(&[policy(select, check)]) {
-                panic!(
+            let policy = match load(&[policy(select, check)]) {
+                Ok(p) => p,
+                Err(e) => panic!(
                     "example of `{}` does not load: {:?}",
                     kind.name,
                     e.problems.iter().map(|p| &p.message).collect::<Vec<_>>()
-                );
-            }
+                ),
+            };
+            assert_eq!(
+                policy.rules.len(),
+                1,
+                "`{}`: rules {:?}",
+                kind.name,
+                policy.rules
+            );
+            let checks = &policy.rules[0].check.0;
+            assert_eq!(checks.len(), 1, "`{}`: checks {checks:?}", kind.name);
+            assert_eq!(checks[0].kind(), kind.name);
         }
+    }
+
+    /// Values JSON cannot hold inside a list or a field condition are reported where they are,
+    /// not turned into a rule that silently does not load.
+    #[test]
+    fn nan_inside_a_list_or_a_field_condition_is_a_wrong_type() {
+        for (select, check) in [
+            ("run.params", "{ one_of = [\"a\", nan] }"),
+            ("run.params", "{ none_of = [inf] }"),
+            (
+                "permissions.registered_model.entries[*]",
+                "{ none = { principal = nan } }",
+            ),
+        ] {
+            let errors = load(&[policy(select, check)]).unwrap_err();
+            let codes: Vec<&str> = errors.problems.iter().map(|p| p.code).collect();
+            assert_eq!(codes, ["policy::wrong-type"], "{check}");
+        }
+    }
+
+    /// A registry name without a parse arm is a diagnostic, never a silently dropped rule.
+    #[test]
+    fn a_known_kind_without_a_parse_arm_is_an_error() {
+        let mut problems = crate::policy::raw::Problems {
+            source: std::sync::Arc::new(miette::NamedSource::new("t.toml", String::new())),
+            list: Vec::new(),
+        };
+        let value = toml::Spanned::new(0..4, toml::de::DeValue::Boolean(true));
+        let compiled = super::one_check(
+            "no_such_kind",
+            &value,
+            &crate::snapshot::schema::Node::Any,
+            "the selection",
+            &mut problems,
+        );
+        assert!(compiled.is_none());
+        let codes: Vec<&str> = problems.list.iter().map(|p| p.code).collect();
+        assert_eq!(codes, ["policy::unsupported-check"]);
     }
 
     #[test]

@@ -98,12 +98,15 @@ pub fn read_paths(paths: &[PathBuf]) -> Result<Vec<PolicyText>, PolicyLoadError>
             source,
         };
         if path.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(read_err)?
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
-                .collect();
+            let mut files = Vec::new();
+            for entry in std::fs::read_dir(path).map_err(read_err)? {
+                // Every `*.toml` entry is read, so one that cannot be (a dangling symlink, an
+                // unlistable entry) fails the load instead of silently leaving its rules out.
+                let p = entry.map_err(read_err)?.path();
+                if p.extension().is_some_and(|e| e == "toml") && !p.is_dir() {
+                    files.push(p);
+                }
+            }
             files.sort();
             if files.is_empty() {
                 return Err(PolicyLoadError::EmptyDir(path.clone()));
@@ -200,6 +203,17 @@ pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
                 }
                 if let Some(rule) = validate::rule(&raw_rule, &policy.name, &mut problems) {
                     rules.push(rule);
+                } else if problems.list.is_empty() {
+                    // A rule may only be dropped for a problem the user is shown; with none
+                    // recorded the policy would load without it and the gate pass silently.
+                    let span = raw_rule.id.as_ref().map_or(0..0, |id| id.span.clone());
+                    problems.push(
+                        "policy::internal",
+                        span,
+                        "this rule",
+                        "mlgate could not compile this rule and recorded no reason",
+                        Some("this is a bug in mlgate; please report it with the rule".into()),
+                    );
                 }
             }
             for raw_waiver in &raw_waivers {

@@ -5,17 +5,16 @@
 //! be evaluated, skipped = not applicable or waived. Messages go in both the attribute and the
 //! body, since some consumers show only one of them.
 
-use std::fmt::Write;
-
 use junit_report::{
     Duration, OffsetDateTime, ReportBuilder, TestCase, TestResult, TestSuiteBuilder,
 };
 
+use super::junit_ext::{self, clean, JunitError};
 use super::Evaluation;
 use crate::engine::Outcome;
 
 /// Renders the JUnit document.
-pub fn render(e: &Evaluation<'_>) -> String {
+pub fn render(e: &Evaluation<'_>) -> Result<String, JunitError> {
     let snapshot = e.snapshot;
     // Names come from the server: keep them to characters XML can carry.
     let model = clean(
@@ -108,116 +107,30 @@ pub fn render(e: &Evaluation<'_>) -> String {
     gather_case.set_classname(&classname);
     suite.add_testcase(gather_case);
     let report = ReportBuilder::new().add_testsuite(suite.build()).build();
-    let mut xml = Vec::new();
-    // Writing into a Vec cannot fail.
-    let _ = report.write_xml(&mut xml);
-    let xml = String::from_utf8(xml).unwrap_or_default();
+    let xml = junit_ext::write(&report)?;
     let model_version_url = crate::snapshot::derive::links(snapshot)
         .model_version
         .unwrap_or_default();
-    let properties = [
-        ("model", model.as_str()),
-        ("version", version.as_str()),
-        ("reference", snapshot.target.reference.as_str()),
-        (
-            "run_id",
-            snapshot
-                .target
-                .run_id
-                .as_deref()
-                .or(snapshot.run.as_ref().map(|r| r.info.run_id.as_str()))
-                .unwrap_or(""),
-        ),
+    let run_id = snapshot
+        .target
+        .run_id
+        .as_deref()
+        .or(snapshot.run.as_ref().map(|r| r.info.run_id.as_str()))
+        .unwrap_or("");
+    let properties = vec![
+        ("model", model),
+        ("version", version),
+        ("reference", snapshot.target.reference.clone()),
+        ("run_id", run_id.to_string()),
         (
             "tracking_uri",
-            snapshot.manifest.tracking_uri.as_deref().unwrap_or(""),
+            snapshot.manifest.tracking_uri.clone().unwrap_or_default(),
         ),
-        ("policy_files", &e.policy_files.join(",")),
-        ("policy_digest", e.policy_digest),
-        ("fail_on", e.verdict.fail_on.as_str()),
-        ("model_version_url", model_version_url.as_str()),
-        ("mlgate_version", env!("CARGO_PKG_VERSION")),
+        ("policy_files", e.policy_files.join(",")),
+        ("policy_digest", e.policy_digest.to_string()),
+        ("fail_on", e.verdict.fail_on.as_str().to_string()),
+        ("model_version_url", model_version_url),
+        ("mlgate_version", env!("CARGO_PKG_VERSION").to_string()),
     ];
-    let skipped = e
-        .findings
-        .iter()
-        .filter(|f| matches!(f.outcome, Outcome::Skipped | Outcome::Waived))
-        .count()
-        + usize::from(!snapshot.errors.is_empty() && e.verdict.gather_errors_allowed);
-    with_properties(&xml, &properties, skipped)
-}
-
-/// junit-report has no `<properties>`; insert them as the first child of the testsuite.
-/// quick-xml escapes `>` in attribute values, so the first `>` after `<testsuite ` ends the tag.
-/// It also omits the `skipped` count, which consumers read from the testsuite tag.
-fn with_properties(xml: &str, properties: &[(&str, &str)], skipped: usize) -> String {
-    let Some(start) = xml.find("<testsuite ") else {
-        return xml.to_string();
-    };
-    let Some(end) = xml[start..].find('>').map(|i| start + i) else {
-        return xml.to_string();
-    };
-    let mut block = String::from("<properties>");
-    for (name, value) in properties {
-        let _ = write!(
-            block,
-            r#"<property name="{}" value="{}"/>"#,
-            escape(name),
-            escape(value)
-        );
-    }
-    block.push_str("</properties>");
-    let count = format!(r#" skipped="{skipped}""#);
-    if xml[..end].ends_with('/') {
-        // An empty testsuite `<testsuite …/>` becomes `<testsuite …>props</testsuite>`.
-        format!(
-            "{}{count}>{block}</testsuite>{}",
-            &xml[..end - 1],
-            &xml[end + 1..]
-        )
-    } else {
-        format!("{}{count}>{block}{}", &xml[..end], &xml[end + 1..])
-    }
-}
-
-/// Text XML can carry: characters XML 1.0 forbids are dropped, and `]]>` (which would end the
-/// CDATA section junit-report writes bodies into) is broken up.
-fn clean(text: &str) -> String {
-    text.chars()
-        .filter(|c| {
-            matches!(c, '\t' | '\n' | '\r') || (*c >= ' ' && *c != '\u{fffe}' && *c != '\u{ffff}')
-        })
-        .collect::<String>()
-        .replace("]]>", "]] >")
-}
-
-fn escape(text: &str) -> String {
-    clean(text)
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn properties_go_inside_the_suite() {
-        let xml = r#"<testsuites><testsuite id="0" name="a&gt;b"><testcase name="x"/></testsuite></testsuites>"#;
-        let out = with_properties(xml, &[("model", "m\"1")], 2);
-        assert!(out.contains(r#"name="a&gt;b" skipped="2"><properties><property name="model" value="m&quot;1"/></properties><testcase"#), "{out}");
-        let empty = with_properties(
-            r#"<testsuites><testsuite name="a"/></testsuites>"#,
-            &[("k", "v")],
-            0,
-        );
-        assert!(
-            empty.contains(r#"<testsuite name="a" skipped="0"><properties>"#)
-                && empty.contains("</properties></testsuite>"),
-            "{empty}"
-        );
-    }
+    junit_ext::extend(&xml, &[properties])
 }

@@ -4,6 +4,7 @@
 //! Kept out of the snapshot itself so each fact is stored once; the reports call these
 //! functions.
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 
 use super::StringMap;
@@ -286,18 +287,14 @@ pub fn links(s: &super::Snapshot) -> Links {
     }
 }
 
-/// Percent-encoding of a URL path segment.
+/// Percent-encoding of a URL path segment: everything but RFC 3986's unreserved characters.
 fn encode(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    utf8_percent_encode(segment, RESERVED).to_string()
 }
 
 #[cfg(test)]

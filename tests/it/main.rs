@@ -14,6 +14,7 @@ mod policy_diagnostics;
 mod policy_language;
 mod readme;
 mod seed_report;
+mod silent_paths;
 
 use std::path::PathBuf;
 

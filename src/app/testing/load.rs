@@ -34,18 +34,18 @@ const OUTCOMES: [&str; 5] = ["pass", "fail", "error", "skipped", "waived"];
 /// Parses a test file; problems are collected, not returned one at a time.
 pub(super) fn load(
     path: &Path,
+    text: &str,
     effective: &Effective,
     problems: &mut Vec<PolicyProblem>,
 ) -> Result<Option<TestFile>, PolicyErrors> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let source = Arc::new(NamedSource::new(&name, text.clone()));
+    let source = Arc::new(NamedSource::new(&name, text.to_string()));
     let before = problems.len();
     let problem =
         |code: &'static str, span: std::ops::Range<usize>, label: &str, message: String| {
             PolicyProblem::new(code, &source, span, label, message)
         };
-    let (doc, syntax) = DeTable::parse_recoverable(&text);
+    let (doc, syntax) = DeTable::parse_recoverable(text);
     for e in &syntax {
         problems.push(problem(
             "test::syntax",
@@ -101,6 +101,18 @@ pub(super) fn load(
                 .with_help(format!("a test file has {}", FILE_KEYS.join(", "))),
             ),
         }
+    }
+    // A file without cases would pass having tested nothing (a truncated or misnamed file).
+    if raw_cases.is_empty() {
+        problems.push(
+            problem(
+                "test::no-cases",
+                0..0,
+                "this file",
+                format!("test file {name} has no `[[case]]`"),
+            )
+            .with_help("add a case: [[case]] with name, snapshot and expect"),
+        );
     }
     let policy = if policy_paths.is_empty() {
         effective.policy.clone()
@@ -206,21 +218,24 @@ fn case(
     let snapshot_ref = snapshot_ref?;
     let snapshot_span = text("snapshot").map(Spanned::span).unwrap_or(head.clone());
     let snapshot_text = if snapshot_ref == "builtin:example" {
-        Some(EXAMPLE_SNAPSHOT.to_string())
+        Ok(EXAMPLE_SNAPSHOT.to_string())
     } else {
-        std::fs::read_to_string(base.join(&snapshot_ref)).ok()
+        std::fs::read_to_string(base.join(&snapshot_ref))
     };
-    let Some(snapshot_text) = snapshot_text else {
-        problems.push(problem(
-            "test::snapshot",
-            snapshot_span,
-            "cannot read",
-            format!(
-                "cannot read snapshot fixture {}",
-                base.join(&snapshot_ref).display()
-            ),
-        ));
-        return None;
+    let snapshot_text = match snapshot_text {
+        Ok(text) => text,
+        Err(e) => {
+            problems.push(problem(
+                "test::snapshot",
+                snapshot_span,
+                "cannot read",
+                format!(
+                    "cannot read snapshot fixture {}: {e}",
+                    base.join(&snapshot_ref).display()
+                ),
+            ));
+            return None;
+        }
     };
     let mut snapshot: Value = match serde_json::from_str(&snapshot_text) {
         Ok(v) => v,

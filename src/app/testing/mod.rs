@@ -15,6 +15,7 @@ use crate::cli::{EvalArgs, TestArgs};
 use crate::engine::{self, Outcome};
 use crate::exit::Exit;
 use crate::policy::{Policy, PolicyErrors, PolicyLoadError};
+use crate::report::junit_ext::{self, JunitError};
 use crate::snapshot::io as snapshot_io;
 
 /// One case, ready to run.
@@ -58,7 +59,12 @@ pub fn run(args: &TestArgs) -> Result<Exit, AppError> {
     let mut problems = Vec::new();
     let mut tests = Vec::new();
     for file in &files {
-        match load::load(file, &effective, &mut problems) {
+        let text = std::fs::read_to_string(file).map_err(|source| AppError::Read {
+            what: "test file",
+            path: file.clone(),
+            source,
+        })?;
+        match load::load(file, &text, &effective, &mut problems) {
             Ok(Some(t)) => tests.push(t),
             Ok(None) => {}
             Err(errors) => problems.extend(errors.problems),
@@ -76,9 +82,13 @@ pub fn run(args: &TestArgs) -> Result<Exit, AppError> {
         }
     }
     let failed = results.iter().filter(|r| !r.mismatches.is_empty()).count();
-    print!("{}", render(&results));
+    super::stdio::out(&render(&results))?;
     if let Some(path) = &args.junit {
-        write(path, &junit(&results))?;
+        let xml = junit(&tests, &results).map_err(|source| AppError::Junit {
+            path: path.clone(),
+            source,
+        })?;
+        write(path, &xml)?;
     }
     Ok(if failed == 0 {
         Exit::Pass
@@ -95,10 +105,15 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
         if path.is_dir() {
             let mut stack = vec![path.clone()];
             while let Some(dir) = stack.pop() {
-                let entries = std::fs::read_dir(&dir)
-                    .map_err(|e| AppError::Usage(format!("cannot read {}: {e}", dir.display())))?;
-                for entry in entries.filter_map(Result::ok) {
-                    let p = entry.path();
+                let unreadable = |source| AppError::Read {
+                    what: "test directory",
+                    path: dir.clone(),
+                    source,
+                };
+                let entries = std::fs::read_dir(&dir).map_err(unreadable)?;
+                for entry in entries {
+                    // An entry that cannot be listed may be a test file: never skip it quietly.
+                    let p = entry.map_err(unreadable)?.path();
                     if p.is_dir() {
                         stack.push(p);
                     } else if p
@@ -110,13 +125,15 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
                     }
                 }
             }
-        } else if path.is_file() {
-            files.push(path.clone());
         } else {
-            return Err(AppError::Usage(format!(
-                "test path {} does not exist",
-                path.display()
-            )));
+            // Anything else named explicitly is read as a test file, so a path that cannot be
+            // read is reported with the OS's reason when it is read.
+            std::fs::metadata(path).map_err(|source| AppError::Read {
+                what: "test path",
+                path: path.clone(),
+                source,
+            })?;
+            files.push(path.clone());
         }
     }
     files.sort();
@@ -174,17 +191,22 @@ fn render(results: &[CaseResult]) -> String {
     out
 }
 
-fn junit(results: &[CaseResult]) -> String {
+/// One testsuite per test file, with the policy it ran (files and digest) as properties.
+fn junit(tests: &[TestFile], results: &[CaseResult]) -> Result<String, JunitError> {
     use junit_report::{Duration, ReportBuilder, TestCase, TestSuiteBuilder};
     let mut report = ReportBuilder::new();
-    let mut files: Vec<&str> = results.iter().map(|r| r.file.as_str()).collect();
-    files.dedup();
-    for file in files {
+    let mut properties = Vec::new();
+    for test in tests {
+        let file = test.name.as_str();
+        properties.push(vec![
+            ("policy_files", test.policy.files.join(",")),
+            ("policy_digest", test.policy.digest.clone()),
+        ]);
         let mut suite = TestSuiteBuilder::new(file);
         suite.set_timestamp(junit_report::OffsetDateTime::UNIX_EPOCH);
         for r in results.iter().filter(|r| r.file == file) {
             let case = if r.mismatches.is_empty() {
-                TestCase::success(&r.name, Duration::ZERO)
+                TestCase::success(&junit_ext::clean(&r.name), Duration::ZERO)
             } else {
                 let text: Vec<String> = r
                     .mismatches
@@ -196,13 +218,16 @@ fn junit(results: &[CaseResult]) -> String {
                         )
                     })
                     .collect();
-                TestCase::failure(&r.name, Duration::ZERO, "mismatch", &text.join("; "))
+                TestCase::failure(
+                    &junit_ext::clean(&r.name),
+                    Duration::ZERO,
+                    "mismatch",
+                    &junit_ext::clean(&text.join("; ")),
+                )
             };
             suite.add_testcase(case);
         }
         report.add_testsuite(suite.build());
     }
-    let mut xml = Vec::new();
-    let _ = report.build().write_xml(&mut xml);
-    String::from_utf8(xml).unwrap_or_default()
+    junit_ext::extend(&junit_ext::write(&report.build())?, &properties)
 }

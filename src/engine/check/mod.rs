@@ -235,6 +235,36 @@ impl Check {
         )
     }
 
+    /// The registry name of this check's kind (`CHECK_KINDS[..].name`): the key a policy
+    /// writes. Exhaustive on purpose, so a new variant must be given its policy name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Check::Exists(_) => "exists",
+            Check::Absent(_) => "absent",
+            Check::NonEmpty(_) => "non_empty",
+            Check::Empty(_) => "empty",
+            Check::Equals(_) => "equals",
+            Check::NotEquals(_) => "not_equals",
+            Check::OneOf(_) => "one_of",
+            Check::NoneOf(_) => "none_of",
+            Check::Matches(_) => "matches",
+            Check::NotMatches(_) => "not_matches",
+            Check::Contains(_) => "contains",
+            Check::Min(_) => "min",
+            Check::Max(_) => "max",
+            Check::MinLength(_) => "min_length",
+            Check::MaxLength(_) => "max_length",
+            Check::CountMin(_) => "count_min",
+            Check::CountMax(_) => "count_max",
+            Check::Any(_) => "any",
+            Check::All(_) => "all",
+            Check::None(_) => "none",
+            Check::AllOf(_) => "all_of",
+            Check::AnyOf(_) => "any_of",
+            Check::Not(_) => "not",
+        }
+    }
+
     /// The check as TOML-like text.
     pub fn describe(&self) -> String {
         let list = |v: &[Value]| v.iter().map(show).collect::<Vec<_>>().join(", ");
