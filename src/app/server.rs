@@ -29,9 +29,15 @@ pub fn connect(
         .registry_uri
         .clone()
         .or_else(|| env("MLFLOW_REGISTRY_URI"));
+    // Registry URIs (`databricks-uc`, `databricks-uc://PROFILE`) are MLflow's, not our
+    // backend names, though two of them look alike.
+    let uc = Backend::UnityCatalog.registry_uri().unwrap_or_default();
+    let classic = Backend::DatabricksWorkspace
+        .registry_uri()
+        .unwrap_or_default();
     let backend = match registry.as_deref() {
-        Some(r) if r.starts_with("databricks-uc") => Backend::UnityCatalog,
-        Some(r) if r.starts_with("databricks") => Backend::DatabricksWorkspace,
+        Some(r) if r.starts_with(uc) => Backend::UnityCatalog,
+        Some(r) if r.starts_with(classic) => Backend::DatabricksWorkspace,
         Some(other) => {
             return Err(AppError::Usage(format!(
                 "registry URI `{other}` is not supported with a Databricks tracking URI: use `databricks` (workspace registry) or `databricks-uc` (Unity Catalog)"
@@ -40,7 +46,7 @@ pub fn connect(
         // MLflow 3 defaults a `databricks` tracking URI to the Unity Catalog registry; we follow
         // it for three-level names and keep the workspace registry for the others, which UC
         // could not hold anyway.
-        None if tracking.starts_with("databricks-uc") || reference.name().is_some_and(is_three_level) => Backend::UnityCatalog,
+        None if tracking.starts_with(uc) || reference.name().is_some_and(is_three_level) => Backend::UnityCatalog,
         None => Backend::DatabricksWorkspace,
     };
     if backend == Backend::UnityCatalog {
