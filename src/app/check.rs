@@ -9,9 +9,9 @@ use miette::{
 };
 
 use super::config::{self, Effective};
-use super::{gather_live, stdio, use_color, write, AppError, EXAMPLE_SNAPSHOT};
+use super::{gather_or_say_why, render_error, stdio, use_color, write, AppError, EXAMPLE_SNAPSHOT};
 use crate::cli::{CheckArgs, EvalArgs};
-use crate::engine::{self, Waiver, WaiverNote};
+use crate::engine::{self, Status, Waiver, WaiverNote};
 use crate::exit::Exit;
 use crate::policy::PolicyText;
 use crate::report::{self, Evaluation};
@@ -28,13 +28,18 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     } = config::effective(&args.policy)?;
     let fail_on = config.fail_on(args.output.fail_on)?;
     let today = today(args.eval.now.as_deref())?;
-    let mut snapshot = match (&args.model, &args.snapshot) {
-        (Some(model), _) => gather_live(model, &args.server)?,
-        (None, Some(path)) => snapshot_io::load(path)?,
-        (None, None) => snapshot_io::parse(
-            EXAMPLE_SNAPSHOT,
-            Path::new("examples/dolly3b.snapshot.json"),
-        )?,
+    // A gather that failed outright still gives a snapshot (saying why), so every output is
+    // written before the run ends on exit 3.
+    let (mut snapshot, fatal) = match (&args.model, &args.snapshot) {
+        (Some(model), _) => gather_or_say_why(model, &args.server)?,
+        (None, Some(path)) => (snapshot_io::load(path)?, None),
+        (None, None) => (
+            snapshot_io::parse(
+                EXAMPLE_SNAPSHOT,
+                Path::new("examples/dolly3b.snapshot.json"),
+            )?,
+            None,
+        ),
     };
     apply_target(&mut snapshot, &args.eval);
     let evaluation = engine::evaluate(&snapshot, &policy.rules, &policy.waivers, today);
@@ -92,11 +97,17 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     if !args.output.quiet {
         stdio::out(&report::terminal::render(&e, use_color()))?;
     }
-    Ok(if verdict.passed {
-        Exit::Pass
-    } else {
-        Exit::PolicyFailed
-    })
+    match (verdict.status, fatal) {
+        // Known red: the failure wins, and the gather error is still said.
+        (Status::Fail, Some(error)) => {
+            stdio::err(&render_error(&error));
+            Ok(Exit::PolicyFailed)
+        }
+        (_, Some(error)) => Err(error),
+        (Status::Pass, None) => Ok(Exit::Pass),
+        (Status::Fail, None) => Ok(Exit::PolicyFailed),
+        (Status::Error, None) => Ok(Exit::Gather),
+    }
 }
 
 fn append(path: &Path, text: &str) -> Result<(), AppError> {

@@ -15,7 +15,7 @@ pub use check::today;
 use thiserror::Error;
 
 use crate::cli::{Cli, Command, ServerArgs};
-use crate::client::{Client, ClientError};
+use crate::client::{Client, ClientError, ConnectKind};
 use crate::exit::Exit;
 use crate::gather::{self, Context, GatherFailure};
 use crate::model_ref::{ModelRef, ModelRefError};
@@ -77,13 +77,20 @@ impl AppError {
             _ => return None,
         };
         let text = match (client, client.status()) {
+            (ClientError::Connect { kind: ConnectKind::Tls, .. }, _) => "the server's certificate is not trusted: give its certificate (or its CA) in MLFLOW_TRACKING_SERVER_CERT_PATH",
+            (ClientError::Connect { kind: ConnectKind::Dns, .. }, _) => "check the host name in --tracking-uri / MLFLOW_TRACKING_URI",
             (ClientError::Connect { .. }, _) => "is the server running and reachable? check --tracking-uri / MLFLOW_TRACKING_URI",
             (ClientError::Timeout { .. }, _) => "the server is slow or unreachable; raise MLFLOW_HTTP_REQUEST_TIMEOUT if it is just slow",
+            (ClientError::Deadline { .. }, _) => "the server is too slow for the gather budget; raise MLGATE_GATHER_TIMEOUT (seconds) if that is expected",
+            (ClientError::RateLimited { .. }, _) => "the server is rate limiting this client: run the gate later, or raise MLGATE_GATHER_TIMEOUT to wait it out",
+            (ClientError::TooLarge { .. }, _) => "an answer this large is not from a tracking server as expected; raise MLGATE_MAX_RESPONSE_BYTES if it is genuine",
+            (ClientError::Reset { .. } | ClientError::Truncated { .. }, _) => "the connection broke mid-answer: a proxy or load balancer in between may be cutting it",
+            (ClientError::NotJson { .. }, _) => "the answer is a web page, not the MLflow API: a login proxy or a wrong --tracking-uri",
             (_, Some(401)) => "the server requires credentials: set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN",
             (_, Some(403)) => "these credentials may not read this model; ask its owner for READ on the registered model and its experiment",
             (_, Some(404)) => "check the model name, version or stage (names are case-sensitive)",
             (_, Some(400)) if client.message().contains("alias") => "check the alias: the registered model's aliases are listed in the MLflow UI",
-            (ClientError::Decode { .. }, _) => "the response was cut short or is not from an MLflow server; check --tracking-uri and any proxy in between",
+            (ClientError::Decode { .. } | ClientError::Shape { .. }, _) => "the answer is not what an MLflow server sends; check --tracking-uri and any proxy in between",
             _ => return None,
         };
         Some(text.to_string())
@@ -113,16 +120,78 @@ pub fn run(cli: Cli) -> Result<Exit, AppError> {
         Command::Rules(args) => inspect::rules(&args),
         Command::Explain(args) => inspect::explain(&args),
         Command::Snapshot(args) => {
-            let snapshot = gather_live(&args.model, &args.server)?;
+            let (snapshot, fatal) = gather_or_say_why(&args.model, &args.server)?;
             snapshot_io::save(&snapshot, &args.output)?;
-            Ok(Exit::Pass)
+            done_gathering(&snapshot, fatal)
         }
         Command::Report(args) => {
-            let snapshot = gather_live(&args.model, &args.server)?;
+            let (snapshot, fatal) = gather_or_say_why(&args.model, &args.server)?;
             write(&args.output, &report::markdown::render(&snapshot, None))?;
-            Ok(Exit::Pass)
+            done_gathering(&snapshot, fatal)
         }
     }
+}
+
+/// A live gather, or — when nothing could be gathered — the snapshot that says why, with the
+/// error to end on: every output is still written on exit 3 (the CI test view shows the
+/// reason). Usage errors come back as errors at once.
+pub(crate) fn gather_or_say_why(
+    model: &str,
+    server: &ServerArgs,
+) -> Result<(Snapshot, Option<AppError>), AppError> {
+    match gather_live(model, server) {
+        Ok(snapshot) => Ok((snapshot, None)),
+        Err(error) => match not_gathered(model, server, &error) {
+            Some(snapshot) => Ok((snapshot, Some(error))),
+            None => Err(error),
+        },
+    }
+}
+
+/// `snapshot` and `report`: exit 3 when a call failed (the file is written all the same).
+fn done_gathering(snapshot: &Snapshot, fatal: Option<AppError>) -> Result<Exit, AppError> {
+    if let Some(error) = fatal {
+        return Err(error);
+    }
+    if !snapshot.errors.is_empty() {
+        stdio::err(&format!(
+            "mlgate: {} call{} failed while gathering; they are listed in the output (exit 3)\n",
+            snapshot.errors.len(),
+            if snapshot.errors.len() == 1 { "" } else { "s" }
+        ));
+        return Ok(Exit::Gather);
+    }
+    Ok(Exit::Pass)
+}
+
+/// The snapshot of a reference nothing could be gathered for, when `error` is such a failure.
+fn not_gathered(model: &str, server: &ServerArgs, error: &AppError) -> Option<Snapshot> {
+    let (entry, backend) = match error {
+        AppError::Gather(g) => (g.entry(), Some(g.backend)),
+        AppError::Client(e) => (gather::failure_entry(e), None),
+        _ => return None,
+    };
+    let reference = ModelRef::parse(model).ok()?;
+    let tracking = server
+        .tracking_uri
+        .clone()
+        .or_else(|| std::env::var("MLFLOW_TRACKING_URI").ok())
+        .map(|u| crate::client::error::shown_url(&u));
+    Some(Snapshot::not_gathered(
+        gather::target_of(&reference),
+        tracking,
+        backend,
+        now_rfc3339(),
+        entry,
+    ))
+}
+
+fn now_rfc3339() -> String {
+    crate::timefmt::rfc3339(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0)),
+    )
 }
 
 /// Gathers a snapshot from the tracking server (one process, concurrent requests).
@@ -131,17 +200,15 @@ pub(crate) fn gather_live(model: &str, server: &ServerArgs) -> Result<Snapshot, 
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let (config, backend) = server::connect(server, &reference, &env)?;
     let cx = Context::new(Client::new(config)?);
-    let now = crate::timefmt::rfc3339(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0)),
-    );
+    let now = now_rfc3339();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| ClientError::Connect {
-            url: cx.client().tracking_uri().to_string(),
+            url: cx.client().url(""),
+            kind: ConnectKind::Other,
             message: format!("cannot start the I/O runtime: {e}"),
+            attempts: 0,
         })?;
     runtime
         .block_on(gather::gather(&cx, backend, &reference, now))
@@ -153,6 +220,39 @@ pub(crate) fn write(path: &Path, text: &str) -> Result<(), AppError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// An error as a miette diagnostic: policy problems with their spans, everything else with
+/// its help. Wrapped for people at a terminal; one message per line in CI logs.
+pub fn render_error(error: &AppError) -> String {
+    use miette::{GraphicalReportHandler, GraphicalTheme};
+    let color = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(if color {
+        100
+    } else {
+        usize::MAX / 2
+    });
+    let mut out = String::new();
+    let rendered = match error {
+        AppError::Policy(PolicyLoadError::Invalid(e)) => handler.render_report(&mut out, e),
+        other => {
+            let mut diagnostic = miette::MietteDiagnostic::new(other.to_string());
+            if let Some(help) = other.help() {
+                diagnostic = diagnostic.with_help(help);
+            }
+            handler.render_report(&mut out, &diagnostic)
+        }
+    };
+    if rendered.is_err() {
+        out = format!("{error}\n");
+    }
+    out
 }
 
 /// Colour on a terminal, unless `NO_COLOR` is set (https://no-color.org).

@@ -5,7 +5,8 @@
 
 use super::AppError;
 use crate::cli::ServerArgs;
-use crate::client::{auth, Config};
+use crate::client::auth::{self, Auth};
+use crate::client::Config;
 use crate::model_ref::ModelRef;
 use crate::snapshot::Backend;
 
@@ -56,7 +57,19 @@ pub fn connect(
             )));
         }
     }
-    let config = Config::with_auth(tracking, workspace.host, workspace.auth, env);
+    // Named with a 401 or 403, never with the value.
+    let kind = match &workspace.auth {
+        Auth::Bearer(_) => "token",
+        Auth::OAuthM2M { .. } => "OAuth client id and secret",
+        Auth::Basic { .. } => "username and password",
+        Auth::None => "no credentials",
+    };
+    let credentials = match &workspace.profile {
+        Some(profile) => format!("the {kind} of profile `{profile}` in the Databricks config file"),
+        None => format!("the {kind} in DATABRICKS_* environment variables"),
+    };
+    let mut config = Config::with_auth(tracking, workspace.host, workspace.auth, env);
+    config.credentials = Some(credentials);
     Ok((config, backend))
 }
 

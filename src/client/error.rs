@@ -1,54 +1,169 @@
-//! Client errors: what was asked, of which URL, and what the server said.
+//! Client errors, one variant per way a call can go wrong, each with its own words: what was
+//! asked (method and full URL — scheme, host, port, path; never a credential), what happened,
+//! how many attempts were made, and for refusals which credential source was used (never its
+//! value). `call()` gives the short form (`GET /api/2.0/...`) the snapshot records.
+
+use std::fmt;
 
 use thiserror::Error;
+
+/// Why nothing answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectKind {
+    /// The host is up but nothing listens on the port.
+    Refused,
+    /// The host name does not resolve.
+    Dns,
+    /// No TCP connection within the timeout.
+    Timeout,
+    /// The TLS handshake failed (certificate not trusted, wrong host name, protocol).
+    Tls,
+    /// Any other failure to connect (unreachable network, bad URL).
+    Other,
+}
+
+impl fmt::Display for ConnectKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ConnectKind::Refused => "connection refused",
+            ConnectKind::Dns => "the host name does not resolve",
+            ConnectKind::Timeout => "connect timeout",
+            ConnectKind::Tls => "TLS handshake failed",
+            ConnectKind::Other => "cannot connect",
+        })
+    }
+}
+
+/// " (after N attempts)" when the call was retried.
+fn tries(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+/// " HTTP 403 PERMISSION_DENIED" without a numeric code that only repeats the status
+/// (Databricks' invalid-token 403).
+fn code(error_code: Option<&str>) -> String {
+    error_code
+        .filter(|c| !c.bytes().all(|b| b.is_ascii_digit()))
+        .map(|c| format!(" {c}"))
+        .unwrap_or_default()
+}
 
 /// A failed request to the tracking server.
 #[derive(Debug, Error, Clone)]
 pub enum ClientError {
-    #[error("cannot reach the tracking server at {url}: {message}")]
-    Connect { url: String, message: String },
-    #[error("{method} {path} timed out after {seconds} s (MLFLOW_HTTP_REQUEST_TIMEOUT)")]
+    #[error("cannot reach {url}: {kind} ({message}){}", tries(*attempts))]
+    Connect {
+        url: String,
+        kind: ConnectKind,
+        message: String,
+        attempts: u32,
+    },
+    #[error(
+        "{method} {url} timed out after {seconds} s, body included (MLFLOW_HTTP_REQUEST_TIMEOUT){}",
+        tries(*attempts)
+    )]
     Timeout {
         method: &'static str,
-        path: String,
+        url: String,
         seconds: u64,
+        attempts: u32,
     },
-    // A numeric `error_code` (Databricks' invalid-token 403) only repeats the status.
-    #[error("{method} {path} returned HTTP {status}{}: {message}", error_code.as_deref().filter(|c| !c.bytes().all(|b| b.is_ascii_digit())).map(|c| format!(" {c}")).unwrap_or_default())]
+    /// The connection was reset or closed after the request was sent, before any response.
+    #[error(
+        "{method} {url}: the connection was closed before a response came ({message}){}",
+        tries(*attempts)
+    )]
+    Reset {
+        method: &'static str,
+        url: String,
+        message: String,
+        attempts: u32,
+    },
+    /// The response started but its body ended early (or could not be read to the end).
+    #[error(
+        "{method} {url}: the response body was cut short ({message}){}",
+        tries(*attempts)
+    )]
+    Truncated {
+        method: &'static str,
+        url: String,
+        message: String,
+        attempts: u32,
+    },
+    #[error("{method} {url} returned HTTP {status}{}: {message}{}{}", code(error_code.as_deref()), credentials.as_deref().map(|c| format!(" (credentials from {c})")).unwrap_or_default(), tries(*attempts))]
     Http {
         method: &'static str,
-        path: String,
+        url: String,
         status: u16,
         error_code: Option<String>,
         message: String,
+        attempts: u32,
+        /// For 401/403: where the credentials came from (an env var or profile name).
+        credentials: Option<String>,
     },
-    #[error("{method} {path} returned a body that is not valid JSON ({message}): {snippet}")]
+    /// A success status with a body that is not JSON: a login page of a proxy, an HTML page.
+    #[error("{method} {url} answered HTTP {status} with {content_type} instead of JSON{}", title.as_deref().map(|t| format!(" (page title: {t})")).unwrap_or_default())]
+    NotJson {
+        method: &'static str,
+        url: String,
+        status: u16,
+        content_type: String,
+        title: Option<String>,
+    },
+    /// Meant to be JSON, but does not parse.
+    #[error("{method} {url} returned invalid JSON ({message}): {snippet}")]
     Decode {
         method: &'static str,
-        path: String,
+        url: String,
         message: String,
         snippet: String,
     },
     /// Valid JSON, but not what the call answers (a field missing or of another type).
-    #[error("{method} {path} returned JSON of an unexpected shape: {message}")]
+    #[error("{method} {url} returned JSON of an unexpected shape: {message}")]
     Shape {
         method: &'static str,
-        path: String,
+        url: String,
         message: String,
     },
-    /// The response started but its body could not be read to the end.
-    #[error("{method} {path}: the response body could not be read ({message})")]
-    Body {
+    #[error("{method} {url}: the response is larger than the limit of {limit} bytes (MLGATE_MAX_RESPONSE_BYTES)")]
+    TooLarge {
         method: &'static str,
-        path: String,
-        message: String,
+        url: String,
+        limit: u64,
+    },
+    /// Rate limited, and asked to wait longer than the gather has left.
+    #[error("{method} {url} is rate limited (HTTP {status}, Retry-After: {retry_after}): waiting would overrun the {remaining} s left of the gather budget (MLGATE_GATHER_TIMEOUT){}", tries(*attempts))]
+    RateLimited {
+        method: &'static str,
+        url: String,
+        status: u16,
+        retry_after: String,
+        remaining: u64,
+        attempts: u32,
+    },
+    /// The whole gather's time budget ran out.
+    #[error(
+        "{method} {url}: the gather budget of {budget} s ran out (MLGATE_GATHER_TIMEOUT){}",
+        tries(*attempts)
+    )]
+    Deadline {
+        method: &'static str,
+        url: String,
+        budget: u64,
+        attempts: u32,
     },
 }
 
 impl ClientError {
     pub fn status(&self) -> Option<u16> {
         match self {
-            ClientError::Http { status, .. } => Some(*status),
+            ClientError::Http { status, .. }
+            | ClientError::NotJson { status, .. }
+            | ClientError::RateLimited { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -60,15 +175,35 @@ impl ClientError {
         }
     }
 
-    /// `GET /api/2.0/...` — the call, for the snapshot's error entries.
+    /// How many times the request was sent.
+    pub fn attempts(&self) -> u32 {
+        match self {
+            ClientError::Connect { attempts, .. }
+            | ClientError::Timeout { attempts, .. }
+            | ClientError::Reset { attempts, .. }
+            | ClientError::Truncated { attempts, .. }
+            | ClientError::Http { attempts, .. }
+            | ClientError::RateLimited { attempts, .. }
+            | ClientError::Deadline { attempts, .. } => *attempts,
+            _ => 1,
+        }
+    }
+
+    /// `GET /api/2.0/...` — the call, for the snapshot's error entries (the path without the
+    /// server, which the snapshot's manifest names once).
     pub fn call(&self) -> String {
         match self {
-            ClientError::Connect { url, .. } => format!("connect {url}"),
-            ClientError::Timeout { method, path, .. }
-            | ClientError::Http { method, path, .. }
-            | ClientError::Decode { method, path, .. }
-            | ClientError::Shape { method, path, .. }
-            | ClientError::Body { method, path, .. } => format!("{method} {path}"),
+            ClientError::Connect { url, .. } => format!("connect {}", origin(url)),
+            ClientError::Timeout { method, url, .. }
+            | ClientError::Reset { method, url, .. }
+            | ClientError::Truncated { method, url, .. }
+            | ClientError::Http { method, url, .. }
+            | ClientError::NotJson { method, url, .. }
+            | ClientError::Decode { method, url, .. }
+            | ClientError::Shape { method, url, .. }
+            | ClientError::TooLarge { method, url, .. }
+            | ClientError::RateLimited { method, url, .. }
+            | ClientError::Deadline { method, url, .. } => format!("{method} {}", path_of(url)),
         }
     }
 
@@ -78,6 +213,59 @@ impl ClientError {
             ClientError::Http { message, .. } => message.clone(),
             other => other.to_string(),
         }
+    }
+
+    /// The class of failure, one word, for logs and tests.
+    pub fn class(&self) -> &'static str {
+        match self {
+            ClientError::Connect { kind, .. } => match kind {
+                ConnectKind::Refused => "refused",
+                ConnectKind::Dns => "dns",
+                ConnectKind::Timeout => "connect-timeout",
+                ConnectKind::Tls => "tls",
+                ConnectKind::Other => "connect",
+            },
+            ClientError::Timeout { .. } => "timeout",
+            ClientError::Reset { .. } => "reset",
+            ClientError::Truncated { .. } => "truncated",
+            ClientError::Http { .. } => "http",
+            ClientError::NotJson { .. } => "not-json",
+            ClientError::Decode { .. } => "invalid-json",
+            ClientError::Shape { .. } => "shape",
+            ClientError::TooLarge { .. } => "too-large",
+            ClientError::RateLimited { .. } => "rate-limited",
+            ClientError::Deadline { .. } => "deadline",
+        }
+    }
+}
+
+/// `https://host:port` of a URL.
+fn origin(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    url[start..].find('/').map_or(url, |i| &url[..start + i])
+}
+
+/// The path of a URL (everything from the first `/` after the host), or the text itself.
+fn path_of(url: &str) -> &str {
+    match url.find("://") {
+        Some(i) => url[i + 3..].find('/').map_or("/", |j| &url[i + 3 + j..]),
+        None => url,
+    }
+}
+
+/// A URL fit to show: no `user:password@`, no query string (signed URLs carry credentials
+/// there, and queries can be long).
+pub fn shown_url(url: &str) -> String {
+    let without_query = url.split(['?', '#']).next().unwrap_or(url);
+    match without_query.find("://") {
+        Some(i) => {
+            let rest = &without_query[i + 3..];
+            let host_end = rest.find('/').unwrap_or(rest.len());
+            let authority = &rest[..host_end];
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            format!("{}://{host}{}", &without_query[..i], &rest[host_end..])
+        }
+        None => without_query.to_string(),
     }
 }
 
@@ -102,9 +290,19 @@ pub fn describe_body(body: &str) -> (Option<String>, String) {
         return (code, error.message.unwrap_or_else(|| snippet(body)));
     }
     if body.trim_start().starts_with('<') {
-        return (None, html_text(body));
+        return (None, html_title(body).unwrap_or_else(|| html_text(body)));
     }
     (None, snippet(body))
+}
+
+/// The `<title>` of an HTML page, which names an error page better than its whole text.
+pub fn html_title(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    let title = snippet(html.get(start..end)?);
+    (title != "(empty body)").then_some(title)
 }
 
 /// The first 300 characters of a body, on one line.
@@ -153,6 +351,17 @@ mod tests {
         assert_eq!(code.as_deref(), Some("403"));
         assert_eq!(msg, "Invalid access token.");
         let (_, msg) = describe_body("<!doctype html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>");
-        assert!(msg.contains("500 Internal Server Error"), "{msg}");
+        assert_eq!(msg, "500 Internal Server Error");
+    }
+
+    #[test]
+    fn urls_are_shown_without_credentials_or_queries() {
+        assert_eq!(
+            shown_url("https://user:secret@host:8443/api/2.0/x?token=abc"),
+            "https://host:8443/api/2.0/x"
+        );
+        assert_eq!(origin("http://h:5000/api/2.0/x"), "http://h:5000");
+        assert_eq!(path_of("http://h:5000/api/2.0/x"), "/api/2.0/x");
+        assert_eq!(path_of("/api/2.0/x"), "/api/2.0/x");
     }
 }

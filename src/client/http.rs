@@ -1,87 +1,22 @@
-//! The transport: configuration from MLflow's and Databricks' environment (server, auth, TLS,
-//! timeouts, retries), typed GETs with query strings, paginated listings, writes (POST, PUT,
-//! PATCH, DELETE with JSON bodies) under an explicit retry policy, unauthenticated fetches of
-//! signed URLs, and error decoding.
+//! The client: typed GETs with query strings, paginated listings, writes (POST, PUT, PATCH,
+//! DELETE with JSON bodies) under an explicit retry policy, unauthenticated fetches of signed
+//! URLs — all bounded: a response size limit enforced while the body streams, a per-request
+//! timeout, and one time budget for everything the client does (retries and waits included).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::auth::Auth;
-use super::error::{describe_body, snippet, ClientError};
-
-/// Connection settings.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// The tracking URI as the user named it (`http://host:5000`, `databricks://prod`).
-    pub tracking_uri: String,
-    /// Where requests go (`http://host:5000`, `https://adb-1.azuredatabricks.net`).
-    pub base_url: String,
-    pub auth: Auth,
-    pub insecure_tls: bool,
-    pub server_cert_path: Option<String>,
-    pub timeout: Duration,
-    pub max_retries: u32,
-    pub backoff_factor: f64,
-}
-
-impl Config {
-    /// Settings for an MLflow server at `tracking_uri` (http or https), with MLflow's
-    /// environment: basic auth wins over the token when both are set, as in MLflow's code.
-    pub fn mlflow(tracking_uri: String, env: &dyn Fn(&str) -> Option<String>) -> Self {
-        let auth = match (
-            env("MLFLOW_TRACKING_USERNAME"),
-            env("MLFLOW_TRACKING_PASSWORD"),
-            env("MLFLOW_TRACKING_TOKEN"),
-        ) {
-            (Some(username), Some(password), _) => Auth::Basic { username, password },
-            (_, _, Some(token)) => Auth::Bearer(token),
-            _ => Auth::None,
-        };
-        let mut config = Self::with_auth(tracking_uri.clone(), tracking_uri, auth, env);
-        config.base_url = config.base_url.trim_end_matches('/').to_string();
-        config
-    }
-
-    /// Settings for any server, with the transport variables of MLflow's environment.
-    pub fn with_auth(
-        tracking_uri: String,
-        base_url: String,
-        auth: Auth,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Self {
-        let number = |k: &str, default: f64| {
-            env(k)
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(default)
-        };
-        Self {
-            tracking_uri,
-            base_url,
-            auth,
-            insecure_tls: env("MLFLOW_TRACKING_INSECURE_TLS")
-                .is_some_and(|v| v.eq_ignore_ascii_case("true")),
-            server_cert_path: env("MLFLOW_TRACKING_SERVER_CERT_PATH"),
-            // Out-of-range values (`inf`, `1e20`) fall back to the default rather than panic.
-            timeout: Duration::try_from_secs_f64(
-                number("MLFLOW_HTTP_REQUEST_TIMEOUT", 120.0).clamp(0.1, 86_400.0),
-            )
-            .unwrap_or(Duration::from_secs(120)),
-            // MLflow defaults to 7 retries with factor 2; a CI gate should fail fast, so 3 is ours.
-            max_retries: env("MLFLOW_HTTP_REQUEST_MAX_RETRIES")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(3),
-            // MLflow caps the factor at 120.
-            backoff_factor: number("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", 1.0).clamp(0.0, 120.0),
-        }
-    }
-}
+use super::config::Config;
+use super::error::{describe_body, shown_url, snippet, ClientError, ConnectKind};
+use super::transport::{self, Answer, BodyError, SendFailure};
 
 /// An OAuth access token and when to stop using it.
 type CachedToken = Option<(String, Instant)>;
@@ -134,13 +69,17 @@ pub struct Client {
     inner: reqwest::Client,
     config: Config,
     token: Arc<tokio::sync::Mutex<CachedToken>>,
+    /// When the budget (`config.budget`) runs out.
+    deadline: Instant,
 }
 
 impl Client {
     pub fn new(config: Config) -> Result<Self, ClientError> {
         let connect_err = |message: String| ClientError::Connect {
-            url: config.base_url.clone(),
+            url: shown_url(&config.base_url),
+            kind: ConnectKind::Other,
             message,
+            attempts: 0,
         };
         if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
             return Err(connect_err(
@@ -172,6 +111,7 @@ impl Client {
         let inner = builder.build().map_err(|e| connect_err(e.to_string()))?;
         Ok(Self {
             inner,
+            deadline: Instant::now() + config.budget,
             config,
             token: Arc::new(tokio::sync::Mutex::new(None)),
         })
@@ -194,15 +134,27 @@ impl Client {
         &self.config.base_url
     }
 
-    /// GET `path` with query parameters, decoded into `T`. A body that is JSON but not of the
-    /// expected shape is a [`ClientError::Shape`] naming the field serde missed.
+    /// The full URL of `path` on this server as errors show it: no credentials, no query.
+    pub fn url(&self, path: &str) -> String {
+        shown_url(&format!("{}{path}", self.config.base_url))
+    }
+
+    /// Time left of the budget.
+    fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// GET `path` with query parameters, decoded into `T` (see [`transport::decode`] for the
+    /// three ways a body can fail to be the answer).
     pub async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<T, ClientError> {
-        let body = self.get_text(path, query).await?;
-        decode("GET", path, &body)
+        let answer = self
+            .send(Method::GET, "GET", path, query, None, Retry::Idempotent)
+            .await?;
+        transport::decode("GET", &self.url(path), &answer)
     }
 
     /// GET `path` with query parameters, as untyped JSON (responses kept as returned).
@@ -227,17 +179,19 @@ impl Client {
             #[serde(flatten)]
             rest: serde_json::Map<String, Value>,
         }
+        let shape = |message: String| ClientError::Shape {
+            method: "GET",
+            url: self.url(path),
+            message,
+        };
         let mut items = Vec::new();
         let mut token = String::new();
         for page_number in 0.. {
             if page_number == 100 {
                 // Partial data must not pass for complete: stop and say so.
-                return Err(ClientError::Shape {
-                    method: "GET",
-                    path: path.to_string(),
-                    message: "more than 100 pages; stopped reading, the list would be incomplete"
-                        .into(),
-                });
+                return Err(shape(
+                    "more than 100 pages; stopped reading, the list would be incomplete".into(),
+                ));
             }
             let mut q = query.to_vec();
             if !token.is_empty() {
@@ -248,11 +202,7 @@ impl Client {
                 None | Some(Value::Null) => {}
                 Some(list) => {
                     let list: Vec<T> =
-                        serde_json::from_value(list).map_err(|e| ClientError::Shape {
-                            method: "GET",
-                            path: path.to_string(),
-                            message: format!("`{key}`: {e}"),
-                        })?;
+                        serde_json::from_value(list).map_err(|e| shape(format!("`{key}`: {e}")))?;
                     items.extend(list);
                 }
             }
@@ -264,14 +214,16 @@ impl Client {
         Ok(items)
     }
 
-    /// GET `path` with query parameters, as text; retries transient failures.
+    /// GET `path` with query parameters, as text (model files); retries transient failures.
     pub async fn get_text(
         &self,
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<String, ClientError> {
-        self.send(Method::GET, "GET", path, query, None, Retry::Idempotent)
-            .await
+        let answer = self
+            .send(Method::GET, "GET", path, query, None, Retry::Idempotent)
+            .await?;
+        Ok(answer.text)
     }
 
     /// A registry write: `body` as JSON (DELETE too: MLflow reads its arguments from the body),
@@ -283,62 +235,133 @@ impl Client {
         body: &impl Serialize,
         retry: Retry,
     ) -> Result<T, ClientError> {
+        let label = method.label();
         let body = serde_json::to_string(body).map_err(|e| ClientError::Shape {
-            method: method.label(),
-            path: path.to_string(),
+            method: label,
+            url: self.url(path),
             message: format!("cannot encode the request body: {e}"),
         })?;
-        let text = self
-            .send(
-                method.method(),
-                method.label(),
-                path,
-                &[],
-                Some(body),
-                retry,
-            )
+        let mut answer = self
+            .send(method.method(), label, path, &[], Some(body), retry)
             .await?;
         // MLflow answers some writes with an empty body; that is `{}`.
-        let text = if text.trim().is_empty() { "{}" } else { &text };
-        decode(method.label(), path, text)
+        if answer.text.trim().is_empty() {
+            answer.text = "{}".into();
+        }
+        transport::decode(label, &self.url(path), &answer)
     }
 
     /// GET a pre-signed URL with exactly the headers it came with: never with our credentials,
-    /// which must not leak to cloud storage.
+    /// which must not leak to cloud storage. The URL's query (its signature) is never shown.
     pub async fn get_signed(
         &self,
         url: &str,
         headers: &[(String, String)],
     ) -> Result<String, ClientError> {
-        let shown = url.split('?').next().unwrap_or(url).to_string();
-        let mut request = self.inner.get(url);
+        let shown = shown_url(url);
+        let mut request = self.inner.get(url).timeout(self.request_timeout());
         for (name, value) in headers {
             request = request.header(name.as_str(), value.as_str());
         }
-        let response = request.send().await.map_err(|e| ClientError::Connect {
-            url: shown.clone(),
-            message: root_cause(&e),
-        })?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.send_error(&transport::classify(&e), "GET", &shown, 1))?;
         let status = response.status().as_u16();
-        // A body that could not be read is a failed download, never an empty file.
-        let text = response.text().await.map_err(|e| ClientError::Body {
-            method: "GET",
-            path: shown.clone(),
-            message: root_cause(&e),
-        })?;
+        let text = transport::read_body(response, self.config.max_response_bytes)
+            .await
+            .map_err(|e| self.body_error(e, "GET", &shown, 1))?;
         if (200..300).contains(&status) {
             Ok(text)
         } else {
             Err(ClientError::Http {
                 method: "GET",
-                path: shown,
+                url: shown,
                 status,
                 error_code: None,
                 message: snippet(&text),
+                attempts: 1,
+                credentials: None,
             })
         }
     }
 
+    /// The per-request timeout, never past the budget.
+    fn request_timeout(&self) -> Duration {
+        self.config
+            .timeout
+            .min(self.remaining())
+            .max(Duration::from_millis(1))
+    }
+
+    fn send_error(
+        &self,
+        failure: &SendFailure,
+        method: &'static str,
+        url: &str,
+        attempts: u32,
+    ) -> ClientError {
+        match failure {
+            SendFailure::Connect(kind, message) => ClientError::Connect {
+                url: shown_url(&self.config.base_url),
+                kind: *kind,
+                message: message.clone(),
+                attempts,
+            },
+            SendFailure::Timeout => self.timeout_error(method, url, attempts),
+            SendFailure::Reset(message) => ClientError::Reset {
+                method,
+                url: url.to_string(),
+                message: message.clone(),
+                attempts,
+            },
+        }
+    }
+
+    fn body_error(
+        &self,
+        e: BodyError,
+        method: &'static str,
+        url: &str,
+        attempts: u32,
+    ) -> ClientError {
+        match e {
+            BodyError::TooLarge => ClientError::TooLarge {
+                method,
+                url: url.to_string(),
+                limit: self.config.max_response_bytes,
+            },
+            BodyError::Timeout => self.timeout_error(method, url, attempts),
+            BodyError::Cut(message) => ClientError::Truncated {
+                method,
+                url: url.to_string(),
+                message,
+                attempts,
+            },
+        }
+    }
+
+    /// A timeout: the budget's when that is what ran out, else the request's.
+    fn timeout_error(&self, method: &'static str, url: &str, attempts: u32) -> ClientError {
+        if self.remaining().is_zero() {
+            ClientError::Deadline {
+                method,
+                url: url.to_string(),
+                budget: self.config.budget.as_secs(),
+                attempts,
+            }
+        } else {
+            ClientError::Timeout {
+                method,
+                url: url.to_string(),
+                seconds: self.config.timeout.as_secs(),
+                attempts,
+            }
+        }
+    }
+
+    /// Sends a request, retrying as `retry` allows within the budget, and reads its body under
+    /// the size limit. Only a 2xx answer is `Ok`.
     async fn send(
         &self,
         method: Method,
@@ -347,15 +370,32 @@ impl Client {
         query: &[(&str, &str)],
         body: Option<String>,
         retry: Retry,
-    ) -> Result<String, ClientError> {
-        let url = format!("{}{path}", self.config.base_url);
+    ) -> Result<Answer, ClientError> {
+        let target = format!("{}{path}", self.config.base_url);
+        let url = self.url(path);
         let mut attempt = 0;
         loop {
-            let mut request = self.inner.request(method.clone(), &url).query(query);
+            attempt += 1;
+            if self.remaining().is_zero() {
+                return Err(ClientError::Deadline {
+                    method: label,
+                    url,
+                    budget: self.config.budget.as_secs(),
+                    attempts: attempt - 1,
+                });
+            }
+            let retries_left = attempt <= self.config.max_retries;
+            let mut request = self
+                .inner
+                .request(method.clone(), &target)
+                .query(query)
+                .timeout(self.request_timeout());
             if let Some(auth) = self.authorization().await? {
                 let mut value = HeaderValue::from_str(&auth).map_err(|e| ClientError::Connect {
-                    url: self.config.base_url.clone(),
-                    message: format!("bad credentials: {e}"),
+                    url: shown_url(&self.config.base_url),
+                    kind: ConnectKind::Other,
+                    message: format!("the credentials cannot be sent in a header: {e}"),
+                    attempts: 0,
                 })?;
                 value.set_sensitive(true);
                 request = request.header(AUTHORIZATION, value);
@@ -367,25 +407,25 @@ impl Client {
             }
             let response = match request.send().await {
                 Ok(r) => r,
-                Err(e) if e.is_timeout() => {
-                    return Err(ClientError::Timeout {
-                        method: label,
-                        path: path.to_string(),
-                        seconds: self.config.timeout.as_secs(),
-                    })
-                }
                 Err(e) => {
-                    // A refused connection sent nothing, so even a write may go again; one quick
-                    // retry, because a server that is down stays down.
-                    if e.is_connect() && attempt == 0 && self.config.max_retries > 0 {
-                        attempt += 1;
-                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    let failure = transport::classify(&e);
+                    // A refused connection sent nothing, so even a write may go again; a reset
+                    // after sending may have been applied, so only reads go again.
+                    let again = match &failure {
+                        // One quick retry: a server that is down stays down.
+                        SendFailure::Connect(ConnectKind::Refused, _) => attempt == 1,
+                        SendFailure::Reset(_) => retry == Retry::Idempotent,
+                        _ => false,
+                    };
+                    if again
+                        && retries_left
+                        && self
+                            .pause(transport::backoff(self.config.backoff_factor, attempt))
+                            .await
+                    {
                         continue;
                     }
-                    return Err(ClientError::Connect {
-                        url: self.config.base_url.clone(),
-                        message: root_cause(&e),
-                    });
+                    return Err(self.send_error(&failure, label, &url, attempt));
                 }
             };
             let status = response.status().as_u16();
@@ -396,28 +436,68 @@ impl Client {
                 Retry::Idempotent => matches!(status, 408 | 429 | 502 | 503 | 504),
                 Retry::Once => status == 429,
             };
-            if transient && attempt < self.config.max_retries {
-                let wait = retry_after(response.headers()).unwrap_or_else(|| {
-                    Duration::from_secs_f64(
-                        self.config.backoff_factor * 2f64.powi(i32::try_from(attempt).unwrap_or(8)),
-                    )
-                });
-                attempt += 1;
-                tokio::time::sleep(wait.min(Duration::from_secs(60))).await;
-                continue;
+            let asked = transport::retry_after(response.headers());
+            if transient {
+                if let Some((wait, raw)) = &asked {
+                    if *wait > self.remaining() {
+                        // Sleeping would only end in the budget running out: say so now.
+                        return Err(ClientError::RateLimited {
+                            method: label,
+                            url,
+                            status,
+                            retry_after: raw.clone(),
+                            remaining: self.remaining().as_secs(),
+                            attempts: attempt,
+                        });
+                    }
+                }
+                let wait = asked.as_ref().map_or_else(
+                    || transport::backoff(self.config.backoff_factor, attempt),
+                    |(wait, _)| *wait,
+                );
+                if retries_left && self.pause(wait).await {
+                    continue;
+                }
             }
+            let content_type = transport::content_type(response.headers());
             let reason = response
                 .headers()
                 .get("x-databricks-reason-phrase")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let text = response.text().await.map_err(|e| ClientError::Body {
-                method: label,
-                path: path.to_string(),
-                message: root_cause(&e),
-            })?;
+            let text = match transport::read_body(response, self.config.max_response_bytes).await {
+                Ok(text) => text,
+                Err(e) => {
+                    // A body cut short is read again when reading is harmless.
+                    let again = matches!(e, BodyError::Cut(_))
+                        && retry == Retry::Idempotent
+                        && retries_left;
+                    if again
+                        && self
+                            .pause(transport::backoff(self.config.backoff_factor, attempt))
+                            .await
+                    {
+                        continue;
+                    }
+                    return Err(self.body_error(e, label, &url, attempt));
+                }
+            };
             if (200..300).contains(&status) {
-                return Ok(text);
+                return Ok(Answer {
+                    status,
+                    content_type,
+                    text,
+                });
+            }
+            if status == 429 {
+                return Err(ClientError::RateLimited {
+                    method: label,
+                    url,
+                    status,
+                    retry_after: asked.map_or_else(|| "not given".into(), |(_, raw)| raw),
+                    remaining: self.remaining().as_secs(),
+                    attempts: attempt,
+                });
             }
             let (error_code, mut message) = describe_body(&text);
             if message == "(empty body)" {
@@ -425,12 +505,25 @@ impl Client {
             }
             return Err(ClientError::Http {
                 method: label,
-                path: path.to_string(),
+                url,
                 status,
                 error_code,
                 message,
+                attempts: attempt,
+                credentials: matches!(status, 401 | 403)
+                    .then(|| self.config.credentials.clone())
+                    .flatten(),
             });
         }
+    }
+
+    /// Waits `wait` if the budget allows; `false` when it would run out first.
+    async fn pause(&self, wait: Duration) -> bool {
+        if wait >= self.remaining() {
+            return false;
+        }
+        tokio::time::sleep(wait).await;
+        true
     }
 
     /// The `Authorization` header value; an OAuth token is fetched once and reused until a
@@ -451,131 +544,20 @@ impl Client {
                         return Ok(Some(token.clone()));
                     }
                 }
-                let (token, lifetime) = self
-                    .fetch_token(client_id, client_secret, token_url)
-                    .await?;
+                let (token, lifetime) = super::oauth::fetch_token(
+                    &self.inner,
+                    client_id,
+                    token_url,
+                    self.request_timeout(),
+                    basic(client_id, client_secret),
+                )
+                .await?;
                 let until = Instant::now() + lifetime.saturating_sub(Duration::from_secs(60));
                 *cached = Some((token.clone(), until));
                 Ok(Some(token))
             }
         }
     }
-
-    /// OAuth client-credentials grant (`POST /oidc/v1/token`, client id and secret as HTTP
-    /// basic auth, `scope=all-apis`), as the Databricks SDKs do it.
-    async fn fetch_token(
-        &self,
-        client_id: &str,
-        client_secret: &str,
-        token_url: &str,
-    ) -> Result<(String, Duration), ClientError> {
-        /// The token endpoint's answer (RFC 6749 §5.1) and its error shapes (RFC 6749 §5.2,
-        /// Okta-style `errorCode`/`errorSummary` behind some identity providers).
-        #[derive(serde::Deserialize)]
-        struct TokenResponse {
-            access_token: String,
-            #[serde(default)]
-            token_type: Option<String>,
-            #[serde(default)]
-            expires_in: Option<u64>,
-        }
-        #[derive(serde::Deserialize, Default)]
-        struct TokenError {
-            #[serde(default, alias = "errorCode")]
-            error: Option<String>,
-            #[serde(default, alias = "errorSummary")]
-            error_description: Option<String>,
-        }
-        let path = token_url
-            .strip_prefix(&self.config.base_url)
-            .unwrap_or(token_url)
-            .to_string();
-        let response = self
-            .inner
-            .post(token_url)
-            .header(AUTHORIZATION, basic(client_id, client_secret))
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body("grant_type=client_credentials&scope=all-apis")
-            .send()
-            .await
-            .map_err(|e| ClientError::Connect {
-                url: token_url.to_string(),
-                message: root_cause(&e),
-            })?;
-        let status = response.status().as_u16();
-        let text = response.text().await.map_err(|e| ClientError::Body {
-            method: "POST",
-            path: path.clone(),
-            message: root_cause(&e),
-        })?;
-        if !(200..300).contains(&status) {
-            let error: TokenError = serde_json::from_str(&text).unwrap_or_default();
-            return Err(ClientError::Http {
-                method: "POST",
-                path,
-                status,
-                error_code: error.error,
-                message: format!(
-                    "OAuth token request failed: {}",
-                    error.error_description.unwrap_or_else(|| snippet(&text))
-                ),
-            });
-        }
-        let token: TokenResponse = decode("POST", &path, &text)?;
-        Ok((
-            format!(
-                "{} {}",
-                token.token_type.as_deref().unwrap_or("Bearer"),
-                token.access_token
-            ),
-            Duration::from_secs(token.expires_in.unwrap_or(3600)),
-        ))
-    }
-}
-
-/// A body decoded into `T`: not JSON at all is [`ClientError::Decode`]; JSON of another shape
-/// is [`ClientError::Shape`], naming what serde missed.
-fn decode<T: DeserializeOwned>(
-    method: &'static str,
-    path: &str,
-    body: &str,
-) -> Result<T, ClientError> {
-    serde_json::from_str(body).map_err(|e| {
-        if e.is_data() {
-            ClientError::Shape {
-                method,
-                path: path.to_string(),
-                message: e.to_string(),
-            }
-        } else {
-            ClientError::Decode {
-                method,
-                path: path.to_string(),
-                message: e.to_string(),
-                snippet: snippet(body),
-            }
-        }
-    })
-}
-
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
-}
-
-/// The innermost cause of a transport error ("Connection refused"), which says the most.
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = e;
-    while let Some(next) = current.source() {
-        current = next;
-    }
-    current.to_string()
 }
 
 /// An HTTP basic `Authorization` value (RFC 7617).
@@ -594,40 +576,5 @@ mod tests {
     fn basic_auth_is_rfc_7617() {
         assert_eq!(basic("admin", "pw"), "Basic YWRtaW46cHc=");
         assert_eq!(basic("", ""), "Basic Og==");
-    }
-
-    #[test]
-    fn wrong_shapes_and_broken_json_are_told_apart() {
-        #[derive(serde::Deserialize, Debug)]
-        struct Wants {
-            #[allow(dead_code)]
-            model_version: Value,
-        }
-        let shape = decode::<Wants>("GET", "/x", r#"{"other": 1}"#).unwrap_err();
-        assert!(
-            matches!(&shape, ClientError::Shape { message, .. } if message.contains("model_version")),
-            "{shape}"
-        );
-        let broken = decode::<Wants>("GET", "/x", r#"{"model_version": "#).unwrap_err();
-        assert!(matches!(broken, ClientError::Decode { .. }), "{broken}");
-    }
-
-    #[test]
-    fn basic_auth_wins_over_the_token_as_in_mlflow() {
-        let env = |k: &str| match k {
-            "MLFLOW_TRACKING_USERNAME" => Some("u".to_string()),
-            "MLFLOW_TRACKING_PASSWORD" => Some("p".to_string()),
-            "MLFLOW_TRACKING_TOKEN" => Some("t".to_string()),
-            _ => None,
-        };
-        let c = Config::mlflow("http://h:5000/".into(), &env);
-        assert_eq!(
-            c.auth,
-            Auth::Basic {
-                username: "u".into(),
-                password: "p".into()
-            }
-        );
-        assert_eq!(c.base_url, "http://h:5000");
     }
 }

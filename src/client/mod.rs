@@ -4,8 +4,12 @@
 //! decoding. It knows nothing of snapshots: `gather` is the only module that calls it.
 
 pub mod auth;
+mod config;
 pub mod error;
 mod http;
+mod oauth;
+mod transport;
 
-pub use error::ClientError;
-pub use http::{Client, Config, Retry, WriteMethod};
+pub use config::{Config, DEFAULT_BUDGET_SECS, DEFAULT_MAX_RESPONSE_BYTES};
+pub use error::{ClientError, ConnectKind};
+pub use http::{Client, Retry, WriteMethod};

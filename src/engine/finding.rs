@@ -108,10 +108,44 @@ impl Finding {
     }
 }
 
+/// What a run decided, with one meaning each (and one exit code each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Every rule at or above the threshold passed (or was waived / not applicable), and every
+    /// fact was gathered (or gather errors were allowed).
+    Pass,
+    /// A rule at or above the threshold definitively failed: the model is known to be red.
+    Fail,
+    /// No rule failed, but a call failed or a rule could not be evaluated: nothing is known
+    /// about the model, so this is neither a pass nor a policy failure.
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Error => "error",
+        }
+    }
+
+    /// `PASS`, `FAIL`, `ERROR`.
+    pub fn headline(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Error => "ERROR",
+        }
+    }
+}
+
 /// The overall result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
     pub passed: bool,
+    pub status: Status,
     pub fail_on: Severity,
     /// How many findings had each outcome, in [`Outcome::ALL`] order.
     pub counts: Vec<(Outcome, usize)>,
@@ -135,8 +169,25 @@ impl Verdict {
             .filter(|f| f.blocks(fail_on))
             .map(|f| f.rule_id.clone())
             .collect();
+        let failed = findings
+            .iter()
+            .any(|f| f.blocks(fail_on) && f.outcome == Outcome::Fail);
+        let status = if failed {
+            Status::Fail
+        } else if gather_errors > 0 && !gather_errors_allowed {
+            Status::Error
+        } else if blocking.is_empty() {
+            Status::Pass
+        } else if gather_errors_allowed {
+            // Allowed gather errors keep the earlier rule: a blocking rule that could not be
+            // evaluated fails the policy.
+            Status::Fail
+        } else {
+            Status::Error
+        };
         Self {
-            passed: blocking.is_empty() && (gather_errors == 0 || gather_errors_allowed),
+            passed: status == Status::Pass,
+            status,
             gather_errors,
             gather_errors_allowed,
             fail_on,

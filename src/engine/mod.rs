@@ -16,7 +16,7 @@ pub use template::{placeholders as template_placeholders, BUILTINS as TEMPLATE_B
 use serde_json::Value;
 
 pub use check::{Check, CheckSet, Conditions, FieldCondition};
-pub use finding::{Finding, Outcome, Severity, Verdict};
+pub use finding::{Finding, Outcome, Severity, Status, Verdict};
 pub use scope::Scope;
 pub use selector::Selector;
 pub use waiver::{Waiver, WaiverNote};

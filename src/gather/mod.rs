@@ -37,11 +37,54 @@ use registry::{AclSubject, ModelSource, RegisteredFacts, Section};
 
 /// Why a snapshot could not be gathered at all.
 #[derive(Debug, thiserror::Error)]
-#[error("could not gather {reference} from {tracking_uri}: {error}")]
+#[error("could not gather {reference} from {server}: {error}")]
 pub struct GatherFailure {
     pub reference: String,
-    pub tracking_uri: String,
+    /// The server as shown to people: its URL (no credentials), and the tracking URI as the
+    /// user named it when that differs (`https://adb-1.azuredatabricks.net (databricks://prod)`).
+    pub server: String,
+    pub backend: Backend,
     pub error: ClientError,
+}
+
+impl GatherFailure {
+    /// The snapshot's error entry: nothing beyond the reference was gathered.
+    pub fn entry(&self) -> GatherError {
+        error_entry(crate::snapshot::NOTHING_GATHERED, &self.error)
+    }
+}
+
+/// The error entry of a client that could not even be set up (a bad certificate file).
+pub fn failure_entry(error: &ClientError) -> GatherError {
+    error_entry(crate::snapshot::NOTHING_GATHERED, error)
+}
+
+/// What the reference asks for, before anything is resolved.
+pub fn target_of(reference: &ModelRef) -> Target {
+    let mut target = Target {
+        reference: reference.to_string(),
+        kind: reference.kind().to_string(),
+        name: reference.name().map(str::to_string),
+        ..Target::default()
+    };
+    match reference {
+        ModelRef::Alias { alias, .. } => target.reference_alias = Some(alias.clone()),
+        ModelRef::Stage { stage, .. } => target.reference_stage = Some(stage.clone()),
+        ModelRef::Run { path, .. } => target.artifact_path = Some(path.clone()),
+        _ => {}
+    }
+    target
+}
+
+/// The server as errors name it.
+fn server_label(client: &crate::client::Client) -> String {
+    let url = crate::client::error::shown_url(client.base_url());
+    let named = crate::client::error::shown_url(client.tracking_uri());
+    if named.trim_end_matches('/') == url.trim_end_matches('/') {
+        url
+    } else {
+        format!("{url} ({named})")
+    }
 }
 
 /// Gathers the snapshot of one model reference; `now` is the RFC 3339 gather time.
@@ -153,23 +196,13 @@ async fn gather_from<R: Registry>(
     let client = cx.client();
     let fail = |error: ClientError| GatherFailure {
         reference: reference.to_string(),
-        tracking_uri: client.tracking_uri().to_string(),
+        server: server_label(client),
+        backend,
         error,
     };
     let mut errors = Vec::new();
     let mut unavailable = Vec::new();
-    let mut target = Target {
-        reference: reference.to_string(),
-        kind: reference.kind().to_string(),
-        name: reference.name().map(str::to_string),
-        ..Target::default()
-    };
-    match reference {
-        ModelRef::Alias { alias, .. } => target.reference_alias = Some(alias.clone()),
-        ModelRef::Stage { stage, .. } => target.reference_stage = Some(stage.clone()),
-        ModelRef::Run { path, .. } => target.artifact_path = Some(path.clone()),
-        _ => {}
-    }
+    let mut target = target_of(reference);
 
     // First stage: what the reference names. Nothing else can be asked without it.
     let version = registry.resolve(cx, reference).await.map_err(fail)?;
@@ -425,7 +458,7 @@ async fn gather_from<R: Registry>(
         manifest: Manifest {
             gathered_by: concat!("mlgate ", env!("CARGO_PKG_VERSION")).to_string(),
             gathered_at: now,
-            tracking_uri: Some(client.tracking_uri().to_string()),
+            tracking_uri: Some(crate::client::error::shown_url(client.tracking_uri())),
             registry_uri: backend.registry_uri().map(str::to_string),
             backend: Some(backend),
             server_version,

@@ -18,7 +18,7 @@ pub async fn run(cx: &Context, run_id: &str) -> Result<wire::Run, ClientError> {
     if response.run.info.run_id.is_none() && response.run.info.run_uuid.is_none() {
         return Err(ClientError::Shape {
             method: "GET",
-            path,
+            url: cx.client().url(&path),
             message: "`run.info` has neither `run_id` nor `run_uuid`".into(),
         });
     }
@@ -101,13 +101,15 @@ pub async fn latest_version(
         .max_by_key(|v| v.version.parse::<u64>().unwrap_or(0))
         .ok_or_else(|| ClientError::Http {
             method: "GET",
-            path,
+            url: cx.client().url(&path),
             status: 404,
             error_code: Some("RESOURCE_DOES_NOT_EXIST".into()),
             message: match stage {
                 Some(s) => format!("registered model `{name}` has no version in stage {s}"),
                 None => format!("registered model `{name}` has no versions"),
             },
+            attempts: 1,
+            credentials: None,
         })
 }
 

@@ -88,7 +88,7 @@ pub fn summary(e: &Evaluation<'_>) -> String {
     let v = e.verdict;
     let mut out = format!(
         "### mlgate: {} — {}\n\n",
-        if v.passed { "PASS" } else { "FAIL" },
+        v.status.headline(),
         e.snapshot.model_uri()
     );
     let counts: Vec<String> = v.counts.iter().map(|(o, n)| format!("{n} {o}")).collect();
@@ -118,7 +118,7 @@ pub fn outputs(e: &Evaluation<'_>) -> String {
     let v = e.verdict;
     let mut out = format!(
         "verdict={}\ngather_errors={}\n",
-        if v.passed { "pass" } else { "fail" },
+        v.status.as_str(),
         v.gather_errors
     );
     for (outcome, n) in &v.counts {

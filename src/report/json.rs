@@ -17,6 +17,7 @@ pub fn render(e: &Evaluation<'_>) -> String {
         "policy": { "files": e.policy_files, "digest": e.policy_digest },
         "verdict": {
             "passed": e.verdict.passed,
+            "status": e.verdict.status,
             "fail_on": e.verdict.fail_on,
             "blocking": e.verdict.blocking,
             "gather_errors": e.verdict.gather_errors,

@@ -71,7 +71,8 @@ pub fn render(e: &Evaluation<'_>) -> String {
         .iter()
         .map(|err| {
             json!({
-                "level": "warning",
+                // Facts that could not be read leave the verdict undecided unless allowed.
+                "level": if e.verdict.gather_errors_allowed { "warning" } else { "error" },
                 "message": { "text": format!("could not gather {}: {}", err.section, err.describe()) }
             })
         })
@@ -87,7 +88,10 @@ pub fn render(e: &Evaluation<'_>) -> String {
                 "rules": rules
             } },
             "automationDetails": { "id": format!("mlgate/{name}/") },
-            "invocations": [{ "executionSuccessful": true, "toolExecutionNotifications": notifications }],
+            "invocations": [{
+                "executionSuccessful": e.verdict.status != crate::engine::Status::Error,
+                "toolExecutionNotifications": notifications
+            }],
             "properties": {
                 "trackingUri": s.manifest.tracking_uri,
                 "backend": s.manifest.backend,

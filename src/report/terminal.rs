@@ -62,10 +62,10 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
         .iter()
         .map(|(o, n)| format!("{n} {o}"))
         .collect();
-    let headline = if e.verdict.passed {
-        paint("1;32", "PASS")
-    } else {
-        paint("1;31", "FAIL")
+    let headline = match e.verdict.status {
+        crate::engine::Status::Pass => paint("1;32", "PASS"),
+        crate::engine::Status::Fail => paint("1;31", "FAIL"),
+        crate::engine::Status::Error => paint("1;33", "ERROR"),
     };
     let gather = match (gathered.len(), e.verdict.gather_errors_allowed) {
         (0, _) => String::new(),

@@ -451,6 +451,42 @@ impl Snapshot {
         }
     }
 
+    /// The snapshot of a reference that could not be gathered at all: what was asked, and why
+    /// nothing came back. Rules then report "could not evaluate", and every output can say why.
+    pub fn not_gathered(
+        target: Target,
+        tracking_uri: Option<String>,
+        backend: Option<Backend>,
+        now: String,
+        error: GatherError,
+    ) -> Self {
+        Snapshot {
+            schema_version: SCHEMA_VERSION,
+            manifest: Manifest {
+                gathered_by: concat!("mlgate ", env!("CARGO_PKG_VERSION")).to_string(),
+                gathered_at: now,
+                tracking_uri,
+                backend,
+                ..Manifest::default()
+            },
+            target,
+            registered_model: None,
+            model_version: None,
+            run: None,
+            experiment: None,
+            mlflow_model: None,
+            artifacts: None,
+            permissions: Permissions::default(),
+            transition_requests: None,
+            errors: vec![GatherError {
+                section: NOTHING_GATHERED.into(),
+                ..error
+            }],
+            unavailable: Vec::new(),
+            extra: Map::new(),
+        }
+    }
+
     /// `models:/<name>/<version>` of the gathered version, or the reference as given.
     pub fn model_uri(&self) -> String {
         match (&self.target.name, &self.target.version) {
@@ -462,8 +498,15 @@ impl Snapshot {
     }
 }
 
+/// The `section` of the error recorded when nothing beyond the reference could be gathered:
+/// it covers every section but `target` and `manifest`.
+pub const NOTHING_GATHERED: &str = "*";
+
 /// Does a recorded section (`permissions.experiment`) cover the path (`permissions.experiment.entries`)?
 fn covers(section: &str, path: &str) -> bool {
+    if section == NOTHING_GATHERED {
+        return !(path.starts_with("target") || path.starts_with("manifest"));
+    }
     path == section
         || path
             .strip_prefix(section)
@@ -483,5 +526,10 @@ mod tests {
         ));
         assert!(!covers("permissions.experiment", "permissions.experiments"));
         assert!(!covers("run", "registered_model"));
+        assert!(covers(
+            NOTHING_GATHERED,
+            "permissions.registered_model.entries"
+        ));
+        assert!(!covers(NOTHING_GATHERED, "target.stage"));
     }
 }

@@ -194,8 +194,9 @@ fn gather_errors_fail_the_run_unless_allowed() {
         .args(["check", "--snapshot"])
         .arg(&path)
         .assert()
-        .code(1)
+        .code(3)
         .stdout(contains("GATHER transition_requests"))
+        .stdout(contains("ERROR: 12 rules"))
         .stdout(contains("1 gather error (fail closed"));
     mlgate()
         .args(["check", "--allow-gather-errors", "--snapshot"])

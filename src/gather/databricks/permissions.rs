@@ -232,7 +232,7 @@ async fn read_object(cx: &Context, kind: &str, id: &str, acl_path: &str) -> AclR
                 }
                 Err(e) => errors.push(ClientError::Shape {
                     method: "GET",
-                    path: acl_path.to_string(),
+                    url: http.url(acl_path),
                     message: format!("{e}; the ACL is unknown"),
                 }),
             }

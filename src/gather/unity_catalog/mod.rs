@@ -52,12 +52,14 @@ impl Registry for UnityCatalog {
             ModelRef::Stage { name, stage } => {
                 return Err(ClientError::Http {
                     method: "GET",
-                    path: format!("{UC}/{name}"),
+                    url: cx.client().url(&format!("{UC}/{name}")),
                     status: 400,
                     error_code: Some("INVALID_PARAMETER_VALUE".into()),
                     message: format!(
                         "Unity Catalog models have no stages (asked for {stage}); use an alias"
                     ),
+                    attempts: 0,
+                    credentials: None,
                 })
             }
             ModelRef::LoggedModel { .. } | ModelRef::Run { .. } => return Ok(None),
@@ -224,9 +226,11 @@ async fn latest(cx: &Context, name: &str) -> Result<u64, ClientError> {
     let best = versions.iter().filter_map(|v| v.version.parse().ok()).max();
     best.ok_or_else(|| ClientError::Http {
         method: "GET",
-        path,
+        url: cx.client().url(&path),
         status: 404,
         error_code: Some("RESOURCE_DOES_NOT_EXIST".into()),
         message: format!("registered model `{name}` has no versions"),
+        attempts: 1,
+        credentials: None,
     })
 }

@@ -32,7 +32,7 @@ fn verdict(doc: &mut Doc, e: &Evaluation<'_>) {
     let v = e.verdict;
     let gather = match (v.gather_errors, v.gather_errors_allowed) {
         (0, _) => String::new(),
-        (n, false) => format!(" {n} call{} failed while gathering (see [Gathering](#gathering)): facts that could not be read fail the run.", if n == 1 { "" } else { "s" }),
+        (n, false) => format!(" {n} call{} failed while gathering (see [Gathering](#gathering)): what could not be read is never a pass.", if n == 1 { "" } else { "s" }),
         (n, true) => format!(" {n} call{} failed while gathering (see [Gathering](#gathering)); allowed by `--allow-gather-errors`.", if n == 1 { "" } else { "s" }),
     };
     let headline = if v.passed {
@@ -40,8 +40,22 @@ fn verdict(doc: &mut Doc, e: &Evaluation<'_>) {
             "**PASS**: no rule of severity `{}` or above failed or could not be evaluated.",
             v.fail_on
         )
-    } else if v.blocking.is_empty() {
-        "**FAIL**: no rule blocks, but the facts are incomplete.".to_string()
+    } else if v.status == crate::engine::Status::Error {
+        format!(
+            "**ERROR**: no rule failed, but the facts are incomplete: the gate could not decide.{}",
+            if v.blocking.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " Could not be evaluated: {}.",
+                    v.blocking
+                        .iter()
+                        .map(|id| format!("`{id}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        )
     } else {
         format!(
             "**FAIL**: {} blocking finding{} at `--fail-on {}`: {}.",
