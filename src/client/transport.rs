@@ -32,22 +32,28 @@ pub async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<St
     if response.content_length().is_some_and(|n| n > limit) {
         return Err(BodyError::TooLarge);
     }
-    let mut body = Vec::new();
+    // Chunks are kept as they come and joined once at the end: a growing buffer would copy
+    // itself on every doubling and hold twice the limit at the worst moment.
+    let mut chunks = Vec::new();
+    let mut size = 0u64;
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                if (body.len() + chunk.len()) as u64 > limit {
+                size += chunk.len() as u64;
+                if size > limit {
                     return Err(BodyError::TooLarge);
                 }
-                body.extend_from_slice(&chunk);
+                chunks.push(chunk);
             }
             Ok(None) => break,
             Err(e) if e.is_timeout() => return Err(BodyError::Timeout),
             Err(e) => return Err(BodyError::Cut(root_cause(&e))),
         }
     }
+    let body = chunks.concat();
     // Not UTF-8 is not JSON either; the decoder says so with the bytes it saw.
-    Ok(String::from_utf8_lossy(&body).into_owned())
+    Ok(String::from_utf8(body)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// How a request that got no response failed.

@@ -321,7 +321,7 @@ async fn gather_from<R: Registry>(
         Section::Read(Err(e)) => {
             unavailable.push(Unavailable {
                 section: "manifest.server_version".into(),
-                reason: format!("{} failed: {}", e.call(), e.message()),
+                reason: error_entry("manifest.server_version", &e).describe(),
             });
             None
         }

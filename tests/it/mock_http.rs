@@ -34,16 +34,30 @@ pub struct Response {
     pub content_type: &'static str,
     /// Declare a longer body than is sent, then close: a connection lost mid-body.
     pub cut_short: bool,
+    /// Extra header lines (`Retry-After: 3600`).
+    pub headers: Vec<String>,
+    /// How the answer goes out, when not simply whole.
+    pub fault: Fault,
+}
+
+const MIB: u64 = 1 << 20;
+
+/// Ways an answer can misbehave on the wire.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub enum Fault {
+    #[default]
+    None,
+    /// Close the connection without a word after reading the request.
+    Close,
+    /// Send the head and the body, then nothing more for a minute (a stalled body).
+    Stall,
+    /// After the body, stream `n` MiB of filler, with or without a `Content-Length`.
+    Huge { mib: u64, with_length: bool },
 }
 
 impl Response {
     pub fn json(status: u16, body: impl Into<String>) -> Self {
-        Self {
-            status,
-            body: body.into(),
-            content_type: "application/json",
-            cut_short: false,
-        }
+        Self::text(status, body, "application/json")
     }
 
     pub fn text(status: u16, body: impl Into<String>, content_type: &'static str) -> Self {
@@ -52,7 +66,19 @@ impl Response {
             body: body.into(),
             content_type,
             cut_short: false,
+            headers: Vec::new(),
+            fault: Fault::None,
         }
+    }
+
+    pub fn header(mut self, line: impl Into<String>) -> Self {
+        self.headers.push(line.into());
+        self
+    }
+
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.fault = fault;
+        self
     }
 }
 
@@ -103,6 +129,10 @@ fn serve(
         .unwrap()
         .push(format!("{} {target}", request.method));
     let response = route(&request, base);
+    if response.fault == Fault::Close {
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+        return;
+    }
     let reason = match response.status {
         200 => "OK",
         400 => "Bad Request",
@@ -113,13 +143,43 @@ fn serve(
         503 => "Service Unavailable",
         _ => "Error",
     };
-    let declared = response.body.len() + if response.cut_short { 1000 } else { 0 };
-    let head = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {declared}\r\nConnection: close\r\n\r\n",
+    let (declared, huge) = match response.fault {
+        Fault::Huge { mib, with_length } => (
+            with_length.then(|| response.body.len() as u64 + mib * MIB),
+            mib,
+        ),
+        Fault::Stall => (Some(response.body.len() as u64 + 1000), 0),
+        _ => (
+            Some(response.body.len() as u64 + if response.cut_short { 1000 } else { 0 }),
+            0,
+        ),
+    };
+    let mut head = format!(
+        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nConnection: close\r\n",
         response.status, response.content_type,
     );
+    if let Some(length) = declared {
+        head.push_str("Content-Length: ");
+        head.push_str(&length.to_string());
+        head.push_str("\r\n");
+    }
+    for line in &response.headers {
+        head.push_str(line);
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(response.body.as_bytes());
+    if response.fault == Fault::Stall {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    }
+    let filler = vec![b' '; 1 << 20];
+    for _ in 0..huge {
+        // The client hangs up at its limit; stop then.
+        if stream.write_all(&filler).is_err() {
+            return;
+        }
+    }
 }
 
 fn read_request(stream: &mut TcpStream) -> Option<(Request, String)> {

@@ -82,3 +82,11 @@ pub fn start(unknown_fields: bool) -> Server {
         response
     })
 }
+
+/// Starts the replay with `fault` answering instead wherever it returns a response.
+pub fn with_fault(fault: impl Fn(&Request) -> Option<Response> + Send + Sync + 'static) -> Server {
+    Server::start(move |request, _| fault(request).unwrap_or_else(|| route(request)))
+}
+
+/// The version lookup every gather starts with (a fault there leaves nothing gathered).
+pub const VERSION_CALL: &str = "/api/2.0/mlflow/model-versions/get";
