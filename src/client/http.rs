@@ -89,6 +89,9 @@ impl Client {
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("mlgate/", env!("CARGO_PKG_VERSION")))
             .timeout(config.timeout)
+            // Its own error class: nothing answered the connection, as opposed to a slow answer.
+            // Shorter than the request timeout, so that it is the one that fires.
+            .connect_timeout(config.timeout.mul_f64(0.75).min(Duration::from_secs(30)))
             .danger_accept_invalid_certs(config.insecure_tls);
         // MLflow 3's default multi-worker uvicorn server answers a request on a *reused*
         // connection ~40 ms late (see the MLflow lab notes). On plain HTTP a fresh loopback or

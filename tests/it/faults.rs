@@ -294,6 +294,29 @@ fn dns_failure_is_named() {
     assert_says(&run, &["does not resolve", "mlgate-no-such-host.invalid"]);
 }
 
+#[test]
+fn a_connection_nobody_accepts_is_a_connect_timeout() {
+    // A listener that never accepts, its queue filled: the kernel drops further handshakes.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..1000 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(50)) {
+            Ok(stream) => held.push(stream),
+            Err(_) => break, // the queue is full
+        }
+    }
+    let server = Server {
+        url: format!("http://{addr}"),
+        requests: Arc::default(),
+    };
+    let run = check(&server, &[("MLFLOW_HTTP_REQUEST_TIMEOUT", "1")]);
+    drop(held);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_says(&run, &["connect timeout"]);
+    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
+}
+
 /// Faults on optional sections: the rules that read them are errors, the rest is evaluated.
 #[test]
 fn failed_optional_sections_leave_their_rules_at_error_and_the_rest_evaluated() {
