@@ -155,6 +155,11 @@ pub struct OutputArgs {
     #[arg(long)]
     pub allow_gather_errors: bool,
 
+    /// Accept a run in which every rule was out of scope (skipped). Without it such a run is
+    /// no pass: nothing was judged (often a mistyped --target-stage / --target-alias).
+    #[arg(long)]
+    pub allow_all_skipped: bool,
+
     /// Do not print the terminal summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -20,6 +20,8 @@ What it creates (names get --prefix, default "lab"):
     experiment, no params/metrics/datasets; pyfunc without signature / input example),
     v1 in stage Production with alias champion; v2 from create_model_version with source
     s3://lab-bucket/legacy/credit-model and no run (artifacts unreachable).
+  * "two-models" run: two pyfunc models, `good` (signature) and `bad` (none), logged under
+    those names in one run (ids: two_models_run).
   * "<p>-runs-uri-model": v1 created with create_model_version(name, "runs:/<train-v1>/model",
     run_id) so its source stays a runs:/ URI (server answers 500 on /model-versions/get-artifact).
   * --auth: users reader (READ on the good model and its experiment), nogrant (no grants),
@@ -474,6 +476,28 @@ def main() -> int:
     client.create_registered_model(runs_uri)
     client.create_model_version(runs_uri, f"runs:/{run1}/model", run1)
 
+    # ---- one run, two models: `good` with a signature, `bad` without ----
+    # runs:/<run>/bad must audit `bad` (MLflow 3 keeps both as logged models of the run, so
+    # nothing sits at <artifact_uri>/bad), never its neighbour.
+    from mlflow.models.signature import ModelSignature
+    from mlflow.types.schema import ColSpec, Schema
+
+    with mlflow.start_run(experiment_id=exp_id, run_name="two-models") as run:
+        mlflow.log_param("variant", "twin")
+        mlflow.log_metric("accuracy", 0.5)
+        signature = ModelSignature(inputs=Schema([ColSpec("double", "x")]))
+        mlflow.pyfunc.log_model(
+            python_model=ConstantModel(),
+            signature=signature,
+            pip_requirements=pip_reqs("cloudpickle"),
+            **model_kwargs("good"),
+        )
+        mlflow.pyfunc.log_model(
+            python_model=ConstantModel(), pip_requirements=pip_reqs("cloudpickle"), **model_kwargs("bad")
+        )
+        two_models_run = run.info.run_id
+    log(f"two-models run {two_models_run} logged")
+
     # ---- re-read everything through the client ----
     runs = {r: describe_run(client, r) for r in (run1, run2, bad_run)}
     exps = {e: describe_experiment(client, e) for e in sorted({r["experiment_id"] for r in runs.values()})}
@@ -499,6 +523,7 @@ def main() -> int:
         "experiment_id": exp_id,
         "experiment_name": exp_name,
         "run_ids": {"train-v1": run1, "train-v2": run2, "quick-hack": bad_run},
+        "two_models_run": two_models_run,
         "git_commit": GIT_COMMIT,
         "models": models,
         "runs": runs,

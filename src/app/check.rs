@@ -10,13 +10,12 @@ use miette::{
 
 use super::config::{self, Effective};
 use super::{gather_or_say_why, render_error, stdio, use_color, write, AppError, EXAMPLE_SNAPSHOT};
-use crate::cli::{CheckArgs, EvalArgs};
+use crate::cli::CheckArgs;
 use crate::engine::{self, Status, Waiver, WaiverNote};
 use crate::exit::Exit;
 use crate::policy::PolicyText;
 use crate::report::{self, Evaluation};
 use crate::snapshot::io as snapshot_io;
-use crate::snapshot::Snapshot;
 use crate::timefmt;
 
 pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
@@ -41,7 +40,8 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
             None,
         ),
     };
-    apply_target(&mut snapshot, &args.eval);
+    let target = super::target::validate(&args.eval, &policy.rules)?;
+    target.apply(&mut snapshot);
     let evaluation = engine::evaluate(&snapshot, &policy.rules, &policy.waivers, today);
     stdio::err(&waiver_warnings(
         &evaluation.waiver_notes,
@@ -53,6 +53,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         fail_on,
         snapshot.errors.len(),
         args.output.allow_gather_errors,
+        args.output.allow_all_skipped,
     );
     let notes: Vec<String> = evaluation
         .waiver_notes
@@ -139,15 +140,6 @@ pub fn today(now: Option<&str>) -> Result<i64, AppError> {
     }
 }
 
-/// Records the promotion being checked in the snapshot, where scopes read it.
-pub fn apply_target(snapshot: &mut Snapshot, eval: &EvalArgs) {
-    if let Some(stage) = &eval.target_stage {
-        snapshot.target.stage = Some(stage.clone());
-    }
-    if let Some(alias) = &eval.target_alias {
-        snapshot.target.alias = Some(alias.trim_start_matches('@').to_string());
-    }
-}
 
 /// Expired and unmatched waivers as warnings pointing at the waiver in its file.
 pub fn waiver_warnings(notes: &[WaiverNote], waivers: &[Waiver], texts: &[PolicyText]) -> String {

@@ -4,6 +4,7 @@ mod check;
 mod config;
 mod inspect;
 mod server;
+mod target;
 pub mod stdio;
 mod testing;
 

@@ -75,20 +75,21 @@ pub fn classify(e: &reqwest::Error) -> SendFailure {
         };
     }
     if e.is_connect() || e.is_builder() {
+        // TLS first: rustls names a host-name mismatch with `DnsName(...)`.
         let kind = if lower.contains("refused") {
             ConnectKind::Refused
-        } else if lower.contains("dns")
-            || lower.contains("lookup")
-            || lower.contains("name or service not known")
-            || lower.contains("no address")
-        {
-            ConnectKind::Dns
         } else if lower.contains("certificate")
             || lower.contains("tls")
             || lower.contains("handshake")
             || lower.contains("ssl")
         {
             ConnectKind::Tls
+        } else if lower.contains("dns")
+            || lower.contains("lookup")
+            || lower.contains("name or service not known")
+            || lower.contains("no address")
+        {
+            ConnectKind::Dns
         } else {
             ConnectKind::Other
         };

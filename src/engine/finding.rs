@@ -155,6 +155,9 @@ pub struct Verdict {
     /// read the section, unless the caller allowed them (`--allow-gather-errors`).
     pub gather_errors: usize,
     pub gather_errors_allowed: bool,
+    /// Every rule was out of scope: nothing was judged, so this is no pass (unless allowed).
+    #[serde(default)]
+    pub nothing_applied: bool,
 }
 
 impl Verdict {
@@ -163,7 +166,11 @@ impl Verdict {
         fail_on: Severity,
         gather_errors: usize,
         gather_errors_allowed: bool,
+        all_skipped_allowed: bool,
     ) -> Self {
+        let nothing_applied = !findings.is_empty()
+            && findings.iter().all(|f| f.outcome == Outcome::Skipped)
+            && !all_skipped_allowed;
         let blocking: Vec<String> = findings
             .iter()
             .filter(|f| f.blocks(fail_on))
@@ -174,7 +181,7 @@ impl Verdict {
             .any(|f| f.blocks(fail_on) && f.outcome == Outcome::Fail);
         let status = if failed {
             Status::Fail
-        } else if gather_errors > 0 && !gather_errors_allowed {
+        } else if (gather_errors > 0 && !gather_errors_allowed) || nothing_applied {
             Status::Error
         } else if blocking.is_empty() {
             Status::Pass
@@ -190,6 +197,7 @@ impl Verdict {
             status,
             gather_errors,
             gather_errors_allowed,
+            nothing_applied,
             fail_on,
             counts: Outcome::ALL
                 .iter()

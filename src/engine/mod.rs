@@ -157,6 +157,13 @@ pub fn verdict(
     fail_on: Severity,
     gather_errors: usize,
     gather_errors_allowed: bool,
+    all_skipped_allowed: bool,
 ) -> Verdict {
-    Verdict::of(findings, fail_on, gather_errors, gather_errors_allowed)
+    Verdict::of(
+        findings,
+        fail_on,
+        gather_errors,
+        gather_errors_allowed,
+        all_skipped_allowed,
+    )
 }

@@ -67,6 +67,11 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
         crate::engine::Status::Fail => paint("1;31", "FAIL"),
         crate::engine::Status::Error => paint("1;33", "ERROR"),
     };
+    let nothing = if e.verdict.nothing_applied {
+        "; no rule applied (every rule out of scope; --allow-all-skipped to accept)"
+    } else {
+        ""
+    };
     let gather = match (gathered.len(), e.verdict.gather_errors_allowed) {
         (0, _) => String::new(),
         (n, false) => format!(
@@ -80,7 +85,7 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
     };
     let _ = writeln!(
         out,
-        "{headline}: {} rules ({}) at --fail-on {}{gather}",
+        "{headline}: {} rules ({}) at --fail-on {}{gather}{nothing}",
         e.findings.len(),
         counts.join(", "),
         e.verdict.fail_on

@@ -580,3 +580,29 @@ fn registry_writes_land_on_real_servers() {
         assert_eq!(version.current_stage.as_deref(), Some("Staging"), "{key}");
     }
 }
+
+/// A run holding two models: `runs:/RUN/NAME` audits the model of that name, and a name the run
+/// does not hold is a gather error — never the run's other model.
+#[test]
+fn runs_uri_audits_the_named_model_of_a_run_with_two() {
+    for key in ["MLFLOW3", "MLFLOW2"] {
+        let Some(s) = server(key) else { continue };
+        let run = s.ids["two_models_run"].as_str().expect("two_models_run");
+        let (_, good) = check(&s.uri, &format!("runs:/{run}/good"), &[]);
+        assert_eq!(outcomes(&good)["missing-signature"], "pass", "{key}: {good}");
+        let (code, bad) = check(&s.uri, &format!("runs:/{run}/bad"), &[]);
+        assert_eq!(outcomes(&bad)["missing-signature"], "fail", "{key}: {bad}");
+        assert_eq!(code, 1, "{key}");
+        let (code, missing) = check(&s.uri, &format!("runs:/{run}/nonexistent"), &[]);
+        assert_eq!(outcomes(&missing)["missing-signature"], "error", "{key}: {missing}");
+        assert!(
+            missing["gather_errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["section"] == "mlflow_model"),
+            "{key}: {missing}"
+        );
+        assert_ne!(code, 0, "{key}");
+    }
+}

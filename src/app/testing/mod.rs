@@ -8,7 +8,7 @@ use serde_json::Value;
 
 mod load;
 
-use super::check::{apply_target, today};
+use super::check::today;
 use super::config::{self};
 use super::{write, AppError};
 use crate::cli::{EvalArgs, TestArgs};
@@ -142,7 +142,7 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
 
 fn run_case(test: &TestFile, case: &Case) -> Result<CaseResult, AppError> {
     let mut snapshot = snapshot_io::parse(&case.snapshot.to_string(), Path::new(&case.name))?;
-    apply_target(&mut snapshot, &case.eval);
+    super::target::validate(&case.eval, &test.policy.rules)?.apply(&mut snapshot);
     let day = today(case.eval.now.as_deref())?;
     let evaluation = engine::evaluate(&snapshot, &test.policy.rules, &test.policy.waivers, day);
     let mut mismatches = Vec::new();

@@ -201,9 +201,8 @@ async fn find_mlmodel(cx: &Context, source: &ModelSource<'_>) -> Result<FoundMod
         let path = path.trim_matches('/');
         match tracking::run(cx, run_id).await {
             Ok(run) => {
-                if let Some(base) = &run.info.artifact_uri {
-                    candidates.push((format!("{}/{path}", base.trim_end_matches('/')), None));
-                }
+                // As MLflow 3 resolves `runs:/` URIs: the run's logged model of that name
+                // first, then the run's own artifacts at that path.
                 let outputs = run.outputs.map(|o| o.model_outputs).unwrap_or_default();
                 for output in outputs {
                     match tracking::logged_model(cx, &output.model_id).await {
@@ -214,6 +213,9 @@ async fn find_mlmodel(cx: &Context, source: &ModelSource<'_>) -> Result<FoundMod
                         Ok(_) => {}
                         Err(e) => last_error = Some(e),
                     }
+                }
+                if let Some(base) = &run.info.artifact_uri {
+                    candidates.push((format!("{}/{path}", base.trim_end_matches('/')), None));
                 }
             }
             Err(e) => last_error = Some(e),

@@ -40,6 +40,8 @@ fn verdict(doc: &mut Doc, e: &Evaluation<'_>) {
             "**PASS**: no rule of severity `{}` or above failed or could not be evaluated.",
             v.fail_on
         )
+    } else if v.nothing_applied {
+        "**ERROR**: no rule applies to this model: every rule was out of scope, so nothing was judged. Check the rules' `when` scopes and `--target-stage` / `--target-alias`; `--allow-all-skipped` accepts such a run.".to_string()
     } else if v.status == crate::engine::Status::Error {
         format!(
             "**ERROR**: no rule failed, but the facts are incomplete: the gate could not decide.{}",

@@ -1,0 +1,142 @@
+//! The promotion being checked (`--target-stage`, `--target-alias`), validated before any rule
+//! sees it: a mistyped target would make every rule scoped to it *skipped*, and a gate that
+//! skips everything must not pass. Stages are the registry's four (case-insensitive, written
+//! back in the registry's case); aliases follow MLflow's own rules and are never trimmed.
+
+use super::AppError;
+use crate::cli::EvalArgs;
+use crate::engine::Rule;
+use crate::model_ref::STAGES;
+use crate::snapshot::Snapshot;
+
+/// A validated promotion target.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Target {
+    pub stage: Option<String>,
+    pub alias: Option<String>,
+}
+
+impl Target {
+    /// Records the promotion in the snapshot, where scopes read it.
+    pub fn apply(&self, snapshot: &mut Snapshot) {
+        if let Some(stage) = &self.stage {
+            snapshot.target.stage = Some(stage.clone());
+        }
+        if let Some(alias) = &self.alias {
+            snapshot.target.alias = Some(alias.clone());
+        }
+    }
+}
+
+/// Checks `--target-stage` and `--target-alias` against the registry's rules and the aliases
+/// the policies name.
+pub fn validate(eval: &EvalArgs, rules: &[Rule]) -> Result<Target, AppError> {
+    let stage = eval.target_stage.as_deref().map(stage).transpose()?;
+    let alias = eval
+        .target_alias
+        .as_deref()
+        .map(|a| alias(a, rules))
+        .transpose()?;
+    Ok(Target { stage, alias })
+}
+
+fn stage(given: &str) -> Result<String, AppError> {
+    if let Some(found) = STAGES.iter().find(|s| s.eq_ignore_ascii_case(given)) {
+        return Ok((*found).to_string());
+    }
+    let lower: Vec<String> = STAGES.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let hint = crate::suggest::closest(&given.to_ascii_lowercase(), lower.iter().map(String::as_str))
+        .and_then(|l| STAGES.iter().find(|s| s.eq_ignore_ascii_case(l)))
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default();
+    Err(AppError::Usage(format!(
+        "--target-stage `{given}` is not a registry stage ({}){hint}",
+        STAGES.join(", ")
+    )))
+}
+
+/// MLflow's alias rules (`_validate_model_alias_name`): not empty, at most 255 characters,
+/// only letters, digits, `_` and `-`; `latest` and version-like `v3` are reserved.
+fn alias(given: &str, rules: &[Rule]) -> Result<String, AppError> {
+    let name = given.strip_prefix('@').unwrap_or(given);
+    let bad = |why: &str| {
+        Err(AppError::Usage(format!(
+            "--target-alias `{given}` is not a valid alias: {why}"
+        )))
+    };
+    if name.is_empty() {
+        return bad("it is empty");
+    }
+    if name.len() > 255 {
+        return bad("it is longer than 255 characters");
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || *c == '_' || *c == '-'))
+    {
+        return bad(&format!(
+            "{c:?} is not allowed (letters, digits, `_` and `-` only; nothing is trimmed)"
+        ));
+    }
+    if name.eq_ignore_ascii_case("latest") {
+        return bad("`latest` is reserved");
+    }
+    if name.len() > 1
+        && name.starts_with(['v', 'V'])
+        && name[1..].bytes().all(|b| b.is_ascii_digit())
+    {
+        return bad("version-like names (`v3`) are reserved");
+    }
+    // Aliases are case-sensitive: `Champion` turns on no rule scoped to `@champion`. A near
+    // miss of an alias the policies name is almost surely a typo.
+    let named: Vec<&str> = rules
+        .iter()
+        .flat_map(|r| &r.scope.targets)
+        .filter_map(|t| t.strip_prefix('@'))
+        .collect();
+    if !named.is_empty() && !named.contains(&name) {
+        let near = named
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(name))
+            .copied()
+            .or_else(|| crate::suggest::closest(name, named.iter().copied()));
+        if let Some(near) = near {
+            return Err(AppError::Usage(format!(
+                "--target-alias `{given}` turns on no rule, but rules are scoped to `@{near}`: did you mean `{near}`? (aliases are case-sensitive)"
+            )));
+        }
+    }
+    Ok(name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(stage: Option<&str>, alias: Option<&str>) -> EvalArgs {
+        EvalArgs {
+            target_stage: stage.map(str::to_string),
+            target_alias: alias.map(str::to_string),
+            now: None,
+        }
+    }
+
+    #[test]
+    fn stages_are_normalised_and_typos_refused() {
+        let t = validate(&eval(Some("production"), None), &[]).unwrap();
+        assert_eq!(t.stage.as_deref(), Some("Production"));
+        let e = validate(&eval(Some("Producton"), None), &[]).unwrap_err();
+        assert!(e.to_string().contains("did you mean `Production`"), "{e}");
+    }
+
+    #[test]
+    fn aliases_follow_mlflow_rules_and_are_not_trimmed() {
+        assert_eq!(
+            validate(&eval(None, Some("@champion")), &[]).unwrap().alias.as_deref(),
+            Some("champion")
+        );
+        for bad in ["champion ", "", "@", "latest", "v3", "a/b"] {
+            assert!(validate(&eval(None, Some(bad)), &[]).is_err(), "{bad:?}");
+        }
+    }
+}
