@@ -1,0 +1,280 @@
+//! TLS trust as MLflow users have it. `MLFLOW_TRACKING_SERVER_CERT_PATH` names a PEM file of one
+//! or more certificates; Python's MLflow client (requests over OpenSSL) trusts a server whose
+//! own certificate is in that file even when it is a self-signed certificate flagged as a CA
+//! (what `openssl req -x509` makes), which WebPKI refuses as `CaUsedAsEndEntity`. Here the
+//! file's certificates are roots for normal WebPKI verification (a private CA keeps working)
+//! and, in addition, a server certificate byte-identical to one of them is accepted when it is
+//! valid for the host name and for the current time. Nothing else relaxes verification:
+//! `MLFLOW_TRACKING_INSECURE_TLS=true` stays the only way to skip it, and says so.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::ParsedCertificate;
+use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore};
+
+use super::config::Config;
+
+impl Config {
+    /// One line per TLS setting that weakens security, for the app layer to print on stderr
+    /// (the client itself never writes to the terminal).
+    pub fn tls_warnings(&self) -> Vec<String> {
+        if !self.insecure_tls {
+            return Vec::new();
+        }
+        let ignored = if self.server_cert_path.is_some() {
+            " (MLFLOW_TRACKING_SERVER_CERT_PATH is ignored)"
+        } else {
+            ""
+        };
+        vec![format!(
+            "MLFLOW_TRACKING_INSECURE_TLS=true: TLS certificates are not verified{ignored}; \
+             anyone on the network path can impersonate the server"
+        )]
+    }
+}
+
+/// Applies `config`'s TLS settings to `builder`; the error is a message for
+/// [`super::ClientError::Connect`].
+pub(super) fn configure(
+    builder: reqwest::ClientBuilder,
+    config: &Config,
+) -> Result<reqwest::ClientBuilder, String> {
+    let Some(path) = config.server_cert_path.as_deref() else {
+        return Ok(builder.danger_accept_invalid_certs(config.insecure_tls));
+    };
+    // Read even when verification is off: an unreadable file has always been an error.
+    let given = read_certificates(path)?;
+    if config.insecure_tls {
+        return Ok(builder.danger_accept_invalid_certs(true));
+    }
+    Ok(builder.use_preconfigured_tls(client_config(given, path)?))
+}
+
+/// Every certificate in the PEM file at `path` (other PEM sections, such as a key, are skipped).
+fn read_certificates(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    let pem = std::fs::read(path)
+        .map_err(|e| format!("cannot read MLFLOW_TRACKING_SERVER_CERT_PATH {path}: {e}"))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("bad certificate in {path}: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "bad certificate in {path}: no PEM certificate (-----BEGIN CERTIFICATE-----) found"
+        ));
+    }
+    Ok(certs)
+}
+
+/// A rustls configuration like the one reqwest builds (ring, TLS 1.2 and 1.3, native roots,
+/// HTTP/1.1 by ALPN), with the file's certificates added as roots and as exact server
+/// certificates.
+fn client_config(
+    given: Vec<CertificateDer<'static>>,
+    path: &str,
+) -> Result<rustls::ClientConfig, String> {
+    // ring is the provider reqwest's `rustls-tls-native-roots` compiles in; aws-lc-rs is not built.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = RootCertStore::empty();
+    // As reqwest does: native stores often hold ancient or malformed certificates, so those are
+    // skipped rather than fatal; the file's certificates below are the ones that matter here.
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    for cert in &given {
+        roots
+            .add(cert.clone())
+            .map_err(|e| format!("bad certificate in {path}: {e}"))?;
+    }
+    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|e| format!("cannot use the certificates in {path}: {e}"))?;
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("cannot set up TLS: {e}"))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(GivenCertVerifier { given, webpki }))
+        .with_no_client_auth();
+    // reqwest sets this itself only for configurations it builds; this client speaks HTTP/1.1.
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tls)
+}
+
+/// WebPKI verification, plus: a server certificate that is byte for byte one the user gave is
+/// trusted as its own anchor (still checked for host name and validity period).
+#[derive(Debug)]
+struct GivenCertVerifier {
+    given: Vec<CertificateDer<'static>>,
+    webpki: Arc<WebPkiServerVerifier>,
+}
+
+impl ServerCertVerifier for GivenCertVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let refused = match self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(verified) => return Ok(verified),
+            Err(e) => e,
+        };
+        if !self
+            .given
+            .iter()
+            .any(|c| c.as_ref() == end_entity.as_ref())
+        {
+            return Err(refused);
+        }
+        verify_given(end_entity, server_name, now)?;
+        Ok(ServerCertVerified::assertion())
+    }
+
+    // The handshake signatures prove the server holds the certificate's key: always verified,
+    // with the provider's algorithms, whichever way the certificate was trusted.
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
+
+    fn root_hint_subjects(&self) -> Option<&[DistinguishedName]> {
+        self.webpki.root_hint_subjects()
+    }
+}
+
+/// The checks WebPKI would make of a leaf, minus the chain: the certificate names the host
+/// (subjectAltName DNS or IP entry) and `now` is within its validity period.
+fn verify_given(
+    cert: &CertificateDer<'_>,
+    server_name: &ServerName<'_>,
+    now: UnixTime,
+) -> Result<(), rustls::Error> {
+    let parsed = ParsedCertificate::try_from(cert)?;
+    rustls::client::verify_server_name(&parsed, server_name)?;
+    let (not_before, not_after) = validity(cert.as_ref()).ok_or(CertificateError::BadEncoding)?;
+    let at = |secs| UnixTime::since_unix_epoch(Duration::from_secs(secs));
+    if now.as_secs() < not_before {
+        return Err(CertificateError::NotValidYetContext {
+            time: now,
+            not_before: at(not_before),
+        }
+        .into());
+    }
+    if now.as_secs() > not_after {
+        return Err(CertificateError::ExpiredContext {
+            time: now,
+            not_after: at(not_after),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+const SEQUENCE: u8 = 0x30;
+const VERSION: u8 = 0xA0; // [0] EXPLICIT, optional
+const UTC_TIME: u8 = 0x17;
+const GENERALIZED_TIME: u8 = 0x18;
+
+/// notBefore and notAfter (Unix seconds, times before 1970 as 0) of a DER X.509 certificate,
+/// read along RFC 5280 §4.1: webpki checks validity only while building a chain, which a
+/// CA-flagged leaf never gets to, and exposes no accessor for it.
+fn validity(cert: &[u8]) -> Option<(u64, u64)> {
+    let (SEQUENCE, certificate, _) = tlv(cert)? else {
+        return None;
+    };
+    let (SEQUENCE, tbs, _) = tlv(certificate)? else {
+        return None;
+    };
+    let mut rest = tbs;
+    if let (VERSION, _, after) = tlv(rest)? {
+        rest = after;
+    }
+    // serialNumber, signature, issuer
+    for _ in 0..3 {
+        rest = tlv(rest)?.2;
+    }
+    let (SEQUENCE, validity, _) = tlv(rest)? else {
+        return None;
+    };
+    let (tag, value, rest) = tlv(validity)?;
+    let not_before = time(tag, value)?;
+    let (tag, value, _) = tlv(rest)?;
+    Some((not_before, time(tag, value)?))
+}
+
+/// One DER element: its tag, its contents, and what follows it.
+fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        // Long form: the low bits count the length bytes; four cover any certificate.
+        let (bytes, rest) = rest.split_at_checked(usize::from(first & 0x7f))?;
+        if bytes.is_empty() || bytes.len() > 4 {
+            return None;
+        }
+        let len = bytes.iter().fold(0u32, |n, &b| (n << 8) | u32::from(b));
+        (usize::try_from(len).ok()?, rest)
+    };
+    let (value, rest) = rest.split_at_checked(len)?;
+    Some((tag, value, rest))
+}
+
+/// A certificate time in Unix seconds: UTCTime `YYMMDDHHMMSSZ` (years 1950–2049) or
+/// GeneralizedTime `YYYYMMDDHHMMSSZ`, the two forms RFC 5280 §4.1.2.5 allows.
+fn time(tag: u8, value: &[u8]) -> Option<u64> {
+    let digits = value.strip_suffix(b"Z")?;
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let number = |at: usize, len: usize| {
+        digits
+            .get(at..at + len)
+            .map(|d| d.iter().fold(0i32, |n, &b| n * 10 + i32::from(b - b'0')))
+    };
+    let (year, at) = match (tag, digits.len()) {
+        (UTC_TIME, 12) => {
+            let yy = number(0, 2)?;
+            (if yy < 50 { 2000 + yy } else { 1900 + yy }, 2)
+        }
+        (GENERALIZED_TIME, 14) => (number(0, 4)?, 4),
+        _ => return None,
+    };
+    let field = |i: usize| u8::try_from(number(at + 2 * i, 2)?).ok();
+    let month = time::Month::try_from(field(0)?).ok()?;
+    let seconds = time::Date::from_calendar_date(year, month, field(1)?)
+        .ok()?
+        .with_hms(field(2)?, field(3)?, field(4)?)
+        .ok()?
+        .assume_utc()
+        .unix_timestamp();
+    Some(u64::try_from(seconds).unwrap_or(0))
+}
