@@ -44,11 +44,9 @@ pub(super) fn configure(
     builder: reqwest::ClientBuilder,
     config: &Config,
 ) -> Result<reqwest::ClientBuilder, String> {
-    let Some(path) = config.server_cert_path.as_deref() else {
-        return Ok(builder.danger_accept_invalid_certs(config.insecure_tls));
-    };
+    let path = config.server_cert_path.as_deref();
     // Read even when verification is off: an unreadable file has always been an error.
-    let given = read_certificates(path)?;
+    let given = path.map(read_certificates).transpose()?.unwrap_or_default();
     if config.insecure_tls {
         return Ok(builder.danger_accept_invalid_certs(true));
     }
@@ -72,11 +70,13 @@ fn read_certificates(path: &str) -> Result<Vec<CertificateDer<'static>>, String>
 
 /// A rustls configuration like the one reqwest builds (ring, TLS 1.2 and 1.3, native roots,
 /// HTTP/1.1 by ALPN), with the file's certificates added as roots and as exact server
-/// certificates.
+/// certificates. Used with and without a file, so that a refused certificate is explained the
+/// same way (rustls would say `Other(OtherError(CaUsedAsEndEntity))`).
 fn client_config(
     given: Vec<CertificateDer<'static>>,
-    path: &str,
+    path: Option<&str>,
 ) -> Result<rustls::ClientConfig, String> {
+    let path_shown = path.unwrap_or_default();
     // ring is the provider reqwest's `rustls-tls-native-roots` compiles in; aws-lc-rs is not built.
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = RootCertStore::empty();
@@ -86,16 +86,23 @@ fn client_config(
     for cert in &given {
         roots
             .add(cert.clone())
-            .map_err(|e| format!("bad certificate in {path}: {e}"))?;
+            .map_err(|e| format!("bad certificate in {path_shown}: {e}"))?;
     }
+    // Fails only for an empty store: no usable native root and no file.
     let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
-        .map_err(|e| format!("cannot use the certificates in {path}: {e}"))?;
+        .map_err(|e| {
+            format!("no trusted root certificates ({e}); set MLFLOW_TRACKING_SERVER_CERT_PATH")
+        })?;
     let mut tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("cannot set up TLS: {e}"))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(GivenCertVerifier { given, webpki }))
+        .with_custom_certificate_verifier(Arc::new(GivenCertVerifier {
+            given,
+            path: path.map(str::to_string),
+            webpki,
+        }))
         .with_no_client_auth();
     // reqwest sets this itself only for configurations it builds; this client speaks HTTP/1.1.
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
@@ -107,7 +114,45 @@ fn client_config(
 #[derive(Debug)]
 struct GivenCertVerifier {
     given: Vec<CertificateDer<'static>>,
+    /// The file they came from, for messages.
+    path: Option<String>,
     webpki: Arc<WebPkiServerVerifier>,
+}
+
+/// A certificate no root vouches for, in words: rustls' own text is a variant name.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct NotTrusted(String);
+
+impl GivenCertVerifier {
+    /// `refused`, explained when it means "no trusted root", with how to trust the server.
+    fn explain(&self, refused: rustls::Error) -> rustls::Error {
+        let why = match &refused {
+            rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
+                "it is not signed by a trusted root (UnknownIssuer)"
+            }
+            // rustls passes this webpki error on as `Other`; webpki is no direct dependency,
+            // so the error is known by its name.
+            rustls::Error::InvalidCertificate(CertificateError::Other(other))
+                if other.to_string().contains("CaUsedAsEndEntity") =>
+            {
+                "it is a self-signed CA certificate (CaUsedAsEndEntity)"
+            }
+            _ => return refused,
+        };
+        let remedy = match &self.path {
+            Some(path) => format!(
+                "it is neither in nor signed by a certificate in \
+                 MLFLOW_TRACKING_SERVER_CERT_PATH {path}"
+            ),
+            None => "to trust it, put the server's certificate or its CA's in a PEM file named \
+                     by MLFLOW_TRACKING_SERVER_CERT_PATH"
+                .to_string(),
+        };
+        rustls::Error::Other(rustls::OtherError(Arc::new(NotTrusted(format!(
+            "the server's TLS certificate is not trusted: {why}; {remedy}"
+        )))))
+    }
 }
 
 impl ServerCertVerifier for GivenCertVerifier {
@@ -134,7 +179,7 @@ impl ServerCertVerifier for GivenCertVerifier {
             .iter()
             .any(|c| c.as_ref() == end_entity.as_ref())
         {
-            return Err(refused);
+            return Err(self.explain(refused));
         }
         verify_given(end_entity, server_name, now)?;
         Ok(ServerCertVerified::assertion())
