@@ -323,3 +323,200 @@ fn time(tag: u8, value: &[u8]) -> Option<u64> {
         .unix_timestamp();
     Some(u64::try_from(seconds).unwrap_or(0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -addext
+    /// subjectAltName=DNS:localhost,IP:127.0.0.1 -days 36500`: CA:TRUE, notBefore a UTCTime
+    /// (2026-11-30T21:18:38Z), notAfter a GeneralizedTime (2126-11-06T21:18:38Z).
+    const SELF_SIGNED: &str = "-----BEGIN CERTIFICATE-----
+MIIDJzCCAg+gAwIBAgIUNteHPN8ycayaoRGd8Z/BmxEsXT4wDQYJKoZIhvcNAQEL
+BQAwFDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEzMDIxMTgzOFoYDzIxMjYx
+MTA2MjExODM4WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwggEiMA0GCSqGSIb3DQEB
+AQUAA4IBDwAwggEKAoIBAQCa/+2QS+muap5bHlu2uWXqT+frgqLumKNaIbq4kmOh
+YRvKt1WvUk4agsZp6cpHRg0etsuIz/H/tCsTJ1SaokgQIFSTVU+LLrLS5odZjJVW
+r4amCKm7lr/LCyWn752Npms1KFqeCKIU/wmN1M3x7PFY0FesqsoaowLEKRhBebO6
+cmVxb9POsWjj+rEEi1yPLzfDTjYvICQ0jAnohYkqDSa37lU4NrjgCtGNQgduCcGn
+WZFyYc+tWsQutcF+RMGwoWBg7ZR5Tma6dSJglWHWyymZQg4V/00oaY1TWcy75P6/
+97Kbk4AGYBcx6iRley9GEVVfFF2vVNNaTaOT0yKMzeKVAgMBAAGjbzBtMB0GA1Ud
+DgQWBBSPoMSBk0GGgtSuyP8toa6E+XGo3zAfBgNVHSMEGDAWgBSPoMSBk0GGgtSu
+yP8toa6E+XGo3zAPBgNVHRMBAf8EBTADAQH/MBoGA1UdEQQTMBGCCWxvY2FsaG9z
+dIcEfwAAATANBgkqhkiG9w0BAQsFAAOCAQEAjj+znDTlhjqaLpeFGYN34tmCNOWZ
+O+tuAromMssgroHwUcNo7fiUjB5GQ6vEHQqIdD8CK8Rgd/okQcJTf2KVITir58TI
+2xnzp97tgr3CqedcDDL0tNut/OcbZSmPgA7bRQzSnqjaZOluHIRkjcuLHRZdfkup
+ydEufXlRUSdTcfdx9NBUOBfqzYuNcru+rnFsVkwcvsal6/X7TuFJj7FqhHn1QBtv
+QnkFVxzl5xSg1O0Xu8TU8z1MeUqd31kVpW952foXLZq1ARtjAbsn3u9vyKJK1IVs
+DGK9ViSgYMrbi3qiCY2NR8yXHEg3xXGnuE/v+XciUTszFyBzV65M6+z4nA==
+-----END CERTIFICATE-----
+";
+    const NOT_BEFORE: u64 = 1_796_073_518;
+    const NOT_AFTER: u64 = 4_949_673_518;
+
+    fn cert() -> CertificateDer<'static> {
+        CertificateDer::from_pem_slice(SELF_SIGNED.as_bytes()).unwrap()
+    }
+
+    fn at(secs: u64) -> UnixTime {
+        UnixTime::since_unix_epoch(Duration::from_secs(secs))
+    }
+
+    fn name(s: &str) -> ServerName<'static> {
+        ServerName::try_from(s.to_string()).unwrap()
+    }
+
+    #[test]
+    fn validity_reads_utc_and_generalized_time() {
+        assert_eq!(validity(cert().as_ref()), Some((NOT_BEFORE, NOT_AFTER)));
+    }
+
+    #[test]
+    fn a_given_cert_is_checked_for_host_and_validity_period() {
+        let now = at(NOT_BEFORE + 1);
+        for host in ["localhost", "127.0.0.1"] {
+            assert_eq!(verify_given(&cert(), &name(host), now), Ok(()), "{host}");
+        }
+        let wrong_host = verify_given(&cert(), &name("mlflow.example.com"), now);
+        assert!(
+            matches!(
+                wrong_host,
+                Err(rustls::Error::InvalidCertificate(
+                    CertificateError::NotValidForNameContext { .. }
+                ))
+            ),
+            "{wrong_host:?}"
+        );
+        assert_eq!(
+            verify_given(&cert(), &name("localhost"), at(NOT_BEFORE - 1)),
+            Err(CertificateError::NotValidYetContext {
+                time: at(NOT_BEFORE - 1),
+                not_before: at(NOT_BEFORE)
+            }
+            .into())
+        );
+        assert_eq!(
+            verify_given(&cert(), &name("localhost"), at(NOT_AFTER + 1)),
+            Err(CertificateError::ExpiredContext {
+                time: at(NOT_AFTER + 1),
+                not_after: at(NOT_AFTER)
+            }
+            .into())
+        );
+    }
+
+    #[test]
+    fn malformed_der_is_refused_without_panicking() {
+        let der = cert().as_ref().to_vec();
+        // Every truncation, and every single-byte corruption of the header region.
+        for len in 0..der.len() {
+            assert_eq!(validity(&der[..len]), None, "truncated to {len}");
+        }
+        for i in 0..200 {
+            for byte in [0x00, 0x7f, 0x80, 0x84, 0x85, 0xff] {
+                let mut bad = der.clone();
+                bad[i] = byte;
+                let _ = validity(&bad);
+            }
+        }
+        assert_eq!(tlv(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]), None);
+        assert_eq!(tlv(&[0x30, 0x80]), None, "indefinite length is not DER");
+        assert!(
+            verify_given(&CertificateDer::from(der[..100].to_vec()), &name("localhost"), at(0))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn certificate_times_are_strict() {
+        assert_eq!(time(UTC_TIME, b"491231235959Z"), Some(2_524_607_999));
+        // 1950: before the epoch, so 0 (only ever compared as "long ago").
+        assert_eq!(time(UTC_TIME, b"500101000000Z"), Some(0));
+        assert_eq!(time(GENERALIZED_TIME, b"19700101000001Z"), Some(1));
+        for bad in [
+            &b"261301000000Z"[..], // month 13
+            b"260230000000Z",      // 30 February
+            b"2611300000Z",        // too short
+            b"26113000000+Z",      // not a digit
+            b"261130000000",       // no Z
+            b"",
+        ] {
+            assert_eq!(time(UTC_TIME, bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(time(GENERALIZED_TIME, b"261130000000Z"), None, "form by tag");
+    }
+
+    fn verifier(path: Option<&str>) -> GivenCertVerifier {
+        let mut roots = RootCertStore::empty();
+        roots.add(cert()).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        GivenCertVerifier {
+            given: vec![cert()],
+            path: path.map(str::to_string),
+            webpki: WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_given_cert_passes_where_webpki_alone_refuses_it() {
+        let v = verifier(Some("c.pem"));
+        let now = at(NOT_BEFORE + 1);
+        let refused = v.webpki.verify_server_cert(&cert(), &[], &name("localhost"), &[], now);
+        assert!(refused.is_err(), "webpki refuses a CA as end entity");
+        assert!(v
+            .verify_server_cert(&cert(), &[], &name("localhost"), &[], now)
+            .is_ok());
+        let not_given = GivenCertVerifier {
+            given: Vec::new(),
+            ..verifier(Some("c.pem"))
+        };
+        let message = not_given
+            .verify_server_cert(&cert(), &[], &name("localhost"), &[], now)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("not trusted: it is a self-signed CA certificate")
+                && message.contains("MLFLOW_TRACKING_SERVER_CERT_PATH c.pem"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn refusals_are_explained_only_when_no_root_vouches() {
+        let unknown = rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer);
+        let message = verifier(None).explain(unknown).to_string();
+        assert!(
+            message.contains("not signed by a trusted root (UnknownIssuer)")
+                && message.contains("named by MLFLOW_TRACKING_SERVER_CERT_PATH"),
+            "{message}"
+        );
+        let expired = rustls::Error::InvalidCertificate(CertificateError::Expired);
+        assert_eq!(verifier(None).explain(expired.clone()), expired);
+    }
+
+    #[test]
+    fn only_insecure_tls_warns() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(name, _)| *name == k)
+                    .map(|(_, v)| (*v).to_string())
+            }
+        };
+        let url = "https://mlflow.example.com".to_string();
+        let secure = env(&[("MLFLOW_TRACKING_SERVER_CERT_PATH", "c.pem")]);
+        assert!(Config::mlflow(url.clone(), &secure).tls_warnings().is_empty());
+        let insecure = env(&[("MLFLOW_TRACKING_INSECURE_TLS", "TRUE")]);
+        let warnings = Config::mlflow(url.clone(), &insecure).tls_warnings();
+        assert_eq!(warnings.len(), 1);
+        assert!(!warnings[0].contains("ignored"));
+        let both = env(&[
+            ("MLFLOW_TRACKING_INSECURE_TLS", "true"),
+            ("MLFLOW_TRACKING_SERVER_CERT_PATH", "c.pem"),
+        ]);
+        let warnings = Config::mlflow(url, &both).tls_warnings();
+        assert!(warnings[0].contains("MLFLOW_TRACKING_SERVER_CERT_PATH is ignored"));
+    }
+}
