@@ -174,11 +174,7 @@ impl ServerCertVerifier for GivenCertVerifier {
             Ok(verified) => return Ok(verified),
             Err(e) => e,
         };
-        if !self
-            .given
-            .iter()
-            .any(|c| c.as_ref() == end_entity.as_ref())
-        {
+        if !self.given.iter().any(|c| c.as_ref() == end_entity.as_ref()) {
             return Err(self.explain(refused));
         }
         verify_given(end_entity, server_name, now)?;
@@ -421,10 +417,12 @@ DGK9ViSgYMrbi3qiCY2NR8yXHEg3xXGnuE/v+XciUTszFyBzV65M6+z4nA==
         }
         assert_eq!(tlv(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]), None);
         assert_eq!(tlv(&[0x30, 0x80]), None, "indefinite length is not DER");
-        assert!(
-            verify_given(&CertificateDer::from(der[..100].to_vec()), &name("localhost"), at(0))
-                .is_err()
-        );
+        assert!(verify_given(
+            &CertificateDer::from(der[..100].to_vec()),
+            &name("localhost"),
+            at(0)
+        )
+        .is_err());
     }
 
     #[test]
@@ -441,9 +439,18 @@ DGK9ViSgYMrbi3qiCY2NR8yXHEg3xXGnuE/v+XciUTszFyBzV65M6+z4nA==
             b"261130000000",       // no Z
             b"",
         ] {
-            assert_eq!(time(UTC_TIME, bad), None, "{}", String::from_utf8_lossy(bad));
+            assert_eq!(
+                time(UTC_TIME, bad),
+                None,
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
-        assert_eq!(time(GENERALIZED_TIME, b"261130000000Z"), None, "form by tag");
+        assert_eq!(
+            time(GENERALIZED_TIME, b"261130000000Z"),
+            None,
+            "form by tag"
+        );
     }
 
     fn verifier(path: Option<&str>) -> GivenCertVerifier {
@@ -463,7 +470,9 @@ DGK9ViSgYMrbi3qiCY2NR8yXHEg3xXGnuE/v+XciUTszFyBzV65M6+z4nA==
     fn the_given_cert_passes_where_webpki_alone_refuses_it() {
         let v = verifier(Some("c.pem"));
         let now = at(NOT_BEFORE + 1);
-        let refused = v.webpki.verify_server_cert(&cert(), &[], &name("localhost"), &[], now);
+        let refused = v
+            .webpki
+            .verify_server_cert(&cert(), &[], &name("localhost"), &[], now);
         assert!(refused.is_err(), "webpki refuses a CA as end entity");
         assert!(v
             .verify_server_cert(&cert(), &[], &name("localhost"), &[], now)
@@ -507,7 +516,9 @@ DGK9ViSgYMrbi3qiCY2NR8yXHEg3xXGnuE/v+XciUTszFyBzV65M6+z4nA==
         };
         let url = "https://mlflow.example.com".to_string();
         let secure = env(&[("MLFLOW_TRACKING_SERVER_CERT_PATH", "c.pem")]);
-        assert!(Config::mlflow(url.clone(), &secure).tls_warnings().is_empty());
+        assert!(Config::mlflow(url.clone(), &secure)
+            .tls_warnings()
+            .is_empty());
         let insecure = env(&[("MLFLOW_TRACKING_INSECURE_TLS", "TRUE")]);
         let warnings = Config::mlflow(url.clone(), &insecure).tls_warnings();
         assert_eq!(warnings.len(), 1);

@@ -58,8 +58,19 @@ fn make_fixtures() -> Option<Fixtures> {
     let self_signed = |name: &str, san: &str| {
         let (cert, key) = (path(&format!("{name}.pem")), path(&format!("{name}.key")));
         openssl(&[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", s(&key), "-out", s(&cert),
-            "-subj", "/CN=localhost", "-addext", &format!("subjectAltName={san}"),
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            s(&key),
+            "-out",
+            s(&cert),
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            &format!("subjectAltName={san}"),
         ]);
         (cert, key)
     };
@@ -72,21 +83,53 @@ fn make_fixtures() -> Option<Fixtures> {
         path("leaf.ext"),
     );
     openssl(&[
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", s(&ca_key), "-out", s(&ca),
-        "-subj", "/CN=mlgate test CA",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        s(&ca_key),
+        "-out",
+        s(&ca),
+        "-subj",
+        "/CN=mlgate test CA",
     ]);
     openssl(&[
-        "req", "-newkey", "rsa:2048", "-nodes", "-keyout", s(&leaf_key), "-out", s(&csr),
-        "-subj", "/CN=localhost",
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        s(&leaf_key),
+        "-out",
+        s(&csr),
+        "-subj",
+        "/CN=localhost",
     ]);
     std::fs::write(
         &ext,
-        format!("basicConstraints=CA:FALSE\nsubjectAltName={localhost}\nextendedKeyUsage=serverAuth\n"),
+        format!(
+            "basicConstraints=CA:FALSE\nsubjectAltName={localhost}\nextendedKeyUsage=serverAuth\n"
+        ),
     )
     .unwrap();
     openssl(&[
-        "x509", "-req", "-in", s(&csr), "-CA", s(&ca), "-CAkey", s(&ca_key), "-CAcreateserial",
-        "-days", "2", "-extfile", s(&ext), "-out", s(&leaf),
+        "x509",
+        "-req",
+        "-in",
+        s(&csr),
+        "-CA",
+        s(&ca),
+        "-CAkey",
+        s(&ca_key),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        s(&ext),
+        "-out",
+        s(&leaf),
     ]);
     Some(Fixtures {
         self_signed: self_signed("self-signed", localhost),
@@ -224,7 +267,11 @@ fn tls_self_signed_server_cert_in_the_env_var_is_trusted() {
 fn tls_self_signed_server_cert_without_the_env_var_is_not_trusted() {
     let Some(f) = fixtures() else { return };
     let port = serve(&f.self_signed);
-    let message = refusal(get(config(&format!("https://127.0.0.1:{port}"), None, false)));
+    let message = refusal(get(config(
+        &format!("https://127.0.0.1:{port}"),
+        None,
+        false,
+    )));
     assert!(
         message.contains("the server's TLS certificate is not trusted: it is a self-signed CA")
             && message.contains("MLFLOW_TRACKING_SERVER_CERT_PATH"),
@@ -281,7 +328,8 @@ fn tls_a_private_ca_in_the_env_var_trusts_the_leaves_it_signed() {
 #[test]
 fn tls_a_file_with_several_certs_trusts_each() {
     let Some(f) = fixtures() else { return };
-    let bundle = f.ca.with_file_name(format!("bundle-{}.pem", std::process::id()));
+    let bundle =
+        f.ca.with_file_name(format!("bundle-{}.pem", std::process::id()));
     let mut pem = std::fs::read(&f.other.0).unwrap();
     pem.extend(std::fs::read(&f.ca).unwrap());
     pem.extend(std::fs::read(&f.self_signed.0).unwrap());
@@ -314,7 +362,9 @@ fn tls_insecure_flag_skips_verification_and_warns() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("warning: MLFLOW_TRACKING_INSECURE_TLS=true: TLS certificates are not verified"),
+        stderr.contains(
+            "warning: MLFLOW_TRACKING_INSECURE_TLS=true: TLS certificates are not verified"
+        ),
         "{stderr}"
     );
 }
