@@ -200,6 +200,10 @@ pub(crate) fn gather_live(model: &str, server: &ServerArgs) -> Result<Snapshot, 
     let reference = ModelRef::parse(model)?;
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let (config, backend) = server::connect(server, &reference, &env)?;
+    // The client never writes to the terminal; weakened TLS is said here, once per run.
+    for warning in config.tls_warnings() {
+        stdio::err(&format!("warning: {warning}\n"));
+    }
     let cx = Context::new(Client::new(config)?);
     let now = now_rfc3339();
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -91,8 +91,7 @@ impl Client {
             .timeout(config.timeout)
             // Its own error class: nothing answered the connection, as opposed to a slow answer.
             // Shorter than the request timeout, so that it is the one that fires.
-            .connect_timeout(config.timeout.mul_f64(0.75).min(Duration::from_secs(30)))
-            .danger_accept_invalid_certs(config.insecure_tls);
+            .connect_timeout(config.timeout.mul_f64(0.75).min(Duration::from_secs(30)));
         // MLflow 3's default multi-worker uvicorn server answers a request on a *reused*
         // connection ~40 ms late (see the MLflow lab notes). On plain HTTP a fresh loopback or
         // LAN connection costs ~1 ms, so pooling loses: measured against a default 3.17 server,
@@ -101,16 +100,7 @@ impl Client {
         if config.base_url.starts_with("http://") {
             builder = builder.pool_max_idle_per_host(0);
         }
-        if let Some(path) = &config.server_cert_path {
-            let pem = std::fs::read(path).map_err(|e| {
-                connect_err(format!(
-                    "cannot read MLFLOW_TRACKING_SERVER_CERT_PATH {path}: {e}"
-                ))
-            })?;
-            let cert = reqwest::Certificate::from_pem(&pem)
-                .map_err(|e| connect_err(format!("bad certificate in {path}: {e}")))?;
-            builder = builder.add_root_certificate(cert);
-        }
+        builder = super::tls::configure(builder, &config).map_err(connect_err)?;
         let inner = builder.build().map_err(|e| connect_err(e.to_string()))?;
         Ok(Self {
             inner,

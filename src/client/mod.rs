@@ -8,6 +8,7 @@ mod config;
 pub mod error;
 mod http;
 mod oauth;
+mod tls;
 mod transport;
 
 pub use config::{Config, DEFAULT_BUDGET_SECS, DEFAULT_MAX_RESPONSE_BYTES};

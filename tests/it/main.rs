@@ -16,6 +16,7 @@ mod policy_language;
 mod readme;
 mod seed_report;
 mod silent_paths;
+mod tls;
 
 use std::path::PathBuf;
 
