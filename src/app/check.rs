@@ -140,7 +140,6 @@ pub fn today(now: Option<&str>) -> Result<i64, AppError> {
     }
 }
 
-
 /// Expired and unmatched waivers as warnings pointing at the waiver in its file.
 pub fn waiver_warnings(notes: &[WaiverNote], waivers: &[Waiver], texts: &[PolicyText]) -> String {
     use std::fmt::Write as _;

@@ -4,8 +4,8 @@ mod check;
 mod config;
 mod inspect;
 mod server;
-mod target;
 pub mod stdio;
+mod target;
 mod testing;
 
 use std::io::IsTerminal;

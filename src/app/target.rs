@@ -45,10 +45,13 @@ fn stage(given: &str) -> Result<String, AppError> {
         return Ok((*found).to_string());
     }
     let lower: Vec<String> = STAGES.iter().map(|s| s.to_ascii_lowercase()).collect();
-    let hint = crate::suggest::closest(&given.to_ascii_lowercase(), lower.iter().map(String::as_str))
-        .and_then(|l| STAGES.iter().find(|s| s.eq_ignore_ascii_case(l)))
-        .map(|s| format!("; did you mean `{s}`?"))
-        .unwrap_or_default();
+    let hint = crate::suggest::closest(
+        &given.to_ascii_lowercase(),
+        lower.iter().map(String::as_str),
+    )
+    .and_then(|l| STAGES.iter().find(|s| s.eq_ignore_ascii_case(l)))
+    .map(|s| format!("; did you mean `{s}`?"))
+    .unwrap_or_default();
     Err(AppError::Usage(format!(
         "--target-stage `{given}` is not a registry stage ({}){hint}",
         STAGES.join(", ")
@@ -132,7 +135,10 @@ mod tests {
     #[test]
     fn aliases_follow_mlflow_rules_and_are_not_trimmed() {
         assert_eq!(
-            validate(&eval(None, Some("@champion")), &[]).unwrap().alias.as_deref(),
+            validate(&eval(None, Some("@champion")), &[])
+                .unwrap()
+                .alias
+                .as_deref(),
             Some("champion")
         );
         for bad in ["champion ", "", "@", "latest", "v3", "a/b"] {

@@ -218,3 +218,74 @@ fn a_policy_without_rules_is_a_usage_error() {
         .code(2)
         .stderr(contains("no rules in effect"));
 }
+
+#[test]
+fn a_mistyped_promotion_target_is_a_usage_error_with_a_suggestion() {
+    mlgate()
+        .args(["check", "--example", "--target-stage", "Producton"])
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean `Production`"));
+    // The bundled production pack scopes rules to @champion; aliases are case-sensitive.
+    mlgate()
+        .args([
+            "check",
+            "--example",
+            "--policy",
+            "policies",
+            "--target-alias",
+            "Champion",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean `champion`"));
+    mlgate()
+        .args(["check", "--example", "--target-alias", "champion "])
+        .assert()
+        .code(2)
+        .stderr(contains("not a valid alias"));
+    mlgate()
+        .args(["check", "--example", "--target-stage", "production", "-q"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn a_run_where_every_rule_was_skipped_is_not_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.toml");
+    std::fs::write(
+        &policy,
+        r#"
+[[rule]]
+id = "prod-needs-description"
+title = "Production versions are described"
+severity = "error"
+description = "Whoever is paged needs to know what changed."
+select = "model_version.description"
+check = { non_empty = true }
+when = { target = ["Production"] }
+"#,
+    )
+    .unwrap();
+    mlgate()
+        .args(["check", "--example", "--no-config", "--policy"])
+        .arg(&policy)
+        .assert()
+        .code(3)
+        .stdout(contains("ERROR"))
+        .stdout(contains("no rule applied"));
+    mlgate()
+        // The example also records a refused call, accepted here to see the skip rule alone.
+        .args([
+            "check",
+            "--example",
+            "--no-config",
+            "--allow-all-skipped",
+            "--allow-gather-errors",
+            "--policy",
+        ])
+        .arg(&policy)
+        .assert()
+        .code(0);
+}

@@ -589,12 +589,20 @@ fn runs_uri_audits_the_named_model_of_a_run_with_two() {
         let Some(s) = server(key) else { continue };
         let run = s.ids["two_models_run"].as_str().expect("two_models_run");
         let (_, good) = check(&s.uri, &format!("runs:/{run}/good"), &[]);
-        assert_eq!(outcomes(&good)["missing-signature"], "pass", "{key}: {good}");
+        assert_eq!(
+            outcomes(&good)["missing-signature"],
+            "pass",
+            "{key}: {good}"
+        );
         let (code, bad) = check(&s.uri, &format!("runs:/{run}/bad"), &[]);
         assert_eq!(outcomes(&bad)["missing-signature"], "fail", "{key}: {bad}");
         assert_eq!(code, 1, "{key}");
         let (code, missing) = check(&s.uri, &format!("runs:/{run}/nonexistent"), &[]);
-        assert_eq!(outcomes(&missing)["missing-signature"], "error", "{key}: {missing}");
+        assert_eq!(
+            outcomes(&missing)["missing-signature"],
+            "error",
+            "{key}: {missing}"
+        );
         assert!(
             missing["gather_errors"]
                 .as_array()
