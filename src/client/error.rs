@@ -207,12 +207,27 @@ impl ClientError {
         }
     }
 
-    /// The server's own words (or the transport failure).
+    /// The server's own words, or what went wrong on the wire — without the call, which
+    /// `call()` gives (the snapshot records both side by side).
     pub fn message(&self) -> String {
-        match self {
-            ClientError::Http { message, .. } => message.clone(),
-            other => other.to_string(),
-        }
+        let full = self.to_string();
+        let lead = match self {
+            ClientError::Http { message, .. } => return message.clone(),
+            ClientError::Connect { url, .. } => format!("cannot reach {url}"),
+            ClientError::Timeout { method, url, .. }
+            | ClientError::Reset { method, url, .. }
+            | ClientError::Truncated { method, url, .. }
+            | ClientError::NotJson { method, url, .. }
+            | ClientError::Decode { method, url, .. }
+            | ClientError::Shape { method, url, .. }
+            | ClientError::TooLarge { method, url, .. }
+            | ClientError::RateLimited { method, url, .. }
+            | ClientError::Deadline { method, url, .. } => format!("{method} {url}"),
+        };
+        full.strip_prefix(&lead).map_or_else(
+            || full.clone(),
+            |rest| rest.trim_start_matches([':', ' ']).to_string(),
+        )
     }
 
     /// The class of failure, one word, for logs and tests.
@@ -352,6 +367,32 @@ mod tests {
         assert_eq!(msg, "Invalid access token.");
         let (_, msg) = describe_body("<!doctype html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>");
         assert_eq!(msg, "500 Internal Server Error");
+    }
+
+    #[test]
+    fn messages_leave_the_call_to_call() {
+        let e = ClientError::Connect {
+            url: "http://h:1".into(),
+            kind: ConnectKind::Refused,
+            message: "os error 111".into(),
+            attempts: 2,
+        };
+        assert_eq!(e.call(), "connect http://h:1");
+        assert_eq!(
+            e.message(),
+            "connection refused (os error 111) (after 2 attempts)"
+        );
+        let e = ClientError::TooLarge {
+            method: "GET",
+            url: "http://h:1/api/x".into(),
+            limit: 10,
+        };
+        assert_eq!(e.call(), "GET /api/x");
+        assert!(
+            e.message().starts_with("the response is larger"),
+            "{}",
+            e.message()
+        );
     }
 
     #[test]
