@@ -156,13 +156,26 @@ impl ModelRef {
     }
 }
 
+/// The characters of a name that must be %-escaped for the reference to parse back: `%`
+/// (escapes), `/` (ends the name) and `@` (starts an alias).
+const NAME_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::AsciiSet::EMPTY
+    .add(b'%')
+    .add(b'/')
+    .add(b'@');
+
+/// Displays the reference as it is written, names %-escaped where needed, so what snapshots
+/// record and messages show parses back to the same reference (the fuzzer found
+/// `models:/team%2Fchurn/1` shown as `models:/team/churn/1`, which does not parse).
 impl fmt::Display for ModelRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let escaped = |name| percent_encoding::utf8_percent_encode(name, NAME_ESCAPES);
         match self {
-            ModelRef::Version { name, version } => write!(f, "models:/{name}/{version}"),
-            ModelRef::Stage { name, stage } => write!(f, "models:/{name}/{stage}"),
-            ModelRef::Alias { name, alias } => write!(f, "models:/{name}@{alias}"),
-            ModelRef::Latest { name } => write!(f, "models:/{name}/latest"),
+            ModelRef::Version { name, version } => {
+                write!(f, "models:/{}/{version}", escaped(name))
+            }
+            ModelRef::Stage { name, stage } => write!(f, "models:/{}/{stage}", escaped(name)),
+            ModelRef::Alias { name, alias } => write!(f, "models:/{}@{alias}", escaped(name)),
+            ModelRef::Latest { name } => write!(f, "models:/{}/latest", escaped(name)),
             ModelRef::LoggedModel { id } => write!(f, "models:/{id}"),
             ModelRef::Run { run_id, path } => write!(f, "runs:/{run_id}/{path}"),
         }
@@ -239,6 +252,29 @@ mod tests {
         assert_eq!(
             ok("models:/churn@champion").to_string(),
             "models:/churn@champion"
+        );
+    }
+
+    /// Regression (fuzz target `model_ref`): a name with `/`, `@` or `%` was displayed raw,
+    /// as a reference that does not parse or names another model.
+    #[test]
+    fn display_parses_back_to_the_same_reference() {
+        for given in [
+            "models:/team%2Fchurn%C3%A9/1",
+            "models:/a%40b%20c%25/Production",
+            "models:/a%252F/latest",
+            "models:/a%40b@champion",
+            "main.ml.churn@champion",
+            "runs:/r-1_x/nested/path/",
+            "models:/m-0123",
+        ] {
+            let reference = ok(given);
+            let shown = reference.to_string();
+            assert_eq!(ok(&shown), reference, "{given} displays as {shown}");
+        }
+        assert_eq!(
+            ok("models:/team%2fchurn/1").to_string(),
+            "models:/team%2Fchurn/1"
         );
     }
 

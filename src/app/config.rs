@@ -32,6 +32,11 @@ pub struct ConfigFile {
     pub severity: BTreeMap<String, String>,
 }
 
+/// Parses the text of an `mlgate.toml`.
+pub fn parse(text: &str) -> Result<ConfigFile, toml::de::Error> {
+    toml::from_str(text)
+}
+
 /// A config file and the directory its paths are relative to.
 #[derive(Debug, Default)]
 pub struct Config {
@@ -70,7 +75,7 @@ impl Config {
             path: path.clone(),
             source,
         })?;
-        let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+        let file = parse(&text).map_err(|e| {
             AppError::Usage(format!(
                 "config {} is invalid: {}",
                 path.display(),

@@ -12,6 +12,9 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 pub use check::today;
+// Parser entry points, pub for the fuzz targets.
+pub use config::parse as parse_config;
+pub use testing::parse_file as parse_test_file;
 
 use thiserror::Error;
 

@@ -13,7 +13,8 @@ pub mod artifacts;
 mod context;
 mod convert;
 mod databricks;
-mod mlmodel;
+// pub for the fuzz targets.
+pub mod mlmodel;
 mod oss;
 mod record;
 mod registry;

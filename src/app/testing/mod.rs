@@ -97,6 +97,23 @@ pub fn run(args: &TestArgs) -> Result<Exit, AppError> {
     })
 }
 
+/// Parses one test file as `mlgate test` does (its policies, fixtures, patches and
+/// expectations), against `default` when it names no policies; the number of cases it holds.
+/// Runs nothing.
+pub fn parse_file(path: &Path, text: &str, default: &Policy) -> Result<usize, PolicyErrors> {
+    let effective = config::Effective {
+        policy: default.clone(),
+        texts: Vec::new(),
+        config: config::Config::default(),
+    };
+    let mut problems = Vec::new();
+    let loaded = load::load(path, text, &effective, &mut problems)?;
+    match loaded {
+        Some(file) if problems.is_empty() => Ok(file.cases.len()),
+        _ => Err(PolicyErrors { problems }),
+    }
+}
+
 /// Test files under the given paths, sorted: named files as given, and `*.test.toml` files
 /// found in directories (recursively), so fixtures and waiver files can live beside them.
 fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
