@@ -5,6 +5,7 @@
 
 mod checks;
 pub mod diagnostic;
+pub mod excerpt;
 mod raw;
 mod scope;
 mod validate;
