@@ -20,6 +20,7 @@ use crate::snapshot::Snapshot;
 use crate::timefmt;
 
 pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
+    super::outputs::distinct(&args.output)?;
     // Policies first: a broken policy is a usage error whatever the model.
     let Effective {
         policy,
