@@ -180,7 +180,9 @@ fn decode(name: &str) -> Result<String, String> {
             i += 1;
             continue;
         }
-        let digits = bytes.get(i + 1..i + 3).filter(|d| d.iter().all(u8::is_ascii_hexdigit));
+        let digits = bytes
+            .get(i + 1..i + 3)
+            .filter(|d| d.iter().all(u8::is_ascii_hexdigit));
         let Some(digits) = digits else {
             let shown: String = name[i..].chars().take(3).collect();
             return Err(format!(

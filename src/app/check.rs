@@ -171,7 +171,12 @@ pub fn waiver_warnings(notes: &[WaiverNote], waivers: &[Waiver], texts: &[Policy
             text,
             &[(
                 w.span.start..w.span.start + 1,
-                (if note.expired { "expired waiver" } else { "this waiver" }).to_string(),
+                (if note.expired {
+                    "expired waiver"
+                } else {
+                    "this waiver"
+                })
+                .to_string(),
             )],
         );
         let diagnostic = MietteDiagnostic::new(note.message.clone())

@@ -50,7 +50,9 @@ fn identity(path: &Path) -> PathBuf {
         }
     }
     match (lexical.parent(), lexical.file_name()) {
-        (Some(dir), Some(name)) => std::fs::canonicalize(dir).map_or(lexical.clone(), |d| d.join(name)),
+        (Some(dir), Some(name)) => {
+            std::fs::canonicalize(dir).map_or(lexical.clone(), |d| d.join(name))
+        }
         _ => lexical,
     }
 }
@@ -69,7 +71,11 @@ mod tests {
 
     #[test]
     fn the_same_file_twice_is_refused_naming_both_flags() {
-        for (a, b) in [("out.json", "out.json"), ("out.json", "./out.json"), ("x/../out.json", "out.json")] {
+        for (a, b) in [
+            ("out.json", "out.json"),
+            ("out.json", "./out.json"),
+            ("x/../out.json", "out.json"),
+        ] {
             let e = outputs(a, b).unwrap_err().to_string();
             assert!(e.contains("--report") && e.contains("--json"), "{e}");
         }

@@ -117,7 +117,11 @@ impl PolicyErrors {
     #[must_use]
     pub fn for_display(&self) -> Self {
         Self {
-            problems: self.problems.iter().map(PolicyProblem::for_display).collect(),
+            problems: self
+                .problems
+                .iter()
+                .map(PolicyProblem::for_display)
+                .collect(),
         }
     }
 }

@@ -159,7 +159,9 @@ mod tests {
         let text = format!("first\n{long}\nlast");
         let at = text.find("bogus").unwrap();
         let (clipped, labels) = for_display(&text, &[(at..at + 5, "here".into())]);
-        assert!(clipped.lines().all(|l| l.len() <= MAX_LINE + 2 * MARK.len()));
+        assert!(clipped
+            .lines()
+            .all(|l| l.len() <= MAX_LINE + 2 * MARK.len()));
         assert_eq!(clipped.lines().count(), 3);
         assert!(clipped.starts_with("first\n…") && clipped.ends_with("\nlast"));
         let (span, label) = &labels[0];
@@ -170,7 +172,12 @@ mod tests {
     #[test]
     fn spans_cut_away_land_on_the_window_and_never_panic() {
         let text = format!("{}\nend", "a".repeat(100_000));
-        for span in [0..100_000, 50_000..99_000, 99_999..100_003, 200_000..200_001] {
+        for span in [
+            0..100_000,
+            50_000..99_000,
+            99_999..100_003,
+            200_000..200_001,
+        ] {
             let (clipped, labels) = for_display(&text, &[(span, "l".into())]);
             let span = &labels[0].0;
             assert!(span.start <= span.end && span.end <= clipped.len());

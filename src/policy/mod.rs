@@ -211,9 +211,10 @@ pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
                 // The line of the rule's id (reports and SARIF point there), looked up in the
                 // file's newline offsets: counting newlines from the start for each rule made
                 // loading quadratic (10,000 rules took half a minute).
-                let line = raw_rule.id.as_ref().map_or(1, |id| {
-                    1 + newlines.partition_point(|&n| n < id.span.start)
-                });
+                let line = raw_rule
+                    .id
+                    .as_ref()
+                    .map_or(1, |id| 1 + newlines.partition_point(|&n| n < id.span.start));
                 if let Some(rule) = validate::rule(&raw_rule, &policy.name, line, &mut problems) {
                     rules.push(rule);
                 } else if problems.list.is_empty() {

@@ -18,7 +18,10 @@ fn refused(assert: assert_cmd::assert::Assert, code: &str) {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(stderr.contains(code), "{stderr}");
     assert!(stderr.contains("(column 70"), "{stderr}");
-    assert!(stderr.lines().all(|l| l.len() < 1000), "a line was not clipped");
+    assert!(
+        stderr.lines().all(|l| l.len() < 1000),
+        "a line was not clipped"
+    );
 }
 
 const RULE: &str = "[[rule]]\nid = \"r\"\ntitle = \"t\"\nseverity = \"error\"\ndescription = \"d\"\nselect = \"run.params\"\ncheck = { non_empty = true }\n";
@@ -27,7 +30,11 @@ const RULE: &str = "[[rule]]\nid = \"r\"\ntitle = \"t\"\nseverity = \"error\"\nd
 fn a_problem_past_column_65535_of_a_policy_is_a_diagnostic() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("long.toml");
-    std::fs::write(&path, format!("{RULE}message = \"{}\" ; bogus = 1\n", long())).unwrap();
+    std::fs::write(
+        &path,
+        format!("{RULE}message = \"{}\" ; bogus = 1\n", long()),
+    )
+    .unwrap();
     refused(mlgate().arg("lint").arg(&path).assert(), "policy::syntax");
     let path = dir.path().join("inline.toml");
     std::fs::write(
@@ -35,7 +42,10 @@ fn a_problem_past_column_65535_of_a_policy_is_a_diagnostic() {
         format!("rule = [{{ id = \"r\", title = \"t\", severity = \"error\", description = \"{}\", select = \"run.params\", check = {{ non_emtpy = true }} }}]\n", long()),
     )
     .unwrap();
-    refused(mlgate().arg("lint").arg(&path).assert(), "policy::unknown-check");
+    refused(
+        mlgate().arg("lint").arg(&path).assert(),
+        "policy::unknown-check",
+    );
 }
 
 #[test]
@@ -49,7 +59,14 @@ fn a_problem_past_column_65535_of_a_waiver_is_a_diagnostic() {
     .unwrap();
     refused(
         mlgate()
-            .args(["check", "--example", "--no-config", "--policy", "builtin:baseline", "--policy"])
+            .args([
+                "check",
+                "--example",
+                "--no-config",
+                "--policy",
+                "builtin:baseline",
+                "--policy",
+            ])
             .arg(&path)
             .assert(),
         "policy::unknown-key",
@@ -64,7 +81,15 @@ fn an_expired_waiver_far_along_a_line_warns_without_panicking() {
     let text = format!("waiver = [{{ rule = \"users-group-can-manage\", reason = \"{}\", owner = \"o\", expires = 2000-01-01 }}, {{ rule = \"users-group-can-manage\", reason = \"r\", owner = \"o\", expires = 2000-01-01 }}]\n", long());
     std::fs::write(&path, text).unwrap();
     let out = mlgate()
-        .args(["check", "--example", "-q", "--no-config", "--policy", "builtin:baseline", "--waivers"])
+        .args([
+            "check",
+            "--example",
+            "-q",
+            "--no-config",
+            "--policy",
+            "builtin:baseline",
+            "--waivers",
+        ])
         .arg(&path)
         .assert()
         .code(1)
@@ -72,7 +97,10 @@ fn an_expired_waiver_far_along_a_line_warns_without_panicking() {
         .clone();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(stderr.contains("waiver::expired") && stderr.contains("(column 70"), "{stderr}");
+    assert!(
+        stderr.contains("waiver::expired") && stderr.contains("(column 70"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -188,7 +216,13 @@ fn bad_escapes_in_a_model_name_are_usage_errors() {
         ("models:/a%zzb/1", "`%zz`"),
     ] {
         mlgate()
-            .args(["check", reference, "--no-config", "--tracking-uri", "http://127.0.0.1:9"])
+            .args([
+                "check",
+                reference,
+                "--no-config",
+                "--tracking-uri",
+                "http://127.0.0.1:9",
+            ])
             .assert()
             .code(2)
             .stderr(contains(escape));
