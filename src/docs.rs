@@ -245,7 +245,7 @@ rule an evaluation error, never a silent skip.
 [[waiver]]
 rule = "users-group-can-manage"
 model = "dolly*"               # optional glob; default every model
-versions = ["1"]               # optional; default every version
+versions = ["1"]               # optional; default every version (`[]` is an error)
 reason = "Registry-wide default grant; removed in the December access review (TICKET-4821)."
 owner = "ml-platform@example.com"
 expires = 2026-12-31           # required: valid through that day (UTC)

@@ -2,7 +2,7 @@
 //!
 //! `models:/NAME/VERSION`, `models:/NAME/STAGE`, `models:/NAME@ALIAS`, `models:/NAME/latest`,
 //! `models:/m-<id>` (an MLflow 3 logged model) and `runs:/RUN_ID/PATH`. Names may contain
-//! spaces and dots; a `/` inside a name is written `%2F`.
+//! spaces and dots; a `/` inside a name is written `%2F`, a `%` `%25`.
 
 use std::fmt;
 
@@ -86,11 +86,7 @@ impl ModelRef {
                 id: format!("m-{id}"),
             });
         }
-        let decode = |name| {
-            decode(name).map_err(|_| {
-                err("the model name is not UTF-8 once %-decoded (check its %XX escapes)")
-            })
-        };
+        let decode = |name| decode(name).map_err(|reason| err(&reason));
         if let Some((name, alias)) = rest.rsplit_once('@') {
             let name = decode(name)?;
             if name.is_empty() || alias.is_empty() || alias.contains('/') {
@@ -182,18 +178,70 @@ impl fmt::Display for ModelRef {
     }
 }
 
-/// A name as written in a reference, %-decoded (`%2F` → `/`, `%C3%A9` → `é`). A `%` not
-/// followed by two hex digits stays as written, as MLflow leaves it. Bytes that do not decode
-/// to UTF-8 are refused: a lossy `�` would name another model.
-fn decode(name: &str) -> Result<String, std::str::Utf8Error> {
-    percent_encoding::percent_decode_str(name)
-        .decode_utf8()
-        .map(std::borrow::Cow::into_owned)
+/// A name as written in a reference, %-decoded (`%2F` → `/`, `%C3%A9` → `é`). Decoding is
+/// strict, and the reason names the escape: a `%` must start two hex digits (a literal `%` is
+/// `%25`), an escape may not decode to a control character (`%00` would put a NUL in the
+/// name sent to the server), and the bytes must be UTF-8 (a lossy `�` would name another
+/// model).
+fn decode(name: &str) -> Result<String, String> {
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b != b'%' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let digits = bytes
+            .get(i + 1..i + 3)
+            .filter(|d| d.iter().all(u8::is_ascii_hexdigit));
+        let Some(digits) = digits else {
+            let shown: String = name[i..].chars().take(3).collect();
+            return Err(format!(
+                "`{shown}` in the model name is not a %XX escape (two hex digits; a literal `%` is written %25)"
+            ));
+        };
+        // Both are ASCII hex digits, so this always parses.
+        let value = std::str::from_utf8(digits)
+            .ok()
+            .and_then(|d| u8::from_str_radix(d, 16).ok())
+            .unwrap_or(0);
+        if value.is_ascii_control() {
+            return Err(format!(
+                "`%{}` in the model name decodes to a control character",
+                String::from_utf8_lossy(digits)
+            ));
+        }
+        out.push(value);
+        i += 3;
+    }
+    String::from_utf8(out).map_err(|_| {
+        "the model name is not UTF-8 once %-decoded (check its %XX escapes)".to_string()
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Escapes are strict: `%+0` (which a lenient hex parser reads as 0), `%00` and `%zz` are
+    /// refused, and the message names the escape.
+    #[test]
+    fn bad_escapes_are_refused_by_name() {
+        for (bad, named) in [
+            ("models:/a%+0b/1", "`%+0`"),
+            ("models:/a%00b/1", "`%00`"),
+            ("models:/a%1fb@x", "`%1f`"),
+            ("models:/a%zzb/1", "`%zz`"),
+            ("models:/ab%/1", "`%`"),
+            ("models:/a%é/latest", "`%é`"),
+        ] {
+            let e = ModelRef::parse(bad).unwrap_err();
+            assert!(e.reason.contains(named), "{bad}: {e}");
+        }
+        assert_eq!(ok("models:/team%2Fchurn/1").name(), Some("team/churn"));
+    }
 
     fn ok(s: &str) -> ModelRef {
         ModelRef::parse(s).unwrap()
@@ -245,10 +293,7 @@ mod tests {
         assert_eq!(ok("models:/a%40b%20c%25/1").name(), Some("a@b c%"));
         assert_eq!(ok("models:/caf%C3%A9/1").name(), Some("café"));
         assert_eq!(ok("models:/caf%c3%a9@x").name(), Some("café"));
-        // A `%` that starts no escape is kept, as before.
-        assert_eq!(ok("models:/100%/1").name(), Some("100%"));
-        assert_eq!(ok("models:/a%2/1").name(), Some("a%2"));
-        assert_eq!(ok("models:/a%zz/1").name(), Some("a%zz"));
+        assert_eq!(ok("models:/100%25/1").name(), Some("100%"));
         assert_eq!(
             ok("models:/churn@champion").to_string(),
             "models:/churn@champion"
@@ -292,6 +337,8 @@ mod tests {
             "models:/caf%E9/1",
             "models:/%FF%FE@champion",
             "models:/a%C3/latest",
+            "models:/100%/1",
+            "models:/a%2/1",
         ] {
             let e = ModelRef::parse(bad).unwrap_err();
             assert!(e.to_string().contains("accepted forms"), "{bad}: {e}");

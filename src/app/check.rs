@@ -19,6 +19,7 @@ use crate::snapshot::io as snapshot_io;
 use crate::timefmt;
 
 pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
+    super::outputs::distinct(&args.output)?;
     // Policies first: a broken policy is a usage error whatever the model.
     let Effective {
         policy,
@@ -152,20 +153,32 @@ pub fn waiver_warnings(notes: &[WaiverNote], waivers: &[Waiver], texts: &[Policy
     let mut out = String::new();
     for note in notes {
         let w = &waivers[note.index];
+        let text = texts
+            .iter()
+            .find(|t| t.name == w.source)
+            .map_or("", |t| t.text.as_str());
+        // Long lines clipped, so a waiver far along one cannot crash the renderer.
+        let (source, labels) = crate::policy::excerpt::for_display(
+            text,
+            &[(
+                w.span.start..w.span.start + 1,
+                (if note.expired {
+                    "expired waiver"
+                } else {
+                    "this waiver"
+                })
+                .to_string(),
+            )],
+        );
         let diagnostic = MietteDiagnostic::new(note.message.clone())
             .with_severity(Level::Warning)
             .with_code(if note.expired { "waiver::expired" } else { "waiver::unmatched" })
-            .with_label(LabeledSpan::at(w.span.start..w.span.start + 1, if note.expired { "expired waiver" } else { "this waiver" }))
+            .with_labels(labels.into_iter().map(|(span, label)| LabeledSpan::at(span, label)))
             .with_help(if note.expired {
                 "renew it with a new `expires` (and a fresh reason), or fix the finding and delete the waiver"
             } else {
                 "delete the waiver if its rule now passes, or fix its `rule` / `model` / `versions`"
             });
-        let source = texts
-            .iter()
-            .find(|t| t.name == w.source)
-            .map(|t| t.text.clone())
-            .unwrap_or_default();
         let report =
             miette::Report::new(diagnostic).with_source_code(NamedSource::new(&w.source, source));
         // A warning that cannot be drawn is still given, as plain text.

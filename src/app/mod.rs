@@ -3,6 +3,7 @@
 mod check;
 mod config;
 mod inspect;
+mod outputs;
 mod server;
 pub mod stdio;
 mod target;
@@ -248,7 +249,9 @@ pub fn render_error(error: &AppError) -> String {
     });
     let mut out = String::new();
     let rendered = match error {
-        AppError::Policy(PolicyLoadError::Invalid(e)) => handler.render_report(&mut out, e),
+        AppError::Policy(PolicyLoadError::Invalid(e)) => {
+            handler.render_report(&mut out, &e.for_display())
+        }
         other => {
             let mut diagnostic = miette::MietteDiagnostic::new(other.to_string());
             if let Some(help) = other.help() {

@@ -44,6 +44,24 @@ impl PolicyProblem {
         self
     }
 
+    /// This problem as it should be drawn: over-long source lines clipped (see `excerpt`), so
+    /// the renderer cannot panic on them.
+    #[must_use]
+    pub fn for_display(&self) -> Self {
+        let (source, labels) = match super::excerpt::clip(self.source.inner(), &self.labels) {
+            Some((text, labels)) => (Arc::new(NamedSource::new(self.source.name(), text)), labels),
+            None => (Arc::clone(&self.source), self.labels.clone()),
+        };
+        Self {
+            code: self.code,
+            message: self.message.clone(),
+            help: self.help.clone(),
+            source,
+            labels,
+            related: self.related.iter().map(Self::for_display).collect(),
+        }
+    }
+
     #[must_use]
     pub fn with_related(mut self, note: PolicyProblem) -> Self {
         self.related.push(note);
@@ -92,6 +110,20 @@ impl Diagnostic for PolicyProblem {
 #[derive(Debug, Clone)]
 pub struct PolicyErrors {
     pub problems: Vec<PolicyProblem>,
+}
+
+impl PolicyErrors {
+    /// Every problem as it should be drawn (see [`PolicyProblem::for_display`]).
+    #[must_use]
+    pub fn for_display(&self) -> Self {
+        Self {
+            problems: self
+                .problems
+                .iter()
+                .map(PolicyProblem::for_display)
+                .collect(),
+        }
+    }
 }
 
 impl fmt::Display for PolicyErrors {

@@ -9,8 +9,14 @@ use crate::engine::{Rule, Selector, Severity};
 use crate::snapshot::schema::{self, Node};
 use crate::suggest;
 
-/// Compiles one raw rule; `None` when it has problems (already recorded).
-pub fn rule(raw: &RawRule<'_, '_>, source_name: &str, problems: &mut Problems) -> Option<Rule> {
+/// Compiles one raw rule found at `line` of its file; `None` when it has problems (already
+/// recorded).
+pub fn rule(
+    raw: &RawRule<'_, '_>,
+    source_name: &str,
+    line: usize,
+    problems: &mut Problems,
+) -> Option<Rule> {
     let before = problems.list.len();
     if let Some(id) = &raw.id {
         if !is_kebab_case(&id.value) {
@@ -53,10 +59,7 @@ pub fn rule(raw: &RawRule<'_, '_>, source_name: &str, problems: &mut Problems) -
         message: raw.message.as_ref().map(|m| m.value.clone()),
         scope: scope?,
         source: source_name.to_string(),
-        line: raw.id.as_ref().map_or(1, |id| {
-            let text = problems.source.inner();
-            1 + text[..id.span.start.min(text.len())].matches('\n').count()
-        }),
+        line,
     })
 }
 

@@ -106,6 +106,16 @@ pub fn compile(raw: &RawWaiver<'_, '_>, source: &str, problems: &mut Problems) -
         None => Vec::new(),
         Some((_, v)) => {
             if let DeValue::Array(items) = v.get_ref() {
+                if items.is_empty() {
+                    // An empty list used to mean "every version": the opposite of what it says.
+                    problems.push(
+                        "policy::waiver-field",
+                        v.span(),
+                        "no versions listed",
+                        "waiver `versions` is empty",
+                        Some("list the versions it covers (`versions = [\"3\"]`), or leave `versions` out to waive every version of the model".into()),
+                    );
+                }
                 items
                     .iter()
                     .filter_map(|i| match i.get_ref() {

@@ -83,7 +83,10 @@ pub fn annotations(e: &Evaluation<'_>) -> String {
     out
 }
 
-/// The Markdown job summary: the verdict and the findings table, truncated to GitHub's limit.
+/// The Markdown job summary: the verdict and the findings table, kept under GitHub's limit.
+/// Messages are clipped row by row, each to an equal share of the room left (at most
+/// [`MESSAGE_BUDGET`]), so one enormous message cannot push every other rule out of the
+/// table: each rule id and outcome is always listed.
 pub fn summary(e: &Evaluation<'_>) -> String {
     let v = e.verdict;
     let mut out = format!(
@@ -94,22 +97,57 @@ pub fn summary(e: &Evaluation<'_>) -> String {
     let counts: Vec<String> = v.counts.iter().map(|(o, n)| format!("{n} {o}")).collect();
     let _ = writeln!(out, "{} at `--fail-on {}`.\n", counts.join(", "), v.fail_on);
     out.push_str("| rule | severity | outcome | message |\n| --- | --- | --- | --- |\n");
-    for f in e.findings {
-        let row = format!(
-            "| `{}` | {} | {} | {} |\n",
-            f.rule_id,
-            f.severity,
-            f.outcome,
-            super::escape_cell(&f.message)
-        );
-        if out.len() + row.len() > SUMMARY_LIMIT {
-            out.push_str(
-                "\n_(truncated: GitHub caps the summary at 1 MiB; see the full report)_\n",
-            );
+    let heads: Vec<String> = e
+        .findings
+        .iter()
+        .map(|f| format!("| `{}` | {} | {} | ", f.rule_id, f.severity, f.outcome))
+        .collect();
+    let fixed: usize = heads.iter().map(|h| h.len() + " |\n".len()).sum();
+    let share = SUMMARY_LIMIT
+        .saturating_sub(out.len() + fixed + TRUNCATED.len())
+        .checked_div(heads.len())
+        .unwrap_or(0)
+        .min(MESSAGE_BUDGET);
+    for (f, head) in e.findings.iter().zip(&heads) {
+        let row = format!("{head}{} |\n", clip_cell(&f.message, share));
+        // Only reached when the rule ids alone overflow the limit (tens of thousands of rules).
+        if out.len() + row.len() > SUMMARY_LIMIT - TRUNCATED.len() {
+            out.push_str(TRUNCATED);
             break;
         }
         out.push_str(&row);
     }
+    out
+}
+
+/// The most of one message the summary shows, in bytes once escaped.
+const MESSAGE_BUDGET: usize = 2000;
+const TRUNCATED: &str = "\n_(truncated: GitHub caps the summary at 1 MiB; see the full report)_\n";
+
+/// A message escaped for a table cell, cut at a character (never inside an escape) so that it
+/// fits `max` bytes, with `…` marking the cut.
+fn clip_cell(message: &str, max: usize) -> String {
+    let escaped = super::escape_cell(message);
+    if escaped.len() <= max {
+        return escaped;
+    }
+    let room = max.saturating_sub("…".len());
+    let mut out = String::new();
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        let piece = match c {
+            '\r' if chars.peek() == Some(&'\n') => {
+                chars.next();
+                "<br/>".to_string()
+            }
+            c => super::escape_cell(c.encode_utf8(&mut [0; 4])),
+        };
+        if out.len() + piece.len() > room {
+            break;
+        }
+        out.push_str(&piece);
+    }
+    out.push('…');
     out
 }
 
@@ -142,6 +180,14 @@ fn property(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_are_clipped_between_escapes() {
+        assert_eq!(clip_cell("a|b", 100), "a\\|b");
+        assert_eq!(clip_cell("ab|cd", 5), "ab…");
+        assert_eq!(clip_cell("a\r\nbcdefghij", 10), "a<br/>b…");
+        assert_eq!(clip_cell("ééé", 5), "é…");
+    }
 
     #[test]
     fn workflow_commands_are_escaped() {

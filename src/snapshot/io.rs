@@ -62,7 +62,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Snapshot, SnapshotIoError> {
             column: e.column(),
             message: strip_position(&e.to_string()),
         })?;
-    snapshot.fill_ranks();
+    snapshot.recompute_ranks();
     Ok(snapshot)
 }
 

@@ -431,11 +431,12 @@ impl Snapshot {
         self.unavailable.iter().find(|u| covers(&u.section, path))
     }
 
-    /// Fills in the rank of permission entries that lack one (snapshots written before ranks).
-    pub fn fill_ranks(&mut self) {
-        let Some(backend) = self.manifest.backend else {
-            return;
-        };
+    /// Sets the rank of every permission entry from its level (and the snapshot's backend).
+    /// The stored rank is never trusted: rules judge the rank, so a snapshot file claiming
+    /// `level = CAN_MANAGE, rank = read` would otherwise pass them. Also fills snapshots
+    /// written before ranks existed.
+    pub fn recompute_ranks(&mut self) {
+        let backend = self.manifest.backend;
         for object in [
             &mut self.permissions.registered_model,
             &mut self.permissions.experiment,
@@ -444,9 +445,7 @@ impl Snapshot {
         .flatten()
         {
             for entry in object.entries.iter_mut().flatten() {
-                if entry.rank.is_empty() {
-                    entry.rank = permission_rank::rank(backend, &entry.level).to_string();
-                }
+                entry.rank = permission_rank::rank_on(backend, &entry.level).to_string();
             }
         }
     }

@@ -156,9 +156,14 @@ pub const LEVELS: &[(Backend, &str, &str, &str)] = &[
 /// The rank of a level on a backend; `unknown` for a level this table does not know, so a
 /// rule can treat it with suspicion rather than as harmless.
 pub fn rank(backend: Backend, level: &str) -> &'static str {
+    rank_on(Some(backend), level)
+}
+
+/// The rank of a level on a backend, or on any backend when the snapshot does not say which.
+pub fn rank_on(backend: Option<Backend>, level: &str) -> &'static str {
     LEVELS
         .iter()
-        .find(|(b, l, _, _)| *b == backend && l.eq_ignore_ascii_case(level))
+        .find(|(b, l, _, _)| Some(*b) == backend && l.eq_ignore_ascii_case(level))
         .or_else(|| {
             LEVELS
                 .iter()

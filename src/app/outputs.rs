@@ -1,0 +1,84 @@
+//! The files `check` writes must be distinct: given the same path twice (`--report out.json
+//! --json out.json`), the later output silently overwrote the earlier one, and the pipeline
+//! read a file that was not what it asked for. Two flags naming one file are a usage error
+//! (exit 2) that names both, found before anything is gathered or written.
+
+use std::path::{Component, Path, PathBuf};
+
+use super::AppError;
+use crate::cli::OutputArgs;
+
+/// Fails when two output flags name the same file.
+pub fn distinct(args: &OutputArgs) -> Result<(), AppError> {
+    check(&[
+        ("--report", args.report.as_deref()),
+        ("--junit", args.junit.as_deref()),
+        ("--json", args.json.as_deref()),
+        ("--sarif", args.sarif.as_deref()),
+    ])
+}
+
+fn check(named: &[(&str, Option<&Path>)]) -> Result<(), AppError> {
+    let mut seen: Vec<(&str, &Path, PathBuf)> = Vec::new();
+    for &(flag, path) in named {
+        let Some(path) = path else { continue };
+        let key = identity(path);
+        if let Some((first, first_path, _)) = seen.iter().find(|(_, _, k)| *k == key) {
+            return Err(AppError::Usage(format!(
+                "{first} {} and {flag} {} name the same file: each output needs its own path",
+                first_path.display(),
+                path.display()
+            )));
+        }
+        seen.push((flag, path, key));
+    }
+    Ok(())
+}
+
+/// What a path names, as far as can be told before writing: its directory resolved (symlinks
+/// and `..` included) when it exists, else the path made absolute with `.` and `..` folded.
+fn identity(path: &Path) -> PathBuf {
+    let absolute = std::env::current_dir().map_or_else(|_| path.to_path_buf(), |d| d.join(path));
+    let mut lexical = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            other => lexical.push(other),
+        }
+    }
+    match (lexical.parent(), lexical.file_name()) {
+        (Some(dir), Some(name)) => {
+            std::fs::canonicalize(dir).map_or(lexical.clone(), |d| d.join(name))
+        }
+        _ => lexical,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outputs(report: &str, json: &str) -> Result<(), AppError> {
+        check(&[
+            ("--report", Some(Path::new(report))),
+            ("--junit", None),
+            ("--json", Some(Path::new(json))),
+        ])
+    }
+
+    #[test]
+    fn the_same_file_twice_is_refused_naming_both_flags() {
+        for (a, b) in [
+            ("out.json", "out.json"),
+            ("out.json", "./out.json"),
+            ("x/../out.json", "out.json"),
+        ] {
+            let e = outputs(a, b).unwrap_err().to_string();
+            assert!(e.contains("--report") && e.contains("--json"), "{e}");
+        }
+        assert!(outputs("audit.md", "results.json").is_ok());
+    }
+}
