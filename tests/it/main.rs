@@ -6,6 +6,7 @@ mod databricks;
 mod docs;
 mod faults;
 mod gather_layer;
+mod hostile;
 mod junit;
 mod live;
 mod mock_http;
