@@ -121,11 +121,13 @@ pub fn run(cli: Cli) -> Result<Exit, AppError> {
         Command::Explain(args) => inspect::explain(&args),
         Command::Snapshot(args) => {
             let (snapshot, fatal) = gather_or_say_why(&args.model, &args.server)?;
+            let (snapshot, _) = crate::redact::snapshot(&snapshot, !args.server.no_redact);
             snapshot_io::save(&snapshot, &args.output)?;
             done_gathering(&snapshot, fatal)
         }
         Command::Report(args) => {
             let (snapshot, fatal) = gather_or_say_why(&args.model, &args.server)?;
+            let (snapshot, _) = crate::redact::snapshot(&snapshot, !args.server.no_redact);
             write(&args.output, &report::markdown::render(&snapshot, None))?;
             done_gathering(&snapshot, fatal)
         }
