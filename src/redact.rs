@@ -59,9 +59,9 @@ pub fn secret_key(key: &str) -> bool {
             || w.contains("secret")
             || w.ends_with("token")
     });
-    let pair = words.windows(2).any(|p| {
-        p[1] == "key" && matches!(p[0].as_str(), "api" | "private" | "access")
-    });
+    let pair = words
+        .windows(2)
+        .any(|p| p[1] == "key" && matches!(p[0].as_str(), "api" | "private" | "access"));
     single || pair
 }
 
@@ -149,7 +149,9 @@ pub fn redact_shapes(text: &str) -> String {
     let mut out = text.to_string();
     for (shape, kind) in SHAPES.iter() {
         if shape.is_match(&out) {
-            out = shape.replace_all(&out, by_shape(kind).as_str()).into_owned();
+            out = shape
+                .replace_all(&out, by_shape(kind).as_str())
+                .into_owned();
         }
     }
     if let Some(userinfo) = USERINFO.as_ref() {
@@ -201,7 +203,9 @@ pub fn snapshot(s: &Snapshot, redact: bool) -> (Snapshot, Redactor) {
             },
         ),
     };
-    redactor.known.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+    redactor
+        .known
+        .sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
     redactor.known.dedup();
     (shown, redactor)
 }
@@ -325,8 +329,14 @@ mod tests {
             assert!(out.contains(kind), "{text} → {out}");
         }
         let out = redact_shapes("postgresql://app:hunter22@db:5432/x");
-        assert!(!out.contains("hunter22") && out.contains("postgresql://app:"), "{out}");
-        assert_eq!(redact_shapes("accuracy 0.91, https://host/x"), "accuracy 0.91, https://host/x");
+        assert!(
+            !out.contains("hunter22") && out.contains("postgresql://app:"),
+            "{out}"
+        );
+        assert_eq!(
+            redact_shapes("accuracy 0.91, https://host/x"),
+            "accuracy 0.91, https://host/x"
+        );
     }
 
     #[test]
@@ -342,7 +352,10 @@ mod tests {
             "[redacted: looks like a secret (key name \"db_password\")]"
         );
         assert_eq!(value["params"]["lr"], "0.1");
-        assert!(value["tags"][0]["value"].as_str().unwrap().contains("api_key"));
+        assert!(value["tags"][0]["value"]
+            .as_str()
+            .unwrap()
+            .contains("api_key"));
         let r = Redactor {
             known,
             enabled: true,

@@ -138,7 +138,10 @@ pub fn databricks(
             .flatten()
             .filter(|s| *s != "__settings__")
             .partition(|s| {
-                !s.is_empty() && !s.chars().any(|c| c.is_control() || matches!(c, '=' | '[' | ']'))
+                !s.is_empty()
+                    && !s
+                        .chars()
+                        .any(|c| c.is_control() || matches!(c, '=' | '[' | ']'))
             });
         let mut known: Vec<String> = known.into_iter().map(str::to_string).collect();
         if !malformed.is_empty() {

@@ -23,7 +23,7 @@ fn hostile_names_descriptions_and_tags_render_harmlessly() {
         s["registered_model"]["name"] = NAME.into();
         s["model_version"]["name"] = NAME.into();
         s["registered_model"]["description"] = DESCRIPTION.into();
-        s["model_version"]["description"] = format!("line one\n::error::forged\u{7}\0").into();
+        s["model_version"]["description"] = "line one\n::error::forged\u{7}\0".into();
         s["model_version"]["tags"]["reviewed"] = TAG.into();
         s["run"]["tags"]["note|pipe"] = "a|b\nc".into();
     });
@@ -130,7 +130,13 @@ fn check_outputs(
             String::from_utf8_lossy(&output.stderr).into_owned(),
         ),
     ];
-    for name in ["report.md", "junit.xml", "results.json", "results.sarif", "summary.md"] {
+    for name in [
+        "report.md",
+        "junit.xml",
+        "results.json",
+        "results.sarif",
+        "summary.md",
+    ] {
         texts.push((name.to_string(), bytes_of(&out(name))));
     }
     texts
@@ -139,7 +145,10 @@ fn check_outputs(
 fn assert_no_canary(texts: &[(String, String)], canaries: &[&str]) {
     for (name, text) in texts {
         for canary in canaries {
-            assert!(!text.contains(canary), "{canary} leaked into {name}:\n{text}");
+            assert!(
+                !text.contains(canary),
+                "{canary} leaked into {name}:\n{text}"
+            );
         }
     }
 }
@@ -186,9 +195,18 @@ fn credentials_in_the_tracking_uri_of_a_failed_connection_reach_no_output() {
             .code(3);
         let output = assert.get_output();
         let texts = [
-            ("stdout".to_string(), String::from_utf8_lossy(&output.stdout).into_owned()),
-            ("stderr".to_string(), String::from_utf8_lossy(&output.stderr).into_owned()),
-            (command.to_string(), std::fs::read_to_string(&file).unwrap_or_default()),
+            (
+                "stdout".to_string(),
+                String::from_utf8_lossy(&output.stdout).into_owned(),
+            ),
+            (
+                "stderr".to_string(),
+                String::from_utf8_lossy(&output.stderr).into_owned(),
+            ),
+            (
+                command.to_string(),
+                std::fs::read_to_string(&file).unwrap_or_default(),
+            ),
         ];
         assert_no_canary(&texts, &["CANARY-PW", "CANARY-TOK"]);
     }
@@ -251,13 +269,19 @@ fn secret_values_are_redacted_in_every_output_and_rules_still_see_them() {
     let (snapshot, policy) = (snapshot.to_str().unwrap(), policy.to_str().unwrap());
     let texts = check_outputs(
         dir.path(),
-        &["check", "--snapshot", snapshot, "--policy", policy, "--no-config"],
+        &[
+            "check",
+            "--snapshot",
+            snapshot,
+            "--policy",
+            policy,
+            "--no-config",
+        ],
         1,
     );
     assert_no_canary(&texts, &SECRETS);
     let results: serde_json::Value =
-        serde_json::from_str(&texts.iter().find(|(n, _)| n == "results.json").unwrap().1)
-            .unwrap();
+        serde_json::from_str(&texts.iter().find(|(n, _)| n == "results.json").unwrap().1).unwrap();
     // Both rules saw the real values and failed.
     let outcomes = crate::outcomes(&results);
     assert_eq!(outcomes["db-password-param"], "fail", "{results}");
@@ -267,21 +291,36 @@ fn secret_values_are_redacted_in_every_output_and_rules_still_see_them() {
         report.contains("\\[redacted: looks like a secret (key name \"db_password\")\\]"),
         "{report}"
     );
-    assert!(report.contains("Reads s3 with \\[redacted: looks like a secret (AWS access key)\\] for now."));
+    assert!(report
+        .contains("Reads s3 with \\[redacted: looks like a secret (AWS access key)\\] for now."));
 
     // --no-redact shows them.
     let raw = tempfile::tempdir().unwrap();
     let texts = check_outputs(
         raw.path(),
-        &["check", "--snapshot", snapshot, "--policy", policy, "--no-config", "--no-redact"],
+        &[
+            "check",
+            "--snapshot",
+            snapshot,
+            "--policy",
+            policy,
+            "--no-config",
+            "--no-redact",
+        ],
         1,
     );
     let report = &texts.iter().find(|(n, _)| n == "report.md").unwrap().1;
     let results = &texts.iter().find(|(n, _)| n == "results.json").unwrap().1;
     for secret in SECRETS {
-        assert!(report.contains(secret), "{secret} not in the --no-redact report");
+        assert!(
+            report.contains(secret),
+            "{secret} not in the --no-redact report"
+        );
     }
-    assert!(results.contains("run logged db_password = CANARY-PARAM-PW"), "{results}");
+    assert!(
+        results.contains("run logged db_password = CANARY-PARAM-PW"),
+        "{results}"
+    );
 }
 
 #[test]
