@@ -196,6 +196,14 @@ pub struct ServerArgs {
     /// defaults a `databricks` tracking URI to Unity Catalog.)
     #[arg(long, value_name = "URI")]
     pub registry_uri: Option<String>,
+
+    /// Write secret-looking values as they are. By default every output (terminal, report,
+    /// JSON, JUnit, SARIF, GitHub, the saved snapshot) replaces params, tags and texts whose key
+    /// names a secret (password, token, api_key, …) or whose value looks like one (`dapi…`,
+    /// `ghp_…`, AWS keys, private keys, `Bearer …`, `user:password@` URLs) with a
+    /// `[redacted: …]` marker; rules always see the real values.
+    #[arg(long)]
+    pub no_redact: bool,
 }
 
 #[derive(Debug, Args)]

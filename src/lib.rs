@@ -14,6 +14,7 @@ pub mod gather;
 pub mod glob;
 pub mod model_ref;
 pub mod policy;
+pub mod redact;
 pub mod report;
 pub mod snapshot;
 pub mod suggest;

@@ -61,16 +61,19 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         .iter()
         .map(|n| n.message.clone())
         .collect();
+    // Outputs show a redacted copy; the rules above saw the real values (see `redact`).
+    let (shown, redactor) = crate::redact::snapshot(&snapshot, !args.server.no_redact);
+    let findings = redact_findings(&evaluation.findings, &redactor);
     let e = Evaluation {
-        snapshot: &snapshot,
-        findings: &evaluation.findings,
+        snapshot: &shown,
+        findings: &findings,
         verdict: &verdict,
         policy_files: &policy.files,
         policy_digest: &policy.digest,
         notes: &notes,
     };
     if let Some(path) = &args.output.report {
-        write(path, &report::markdown::render(&snapshot, Some(&e)))?;
+        write(path, &report::markdown::render(&shown, Some(&e)))?;
     }
     if let Some(path) = &args.output.junit {
         let xml = report::junit::render(&e).map_err(|source| AppError::Junit {
@@ -110,6 +113,21 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         (Status::Fail, None) => Ok(Exit::PolicyFailed),
         (Status::Error, None) => Ok(Exit::Gather),
     }
+}
+
+/// Findings as outputs show them: messages and details quote the values they judged.
+fn redact_findings(
+    findings: &[engine::Finding],
+    redactor: &crate::redact::Redactor,
+) -> Vec<engine::Finding> {
+    findings
+        .iter()
+        .map(|f| engine::Finding {
+            message: redactor.text(&f.message),
+            detail: redactor.text(&f.detail),
+            ..f.clone()
+        })
+        .collect()
 }
 
 fn append(path: &Path, text: &str) -> Result<(), AppError> {

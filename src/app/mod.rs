@@ -126,11 +126,13 @@ pub fn run(cli: Cli) -> Result<Exit, AppError> {
         Command::Explain(args) => inspect::explain(&args),
         Command::Snapshot(args) => {
             let (snapshot, fatal) = gather_or_say_why(&args.model, &args.server)?;
+            let (snapshot, _) = crate::redact::snapshot(&snapshot, !args.server.no_redact);
             snapshot_io::save(&snapshot, &args.output)?;
             done_gathering(&snapshot, fatal)
         }
         Command::Report(args) => {
             let (snapshot, fatal) = gather_or_say_why(&args.model, &args.server)?;
+            let (snapshot, _) = crate::redact::snapshot(&snapshot, !args.server.no_redact);
             write(&args.output, &report::markdown::render(&snapshot, None))?;
             done_gathering(&snapshot, fatal)
         }
@@ -253,7 +255,10 @@ pub fn render_error(error: &AppError) -> String {
             handler.render_report(&mut out, &e.for_display())
         }
         other => {
-            let mut diagnostic = miette::MietteDiagnostic::new(other.to_string());
+            // Server words reach stderr too: shown, never obeyed by the terminal.
+            let mut diagnostic = miette::MietteDiagnostic::new(crate::report::sanitize::terminal(
+                &other.to_string(),
+            ));
             if let Some(help) = other.help() {
                 diagnostic = diagnostic.with_help(help);
             }

@@ -114,9 +114,10 @@ pub fn databricks(
             })
         }
     };
+    // Where, never what: the parser's message can quote the file, and the file holds tokens.
     let ini = ini::Ini::load_from_str(&text).map_err(|e| AuthError::BadFile {
         file: shown.clone(),
-        message: e.to_string(),
+        message: format!("not valid INI at line {}, column {}", e.line, e.col),
     })?;
     let profile = explicit
         .or_else(|| {
@@ -129,12 +130,27 @@ pub fn databricks(
         .section(Some(profile.as_str()))
         .filter(|s| !s.is_empty());
     let Some(section) = section else {
-        let known = ini
+        // A section header left open (`[prof` then `token = dapi…` then a `]` lines later) is
+        // parsed as one long section name holding the file's body: name only well-formed
+        // profiles, and count the others without quoting them.
+        let (known, malformed): (Vec<&str>, Vec<&str>) = ini
             .sections()
             .flatten()
             .filter(|s| *s != "__settings__")
-            .map(str::to_string)
-            .collect();
+            .partition(|s| {
+                !s.is_empty()
+                    && !s
+                        .chars()
+                        .any(|c| c.is_control() || matches!(c, '=' | '[' | ']'))
+            });
+        let mut known: Vec<String> = known.into_iter().map(str::to_string).collect();
+        if !malformed.is_empty() {
+            known.push(format!(
+                "{} malformed section header{} not shown (a `[` without its `]` on the same line?)",
+                malformed.len(),
+                if malformed.len() == 1 { "" } else { "s" }
+            ));
+        }
         return Err(AuthError::UnknownProfile {
             profile,
             file: shown,
@@ -304,6 +320,29 @@ mod tests {
                 .contains("profiles there: DEFAULT, prod, staging"),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn a_malformed_file_is_never_quoted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cfg");
+        for body in [
+            "[prof\ntoken = CANARY-DAPI\n]\nhost = https://x\n",
+            "[prof\ntoken = CANARY-DAPI\n",
+            "[other]\nhost = https://x\n[prof\ntoken = CANARY-DAPI\n",
+            "[prof]\nhost = x\ntoken = \"CANARY-DAPI\n",
+        ] {
+            std::fs::write(&path, body).unwrap();
+            let file = path.display().to_string();
+            let e = databricks(
+                "databricks://prof",
+                &env(&[("DATABRICKS_CONFIG_FILE", file.as_str())]),
+            )
+            .map(|_| ())
+            .unwrap_err();
+            let text = format!("{e} {e:?}");
+            assert!(!text.contains("CANARY"), "{body:?}: {text}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use super::sanitize::{github_data as data, github_property as property};
 use super::Evaluation;
 use crate::engine::{Outcome, Severity};
 
@@ -92,7 +93,7 @@ pub fn summary(e: &Evaluation<'_>) -> String {
     let mut out = format!(
         "### mlgate: {} — {}\n\n",
         v.status.headline(),
-        e.snapshot.model_uri()
+        super::escape_cell(&e.snapshot.model_uri())
     );
     let counts: Vec<String> = v.counts.iter().map(|(o, n)| format!("{n} {o}")).collect();
     let _ = writeln!(out, "{} at `--fail-on {}`.\n", counts.join(", "), v.fail_on);
@@ -163,18 +164,6 @@ pub fn outputs(e: &Evaluation<'_>) -> String {
         let _ = writeln!(out, "{outcome}={n}");
     }
     out
-}
-
-/// Escapes a workflow-command message.
-fn data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a workflow-command property value.
-fn property(text: &str) -> String {
-    data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 #[cfg(test)]

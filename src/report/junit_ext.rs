@@ -146,20 +146,57 @@ fn skipped_per_suite(xml: &str) -> Result<Vec<usize>, JunitError> {
     Ok(counts)
 }
 
-/// Text XML 1.0 can carry: forbidden characters are dropped, and `]]>` (which would end the
-/// CDATA section junit-report writes bodies into) is broken up.
+/// Text XML 1.0 can carry, still readable: characters XML forbids (C0 controls but tab and
+/// line breaks, U+FFFE, U+FFFF) and those it allows but a terminal or CI page would act on
+/// (DEL, C1 controls, bidi and zero-width characters) are shown escaped (`\x1b`,
+/// `\u{202e}`) as in every other output, and `]]>` (which would end the CDATA section
+/// junit-report writes bodies into) is broken up.
 pub fn clean(text: &str) -> String {
-    text.chars()
-        .filter(|c| {
-            matches!(c, '\t' | '\n' | '\r') || (*c >= ' ' && *c != '\u{fffe}' && *c != '\u{ffff}')
-        })
-        .collect::<String>()
-        .replace("]]>", "]] >")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\t' | '\n' | '\r') {
+            out.push(c);
+        } else if super::sanitize::is_hidden(c) || matches!(c, '\u{fffe}' | '\u{ffff}') {
+            let mut buf = [0u8; 4];
+            out.push_str(&escaped(c.encode_utf8(&mut buf)));
+        } else {
+            out.push(c);
+        }
+    }
+    out.replace("]]>", "]] >")
+}
+
+/// One hidden character's visible spelling (U+FFFE/U+FFFF are not hidden to the sanitiser,
+/// being merely non-characters, so they get theirs here).
+fn escaped(c: &str) -> String {
+    match c {
+        "\u{fffe}" => "\\u{fffe}".to_string(),
+        "\u{ffff}" => "\\u{ffff}".to_string(),
+        c => super::sanitize::visible(c),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Not in XML 1.0, or acted on by whoever shows the text.
+    fn forbidden(c: char) -> bool {
+        !matches!(c, '\t' | '\n' | '\r')
+            && (crate::report::sanitize::is_hidden(c) || matches!(c, '\u{fffe}' | '\u{ffff}'))
+    }
+
+    proptest! {
+        /// Whatever a server names things, the text is XML 1.0 and has no raw control.
+        #[test]
+        fn cleaned_text_is_xml_and_inert(s in any::<String>()) {
+            let out = clean(&s);
+            prop_assert!(!out.chars().any(forbidden), "{out:?}");
+            prop_assert!(!out.contains("]]>"));
+            prop_assert!(s.chars().filter(|c| c.is_alphanumeric() && !crate::report::sanitize::is_hidden(*c)).all(|c| out.contains(c)));
+        }
+    }
 
     fn props(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
         pairs.iter().map(|(k, v)| (*k, (*v).to_string())).collect()
@@ -197,7 +234,11 @@ mod tests {
             .filter(|n| n.has_tag_name("property"))
             .map(|n| (n.attribute("name").unwrap(), n.attribute("value").unwrap()))
             .collect();
-        assert_eq!(values, [("model", "m\"1 <&> 'q'"), ("oddname", "a]] >b")]);
+        // Controls are shown escaped, as in every output, rather than dropped.
+        assert_eq!(
+            values,
+            [("model", "m\"1 <&> 'q'"), ("odd\\x01name", "a]] >b\\x00")]
+        );
         assert!(out.starts_with(r#"<?xml version="1.0" encoding="utf-8"?><testsuites>"#));
     }
 

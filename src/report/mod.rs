@@ -7,6 +7,7 @@ pub mod json;
 pub mod junit;
 pub mod junit_ext;
 pub mod markdown;
+pub mod sanitize;
 pub mod sarif;
 pub mod terminal;
 
@@ -25,12 +26,9 @@ pub struct Evaluation<'a> {
     pub notes: &'a [String],
 }
 
-/// Text for a table cell: `|` escaped, line breaks as `<br/>`.
+/// Text for a Markdown table cell (or any Markdown text): see [`sanitize::markdown`].
 pub fn escape_cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace("\r\n", "<br/>")
-        .replace(['\n', '\r'], "<br/>")
+    sanitize::markdown(text)
 }
 
 /// `11239015445` → `11,239,015,445`.

@@ -103,7 +103,8 @@ pub fn render(e: &Evaluation<'_>) -> String {
             "results": results
         }]
     });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    // DEL, C1 and invisible characters a server sent, as JSON escapes (same value).
+    let mut text = super::sanitize::json(&serde_json::to_string_pretty(&doc).unwrap_or_default());
     text.push('\n');
     text
 }

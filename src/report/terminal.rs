@@ -1,8 +1,11 @@
 //! The short terminal summary: one line per rule that did not pass, then the verdict.
-//! Colour only when the caller says so (a TTY without `NO_COLOR`).
+//! Colour only when the caller says so (a TTY without `NO_COLOR`). Every server string goes
+//! through [`sanitize::terminal`] before mlgate adds its own colours, so the only escape
+//! sequences in the output are mlgate's.
 
 use std::fmt::Write;
 
+use super::sanitize;
 use super::Evaluation;
 use crate::engine::Outcome;
 
@@ -19,8 +22,8 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
     let _ = writeln!(
         out,
         "mlgate: {} ({})",
-        one_line(&e.snapshot.model_uri()),
-        one_line(&e.snapshot.target.reference)
+        sanitize::terminal(&e.snapshot.model_uri()),
+        sanitize::terminal(&e.snapshot.target.reference)
     );
     for f in e.findings {
         let (code, label) = match f.outcome {
@@ -36,8 +39,8 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
             "  {:<6} {:<7} {}: {}",
             paint(code, label),
             f.severity.as_str(),
-            f.rule_id,
-            one_line(&f.message)
+            sanitize::terminal(&f.rule_id),
+            sanitize::terminal(&f.message)
         );
     }
     let gathered = &e.snapshot.errors;
@@ -51,8 +54,8 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
             let _ = writeln!(
                 out,
                 "  {label:<6} {}: {}",
-                g.section,
-                one_line(&g.describe())
+                sanitize::terminal(&g.section),
+                sanitize::terminal(&g.describe())
             );
         }
     }
@@ -90,25 +93,5 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
         counts.join(", "),
         e.verdict.fail_on
     );
-    sanitize(&out)
-}
-
-/// A message on one line: a line break in server text could otherwise start a line of its own
-/// (in a GitHub log, a `::command`).
-fn one_line(text: &str) -> String {
-    text.replace("\r\n", " ⏎ ").replace(['\n', '\r'], " ⏎ ")
-}
-
-/// Server text reaches the terminal (and, in CI, the log GitHub parses for `::commands`):
-/// keep it to printable characters on the lines we write.
-fn sanitize(text: &str) -> String {
-    text.lines()
-        .map(|line| {
-            line.chars()
-                .filter(|c| !c.is_control() || *c == '\t' || *c == '\u{1b}')
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n"
+    out
 }

@@ -239,6 +239,18 @@ pub fn links(s: &super::Snapshot) -> Links {
                 .clone()
                 .filter(|u| u.starts_with("http"))
         });
+    // A link base is never a place for credentials: a recorded tag or URI may carry them.
+    let base = base.map(|b| {
+        let b = b.split(['?', '#']).next().unwrap_or_default().to_string();
+        match b.split_once("://") {
+            Some((scheme, rest)) => {
+                let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+                let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+                format!("{scheme}://{host}{path}")
+            }
+            None => b,
+        }
+    });
     let Some(base) = base.map(|b| b.trim_end_matches('/').to_string()) else {
         return Links::default();
     };
@@ -300,6 +312,27 @@ fn encode(segment: &str) -> String {
 #[cfg(test)]
 mod link_tests {
     use super::*;
+
+    #[test]
+    fn link_bases_lose_credentials_and_queries() {
+        let mut s = snapshot(Backend::DatabricksWorkspace, "m");
+        s.manifest.tracking_uri = None;
+        s.manifest.extra.remove("ui_url");
+        s.run = Some(crate::snapshot::Run::default());
+        if let Some(run) = s.run.as_mut() {
+            run.tags.insert(
+                "mlflow.databricks.webappURL".into(),
+                "https://u:pw@adb-1.net/?token=SECRET".into(),
+            );
+        }
+        let l = links(&s);
+        let text = serde_json::to_string(&l).unwrap();
+        assert!(
+            text.contains("https://adb-1.net/#mlflow/models/m"),
+            "{text}"
+        );
+        assert!(!text.contains("SECRET") && !text.contains("pw@"), "{text}");
+    }
     use crate::snapshot::{Backend, Manifest, Snapshot, Target};
 
     fn snapshot(backend: Backend, name: &str) -> Snapshot {

@@ -7,6 +7,7 @@ mod docs;
 mod faults;
 mod gather_layer;
 mod hostile;
+mod hostile_output;
 mod junit;
 mod live;
 mod mock_http;

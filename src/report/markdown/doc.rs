@@ -1,5 +1,7 @@
 //! A small Markdown document builder: headings with unique anchors and a contents list,
 //! two-column tables, "None found" markers and JSON blocks, in the seed report's layout.
+//! Every text it is given (headings, cells, reasons, JSON) is sanitised here, once, with
+//! `report::sanitize`; callers escape only what they put into paragraphs themselves.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -7,6 +9,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::super::escape_cell;
+use crate::report::sanitize;
 
 /// A Markdown document under construction.
 #[derive(Default)]
@@ -17,16 +20,18 @@ pub struct Doc {
 }
 
 impl Doc {
-    /// A heading (`level` 1–5); levels 1 and 2 are listed in the contents.
+    /// A heading (`level` 1–5); levels 1 and 2 are listed in the contents. The title is
+    /// plain text (a flavor name may come from the server), escaped here.
     pub fn heading(&mut self, level: usize, title: &str) {
         let anchor = self.anchor(title);
+        let title = escape_cell(title);
         if level <= 2 {
-            self.toc.push((level, title.to_string(), anchor));
+            self.toc.push((level, title.clone(), anchor));
         }
         self.body.push('\n');
         self.body.push_str(&"#".repeat(level));
         self.body.push(' ');
-        self.body.push_str(title);
+        self.body.push_str(&title);
         self.body.push('\n');
     }
 
@@ -114,15 +119,16 @@ impl Doc {
         }
     }
 
-    /// A fenced JSON block.
+    /// A fenced JSON block. Inside a code block HTML and links are text; what remains is a
+    /// server string closing the fence (the fence outgrows any backtick run) and hidden
+    /// characters (written as JSON escapes).
     pub fn json_block(&mut self, value: &Value) {
-        self.body.push_str("  \n```json\n");
-        self.body
-            .push_str(&serde_json::to_string_pretty(value).unwrap_or_default());
-        self.body.push_str("\n```\n");
+        let text = sanitize::json(&serde_json::to_string_pretty(value).unwrap_or_default());
+        let fence = sanitize::code_fence(&text);
+        let _ = write!(self.body, "  \n{fence}json\n{text}\n{fence}\n");
     }
 
-    /// The finished document: title, contents, body.
+    /// The finished document: title (Markdown the caller escaped), contents, body.
     pub fn finish(self, title: &str) -> String {
         let mut out = String::new();
         out.push('\n');

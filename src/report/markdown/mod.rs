@@ -24,7 +24,10 @@ pub fn render(snapshot: &Snapshot, evaluation: Option<&Evaluation<'_>>) -> Strin
     sections::registered_model(&mut doc, snapshot);
     sections::model_version(&mut doc, snapshot);
     sections::gathering(&mut doc, snapshot);
-    doc.finish(&format!("Model Audit: _{}_", snapshot.target.reference))
+    doc.finish(&format!(
+        "Model Audit: _{}_",
+        super::escape_cell(&snapshot.target.reference)
+    ))
 }
 
 fn verdict(doc: &mut Doc, e: &Evaluation<'_>) {
@@ -79,7 +82,10 @@ fn verdict(doc: &mut Doc, e: &Evaluation<'_>) {
         ("experiment", &links.experiment),
     ]
     .into_iter()
-    .filter_map(|(label, url)| url.as_ref().map(|u| format!("[{label}]({u})")))
+    .filter_map(|(label, url)| {
+        url.as_ref()
+            .map(|u| super::sanitize::markdown_link(label, u))
+    })
     .collect();
     if !parts.is_empty() {
         doc.paragraph(&format!("Open in the UI: {}.", parts.join(" · ")));

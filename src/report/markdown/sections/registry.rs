@@ -38,9 +38,12 @@ fn permissions(doc: &mut Doc, s: &Snapshot, section: &str, p: Option<&ObjectPerm
         let kind = p
             .object_type
             .as_deref()
-            .map(|t| format!(" ({t})"))
+            .map(|t| format!(" ({})", crate::report::escape_cell(t)))
             .unwrap_or_default();
-        doc.paragraph(&format!("ACL object: `{object}`{kind}"));
+        doc.paragraph(&format!(
+            "ACL object: {}{kind}",
+            crate::report::sanitize::markdown_code(object)
+        ));
     }
     doc.json_block(&Value::Object(shown));
     if let Some(entries) = &p.entries {
