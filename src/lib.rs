@@ -19,3 +19,4 @@ pub mod report;
 pub mod snapshot;
 pub mod suggest;
 pub mod timefmt;
+pub mod url;

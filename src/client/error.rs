@@ -268,21 +268,7 @@ fn path_of(url: &str) -> &str {
     }
 }
 
-/// A URL fit to show: no `user:password@`, no query string (signed URLs carry credentials
-/// there, and queries can be long).
-pub fn shown_url(url: &str) -> String {
-    let without_query = url.split(['?', '#']).next().unwrap_or(url);
-    match without_query.find("://") {
-        Some(i) => {
-            let rest = &without_query[i + 3..];
-            let host_end = rest.find('/').unwrap_or(rest.len());
-            let authority = &rest[..host_end];
-            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-            format!("{}://{host}{}", &without_query[..i], &rest[host_end..])
-        }
-        None => without_query.to_string(),
-    }
-}
+pub use crate::url::shown as shown_url;
 
 /// An MLflow / Databricks error body. Databricks sends `error_code` as a number on an
 /// invalid token (`{"error_code": 403, ...}`, sdk-go #873), so the code is kept as any JSON.

@@ -240,17 +240,7 @@ pub fn links(s: &super::Snapshot) -> Links {
                 .filter(|u| u.starts_with("http"))
         });
     // A link base is never a place for credentials: a recorded tag or URI may carry them.
-    let base = base.map(|b| {
-        let b = b.split(['?', '#']).next().unwrap_or_default().to_string();
-        match b.split_once("://") {
-            Some((scheme, rest)) => {
-                let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-                let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-                format!("{scheme}://{host}{path}")
-            }
-            None => b,
-        }
-    });
+    let base = base.map(|b| crate::url::shown(&b));
     let Some(base) = base.map(|b| b.trim_end_matches('/').to_string()) else {
         return Links::default();
     };
