@@ -212,7 +212,7 @@ pub fn snapshot(s: &Snapshot, redact: bool) -> (Snapshot, Redactor) {
 
 /// Userinfo and query string off the URLs a snapshot records about the connection.
 fn clean_urls(s: &mut Snapshot) {
-    use crate::client::error::shown_url;
+    use crate::url::shown as shown_url;
     if let Some(uri) = &s.manifest.tracking_uri {
         s.manifest.tracking_uri = Some(shown_url(uri));
     }

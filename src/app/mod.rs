@@ -179,11 +179,8 @@ fn not_gathered(model: &str, server: &ServerArgs, error: &AppError) -> Option<Sn
         _ => return None,
     };
     let reference = ModelRef::parse(model).ok()?;
-    let tracking = server
-        .tracking_uri
-        .clone()
-        .or_else(|| std::env::var("MLFLOW_TRACKING_URI").ok())
-        .map(|u| crate::client::error::shown_url(&u));
+    let tracking =
+        server::tracking_uri(server, &server::process_env).map(|u| crate::url::shown(&u));
     Some(Snapshot::not_gathered(
         gather::target_of(&reference),
         tracking,
@@ -204,8 +201,7 @@ fn now_rfc3339() -> String {
 /// Gathers a snapshot from the tracking server (one process, concurrent requests).
 pub(crate) fn gather_live(model: &str, server: &ServerArgs) -> Result<Snapshot, AppError> {
     let reference = ModelRef::parse(model)?;
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let (config, backend) = server::connect(server, &reference, &env)?;
+    let (config, backend) = server::connect(server, &reference, &server::process_env)?;
     // The client never writes to the terminal; weakened TLS is said here, once per run.
     for warning in config.tls_warnings() {
         stdio::err(&format!("warning: {warning}\n"));

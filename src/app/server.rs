@@ -16,12 +16,7 @@ pub fn connect(
     reference: &ModelRef,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(Config, Backend), AppError> {
-    let tracking = server
-        .tracking_uri
-        .clone()
-        .or_else(|| env("MLFLOW_TRACKING_URI"))
-        .or_else(|| env("DATABRICKS_HOST").map(|_| "databricks".to_string()))
-        .ok_or(AppError::NoTrackingUri)?;
+    let tracking = tracking_uri(server, env).ok_or(AppError::NoTrackingUri)?;
     if !tracking.starts_with("databricks") {
         return Ok((Config::mlflow(tracking, env), Backend::MlflowOss));
     }
@@ -71,6 +66,21 @@ pub fn connect(
     let mut config = Config::with_auth(tracking, workspace.host, workspace.auth, env);
     config.credentials = Some(credentials);
     Ok((config, backend))
+}
+
+/// The tracking URI: `--tracking-uri`, `MLFLOW_TRACKING_URI`, or `databricks` when only
+/// `DATABRICKS_HOST` is set.
+pub fn tracking_uri(server: &ServerArgs, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    server
+        .tracking_uri
+        .clone()
+        .or_else(|| env("MLFLOW_TRACKING_URI"))
+        .or_else(|| env("DATABRICKS_HOST").map(|_| "databricks".to_string()))
+}
+
+/// The process environment as settings see it: an empty variable is unset.
+pub fn process_env(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.is_empty())
 }
 
 /// `catalog.schema.model`.

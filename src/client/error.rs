@@ -268,8 +268,6 @@ fn path_of(url: &str) -> &str {
     }
 }
 
-pub use crate::url::shown as shown_url;
-
 /// An MLflow / Databricks error body. Databricks sends `error_code` as a number on an
 /// invalid token (`{"error_code": 403, ...}`, sdk-go #873), so the code is kept as any JSON.
 #[derive(serde::Deserialize)]
@@ -384,7 +382,7 @@ mod tests {
     #[test]
     fn urls_are_shown_without_credentials_or_queries() {
         assert_eq!(
-            shown_url("https://user:secret@host:8443/api/2.0/x?token=abc"),
+            crate::url::shown("https://user:secret@host:8443/api/2.0/x?token=abc"),
             "https://host:8443/api/2.0/x"
         );
         assert_eq!(origin("http://h:5000/api/2.0/x"), "http://h:5000");

@@ -15,8 +15,9 @@ use serde_json::Value;
 
 use super::auth::Auth;
 use super::config::Config;
-use super::error::{describe_body, shown_url, snippet, ClientError, ConnectKind};
+use super::error::{describe_body, snippet, ClientError, ConnectKind};
 use super::transport::{self, Answer, BodyError, SendFailure};
+use crate::url::shown as shown_url;
 
 /// An OAuth access token and when to stop using it.
 type CachedToken = Option<(String, Instant)>;
@@ -259,7 +260,7 @@ impl Client {
         let response = request
             .send()
             .await
-            .map_err(|e| self.send_error(&transport::classify(&e), "GET", &shown, 1))?;
+            .map_err(|e| self.send_error(transport::classify(&e), "GET", &shown, 1))?;
         let status = response.status().as_u16();
         let text = transport::read_body(response, self.config.max_response_bytes)
             .await
@@ -289,25 +290,21 @@ impl Client {
 
     fn send_error(
         &self,
-        failure: &SendFailure,
+        failure: SendFailure,
         method: &'static str,
         url: &str,
         attempts: u32,
     ) -> ClientError {
         match failure {
-            SendFailure::Connect(kind, message) => ClientError::Connect {
-                url: shown_url(&self.config.base_url),
-                kind: *kind,
-                message: message.clone(),
-                attempts,
-            },
+            // The budget's, when that is what ran out.
             SendFailure::Timeout => self.timeout_error(method, url, attempts),
-            SendFailure::Reset(message) => ClientError::Reset {
+            other => other.into_error(
                 method,
-                url: url.to_string(),
-                message: message.clone(),
+                url,
+                &shown_url(&self.config.base_url),
+                self.config.timeout.as_secs(),
                 attempts,
-            },
+            ),
         }
     }
 
@@ -418,7 +415,7 @@ impl Client {
                     {
                         continue;
                     }
-                    return Err(self.send_error(&failure, label, &url, attempt));
+                    return Err(self.send_error(failure, label, &url, attempt));
                 }
             };
             let status = response.status().as_u16();

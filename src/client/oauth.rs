@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 
-use super::error::{shown_url, snippet, ClientError};
-use super::transport::{self, Answer, SendFailure};
+use super::error::{snippet, ClientError};
+use super::transport::{self, Answer};
+use crate::url::shown as shown_url;
 
 /// The token endpoint's answer (RFC 6749 §5.1).
 #[derive(serde::Deserialize)]
@@ -47,25 +48,8 @@ pub async fn fetch_token(
         .body("grant_type=client_credentials&scope=all-apis")
         .send()
         .await
-        .map_err(|e| match transport::classify(&e) {
-            SendFailure::Connect(kind, message) => ClientError::Connect {
-                url: url.clone(),
-                kind,
-                message,
-                attempts: 1,
-            },
-            SendFailure::Timeout => ClientError::Timeout {
-                method: "POST",
-                url: url.clone(),
-                seconds: timeout.as_secs(),
-                attempts: 1,
-            },
-            SendFailure::Reset(message) => ClientError::Reset {
-                method: "POST",
-                url: url.clone(),
-                message,
-                attempts: 1,
-            },
+        .map_err(|e| {
+            transport::classify(&e).into_error("POST", &url, &url, timeout.as_secs(), 1)
         })?;
     let status = response.status().as_u16();
     let content_type = transport::content_type(response.headers());

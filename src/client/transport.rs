@@ -64,6 +64,40 @@ pub enum SendFailure {
     Reset(String),
 }
 
+impl SendFailure {
+    /// The error for this failure of `method url` (`origin`: the server, for connect errors);
+    /// a timeout is the request's own, of `seconds`.
+    pub fn into_error(
+        self,
+        method: &'static str,
+        url: &str,
+        origin: &str,
+        seconds: u64,
+        attempts: u32,
+    ) -> ClientError {
+        match self {
+            SendFailure::Connect(kind, message) => ClientError::Connect {
+                url: origin.to_string(),
+                kind,
+                message,
+                attempts,
+            },
+            SendFailure::Timeout => ClientError::Timeout {
+                method,
+                url: url.to_string(),
+                seconds,
+                attempts,
+            },
+            SendFailure::Reset(message) => ClientError::Reset {
+                method,
+                url: url.to_string(),
+                message,
+                attempts,
+            },
+        }
+    }
+}
+
 pub fn classify(e: &reqwest::Error) -> SendFailure {
     let cause = root_cause(e);
     let lower = cause.to_ascii_lowercase();

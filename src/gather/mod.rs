@@ -51,7 +51,7 @@ pub struct GatherFailure {
 impl GatherFailure {
     /// The snapshot's error entry: nothing beyond the reference was gathered.
     pub fn entry(&self) -> GatherError {
-        error_entry(crate::snapshot::NOTHING_GATHERED, &self.error)
+        failure_entry(&self.error)
     }
 }
 
@@ -79,8 +79,8 @@ pub fn target_of(reference: &ModelRef) -> Target {
 
 /// The server as errors name it.
 fn server_label(client: &crate::client::Client) -> String {
-    let url = crate::client::error::shown_url(client.base_url());
-    let named = crate::client::error::shown_url(client.tracking_uri());
+    let url = crate::url::shown(client.base_url());
+    let named = crate::url::shown(client.tracking_uri());
     if named.trim_end_matches('/') == url.trim_end_matches('/') {
         url
     } else {
@@ -459,7 +459,7 @@ async fn gather_from<R: Registry>(
         manifest: Manifest {
             gathered_by: concat!("mlgate ", env!("CARGO_PKG_VERSION")).to_string(),
             gathered_at: now,
-            tracking_uri: Some(crate::client::error::shown_url(client.tracking_uri())),
+            tracking_uri: Some(crate::url::shown(client.tracking_uri())),
             registry_uri: backend.registry_uri().map(str::to_string),
             backend: Some(backend),
             server_version,
