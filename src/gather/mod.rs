@@ -479,6 +479,7 @@ async fn gather_from<R: Registry>(
         }),
         permissions: acl.permissions,
         transition_requests,
+        incumbent: None,
         errors,
         unavailable,
         extra,

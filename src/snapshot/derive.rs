@@ -349,6 +349,7 @@ mod link_tests {
             artifacts: None,
             permissions: crate::snapshot::Permissions::default(),
             transition_requests: None,
+            incumbent: None,
             errors: Vec::new(),
             unavailable: Vec::new(),
             extra: serde_json::Map::new(),

@@ -11,6 +11,7 @@
 
 mod backend;
 pub mod derive;
+mod incumbent;
 pub mod io;
 pub mod permission_rank;
 pub mod schema;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use backend::Backend;
+pub use incumbent::{Incumbent, INCUMBENT};
 
 /// The snapshot format version. Bump it when a field changes meaning or moves.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -53,6 +55,10 @@ pub struct Snapshot {
     /// Stage-transition requests (Databricks workspace registry), as returned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transition_requests: Option<Vec<Value>>,
+    /// The version a promotion would replace (`mlgate promote`, or `check` with a target),
+    /// gathered the same way; absent when no promotion target was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incumbent: Option<Box<Incumbent>>,
     /// Calls that failed: a section that could not be gathered is listed here, never just absent.
     #[serde(default)]
     pub errors: Vec<GatherError>,
@@ -437,12 +443,12 @@ impl Snapshot {
     /// written before ranks existed.
     pub fn recompute_ranks(&mut self) {
         let backend = self.manifest.backend;
-        for object in [
-            &mut self.permissions.registered_model,
-            &mut self.permissions.experiment,
-        ]
-        .into_iter()
-        .flatten()
+        let incumbent = self.incumbent.as_deref_mut().map(|i| &mut i.permissions);
+        for object in [Some(&mut self.permissions), incumbent]
+            .into_iter()
+            .flatten()
+            .flat_map(|p| [&mut p.registered_model, &mut p.experiment])
+            .flatten()
         {
             for entry in object.entries.iter_mut().flatten() {
                 entry.rank = permission_rank::rank_on(backend, &entry.level).to_string();
@@ -477,6 +483,7 @@ impl Snapshot {
             artifacts: None,
             permissions: Permissions::default(),
             transition_requests: None,
+            incumbent: None,
             errors: vec![GatherError {
                 section: NOTHING_GATHERED.into(),
                 ..error

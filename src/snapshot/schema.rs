@@ -81,6 +81,115 @@ const OBJECT_PERMISSIONS: Node = Object {
     open: false,
 };
 
+const MODEL_VERSION: Node = Object {
+    fields: &[
+        ("name", Scalar),
+        ("version", Scalar),
+        ("creation_timestamp", Scalar),
+        ("last_updated_timestamp", Scalar),
+        ("user_id", Scalar),
+        ("current_stage", Scalar),
+        ("description", Scalar),
+        ("source", Scalar),
+        ("run_id", Scalar),
+        ("status", Scalar),
+        ("download_uri", Scalar),
+        ("aliases", List(&Scalar)),
+        ("tags", Map(&Scalar)),
+    ],
+    open: true,
+};
+
+const RUN: Node = Object {
+    fields: &[
+        (
+            "info",
+            Object {
+                fields: &[
+                    ("run_id", Scalar),
+                    ("run_uuid", Scalar),
+                    ("experiment_id", Scalar),
+                    ("run_name", Scalar),
+                    ("user_id", Scalar),
+                    ("status", Scalar),
+                    ("start_time", Scalar),
+                    ("end_time", Scalar),
+                    ("artifact_uri", Scalar),
+                    ("lifecycle_stage", Scalar),
+                ],
+                open: true,
+            },
+        ),
+        ("params", Map(&Scalar)),
+        ("metrics", Map(&METRIC)),
+        ("tags", Map(&Scalar)),
+        (
+            "inputs",
+            Object {
+                fields: &[("dataset_inputs", List(&DATASET_INPUT))],
+                open: true,
+            },
+        ),
+        ("outputs", Any),
+    ],
+    open: true,
+};
+
+const EXPERIMENT: Node = Object {
+    fields: &[
+        ("experiment_id", Scalar),
+        ("name", Scalar),
+        ("artifact_location", Scalar),
+        ("lifecycle_stage", Scalar),
+        ("last_update_time", Scalar),
+        ("creation_time", Scalar),
+        ("tags", Map(&Scalar)),
+    ],
+    open: true,
+};
+
+const ARTIFACTS: Node = Object {
+    fields: &[
+        ("uri", Scalar),
+        ("size_bytes", Scalar),
+        (
+            "files",
+            List(&Object {
+                fields: &[("path", Scalar), ("size_bytes", Scalar)],
+                open: false,
+            }),
+        ),
+    ],
+    open: true,
+};
+
+const PERMISSIONS: Node = Object {
+    fields: &[
+        ("registered_model", OBJECT_PERMISSIONS),
+        ("experiment", OBJECT_PERMISSIONS),
+    ],
+    open: true,
+};
+
+/// The version a promotion would replace: the candidate's sections, minus the registered
+/// model (shared) and the manifest and target (the candidate's own).
+const INCUMBENT: Node = Object {
+    fields: &[
+        ("holds", Scalar),
+        ("version", Scalar),
+        ("model_version", MODEL_VERSION),
+        ("run", RUN),
+        ("experiment", EXPERIMENT),
+        ("mlflow_model", Any),
+        ("logged_model", Any),
+        ("input_example", Any),
+        ("artifacts", ARTIFACTS),
+        ("permissions", PERMISSIONS),
+        ("transition_requests", List(&Any)),
+    ],
+    open: false,
+};
+
 /// The whole snapshot.
 pub const SNAPSHOT: Node = Object {
     fields: &[
@@ -135,110 +244,16 @@ pub const SNAPSHOT: Node = Object {
                 open: true,
             },
         ),
-        (
-            "model_version",
-            Object {
-                fields: &[
-                    ("name", Scalar),
-                    ("version", Scalar),
-                    ("creation_timestamp", Scalar),
-                    ("last_updated_timestamp", Scalar),
-                    ("user_id", Scalar),
-                    ("current_stage", Scalar),
-                    ("description", Scalar),
-                    ("source", Scalar),
-                    ("run_id", Scalar),
-                    ("status", Scalar),
-                    ("download_uri", Scalar),
-                    ("aliases", List(&Scalar)),
-                    ("tags", Map(&Scalar)),
-                ],
-                open: true,
-            },
-        ),
-        (
-            "run",
-            Object {
-                fields: &[
-                    (
-                        "info",
-                        Object {
-                            fields: &[
-                                ("run_id", Scalar),
-                                ("run_uuid", Scalar),
-                                ("experiment_id", Scalar),
-                                ("run_name", Scalar),
-                                ("user_id", Scalar),
-                                ("status", Scalar),
-                                ("start_time", Scalar),
-                                ("end_time", Scalar),
-                                ("artifact_uri", Scalar),
-                                ("lifecycle_stage", Scalar),
-                            ],
-                            open: true,
-                        },
-                    ),
-                    ("params", Map(&Scalar)),
-                    ("metrics", Map(&METRIC)),
-                    ("tags", Map(&Scalar)),
-                    (
-                        "inputs",
-                        Object {
-                            fields: &[("dataset_inputs", List(&DATASET_INPUT))],
-                            open: true,
-                        },
-                    ),
-                    ("outputs", Any),
-                ],
-                open: true,
-            },
-        ),
-        (
-            "experiment",
-            Object {
-                fields: &[
-                    ("experiment_id", Scalar),
-                    ("name", Scalar),
-                    ("artifact_location", Scalar),
-                    ("lifecycle_stage", Scalar),
-                    ("last_update_time", Scalar),
-                    ("creation_time", Scalar),
-                    ("tags", Map(&Scalar)),
-                ],
-                open: true,
-            },
-        ),
+        ("model_version", MODEL_VERSION),
+        ("run", RUN),
+        ("experiment", EXPERIMENT),
         ("mlflow_model", Any),
         ("logged_model", Any),
         ("input_example", Any),
-        (
-            "artifacts",
-            Object {
-                fields: &[
-                    ("uri", Scalar),
-                    ("size_bytes", Scalar),
-                    (
-                        "files",
-                        List(&Object {
-                            fields: &[("path", Scalar), ("size_bytes", Scalar)],
-                            open: false,
-                        }),
-                    ),
-                ],
-                open: true,
-            },
-        ),
-        (
-            "permissions",
-            Object {
-                fields: &[
-                    ("registered_model", OBJECT_PERMISSIONS),
-                    ("experiment", OBJECT_PERMISSIONS),
-                ],
-                open: true,
-            },
-        ),
+        ("artifacts", ARTIFACTS),
+        ("permissions", PERMISSIONS),
         ("transition_requests", List(&Any)),
+        ("incumbent", INCUMBENT),
         (
             "errors",
             List(&Object {
