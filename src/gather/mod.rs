@@ -16,6 +16,7 @@ mod databricks;
 // pub for the fuzz targets.
 pub mod mlmodel;
 mod oss;
+mod promotion;
 mod record;
 mod registry;
 mod tracking;
@@ -26,6 +27,7 @@ mod writes;
 use serde_json::{Map, Value};
 
 pub use context::{Caches, Context, Memo};
+pub use promotion::{gather_promotion, holder, transition_requests, version_now, Gathered, Goal};
 pub use registry::{Registry, WriteError};
 
 use crate::client::ClientError;
@@ -88,6 +90,28 @@ fn server_label(client: &crate::client::Client) -> String {
     }
 }
 
+/// Runs `$body` with `$r` bound to the [`Registry`] of `$backend`: the one place each backend
+/// is registered (a new registry is one line here).
+macro_rules! on_registry {
+    ($backend:expr, |$r:ident| $body:expr) => {
+        match $backend {
+            $crate::snapshot::Backend::MlflowOss => {
+                let $r = &$crate::gather::oss::Oss;
+                $body
+            }
+            $crate::snapshot::Backend::DatabricksWorkspace => {
+                let $r = &$crate::gather::databricks::Workspace;
+                $body
+            }
+            $crate::snapshot::Backend::UnityCatalog => {
+                let $r = &$crate::gather::unity_catalog::UnityCatalog;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_registry;
+
 /// Gathers the snapshot of one model reference; `now` is the RFC 3339 gather time.
 pub async fn gather(
     cx: &Context,
@@ -95,23 +119,10 @@ pub async fn gather(
     reference: &ModelRef,
     now: String,
 ) -> Result<Snapshot, GatherFailure> {
-    // The registration of each backend: one line each. Boxed: the whole gather is one large
-    // state machine, better on the heap than on the caller's stack.
-    match backend {
-        Backend::MlflowOss => Box::pin(gather_from(&oss::Oss, cx, reference, now)).await,
-        Backend::DatabricksWorkspace => {
-            Box::pin(gather_from(&databricks::Workspace, cx, reference, now)).await
-        }
-        Backend::UnityCatalog => {
-            Box::pin(gather_from(
-                &unity_catalog::UnityCatalog,
-                cx,
-                reference,
-                now,
-            ))
-            .await
-        }
-    }
+    // Boxed: the whole gather is one large state machine, better on the heap than on the
+    // caller's stack.
+    on_registry!(backend, |r| Box::pin(gather_from(r, cx, reference, now))
+        .await)
 }
 
 /// A registry write, applied to whichever backend the model lives in.
@@ -141,15 +152,17 @@ pub enum Write<'a> {
         archive_existing: bool,
         comment: &'a str,
     },
+    RejectTransitionRequest {
+        name: &'a str,
+        version: &'a str,
+        stage: &'a str,
+        comment: &'a str,
+    },
 }
 
 /// Makes `write` on `backend`.
 pub async fn write(cx: &Context, backend: Backend, write: &Write<'_>) -> Result<(), WriteError> {
-    match backend {
-        Backend::MlflowOss => apply(&oss::Oss, cx, write).await,
-        Backend::DatabricksWorkspace => apply(&databricks::Workspace, cx, write).await,
-        Backend::UnityCatalog => apply(&unity_catalog::UnityCatalog, cx, write).await,
-    }
+    on_registry!(backend, |r| apply(r, cx, write).await)
 }
 
 async fn apply<R: Registry>(r: &R, cx: &Context, write: &Write<'_>) -> Result<(), WriteError> {
@@ -182,6 +195,15 @@ async fn apply<R: Registry>(r: &R, cx: &Context, write: &Write<'_>) -> Result<()
             comment,
         } => {
             r.approve_transition_request(cx, name, version, stage, archive_existing, comment)
+                .await
+        }
+        Write::RejectTransitionRequest {
+            name,
+            version,
+            stage,
+            comment,
+        } => {
+            r.reject_transition_request(cx, name, version, stage, comment)
                 .await
         }
     }

@@ -172,4 +172,14 @@ pub trait Registry {
         archive_existing: bool,
         comment: &str,
     ) -> Result<(), WriteError>;
+
+    /// Rejects an open request to move `version` to `stage`, saying why in `comment`.
+    async fn reject_transition_request(
+        &self,
+        cx: &Context,
+        name: &str,
+        version: &str,
+        stage: &str,
+        comment: &str,
+    ) -> Result<(), WriteError>;
 }

@@ -140,3 +140,28 @@ pub async fn approve_transition_request(
     };
     post(cx, "/transition-requests/approve", &body, Retry::Once).await
 }
+
+#[derive(Serialize)]
+struct RejectRequest<'a> {
+    name: &'a str,
+    version: &'a str,
+    stage: &'a str,
+    comment: &'a str,
+}
+
+/// `transition-requests/reject` (Databricks workspace registry): no archive flag.
+pub async fn reject_transition_request(
+    cx: &Context,
+    name: &str,
+    version: &str,
+    stage: &str,
+    comment: &str,
+) -> Result<(), WriteError> {
+    let body = RejectRequest {
+        name,
+        version,
+        stage,
+        comment,
+    };
+    post(cx, "/transition-requests/reject", &body, Retry::Once).await
+}

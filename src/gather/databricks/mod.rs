@@ -135,7 +135,13 @@ impl Registry for Workspace {
         alias: &str,
         version: &str,
     ) -> Result<(), WriteError> {
-        writes::set_alias(cx, "", name, alias, version).await
+        let _ = (cx, name, version);
+        Err(WriteError::Unsupported {
+            backend: Backend::DatabricksWorkspace,
+            what: format!(
+                "set alias @{alias}: the workspace registry has no aliases (Unity Catalog has)"
+            ),
+        })
     }
 
     async fn transition_stage(
@@ -182,6 +188,17 @@ impl Registry for Workspace {
     ) -> Result<(), WriteError> {
         writes::approve_transition_request(cx, name, version, stage, archive_existing, comment)
             .await
+    }
+
+    async fn reject_transition_request(
+        &self,
+        cx: &Context,
+        name: &str,
+        version: &str,
+        stage: &str,
+        comment: &str,
+    ) -> Result<(), WriteError> {
+        writes::reject_transition_request(cx, name, version, stage, comment).await
     }
 }
 

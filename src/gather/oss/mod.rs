@@ -130,6 +130,20 @@ impl Registry for Oss {
             what: "approve transition requests (it has none; move the stage instead)".into(),
         })
     }
+
+    async fn reject_transition_request(
+        &self,
+        _: &Context,
+        _: &str,
+        _: &str,
+        stage: &str,
+        _: &str,
+    ) -> Result<(), WriteError> {
+        Err(WriteError::Unsupported {
+            backend: Backend::MlflowOss,
+            what: format!("reject a request to {stage}: it has no transition requests"),
+        })
+    }
 }
 
 /// The version a reference names, through the classic registry calls (also the Databricks

@@ -214,6 +214,20 @@ impl Registry for UnityCatalog {
             what: format!("approve a request to {stage}: it has no stages or transition requests"),
         })
     }
+
+    async fn reject_transition_request(
+        &self,
+        _: &Context,
+        _: &str,
+        _: &str,
+        stage: &str,
+        _: &str,
+    ) -> Result<(), WriteError> {
+        Err(WriteError::Unsupported {
+            backend: Backend::UnityCatalog,
+            what: format!("reject a request to {stage}: it has no stages or transition requests"),
+        })
+    }
 }
 
 /// The highest version number of a UC model, over every page of its versions.
