@@ -9,7 +9,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// mlgate gathers every audit fact about a model version into a snapshot, evaluates
 /// declarative TOML rules against it, and writes a Markdown audit report, JUnit XML and JSON.
 ///
-/// Exit codes: 0 pass · 1 policy failed · 2 usage or policy-file error · 3 could not gather.
+/// Exit codes: 0 pass · 1 policy failed · 2 usage or policy-file error · 3 could not gather ·
+/// (promote) 4 the target changed under us, nothing moved · 5 moved, but the verdict was not
+/// recorded.
 #[derive(Debug, Parser)]
 #[command(name = "mlgate", version, propagate_version = true)]
 pub struct Cli {
@@ -25,6 +27,18 @@ pub enum Command {
     /// a call failed — never counted as a pass), skipped (not applicable) or waived.
     /// The run fails (exit 1) when a rule of severity `--fail-on` or above fails or errors.
     Check(Box<CheckArgs>),
+
+    /// Promote a version (move an alias or a stage, or approve a transition request) only when
+    /// it is green against the version it replaces.
+    ///
+    /// Reads who holds the target, gathers the candidate and that incumbent, evaluates the
+    /// policies (rules compare the two through `incumbent.…`), and on green re-reads the
+    /// target, moves it only if it is unchanged, confirms the move, and records the verdict as
+    /// `mlgate.*` tags on the candidate (on red too). Exit 0 promoted (or would be, with
+    /// --dry-run) · 1 policy failed, nothing moved · 2 usage · 3 could not gather, nothing
+    /// moved · 4 the target changed under us or the request is gone, nothing moved · 5 moved,
+    /// but recording the verdict failed (the promotion stands).
+    Promote(Box<PromoteArgs>),
 
     /// Gather a model version's audit snapshot and save it as JSON (for offline replay).
     Snapshot(SnapshotArgs),
@@ -111,6 +125,65 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub eval: EvalArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("goal").required(true).args(["to_alias", "to_stage", "approve_request"])))]
+// Flags are booleans by nature; grouping them into enums would only obscure the CLI.
+#[allow(clippy::struct_excessive_bools)]
+pub struct PromoteArgs {
+    /// The candidate: a registry version (models:/NAME/VERSION, models:/NAME@ALIAS,
+    /// models:/NAME/STAGE, catalog.schema.model/VERSION …).
+    #[arg(value_name = "MODEL_REF")]
+    pub model: String,
+
+    /// Point this alias at the candidate (open-source MLflow, Unity Catalog).
+    #[arg(long, value_name = "ALIAS")]
+    pub to_alias: Option<String>,
+
+    /// Move the candidate to this stage (open-source MLflow, Databricks workspace registry).
+    #[arg(long, value_name = "STAGE")]
+    pub to_stage: Option<String>,
+
+    /// Databricks workspace registry: approve the candidate's open request to this stage on
+    /// green, reject it with the verdict as comment on red.
+    #[arg(long, value_name = "STAGE")]
+    pub approve_request: Option<String>,
+
+    /// Gather, evaluate and report; write nothing to the registry (no move, no tags).
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Refuse (exit 4) unless this version holds the target (`none`: no version does), both
+    /// when mlgate starts and right before it moves.
+    #[arg(long, value_name = "VERSION|none")]
+    pub expect_incumbent: Option<String>,
+
+    /// Stages: archive the versions that are in the stage now (the server's own flag).
+    #[arg(long)]
+    pub archive_existing: bool,
+
+    /// Do not record the verdict as `mlgate.*` tags on the candidate.
+    #[arg(long)]
+    pub no_record: bool,
+
+    /// The report's address, recorded as `mlgate.report` [default: the GitHub Actions run,
+    /// from GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_RUN_ID, when set].
+    #[arg(long, value_name = "URL")]
+    pub report_url: Option<String>,
+
+    /// Evaluate as of this date (`YYYY-MM-DD` or RFC 3339) instead of today: waiver expiry.
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,

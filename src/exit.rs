@@ -4,10 +4,10 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// 0: every rule at or above `--fail-on` passed (or was waived / not applicable), and every
-    /// call succeeded.
+    /// call succeeded. `promote`: the version was promoted (or would be, with `--dry-run`).
     Pass = 0,
     /// 1: a rule at or above `--fail-on` definitively failed: the model is known to be red
-    /// (also when calls failed besides). With `--allow-gather-errors`, also a rule that could
+    /// (also when calls failed besides); `promote` moved nothing. With `--allow-gather-errors`, also a rule that could
     /// not be evaluated.
     PolicyFailed = 1,
     /// 2: bad command line, unreadable or invalid policy file, or an output that could not be written.
@@ -17,6 +17,12 @@ pub enum Exit {
     /// evaluated, or a snapshot file is unreadable. `snapshot` and `report`: a call failed (the
     /// file is written all the same).
     Gather = 3,
+    /// 4 (`promote`): the target changed under mlgate (its holder is not the one evaluated
+    /// or expected), the move did not take, or the transition request is gone: nothing moved.
+    Conflict = 4,
+    /// 5 (`promote`): the version was promoted, but recording the verdict on it failed; the
+    /// promotion stands.
+    RecordFailed = 5,
 }
 
 impl Exit {

@@ -10,12 +10,13 @@ use miette::{
 
 use super::config::{self, Effective};
 use super::{gather_or_say_why, render_error, stdio, use_color, write, AppError, EXAMPLE_SNAPSHOT};
-use crate::cli::CheckArgs;
+use crate::cli::{CheckArgs, OutputArgs};
 use crate::engine::{self, Status, Waiver, WaiverNote};
 use crate::exit::Exit;
-use crate::policy::PolicyText;
+use crate::policy::{Policy, PolicyText};
 use crate::report::{self, Evaluation};
 use crate::snapshot::io as snapshot_io;
+use crate::snapshot::Snapshot;
 use crate::timefmt;
 
 pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
@@ -28,10 +29,12 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     } = config::effective(&args.policy)?;
     let fail_on = config.fail_on(args.output.fail_on)?;
     let today = today(args.eval.now.as_deref())?;
+    let target = super::target::validate(&args.eval, &policy.rules)?;
     // A gather that failed outright still gives a snapshot (saying why), so every output is
-    // written before the run ends on exit 3.
+    // written before the run ends on exit 3. With a promotion target, the version holding it
+    // is gathered too (rules compare with it as `incumbent`), as `promote` would.
     let (mut snapshot, fatal) = match (&args.model, &args.snapshot) {
-        (Some(model), _) => gather_or_say_why(model, &args.server)?,
+        (Some(model), _) => gather_or_say_why(model, &args.server, target.goal().as_ref())?,
         (None, Some(path)) => (snapshot_io::load(path)?, None),
         (None, None) => (
             snapshot_io::parse(
@@ -41,67 +44,16 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
             None,
         ),
     };
-    let target = super::target::validate(&args.eval, &policy.rules)?;
     target.apply(&mut snapshot);
-    let evaluation = engine::evaluate(&snapshot, &policy.rules, &policy.waivers, today);
-    stdio::err(&waiver_warnings(
-        &evaluation.waiver_notes,
-        &policy.waivers,
-        &texts,
-    ));
-    let verdict = engine::verdict(
-        &evaluation.findings,
-        fail_on,
-        snapshot.errors.len(),
-        args.output.allow_gather_errors,
-        args.output.allow_all_skipped,
-    );
-    let notes: Vec<String> = evaluation
-        .waiver_notes
-        .iter()
-        .map(|n| n.message.clone())
-        .collect();
-    // Outputs show a redacted copy; the rules above saw the real values (see `redact`).
-    let (shown, redactor) = crate::redact::snapshot(&snapshot, !args.server.no_redact);
-    let findings = redact_findings(&evaluation.findings, &redactor);
-    let e = Evaluation {
-        snapshot: &shown,
-        findings: &findings,
-        verdict: &verdict,
-        policy_files: &policy.files,
-        policy_digest: &policy.digest,
-        notes: &notes,
-    };
-    if let Some(path) = &args.output.report {
-        write(path, &report::markdown::render(&shown, Some(&e)))?;
-    }
-    if let Some(path) = &args.output.junit {
-        let xml = report::junit::render(&e).map_err(|source| AppError::Junit {
-            path: path.clone(),
-            source,
-        })?;
-        write(path, &xml)?;
-    }
-    if let Some(path) = &args.output.json {
-        write(path, &report::json::render(&e))?;
-    }
-    if let Some(path) = &args.output.sarif {
-        write(path, &report::sarif::render(&e))?;
-    }
-    if args.output.github {
-        stdio::out(&report::github::annotations(&e))?;
-        for (var, text) in [
-            ("GITHUB_STEP_SUMMARY", report::github::summary(&e)),
-            ("GITHUB_OUTPUT", report::github::outputs(&e)),
-        ] {
-            if let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) {
-                append(Path::new(&path), &text)?;
-            }
-        }
-    }
-    if !args.output.quiet {
-        stdio::out(&report::terminal::render(&e, use_color()))?;
-    }
+    let judged = judge(&snapshot, &policy, &texts, fail_on, today, &args.output);
+    emit(
+        &args.output,
+        !args.server.no_redact,
+        &snapshot,
+        &policy,
+        &judged,
+    )?;
+    let verdict = &judged.verdict;
     match (verdict.status, fatal) {
         // Known red: the failure wins, and the gather error is still said.
         (Status::Fail, Some(error)) => {
@@ -113,6 +65,99 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         (Status::Fail, None) => Ok(Exit::PolicyFailed),
         (Status::Error, None) => Ok(Exit::Gather),
     }
+}
+
+/// What the engine made of a snapshot: findings, waiver notes and the verdict.
+pub(crate) struct Judged {
+    pub evaluation: engine::Evaluation,
+    pub verdict: engine::Verdict,
+    pub notes: Vec<String>,
+}
+
+/// Evaluates the policies against the snapshot; waiver warnings go to stderr.
+pub(crate) fn judge(
+    snapshot: &Snapshot,
+    policy: &Policy,
+    texts: &[PolicyText],
+    fail_on: engine::Severity,
+    today: i64,
+    output: &OutputArgs,
+) -> Judged {
+    let evaluation = engine::evaluate(snapshot, &policy.rules, &policy.waivers, today);
+    stdio::err(&waiver_warnings(
+        &evaluation.waiver_notes,
+        &policy.waivers,
+        texts,
+    ));
+    let verdict = engine::verdict(
+        &evaluation.findings,
+        fail_on,
+        snapshot.errors.len(),
+        output.allow_gather_errors,
+        output.allow_all_skipped,
+    );
+    let notes = evaluation
+        .waiver_notes
+        .iter()
+        .map(|n| n.message.clone())
+        .collect();
+    Judged {
+        evaluation,
+        verdict,
+        notes,
+    }
+}
+
+/// Writes every requested output, from a redacted copy of the snapshot and findings (the
+/// rules saw the real values, see `redact`).
+pub(crate) fn emit(
+    output: &OutputArgs,
+    redact: bool,
+    snapshot: &Snapshot,
+    policy: &Policy,
+    judged: &Judged,
+) -> Result<(), AppError> {
+    let (shown, redactor) = crate::redact::snapshot(snapshot, redact);
+    let findings = redact_findings(&judged.evaluation.findings, &redactor);
+    let e = Evaluation {
+        snapshot: &shown,
+        findings: &findings,
+        verdict: &judged.verdict,
+        policy_files: &policy.files,
+        policy_digest: &policy.digest,
+        notes: &judged.notes,
+    };
+    if let Some(path) = &output.report {
+        write(path, &report::markdown::render(&shown, Some(&e)))?;
+    }
+    if let Some(path) = &output.junit {
+        let xml = report::junit::render(&e).map_err(|source| AppError::Junit {
+            path: path.clone(),
+            source,
+        })?;
+        write(path, &xml)?;
+    }
+    if let Some(path) = &output.json {
+        write(path, &report::json::render(&e))?;
+    }
+    if let Some(path) = &output.sarif {
+        write(path, &report::sarif::render(&e))?;
+    }
+    if output.github {
+        stdio::out(&report::github::annotations(&e))?;
+        for (var, text) in [
+            ("GITHUB_STEP_SUMMARY", report::github::summary(&e)),
+            ("GITHUB_OUTPUT", report::github::outputs(&e)),
+        ] {
+            if let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) {
+                append(Path::new(&path), &text)?;
+            }
+        }
+    }
+    if !output.quiet {
+        stdio::out(&report::terminal::render(&e, use_color()))?;
+    }
+    Ok(())
 }
 
 /// Findings as outputs show them: messages and details quote the values they judged.

@@ -4,6 +4,7 @@ mod check;
 mod config;
 mod inspect;
 mod outputs;
+mod promote;
 mod server;
 pub mod stdio;
 mod target;
@@ -22,12 +23,12 @@ use thiserror::Error;
 use crate::cli::{Cli, Command, ServerArgs};
 use crate::client::{Client, ClientError, ConnectKind};
 use crate::exit::Exit;
-use crate::gather::{self, Context, GatherFailure};
+use crate::gather::{self, Context, GatherFailure, Goal};
 use crate::model_ref::{ModelRef, ModelRefError};
 use crate::policy::PolicyLoadError;
 use crate::report;
 use crate::snapshot::io::{self as snapshot_io, SnapshotIoError};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Backend, Snapshot};
 
 /// The bundled example snapshot (`examples/dolly3b.snapshot.json`).
 pub const EXAMPLE_SNAPSHOT: &str = include_str!("../../examples/dolly3b.snapshot.json");
@@ -68,6 +69,15 @@ pub enum AppError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// `promote`: the target changed under mlgate, or the request is gone; nothing moved.
+    #[error("{0}")]
+    Conflict(String),
+    /// `promote`: a registry write failed or cannot be made; what moved is said.
+    #[error("{0}")]
+    Write(String),
+    /// `promote`: moved, but the verdict could not be recorded.
+    #[error("{0}")]
+    RecordFailed(String),
 }
 
 impl AppError {
@@ -111,7 +121,12 @@ impl AppError {
             | AppError::Reference(_)
             | AppError::NoTrackingUri
             | AppError::Usage(_) => Exit::Usage,
-            AppError::Snapshot(_) | AppError::Client(_) | AppError::Gather(_) => Exit::Gather,
+            AppError::Snapshot(_)
+            | AppError::Client(_)
+            | AppError::Gather(_)
+            | AppError::Write(_) => Exit::Gather,
+            AppError::Conflict(_) => Exit::Conflict,
+            AppError::RecordFailed(_) => Exit::RecordFailed,
         }
     }
 }
@@ -120,18 +135,19 @@ impl AppError {
 pub fn run(cli: Cli) -> Result<Exit, AppError> {
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Promote(args) => promote::run(&args),
         Command::Test(args) => testing::run(&args),
         Command::Lint(args) => inspect::lint(&args),
         Command::Rules(args) => inspect::rules(&args),
         Command::Explain(args) => inspect::explain(&args),
         Command::Snapshot(args) => {
-            let (snapshot, fatal) = gather_or_say_why(&args.model, &args.server)?;
+            let (snapshot, fatal) = gather_or_say_why(&args.model, &args.server, None)?;
             let (snapshot, _) = crate::redact::snapshot(&snapshot, !args.server.no_redact);
             snapshot_io::save(&snapshot, &args.output)?;
             done_gathering(&snapshot, fatal)
         }
         Command::Report(args) => {
-            let (snapshot, fatal) = gather_or_say_why(&args.model, &args.server)?;
+            let (snapshot, fatal) = gather_or_say_why(&args.model, &args.server, None)?;
             let (snapshot, _) = crate::redact::snapshot(&snapshot, !args.server.no_redact);
             write(&args.output, &report::markdown::render(&snapshot, None))?;
             done_gathering(&snapshot, fatal)
@@ -145,8 +161,9 @@ pub fn run(cli: Cli) -> Result<Exit, AppError> {
 pub(crate) fn gather_or_say_why(
     model: &str,
     server: &ServerArgs,
+    goal: Option<&Goal>,
 ) -> Result<(Snapshot, Option<AppError>), AppError> {
-    match gather_live(model, server) {
+    match gather_live(model, server, goal) {
         Ok(snapshot) => Ok((snapshot, None)),
         Err(error) => match not_gathered(model, server, &error) {
             Some(snapshot) => Ok((snapshot, Some(error))),
@@ -172,7 +189,7 @@ fn done_gathering(snapshot: &Snapshot, fatal: Option<AppError>) -> Result<Exit, 
 }
 
 /// The snapshot of a reference nothing could be gathered for, when `error` is such a failure.
-fn not_gathered(model: &str, server: &ServerArgs, error: &AppError) -> Option<Snapshot> {
+pub(crate) fn not_gathered(model: &str, server: &ServerArgs, error: &AppError) -> Option<Snapshot> {
     let (entry, backend) = match error {
         AppError::Gather(g) => (g.entry(), Some(g.backend)),
         AppError::Client(e) => (gather::failure_entry(e), None),
@@ -190,7 +207,7 @@ fn not_gathered(model: &str, server: &ServerArgs, error: &AppError) -> Option<Sn
     ))
 }
 
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     crate::timefmt::rfc3339(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -198,28 +215,81 @@ fn now_rfc3339() -> String {
     )
 }
 
-/// Gathers a snapshot from the tracking server (one process, concurrent requests).
-pub(crate) fn gather_live(model: &str, server: &ServerArgs) -> Result<Snapshot, AppError> {
-    let reference = ModelRef::parse(model)?;
-    let (config, backend) = server::connect(server, &reference, &server::process_env)?;
-    // The client never writes to the terminal; weakened TLS is said here, once per run.
-    for warning in config.tls_warnings() {
-        stdio::err(&format!("warning: {warning}\n"));
+/// A live session: the client context, the backend of the reference and the I/O runtime,
+/// kept for every call a command makes (a promotion reads, writes and reads again).
+pub(crate) struct Live {
+    pub cx: Context,
+    pub backend: Backend,
+    pub reference: ModelRef,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Live {
+    pub fn open(model: &str, server: &ServerArgs) -> Result<Self, AppError> {
+        let reference = ModelRef::parse(model)?;
+        let (config, backend) = server::connect(server, &reference, &server::process_env)?;
+        // The client never writes to the terminal; weakened TLS is said here, once per run.
+        for warning in config.tls_warnings() {
+            stdio::err(&format!("warning: {warning}\n"));
+        }
+        let cx = Context::new(Client::new(config)?);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ClientError::Connect {
+                url: cx.client().url(""),
+                kind: ConnectKind::Other,
+                message: format!("cannot start the I/O runtime: {e}"),
+                attempts: 0,
+            })?;
+        Ok(Self {
+            cx,
+            backend,
+            reference,
+            runtime,
+        })
     }
-    let cx = Context::new(Client::new(config)?);
+
+    /// A failed read as the failure to gather the reference.
+    pub fn failure(&self, error: ClientError) -> GatherFailure {
+        GatherFailure {
+            reference: self.reference.to_string(),
+            server: gather::server_label(self.cx.client()),
+            backend: self.backend,
+            error,
+        }
+    }
+
+    /// Runs one step of the command's I/O to completion.
+    pub fn block_on<F: std::future::Future>(&self, step: F) -> F::Output {
+        self.runtime.block_on(step)
+    }
+}
+
+/// Gathers a snapshot from the tracking server (one process, concurrent requests); with a
+/// promotion goal, the version holding it is gathered too, as the snapshot's incumbent.
+pub(crate) fn gather_live(
+    model: &str,
+    server: &ServerArgs,
+    goal: Option<&Goal>,
+) -> Result<Snapshot, AppError> {
+    let live = Live::open(model, server)?;
     let now = now_rfc3339();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| ClientError::Connect {
-            url: cx.client().url(""),
-            kind: ConnectKind::Other,
-            message: format!("cannot start the I/O runtime: {e}"),
-            attempts: 0,
-        })?;
-    runtime
-        .block_on(gather::gather(&cx, backend, &reference, now))
-        .map_err(|e| AppError::Gather(Box::new(e)))
+    // `runs:/` and logged models hold no alias or stage: nothing to compare with.
+    let goal = goal.filter(|_| live.reference.name().is_some());
+    let gathered = match goal {
+        None => live.block_on(gather::gather(&live.cx, live.backend, &live.reference, now)),
+        Some(goal) => live.block_on(async {
+            let name = live.reference.name().unwrap_or_default();
+            let holder = gather::holder(&live.cx, live.backend, name, goal)
+                .await
+                .map_err(|error| live.failure(error))?;
+            gather::gather_promotion(&live.cx, live.backend, &live.reference, goal, holder, now)
+                .await
+                .map(|g| g.snapshot)
+        }),
+    };
+    gathered.map_err(|e| AppError::Gather(Box::new(e)))
 }
 
 pub(crate) fn write(path: &Path, text: &str) -> Result<(), AppError> {

@@ -6,6 +6,7 @@
 use super::AppError;
 use crate::cli::EvalArgs;
 use crate::engine::Rule;
+use crate::gather::Goal;
 use crate::model_ref::STAGES;
 use crate::snapshot::Snapshot;
 
@@ -17,6 +18,16 @@ pub struct Target {
 }
 
 impl Target {
+    /// The promotion whose incumbent a live check gathers: the alias when both are given
+    /// (aliases are how current registries promote).
+    pub fn goal(&self) -> Option<Goal> {
+        match (&self.alias, &self.stage) {
+            (Some(alias), _) => Some(Goal::Alias(alias.clone())),
+            (None, Some(stage)) => Some(Goal::Stage(stage.clone())),
+            (None, None) => None,
+        }
+    }
+
     /// Records the promotion in the snapshot, where scopes read it.
     pub fn apply(&self, snapshot: &mut Snapshot) {
         if let Some(stage) = &self.stage {
@@ -31,16 +42,21 @@ impl Target {
 /// Checks `--target-stage` and `--target-alias` against the registry's rules and the aliases
 /// the policies name.
 pub fn validate(eval: &EvalArgs, rules: &[Rule]) -> Result<Target, AppError> {
-    let stage = eval.target_stage.as_deref().map(stage).transpose()?;
+    let stage = eval
+        .target_stage
+        .as_deref()
+        .map(|s| stage("--target-stage", s))
+        .transpose()?;
     let alias = eval
         .target_alias
         .as_deref()
-        .map(|a| alias(a, rules))
+        .map(|a| alias("--target-alias", a, rules))
         .transpose()?;
     Ok(Target { stage, alias })
 }
 
-fn stage(given: &str) -> Result<String, AppError> {
+/// A stage named by `flag`, in the registry's case.
+pub fn stage(flag: &str, given: &str) -> Result<String, AppError> {
     if let Some(found) = STAGES.iter().find(|s| s.eq_ignore_ascii_case(given)) {
         return Ok((*found).to_string());
     }
@@ -53,18 +69,18 @@ fn stage(given: &str) -> Result<String, AppError> {
     .map(|s| format!("; did you mean `{s}`?"))
     .unwrap_or_default();
     Err(AppError::Usage(format!(
-        "--target-stage `{given}` is not a registry stage ({}){hint}",
+        "{flag} `{given}` is not a registry stage ({}){hint}",
         STAGES.join(", ")
     )))
 }
 
 /// MLflow's alias rules (`_validate_model_alias_name`): not empty, at most 255 characters,
 /// only letters, digits, `_` and `-`; `latest` and version-like `v3` are reserved.
-fn alias(given: &str, rules: &[Rule]) -> Result<String, AppError> {
+pub fn alias(flag: &str, given: &str, rules: &[Rule]) -> Result<String, AppError> {
     let name = given.strip_prefix('@').unwrap_or(given);
     let bad = |why: &str| {
         Err(AppError::Usage(format!(
-            "--target-alias `{given}` is not a valid alias: {why}"
+            "{flag} `{given}` is not a valid alias: {why}"
         )))
     };
     if name.is_empty() {
@@ -105,7 +121,7 @@ fn alias(given: &str, rules: &[Rule]) -> Result<String, AppError> {
             .or_else(|| crate::suggest::closest(name, named.iter().copied()));
         if let Some(near) = near {
             return Err(AppError::Usage(format!(
-                "--target-alias `{given}` turns on no rule, but rules are scoped to `@{near}`: did you mean `{near}`? (aliases are case-sensitive)"
+                "{flag} `{given}` turns on no rule, but rules are scoped to `@{near}`: did you mean `{near}`? (aliases are case-sensitive)"
             )));
         }
     }

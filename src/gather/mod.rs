@@ -80,7 +80,7 @@ pub fn target_of(reference: &ModelRef) -> Target {
 }
 
 /// The server as errors name it.
-fn server_label(client: &crate::client::Client) -> String {
+pub fn server_label(client: &crate::client::Client) -> String {
     let url = crate::url::shown(client.base_url());
     let named = crate::url::shown(client.tracking_uri());
     if named.trim_end_matches('/') == url.trim_end_matches('/') {

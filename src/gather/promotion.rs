@@ -107,8 +107,8 @@ pub async fn transition_requests(
     }
 }
 
-/// Gathers the candidate and the version holding `goal` (if any) concurrently; the holder is
-/// read first, so the incumbent is the version that held the goal when mlgate started. A
+/// Gathers the candidate and `holder`, the version holding `goal` as read (by [`holder`]) when
+/// mlgate started, concurrently. A
 /// holder that cannot be gathered at all is an error under `incumbent`, not a failed run:
 /// the candidate's facts still decide every rule that does not compare.
 pub async fn gather_promotion(
@@ -116,16 +116,10 @@ pub async fn gather_promotion(
     backend: Backend,
     reference: &ModelRef,
     goal: &Goal,
+    holder: Option<String>,
     now: String,
 ) -> Result<Gathered, GatherFailure> {
     let name = reference.name().unwrap_or_default().to_string();
-    let fail = |error: ClientError| GatherFailure {
-        reference: reference.to_string(),
-        server: super::server_label(cx.client()),
-        backend,
-        error,
-    };
-    let holder = holder(cx, backend, &name, goal).await.map_err(fail)?;
     let Some(version) = holder.clone() else {
         let mut snapshot = gather(cx, backend, reference, now).await?;
         Incumbent::attach_vacant(&mut snapshot, goal.holds());
