@@ -20,6 +20,10 @@ What it creates (names get --prefix, default "lab"):
     experiment, no params/metrics/datasets; pyfunc without signature / input example),
     v1 in stage Production with alias champion; v2 from create_model_version with source
     s3://lab-bucket/legacy/credit-model and no run (artifacts unreachable).
+  * promotion: four runs (champion, good, worse, drops-column) with auc / log_loss metrics,
+    params and pyfunc models whose signatures differ (good adds an optional input,
+    drops-column loses `income`), and `<prefix>-promo-model` registering them as v1..v4
+    (v1 @champion and in Production); ids under "promotion" (run_id, source, model_id).
   * "two-models" run: two pyfunc models, `good` (signature) and `bad` (none), logged under
     those names in one run (ids: two_models_run).
   * "<p>-runs-uri-model": v1 created with create_model_version(name, "runs:/<train-v1>/model",
@@ -498,6 +502,53 @@ def main() -> int:
         two_models_run = run.info.run_id
     log(f"two-models run {two_models_run} logged")
 
+    # ---- promotion: a champion and three candidates, one run each ----
+    # The promote tests register fresh models from these sources (one model per test, so
+    # tests that move aliases never disturb each other); `lab-promo-model` is the same set
+    # registered once, for trying `mlgate promote` by hand.
+    promotion = {}
+    columns = {
+        "age": ColSpec("long", "age"),
+        "income": ColSpec("double", "income"),
+        "region": ColSpec("string", "region"),
+        "tenure": ColSpec("long", "tenure", required=False),
+    }
+    candidates = (
+        # name, metrics, params, input columns
+        ("champion", {"auc": 0.90, "log_loss": 0.30}, {"C": "1.0", "features": "3"}, ("age", "income", "region")),
+        ("good", {"auc": 0.898, "log_loss": 0.29}, {"C": "0.8", "features": "4"}, ("age", "income", "region", "tenure")),
+        ("worse", {"auc": 0.85, "log_loss": 0.41}, {"C": "5.0", "features": "3"}, ("age", "income", "region")),
+        ("drops-column", {"auc": 0.93, "log_loss": 0.25}, {"C": "1.0", "features": "2"}, ("age", "region")),
+    )
+    for label, metrics, params, inputs in candidates:
+        with mlflow.start_run(experiment_id=exp_id, run_name=f"promo-{label}") as run:
+            mlflow.log_params(params)
+            mlflow.log_metrics(metrics)
+            info = mlflow.pyfunc.log_model(
+                python_model=ConstantModel(),
+                signature=ModelSignature(
+                    inputs=Schema([columns[c] for c in inputs]),
+                    outputs=Schema([ColSpec("long", "default")]),
+                ),
+                pip_requirements=pip_reqs("cloudpickle"),
+                **model_kwargs("model"),
+            )
+        promotion[label] = {
+            "run_id": run.info.run_id,
+            "source": info.model_uri if MLFLOW_MAJOR >= 3 else f"{run.info.artifact_uri}/model",
+            "model_id": getattr(info, "model_id", None) if MLFLOW_MAJOR >= 3 else None,
+        }
+    promo = f"{a.prefix}-promo-model"
+    client.create_registered_model(promo, description="Champion and candidates for `mlgate promote`.")
+    for label, _, _, _ in candidates:
+        p = promotion[label]
+        client.create_model_version(
+            promo, source=p["source"], run_id=p["run_id"], **({"model_id": p["model_id"]} if p["model_id"] else {})
+        )
+    client.set_registered_model_alias(promo, "champion", "1")
+    client.transition_model_version_stage(promo, "1", "Production")
+    log(f"promotion runs logged, {promo} registered")
+
     # ---- re-read everything through the client ----
     runs = {r: describe_run(client, r) for r in (run1, run2, bad_run)}
     exps = {e: describe_experiment(client, e) for e in sorted({r["experiment_id"] for r in runs.values()})}
@@ -524,6 +575,8 @@ def main() -> int:
         "experiment_name": exp_name,
         "run_ids": {"train-v1": run1, "train-v2": run2, "quick-hack": bad_run},
         "two_models_run": two_models_run,
+        "promotion": promotion,
+        "promo_model": promo,
         "git_commit": GIT_COMMIT,
         "models": models,
         "runs": runs,

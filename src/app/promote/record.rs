@@ -60,7 +60,8 @@ pub fn verdict_word(status: Status) -> &'static str {
     }
 }
 
-/// `fail: 9 passed, 1 failed, 2 skipped; against v2 (@champion)`: one line, capped.
+/// `fail at --fail-on error: 9 passed, 1 failed, 2 skipped; against v2 (@champion)`: one
+/// line, capped.
 pub fn summary(verdict: &Verdict, holds: &str, incumbent: Option<&str>) -> String {
     let counts: Vec<String> = verdict
         .counts
@@ -73,8 +74,9 @@ pub fn summary(verdict: &Verdict, holds: &str, incumbent: Option<&str>) -> Strin
         None => format!("no version held {holds}"),
     };
     let mut line = format!(
-        "{}: {}; {against}",
+        "{} at --fail-on {}: {}; {against}",
         verdict_word(verdict.status),
+        verdict.fail_on,
         counts.join(", ")
     );
     if verdict.gather_errors > 0 {
