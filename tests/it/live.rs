@@ -8,12 +8,12 @@ use serde_json::Value;
 use crate::{mlgate, outcomes};
 
 /// A live server: its URI and what the populate script wrote to it.
-struct Server {
-    uri: String,
-    ids: Value,
+pub struct Server {
+    pub uri: String,
+    pub ids: Value,
 }
 
-fn server(key: &str) -> Option<Server> {
+pub fn server(key: &str) -> Option<Server> {
     let uri = std::env::var(format!("MLGATE_TEST_{key}_URI")).ok();
     let ids = std::env::var(format!("MLGATE_TEST_{key}_IDS")).ok();
     match (uri, ids) {
@@ -33,7 +33,7 @@ fn server(key: &str) -> Option<Server> {
 }
 
 /// `mlgate` with no MLflow credentials inherited from the caller.
-fn clean() -> assert_cmd::Command {
+pub fn clean() -> assert_cmd::Command {
     let mut cmd = mlgate();
     for var in [
         "MLFLOW_TRACKING_URI",

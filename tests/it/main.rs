@@ -15,6 +15,8 @@ mod oss_mock;
 mod outputs;
 mod policy_diagnostics;
 mod policy_language;
+mod promote_live;
+mod race_proxy;
 mod readme;
 mod seed_report;
 mod silent_paths;
