@@ -290,6 +290,16 @@ pub struct SnapshotArgs {
     #[arg(long, short = 'o', value_name = "FILE.json")]
     pub output: PathBuf,
 
+    /// Gather a promotion to this stage: the version now in it is saved as the `incumbent`
+    /// (replay with `check --snapshot`).
+    #[arg(long, value_name = "STAGE")]
+    pub target_stage: Option<String>,
+
+    /// Gather a promotion of this alias: the version it points at is saved as the
+    /// `incumbent`.
+    #[arg(long, value_name = "ALIAS")]
+    pub target_alias: Option<String>,
+
     #[command(flatten)]
     pub server: ServerArgs,
 }

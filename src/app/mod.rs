@@ -141,7 +141,15 @@ pub fn run(cli: Cli) -> Result<Exit, AppError> {
         Command::Rules(args) => inspect::rules(&args),
         Command::Explain(args) => inspect::explain(&args),
         Command::Snapshot(args) => {
-            let (snapshot, fatal) = gather_or_say_why(&args.model, &args.server, None)?;
+            let eval = crate::cli::EvalArgs {
+                target_stage: args.target_stage.clone(),
+                target_alias: args.target_alias.clone(),
+                now: None,
+            };
+            let target = target::validate(&eval, &[])?;
+            let (mut snapshot, fatal) =
+                gather_or_say_why(&args.model, &args.server, target.goal().as_ref())?;
+            target.apply(&mut snapshot);
             let (snapshot, _) = crate::redact::snapshot(&snapshot, !args.server.no_redact);
             snapshot_io::save(&snapshot, &args.output)?;
             done_gathering(&snapshot, fatal)

@@ -1,8 +1,9 @@
 //! The registry writes of MLflow's REST API, shared by open-source MLflow and the Databricks
 //! registries (Unity Catalog answers the same calls under `/unity-catalog`: `prefix`). Bodies
 //! and answers as verified against a real MLflow 3.17 server: `version` is a string, DELETE
-//! takes a JSON body, setting an alias or a tag is an upsert (retried freely), a stage
-//! transition may archive other versions (never resent once it may have run).
+//! takes a JSON body, setting a tag is an upsert (retried freely); moving an alias or a stage
+//! is never resent once it may have run (an alias set could undo another client's move, a
+//! stage transition may archive other versions): the caller reads the registry instead.
 
 use serde::de::IgnoredAny;
 use serde::Serialize;
@@ -63,11 +64,13 @@ pub async fn set_alias(
         alias,
         version,
     };
+    // An upsert, but not resent after an answer was lost: another client may have moved the
+    // alias in between, and a resend would overwrite that move unseen.
     post(
         cx,
         &format!("{prefix}/registered-models/alias"),
         &body,
-        Retry::Idempotent,
+        Retry::Once,
     )
     .await
 }

@@ -168,7 +168,8 @@ impl Registry for UnityCatalog {
                 WriteMethod::Put,
                 &format!("{UC}/{name}/aliases/{alias}"),
                 &SetAlias { version_num },
-                Retry::Idempotent,
+                // Not resent after a lost answer: it could undo another client's move.
+                Retry::Once,
             )
             .await?;
         Ok(())
