@@ -479,3 +479,86 @@ fn a_promotion_whose_record_is_refused_exits_5_and_stands() {
         );
     }
 }
+
+/// `check --target-alias` is the dry run of a promotion: it gathers the incumbent too, and a
+/// snapshot saved with `--target-alias` replays with it, to the same findings.
+#[test]
+fn a_check_with_a_target_compares_with_the_incumbent_live_and_replayed() {
+    for key in SERVERS {
+        let Some(s) = server(key) else { continue };
+        let name = register(&s, key, "check", &["champion", "worse"]);
+        set_alias(&s, &name, "champion", "1");
+        let reference = format!("models:/{name}/2");
+        let dir = tempfile::tempdir().unwrap();
+        let (live, replayed, saved) = (
+            dir.path().join("live.json"),
+            dir.path().join("replayed.json"),
+            dir.path().join("snapshot.json"),
+        );
+        let out = clean()
+            .args([
+                "check",
+                &reference,
+                "--tracking-uri",
+                &s.uri,
+                "--policy",
+                POLICY,
+            ])
+            .args(["--target-alias", "champion", "--quiet", "--json"])
+            .arg(&live)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{key}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = clean()
+            .args([
+                "snapshot",
+                &reference,
+                "--tracking-uri",
+                &s.uri,
+                "--target-alias",
+                "champion",
+                "-o",
+            ])
+            .arg(&saved)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{key}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = clean()
+            .args(["check", "--policy", POLICY, "--quiet", "--snapshot"])
+            .arg(&saved)
+            .arg("--json")
+            .arg(&replayed)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{key}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let outcomes = |path: &std::path::Path| -> Vec<(String, String)> {
+            let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| (f["rule_id"].to_string(), f["outcome"].to_string()))
+                .collect()
+        };
+        assert_eq!(outcomes(&live), outcomes(&replayed), "{key}");
+        assert!(
+            outcomes(&live).contains(&("\"auc-not-worse\"".into(), "\"fail\"".into())),
+            "{key}"
+        );
+    }
+}
