@@ -44,7 +44,7 @@ pub fn unreadable(snapshot: &Snapshot) -> Option<(Outcome, String)> {
     if snapshot.incumbent.is_none() {
         return Some((
             Outcome::Error,
-            "could not evaluate: the snapshot has no incumbent, because no promotion target was named; the incumbent is gathered by `mlgate promote`, or by `check` with --target-alias/--target-stage".to_string(),
+            "could not evaluate: the snapshot has no incumbent (it was gathered without a promotion target); the incumbent is gathered by `mlgate promote`, or by `check` with --target-alias/--target-stage".to_string(),
         ));
     }
     None
@@ -118,7 +118,9 @@ mod tests {
     fn with_an_incumbent_the_comparison_is_judged() {
         let found = outcomes(&snapshot(Some(0.95)), &[auc_not_worse()]);
         assert_eq!(found[0].0, Outcome::Fail, "{found:?}");
-        assert!(found[0].1.starts_with("auc 0.900 is worse than the incumbent's 0.950 by 0.050 (allowed: 0.005)"));
+        assert!(found[0].1.starts_with(
+            "auc 0.900 is worse than the incumbent's 0.950 by 0.050 (allowed: 0.005)"
+        ));
         let found = outcomes(&snapshot(Some(0.902)), &[auc_not_worse()]);
         assert_eq!(found[0].0, Outcome::Pass, "{found:?}");
     }
@@ -127,7 +129,12 @@ mod tests {
     fn an_incumbent_without_the_value_is_an_error_naming_its_path() {
         let found = outcomes(&snapshot(None), &[auc_not_worse()]);
         assert_eq!(found[0].0, Outcome::Error);
-        assert!(found[0].1.contains("incumbent.run.metrics.auc is not in the snapshot"), "{found:?}");
+        assert!(
+            found[0]
+                .1
+                .contains("incumbent.run.metrics.auc is not in the snapshot"),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -156,14 +163,19 @@ mod tests {
         s.incumbent = None;
         let rules = [
             auc_not_worse(),
-            rule("incumbent-auc", "incumbent.run.metrics.auc", Check::Exists(false)),
+            rule(
+                "incumbent-auc",
+                "incumbent.run.metrics.auc",
+                Check::Exists(false),
+            ),
             rule("candidate-auc", "run.metrics.auc", Check::Min(0.8)),
         ];
         let found = outcomes(&s, &rules);
         for (outcome, detail) in &found[..2] {
             assert_eq!(*outcome, Outcome::Error, "{found:?}");
             assert!(detail.starts_with("could not evaluate: the snapshot has no incumbent"));
-            assert!(detail.contains("`mlgate promote`, or by `check` with --target-alias/--target-stage"));
+            assert!(detail
+                .contains("`mlgate promote`, or by `check` with --target-alias/--target-stage"));
         }
         assert_eq!(found[2].0, Outcome::Pass);
     }
@@ -184,12 +196,17 @@ mod tests {
         s.errors.push(failure("incumbent.run"));
         let found = outcomes(&s, &[auc_not_worse()]);
         assert_eq!(found[0].0, Outcome::Error);
-        assert!(found[0].1.contains("runs/get failed (HTTP 503"), "{found:?}");
+        assert!(
+            found[0].1.contains("runs/get failed (HTTP 503"),
+            "{found:?}"
+        );
 
         let mut s = snapshot(None);
         s.errors.push(failure("incumbent"));
         let found = outcomes(&s, &[auc_not_worse()]);
-        assert!(found[0].1.starts_with("could not evaluate: the incumbent could not be gathered"));
+        assert!(found[0]
+            .1
+            .starts_with("could not evaluate: the incumbent could not be gathered"));
     }
 
     #[test]
@@ -198,6 +215,11 @@ mod tests {
         s.run = serde_json::from_value(metrics(None)).unwrap();
         let found = outcomes(&s, &[auc_not_worse()]);
         assert_eq!(found[0].0, Outcome::Error);
-        assert!(found[0].1.contains("run.metrics.auc is not in the snapshot"), "{found:?}");
+        assert!(
+            found[0]
+                .1
+                .contains("run.metrics.auc is not in the snapshot"),
+            "{found:?}"
+        );
     }
 }

@@ -22,7 +22,7 @@ pub use scope::Scope;
 pub use selector::Selector;
 pub use waiver::{Waiver, WaiverNote};
 
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, INCUMBENT};
 use check::{Context, Mode, Selection, Verdict as CheckVerdict};
 use selector::Reached;
 
@@ -165,9 +165,16 @@ fn decide<'a>(
 /// (error). `None`: the section was gathered and the value is absent from it.
 fn gap(snapshot: &Snapshot, path: &str, depth: usize) -> Option<(Outcome, String)> {
     if let Some(e) = snapshot.error_for(path) {
+        // The incumbent's sections look like the candidate's: say whose call failed.
+        let whose = e
+            .section
+            .strip_prefix(INCUMBENT)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .map(|rest| format!("the incumbent's {rest} could not be gathered: "))
+            .unwrap_or_default();
         return Some((
             Outcome::Error,
-            format!("could not evaluate: {}", e.describe()),
+            format!("could not evaluate: {whose}{}", e.describe()),
         ));
     }
     if let Some(u) = snapshot.unavailable_for(path) {

@@ -15,6 +15,7 @@ mod oss_mock;
 mod outputs;
 mod policy_diagnostics;
 mod policy_language;
+mod promotion;
 mod readme;
 mod seed_report;
 mod silent_paths;

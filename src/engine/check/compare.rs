@@ -81,13 +81,13 @@ pub fn judge(c: &Comparison, ours: &Value, theirs: &Value) -> Verdict {
     let Some(mine) = finite(ours) else {
         return Verdict::Error(format!(
             "{name} {} is not a number, so it cannot be compared with {owner}'s",
-            show(ours)
+            shown(ours)
         ));
     };
     let Some(base) = finite(theirs) else {
         return Verdict::Error(format!(
             "{owner}'s {name} {} is not a number, so there is nothing to compare with",
-            show(theirs)
+            shown(theirs)
         ));
     };
     let worse_by = match c.better {
@@ -106,27 +106,37 @@ pub fn judge(c: &Comparison, ours: &Value, theirs: &Value) -> Verdict {
         return Verdict::Pass;
     }
     // As many decimals as the inputs were written with (0.85 vs 0.9 within 0.005: three); a
-    // ratio's allowance has those of the reference and the ratio together (1% of 0.9: 0.009).
-    let tolerance_places = match c.tolerance {
-        Tolerance::Zero => 0,
+    // ratio's allowance has those of the reference and the ratio together (1% of 0.9: 0.009),
+    // and the difference is shown as precisely as the allowance it is weighed against.
+    let places = decimals(mine).max(decimals(base)).max(match c.tolerance {
         Tolerance::Absolute(t) => decimals(t),
-        Tolerance::Ratio(r) => (decimals(base) + decimals(r)).min(MAX_DECIMALS),
+        _ => 0,
+    });
+    let fine = match c.tolerance {
+        Tolerance::Ratio(r) => places.max((decimals(base) + decimals(r)).min(MAX_DECIMALS)),
+        _ => places,
     };
-    let places = decimals(mine).max(decimals(base)).max(tolerance_places);
     let num = |x: f64| format!("{x:.places$}");
     let allowed_text = match c.tolerance {
         Tolerance::Zero => "0".to_string(),
         Tolerance::Absolute(_) => num(allowed),
-        Tolerance::Ratio(r) => format!("{}% of {} = {}", percent(r), num(base.abs()), num(allowed)),
+        Tolerance::Ratio(r) => format!("{}% of {} = {allowed:.fine$}", percent(r), num(base.abs())),
     };
     Verdict::Fail(format!(
-        "{name} {} is worse than {owner}'s {} by {} (allowed: {allowed_text}): a change of {:+.places$} where {} is better",
+        "{name} {} is worse than {owner}'s {} by {worse_by:.fine$} (allowed: {allowed_text}): a change of {:+.fine$} where {} is better",
         num(mine),
         num(base),
-        num(worse_by),
         mine - base,
         c.better.as_str(),
     ))
+}
+
+/// A value for messages: a metric by its `value`, anything else as compact JSON.
+fn shown(value: &Value) -> String {
+    match value {
+        Value::Object(o) if o.contains_key("value") => show(&o["value"]),
+        other => show(other),
+    }
 }
 
 /// A finite number (`"NaN"` and `"inf"` parse as numbers but compare as nothing).
@@ -208,6 +218,13 @@ mod tests {
         assert_eq!(judge(&c, &json!(2.19), &json!(2.0)), Verdict::Pass);
         let m = fail_text(judge(&c, &json!(2.5), &json!(2.0)));
         assert!(m.contains("(allowed: 10% of 2.0 = 0.2)"), "{m}");
+        // The difference is as precise as the allowance: 5% of 0.295 is 0.01475.
+        let c = cmp(Better::Lower, Tolerance::Ratio(0.05));
+        let m = fail_text(judge(&c, &json!(0.31), &json!(0.295)));
+        assert_eq!(
+            m,
+            "auc 0.310 is worse than the incumbent's 0.295 by 0.01500 (allowed: 5% of 0.295 = 0.01475): a change of +0.01500 where lower is better"
+        );
         // A negative reference (a log-likelihood) still allows a positive margin.
         let c = cmp(Better::Higher, Tolerance::Ratio(0.1));
         assert_eq!(judge(&c, &json!(-10.5), &json!(-10.0)), Verdict::Pass);

@@ -82,7 +82,7 @@ fn missing_reference(check: &Check, reference: &Selector, absent: &str) -> Strin
 fn on_absent(check: &Check, path: &str, mode: Mode) -> Verdict {
     match check {
         Check::SignatureCompatibleWith(_) => Verdict::Fail(format!(
-            "no signature: {path} is absent, so callers of the incumbent's inputs are not served"
+            "no signature ({path} is absent): nothing tells callers of the incumbent what to send"
         )),
         _ => value::on_absent(&Check::Min(0.0), path, mode),
     }
