@@ -13,7 +13,6 @@ use super::checks::number;
 use super::raw::{Problems, Sp};
 use super::validate::{inner_span, selector};
 use crate::engine::check::{Better, Comparison, Tolerance};
-use crate::engine::selector::Segment;
 use crate::engine::{Check, Selector};
 use crate::suggest;
 
@@ -119,13 +118,7 @@ fn reference_selector(
         span: v.span(),
     };
     let (parsed, _) = selector(&spanned, problems)?;
-    if let Some(at) = parsed
-        .segments
-        .iter()
-        .any(|s| *s == Segment::Each)
-        .then(|| text.find("[*]"))
-        .flatten()
-    {
+    if let Some(at) = parsed.fans_out().then(|| text.find("[*]")).flatten() {
         problems.push(
             "policy::bad-selector",
             inner_span(&spanned, at, 3),

@@ -180,7 +180,7 @@ fn type_label(kind: &Map<String, Value>) -> String {
                 "tensor {} {}",
                 spec.get("dtype").map_or_else(|| "?".into(), scalar),
                 spec.get("shape")
-                    .map_or_else(|| "?".into(), |s| s.to_string())
+                    .map_or_else(|| "?".into(), ToString::to_string)
             ),
             None => show(&Value::Object(kind.clone())),
         },
@@ -213,12 +213,12 @@ mod tests {
         }
     }
 
-    fn sig(inputs: Value) -> Value {
+    fn sig(inputs: &Value) -> Value {
         json!({"inputs": inputs, "outputs": [{"type": "long"}], "params": null})
     }
 
     fn base() -> Value {
-        sig(json!([
+        sig(&json!([
             {"type": "long", "name": "age", "required": true},
             {"type": "double", "name": "income", "required": true},
             {"type": "double", "name": "debt_ratio"}
@@ -228,7 +228,7 @@ mod tests {
     #[test]
     fn the_same_signature_is_compatible_whatever_the_column_order() {
         assert_eq!(check(&base(), &base()), Verdict::Pass);
-        let reordered = sig(json!([
+        let reordered = sig(&json!([
             {"type": "double", "name": "debt_ratio"},
             {"name": "income", "type": "double"},
             {"type": "long", "name": "age"}
@@ -238,7 +238,7 @@ mod tests {
 
     #[test]
     fn each_removed_retyped_and_new_required_input_is_named() {
-        let ours = sig(json!([
+        let ours = sig(&json!([
             {"type": "string", "name": "income"},
             {"type": "double", "name": "debt_ratio"},
             {"type": "string", "name": "zip"}
