@@ -224,6 +224,69 @@ A policy set without any rule is a usage error.
 failures and errors fail the run (exit 1). `--severity RULE=LEVEL` (or `[severity]` in
 `mlgate.toml`) overrides a rule's severity.
 
+## Comparing with the incumbent
+
+`mlgate promote`, and `mlgate check` with `--target-alias` / `--target-stage`, gather the
+version that holds the promotion target now — the *incumbent* — into the snapshot's
+`incumbent` section, shaped like the candidate's (`incumbent.run.metrics.auc`,
+`incumbent.mlflow_model.signature`). Two checks compare the candidate's value (the rule's
+`select`) with another value of the snapshot, named by a selector that is validated like the
+rule's own and must name one value (no `[*]`):
+
+```toml
+[[rule]]
+id = "auc-regressed"
+title = "The candidate's AUC is not worse than the incumbent's"
+severity = "error"
+description = "A promotion must not trade away accuracy."
+select = "run.metrics.auc"
+check = { not_worse_than = { select = "incumbent.run.metrics.auc", by_more_than = 0.005, better = "higher" } }
+when = { target = ["@champion", "Production"] }
+
+[[rule]]
+id = "signature-incompatible"
+title = "The candidate serves the incumbent's callers"
+severity = "error"
+description = "Callers of the champion must not break when it is replaced."
+select = "mlflow_model.signature"
+check = { signature_compatible_with = "incumbent.mlflow_model.signature" }
+when = { target = ["@champion", "Production"] }
+```
+
+- `not_worse_than`: `better = "higher"` (scores) or `"lower"` (losses) is required. The
+  tolerance is `by_more_than` (absolute, in the value's units) or `by_more_than_ratio` (a
+  fraction of the other value's magnitude: `0.01` is 1%); neither means not worse at all, both
+  is a load error. Exactly at the tolerance passes. Metrics compare by their `value`; a value
+  that is not a finite number (`"NaN"`, text) on either side is an error. A failure names both
+  values, the difference and the allowance: `auc 0.850 is worse than the incumbent's 0.900 by
+  0.050 (allowed: 0.005): a change of -0.050 where higher is better`.
+- `signature_compatible_with`: compatible means every request the incumbent accepted is still
+  accepted and every response still parses: no input removed or retyped, no new required input
+  (a column is required unless `"required": false`; an optional input made required counts),
+  no output removed or retyped. New optional inputs and new outputs are fine. A column's type is
+  its whole spec but its name (a tensor's dtype and shape included). Columns match by name, or
+  by position when unnamed (tensor specs). `params` are not compared (each has a default).
+  A failure names each incompatible column: `input "age" removed; input "income" retyped
+  double → string; new required input "zip"`. A candidate without a signature fails (its
+  callers get no schema); an incumbent without one is an error — there is no contract to check
+  against, and an unknown is never a pass. To promote over such an incumbent knowingly, lower
+  the rule below `--fail-on` for that run (`--severity signature-incompatible=info`).
+
+A rule *reads the incumbent* when its `select`, or a value one of its checks compares with
+(inside `all_of`, `any_of`, `not` and quantifiers too), starts with `incumbent`. Such a rule is:
+
+- **skipped** when no version holds the target (a first promotion): the snapshot's
+  `unavailable` lists `incumbent` with the reason (`no version holds @champion`), and there is
+  nothing to compare with. Never a pass or a failure, even for `exists = false`.
+- an **error** when the snapshot has no `incumbent` section at all, because no promotion
+  target was named (a snapshot saved without one): the incumbent is gathered by
+  `mlgate promote`, or by `check` with `--target-alias` / `--target-stage`. Scope such rules
+  with `when = { target = [...] }` so that runs without a promotion skip them instead.
+- an **error** when the value it compares with is absent from the incumbent (the incumbent
+  lacks the metric: the message names `incumbent.run.metrics.auc`), or the call that gathers it
+  failed (the snapshot's `errors`, under `incumbent.` sections). A candidate value that is
+  absent is an error too (a missing signature: a failure, above).
+
 ## Scopes: `when`
 
 | key | takes | the rule applies when |

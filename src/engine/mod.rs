@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod finding;
+mod incumbent;
 pub mod scope;
 pub mod selector;
 mod template;
@@ -21,8 +22,8 @@ pub use scope::Scope;
 pub use selector::Selector;
 pub use waiver::{Waiver, WaiverNote};
 
-use crate::snapshot::Snapshot;
-use check::{Mode, Selection, Verdict as CheckVerdict};
+use crate::snapshot::{Snapshot, INCUMBENT};
+use check::{Context, Mode, Selection, Verdict as CheckVerdict};
 use selector::Reached;
 
 /// A validated rule, ready to evaluate.
@@ -111,35 +112,44 @@ fn decide<'a>(
     doc: &'a Value,
     rule: &Rule,
 ) -> (Outcome, String, Vec<&'a Value>) {
+    if incumbent::read_by(rule) {
+        if let Some((outcome, detail)) = incumbent::unreadable(snapshot) {
+            return (outcome, detail, Vec::new());
+        }
+    }
     let mut selection = Selection {
         fans_out: rule.select.fans_out(),
         ..Selection::default()
     };
+    let mut gaps = Vec::new();
     for reached in rule.select.reach(doc) {
         match reached {
             Reached::Found { value, .. } => selection.found.push(value),
-            Reached::Missing { path, depth } => {
-                // Fail closed: a failed call or an ungathered section is never a pass.
-                if let Some(e) = snapshot.error_for(&path) {
-                    let detail = format!("could not evaluate: {}", e.describe());
-                    return (Outcome::Error, detail, Vec::new());
-                }
-                if let Some(u) = snapshot.unavailable_for(&path) {
-                    let detail = format!(
-                        "not applicable: {} is not available ({})",
-                        u.section, u.reason
-                    );
-                    return (Outcome::Skipped, detail, Vec::new());
-                }
-                if depth == 1 {
-                    let detail = format!("could not evaluate: section `{path}` was not gathered");
-                    return (Outcome::Error, detail, Vec::new());
-                }
-                selection.absent.push(path);
+            Reached::Missing { path, depth } => match gap(snapshot, &path, depth) {
+                Some(g) => gaps.push(g),
+                None => selection.absent.push(path),
+            },
+        }
+    }
+    // The values the checks compare with are read like the selection: a failed call or an
+    // ungathered section is never compared (an absent value inside is the check's to judge).
+    for reference in rule.check.references() {
+        for reached in reference.reach(doc) {
+            if let Reached::Missing { path, depth } = reached {
+                gaps.extend(gap(snapshot, &path, depth));
             }
         }
     }
-    match rule.check.evaluate(&selection, Mode::Rule) {
+    // Fail closed: an error outweighs a section that is merely unavailable.
+    let worst = gaps
+        .iter()
+        .position(|(o, _)| *o == Outcome::Error)
+        .or((!gaps.is_empty()).then_some(0));
+    if let Some(i) = worst {
+        let (outcome, detail) = gaps.swap_remove(i);
+        return (outcome, detail, Vec::new());
+    }
+    match rule.check.evaluate(&selection, Mode::Rule, Context { doc }) {
         CheckVerdict::Pass => (Outcome::Pass, String::new(), selection.found),
         CheckVerdict::Fail(detail) => (Outcome::Fail, detail, selection.found),
         CheckVerdict::Error(e) => (
@@ -148,6 +158,40 @@ fn decide<'a>(
             selection.found,
         ),
     }
+}
+
+/// Why nothing is at `path` when it is not simply absent: the call that gathers it failed
+/// (error), the backend cannot provide it (skipped), or its section was never gathered
+/// (error). `None`: the section was gathered and the value is absent from it.
+fn gap(snapshot: &Snapshot, path: &str, depth: usize) -> Option<(Outcome, String)> {
+    if let Some(e) = snapshot.error_for(path) {
+        // The incumbent's sections look like the candidate's: say whose call failed.
+        let whose = e
+            .section
+            .strip_prefix(INCUMBENT)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .map(|rest| format!("the incumbent's {rest} could not be gathered: "))
+            .unwrap_or_default();
+        return Some((
+            Outcome::Error,
+            format!("could not evaluate: {whose}{}", e.describe()),
+        ));
+    }
+    if let Some(u) = snapshot.unavailable_for(path) {
+        return Some((
+            Outcome::Skipped,
+            format!(
+                "not applicable: {} is not available ({})",
+                u.section, u.reason
+            ),
+        ));
+    }
+    (depth == 1).then(|| {
+        (
+            Outcome::Error,
+            format!("could not evaluate: section `{path}` was not gathered"),
+        )
+    })
 }
 
 /// The overall result of a set of findings at a failure threshold, given how many gather

@@ -4,7 +4,7 @@
 use regex::Regex;
 use serde_json::Value;
 
-use super::check::{CheckSet, Mode, Selection, Verdict};
+use super::check::{CheckSet, Context, Mode, Selection, Verdict};
 use crate::glob;
 use crate::snapshot::Backend;
 
@@ -125,7 +125,7 @@ impl Scope {
                     },
                     fans_out: false,
                 };
-                match checks.evaluate(&selection, Mode::Element) {
+                match checks.evaluate(&selection, Mode::Element, Context { doc }) {
                     Verdict::Pass => {}
                     Verdict::Fail(_) => {
                         return Some(Scoped::Out(format!(

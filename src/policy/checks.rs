@@ -195,6 +195,8 @@ fn one_check(
             }
         }
         "not" => Check::Not(check_set(v, node, within, problems)?),
+        "not_worse_than" => super::compare::not_worse_than(v, problems)?,
+        "signature_compatible_with" => super::compare::signature_compatible_with(v, problems)?,
         // Callers only pass registry names, so reaching this means a kind was added to the
         // registry without a parse arm. Say so loudly: returning `None` alone would drop the
         // rule with no problem recorded, and the policy would load without it.
@@ -332,7 +334,7 @@ fn table_json(t: &DeTable<'_>) -> Option<serde_json::Map<String, Value>> {
         .collect()
 }
 
-fn number(value: &DeValue<'_>) -> Option<f64> {
+pub(super) fn number(value: &DeValue<'_>) -> Option<f64> {
     match value {
         DeValue::Integer(_) => to_json(value)?.as_f64(),
         DeValue::Float(f) => f

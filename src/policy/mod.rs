@@ -4,6 +4,7 @@
 //! collects every problem across every file before failing once, with miette diagnostics.
 
 mod checks;
+mod compare;
 pub mod diagnostic;
 pub mod excerpt;
 mod raw;

@@ -74,7 +74,7 @@ fn is_kebab_case(id: &str) -> bool {
 }
 
 /// Byte span of a selector offset inside its quoted TOML string.
-fn inner_span(s: &Sp<String>, offset: usize, len: usize) -> std::ops::Range<usize> {
+pub(super) fn inner_span(s: &Sp<String>, offset: usize, len: usize) -> std::ops::Range<usize> {
     let start = (s.span.start + 1 + offset).min(s.span.end.saturating_sub(1));
     start
         ..(start + len.max(1))
@@ -83,7 +83,10 @@ fn inner_span(s: &Sp<String>, offset: usize, len: usize) -> std::ops::Range<usiz
 }
 
 /// Parses a selector and walks it through the snapshot schema, returning the node reached.
-fn selector(s: &Sp<String>, problems: &mut Problems) -> Option<(Selector, &'static Node)> {
+pub(super) fn selector(
+    s: &Sp<String>,
+    problems: &mut Problems,
+) -> Option<(Selector, &'static Node)> {
     let parsed = match Selector::parse(&s.value) {
         Ok(p) => p,
         Err(e) => {

@@ -16,6 +16,7 @@ mod outputs;
 mod policy_diagnostics;
 mod policy_language;
 mod promote_live;
+mod promotion;
 mod race_proxy;
 mod readme;
 mod seed_report;

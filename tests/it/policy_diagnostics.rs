@@ -158,3 +158,30 @@ fn test_file_naming_an_unknown_rule_and_outcome() {
         .clone();
     insta::assert_snapshot!(String::from_utf8(out).unwrap());
 }
+
+/// The checks that compare with another value: both tolerances at once, a direction that is
+/// not one, a compared value that can never match the schema, and one that selects many.
+#[test]
+fn comparison_with_two_tolerances_a_bad_direction_and_bad_selectors() {
+    let compare = |id: &str, check: &str| {
+        rule(&format!("select = \"run.metrics.auc\"\ncheck = {check}\n"))
+            .replace("needs-description", id)
+    };
+    let text = compare(
+        "auc-two-tolerances",
+        "{ not_worse_than = { select = \"incumbent.run.metrics.auc\", by_more_than = 0.005, by_more_than_ratio = 0.01, better = \"higher\" } }",
+    ) + &compare(
+        "auc-direction",
+        "{ not_worse_than = { select = \"incumbent.run.metrics.auc\", better = \"hihger\" } }",
+    ) + &compare(
+        "auc-typo",
+        "{ not_worse_than = { select = \"incumbent.run.metrcs.auc\", better = \"higher\" } }",
+    ) + &compare(
+        "auc-many",
+        "{ not_worse_than = { select = \"incumbent.run.metrics[*]\", better = \"higher\" } }",
+    ) + &rule(
+        "select = \"mlflow_model.signature\"\ncheck = { signature_compatible_with = \"incumbent.mlflow_modle.signature\" }\n",
+    )
+    .replace("needs-description", "signature-typo");
+    insta::assert_snapshot!(render(&[("compare.toml", &text)]));
+}

@@ -4,10 +4,10 @@
 use serde_json::Value;
 
 use super::value::show;
-use super::{Check, Conditions, Mode, Selection, Verdict};
+use super::{Check, Conditions, Context, Mode, Selection, Verdict};
 
 /// The verdict of a collection check.
-pub fn evaluate(check: &Check, selection: &Selection<'_>, mode: Mode) -> Verdict {
+pub fn evaluate(check: &Check, selection: &Selection<'_>, mode: Mode, cx: Context<'_>) -> Verdict {
     if selection.found.is_empty() && !selection.absent.is_empty() && mode == Mode::Rule {
         return Verdict::Error(format!(
             "{} is not in the snapshot",
@@ -33,16 +33,16 @@ pub fn evaluate(check: &Check, selection: &Selection<'_>, mode: Mode) -> Verdict
         Check::CountMax(n) if items.len() > *n => {
             Verdict::Fail(format!("{} element(s), more than {n}", items.len()))
         }
-        Check::Any(c) | Check::All(c) | Check::None(c) => quantify(check, c, &items),
+        Check::Any(c) | Check::All(c) | Check::None(c) => quantify(check, c, &items, cx),
         _ => Verdict::Pass,
     }
 }
 
-fn quantify(check: &Check, conditions: &Conditions, items: &[&Value]) -> Verdict {
+fn quantify(check: &Check, conditions: &Conditions, items: &[&Value], cx: Context<'_>) -> Verdict {
     let mut meeting = Vec::new();
     let mut failing = Vec::new();
     for item in items {
-        match meets(item, conditions) {
+        match meets(item, conditions, cx) {
             Ok(true) => meeting.push(*item),
             Ok(false) => failing.push(*item),
             Err(e) => return Verdict::Error(e),
@@ -71,13 +71,13 @@ fn quantify(check: &Check, conditions: &Conditions, items: &[&Value]) -> Verdict
 }
 
 /// Whether one element meets every condition. A type error is reported, not guessed.
-fn meets(item: &Value, conditions: &Conditions) -> Result<bool, String> {
+fn meets(item: &Value, conditions: &Conditions, cx: Context<'_>) -> Result<bool, String> {
     let itself = Selection {
         found: vec![item],
         absent: Vec::new(),
         fans_out: false,
     };
-    match conditions.on_element.evaluate(&itself, Mode::Element) {
+    match conditions.on_element.evaluate(&itself, Mode::Element, cx) {
         Verdict::Pass => {}
         Verdict::Fail(_) => return Ok(false),
         Verdict::Error(e) => return Err(e),
@@ -95,7 +95,7 @@ fn meets(item: &Value, conditions: &Conditions) -> Result<bool, String> {
                 }
             }
         }
-        match condition.checks.evaluate(&selection, Mode::Element) {
+        match condition.checks.evaluate(&selection, Mode::Element, cx) {
             Verdict::Pass => {}
             Verdict::Fail(_) => return Ok(false),
             Verdict::Error(e) => return Err(format!("{}: {e}", condition.field)),

@@ -1,18 +1,24 @@
 //! Checks: what a rule asserts about the values its selector reaches.
 //!
 //! Each check kind is one small unit (`value.rs`: one value at a time; `collection.rs`: the
-//! selection as a whole). A rule holds a [`CheckSet`]; all of its checks must hold. The
-//! combinators `all_of` / `any_of` / `not` nest check sets over the same selection. The
-//! registry [`CHECK_KINDS`] lists every kind with its documentation; `docs/policy-language.md`
-//! is generated from it.
+//! selection as a whole; `compare.rs` and `signature.rs`: the selection against another value
+//! of the snapshot, reached through `reference.rs`). A rule holds a [`CheckSet`]; all of its
+//! checks must hold. The combinators `all_of` / `any_of` / `not` nest check sets over the same
+//! selection. The registry [`CHECK_KINDS`] lists every kind with its documentation;
+//! `docs/policy-language.md` is generated from it.
 
 mod collection;
+mod compare;
+mod reference;
 mod registry;
+mod signature;
 mod value;
 
 use regex::Regex;
 use serde_json::Value;
 
+pub use compare::{Better, Comparison, Tolerance};
+pub use reference::{reads_incumbent, Context};
 pub use registry::{names as check_names, CheckKind, CHECK_KINDS};
 pub use value::{as_number, show};
 
@@ -44,6 +50,10 @@ pub enum Check {
     AllOf(Vec<CheckSet>),
     AnyOf(Vec<CheckSet>),
     Not(CheckSet),
+    /// The selected number is not worse than the referenced one beyond a tolerance.
+    NotWorseThan(Comparison),
+    /// The selected MLflow signature can serve callers of the referenced one.
+    SignatureCompatibleWith(Selector),
 }
 
 /// What a list element must satisfy in `any` / `all` / `none`: checks on the element itself
@@ -128,8 +138,16 @@ impl Selection<'_> {
 
 impl CheckSet {
     /// The verdict of every check on the selection.
-    pub fn evaluate(&self, selection: &Selection<'_>, mode: Mode) -> Verdict {
-        Verdict::all(self.0.iter().map(|c| c.evaluate(selection, mode)))
+    pub fn evaluate(&self, selection: &Selection<'_>, mode: Mode, cx: Context<'_>) -> Verdict {
+        Verdict::all(self.0.iter().map(|c| c.evaluate(selection, mode, cx)))
+    }
+
+    /// Every selector the checks compare with (nested combinators and quantifiers included),
+    /// in policy order: what a rule reads besides its own selection.
+    pub fn references(&self) -> Vec<&Selector> {
+        let mut out = Vec::new();
+        reference::collect(self, &mut out);
+        out
     }
 
     /// The checks as TOML-like text: `non_empty = true, matches = "^x"`.
@@ -143,13 +161,18 @@ impl CheckSet {
 }
 
 impl Check {
-    /// The verdict of this check on a selection.
-    pub fn evaluate(&self, selection: &Selection<'_>, mode: Mode) -> Verdict {
+    /// The verdict of this check on a selection; `cx` gives comparisons the document their
+    /// references point into.
+    pub fn evaluate(&self, selection: &Selection<'_>, mode: Mode, cx: Context<'_>) -> Verdict {
         match self {
-            Check::AllOf(sets) => Verdict::all(sets.iter().map(|s| s.evaluate(selection, mode))),
+            Check::AllOf(sets) => {
+                Verdict::all(sets.iter().map(|s| s.evaluate(selection, mode, cx)))
+            }
             Check::AnyOf(sets) => {
-                let verdicts: Vec<Verdict> =
-                    sets.iter().map(|s| s.evaluate(selection, mode)).collect();
+                let verdicts: Vec<Verdict> = sets
+                    .iter()
+                    .map(|s| s.evaluate(selection, mode, cx))
+                    .collect();
                 if verdicts.contains(&Verdict::Pass) {
                     return Verdict::Pass;
                 }
@@ -169,10 +192,10 @@ impl Check {
                         absent: Vec::new(),
                         fans_out: false,
                     };
-                    Check::Not(set.clone()).evaluate(&one, mode)
+                    Check::Not(set.clone()).evaluate(&one, mode, cx)
                 }))
             }
-            Check::Not(set) => match set.evaluate(selection, mode) {
+            Check::Not(set) => match set.evaluate(selection, mode, cx) {
                 Verdict::Pass => Verdict::Fail(format!(
                     "{} satisfies `{}`, which it must not",
                     describe_selection(selection),
@@ -181,7 +204,7 @@ impl Check {
                 Verdict::Fail(_) => Verdict::Pass,
                 error @ Verdict::Error(_) => error,
             },
-            c if c.is_collection() => collection::evaluate(c, selection, mode),
+            c if c.is_collection() => collection::evaluate(c, selection, mode, cx),
             // A `[*]` that selects nothing gives positive checks nothing to hold on: fail, rather
             // than pass vacuously (`run.metrics[*].value >= 0.9` with no metrics is not met).
             c if selection.fans_out
@@ -198,6 +221,7 @@ impl Check {
                     ))
                 }
             }
+            c if c.reference().is_some() => reference::evaluate(c, selection, mode, cx),
             c => Verdict::all(
                 selection
                     .absent
@@ -221,6 +245,15 @@ impl Check {
                 | Check::NotMatches(_)
                 | Check::MaxLength(_)
         )
+    }
+
+    /// The selector this check compares the selection with, if it is a comparison.
+    pub fn reference(&self) -> Option<&Selector> {
+        match self {
+            Check::NotWorseThan(c) => Some(&c.reference),
+            Check::SignatureCompatibleWith(s) => Some(s),
+            _ => None,
+        }
     }
 
     /// Whether the check ranges over the selection as a collection.
@@ -262,6 +295,8 @@ impl Check {
             Check::AllOf(_) => "all_of",
             Check::AnyOf(_) => "any_of",
             Check::Not(_) => "not",
+            Check::NotWorseThan(_) => "not_worse_than",
+            Check::SignatureCompatibleWith(_) => "signature_compatible_with",
         }
     }
 
@@ -304,6 +339,10 @@ impl Check {
                     .join(", ")
             ),
             Check::Not(set) => format!("not = {{ {} }}", set.describe()),
+            Check::NotWorseThan(c) => format!("not_worse_than = {{ {} }}", c.describe()),
+            Check::SignatureCompatibleWith(s) => {
+                format!("signature_compatible_with = {:?}", s.as_str())
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ fn on(check: &Check, value: &Value) -> Verdict {
         absent: Vec::new(),
         fans_out: false,
     };
-    check.evaluate(&selection, Mode::Rule)
+    check.evaluate(&selection, Mode::Rule, Context::EMPTY)
 }
 
 fn on_absent(check: &Check) -> Verdict {
@@ -22,7 +22,7 @@ fn on_absent(check: &Check) -> Verdict {
         absent: vec!["x.y".into()],
         fans_out: false,
     };
-    check.evaluate(&selection, Mode::Rule)
+    check.evaluate(&selection, Mode::Rule, Context::EMPTY)
 }
 
 fn fails(v: &Verdict) -> bool {
@@ -214,7 +214,7 @@ fn counts_range_over_the_selection() {
         fans_out: true,
     };
     assert_eq!(
-        Check::CountMax(2).evaluate(&fanned, Mode::Rule),
+        Check::CountMax(2).evaluate(&fanned, Mode::Rule, Context::EMPTY),
         Verdict::Pass
     );
     // Counting a collection that was never gathered is an error, not zero.
@@ -356,14 +356,22 @@ fn an_empty_fan_out_fails_positive_checks_and_passes_negative_ones() {
         absent: Vec::new(),
         fans_out: true,
     };
-    assert!(fails(&Check::Min(0.9).evaluate(&nothing, Mode::Rule)));
-    assert!(fails(&Check::NonEmpty(true).evaluate(&nothing, Mode::Rule)));
+    assert!(fails(&Check::Min(0.9).evaluate(
+        &nothing,
+        Mode::Rule,
+        Context::EMPTY
+    )));
+    assert!(fails(&Check::NonEmpty(true).evaluate(
+        &nothing,
+        Mode::Rule,
+        Context::EMPTY
+    )));
     assert_eq!(
-        Check::NoneOf(vec![json!("CAN_MANAGE")]).evaluate(&nothing, Mode::Rule),
+        Check::NoneOf(vec![json!("CAN_MANAGE")]).evaluate(&nothing, Mode::Rule, Context::EMPTY),
         Verdict::Pass
     );
     assert_eq!(
-        Check::CountMax(3).evaluate(&nothing, Mode::Rule),
+        Check::CountMax(3).evaluate(&nothing, Mode::Rule, Context::EMPTY),
         Verdict::Pass
     );
 }
@@ -378,7 +386,7 @@ fn not_over_a_fan_out_applies_to_each_element() {
     };
     let not_users = Check::Not(CheckSet(vec![Check::Equals(json!("users"))]));
     assert!(
-        fails(&not_users.evaluate(&principals, Mode::Rule)),
+        fails(&not_users.evaluate(&principals, Mode::Rule, Context::EMPTY)),
         "one element is `users`"
     );
     let c = json!("ml-team");
@@ -387,7 +395,10 @@ fn not_over_a_fan_out_applies_to_each_element() {
         absent: Vec::new(),
         fans_out: true,
     };
-    assert_eq!(not_users.evaluate(&fine, Mode::Rule), Verdict::Pass);
+    assert_eq!(
+        not_users.evaluate(&fine, Mode::Rule, Context::EMPTY),
+        Verdict::Pass
+    );
 }
 
 #[test]

@@ -1,0 +1,221 @@
+//! Checks that compare the selection with another value of the snapshot: `not_worse_than`
+//! (numbers) and `signature_compatible_with` (MLflow signatures).
+//!
+//! The other value is named by a selector (the *reference*), usually into the `incumbent`
+//! section, and read from the document the [`Context`] carries. Whether a reference can be
+//! read at all (its section gathered, its call successful, the incumbent present) is decided
+//! by the engine before any check runs, as for a rule's own selector; what is left here is a
+//! value absent inside a gathered section, which makes the comparison an error — there is
+//! nothing to compare with, and that is never a pass.
+
+use serde_json::Value;
+
+use super::super::selector::{Reached, Selector};
+use super::{compare, signature, value, Check, CheckSet, Mode, Selection, Verdict};
+use crate::snapshot::INCUMBENT;
+
+/// What a check may read besides its selection: the whole snapshot document, for checks that
+/// compare the selection with another value. Checks never read anything else (no I/O).
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub doc: &'a Value,
+}
+
+impl Context<'_> {
+    /// A context with an empty document, for checks that read nothing else (scope conditions,
+    /// tests): a comparison evaluated in it finds nothing to compare with, an error.
+    pub const EMPTY: Context<'static> = Context { doc: &Value::Null };
+}
+
+/// The verdict of a comparison check on the selection.
+pub fn evaluate(check: &Check, selection: &Selection<'_>, mode: Mode, cx: Context<'_>) -> Verdict {
+    let Some(reference) = check.reference() else {
+        return Verdict::Error(format!("`{}` compares with nothing", check.describe()));
+    };
+    // The reference first: with nothing to compare with, neither side can be judged (an
+    // incumbent without a signature is an error even when the candidate has none either).
+    let theirs = match resolve(reference, cx.doc) {
+        Ok(v) => v,
+        Err(absent) => return Verdict::Error(missing_reference(check, reference, &absent)),
+    };
+    Verdict::all(
+        selection
+            .absent
+            .iter()
+            .map(|path| on_absent(check, path, mode))
+            .chain(selection.found.iter().map(|ours| match check {
+                Check::NotWorseThan(c) => compare::judge(c, ours, theirs),
+                _ => signature::judge(ours, theirs, reference),
+            })),
+    )
+}
+
+/// The single value a reference reaches, or the path at which it found nothing.
+fn resolve<'a>(reference: &Selector, doc: &'a Value) -> Result<&'a Value, String> {
+    // References never fan out (policy validation rejects `[*]`), so one value or one gap.
+    match reference.reach(doc).into_iter().next() {
+        Some(Reached::Found { value, .. }) => Ok(value),
+        Some(Reached::Missing { path, .. }) => Err(path),
+        None => Err(reference.as_str().to_string()),
+    }
+}
+
+fn missing_reference(check: &Check, reference: &Selector, absent: &str) -> String {
+    let gap = if absent == reference.as_str() {
+        String::new()
+    } else {
+        format!(" ({absent} is absent)")
+    };
+    match check {
+        Check::SignatureCompatibleWith(_) => format!(
+            "{} has no signature to compare with: {reference} is not in the snapshot{gap}",
+            owner(reference)
+        ),
+        _ => {
+            format!("{reference} is not in the snapshot{gap}, so there is nothing to compare with")
+        }
+    }
+}
+
+/// An absent selection: a missing signature is a failure (the candidate gives callers no
+/// schema at all); a missing number cannot be compared, like any other value check.
+fn on_absent(check: &Check, path: &str, mode: Mode) -> Verdict {
+    match check {
+        Check::SignatureCompatibleWith(_) => Verdict::Fail(format!(
+            "no signature ({path} is absent): nothing tells callers of the incumbent what to send"
+        )),
+        _ => value::on_absent(&Check::Min(0.0), path, mode),
+    }
+}
+
+/// Whose value a reference reads, for messages: "the incumbent" or the selector itself.
+pub fn owner(reference: &Selector) -> String {
+    if reads_incumbent(reference) {
+        "the incumbent".to_string()
+    } else {
+        format!("`{reference}`")
+    }
+}
+
+/// Whether a selector reads the `incumbent` section.
+pub fn reads_incumbent(selector: &Selector) -> bool {
+    matches!(
+        selector.segments.first(),
+        Some(super::super::selector::Segment::Field(f)) if f == INCUMBENT
+    )
+}
+
+/// Collects the references of every check in `set`, descending into combinators and the
+/// checks of quantifier conditions (whose field names are relative to an element, not
+/// references).
+pub fn collect<'s>(set: &'s CheckSet, out: &mut Vec<&'s Selector>) {
+    for check in &set.0 {
+        match check {
+            Check::AllOf(sets) | Check::AnyOf(sets) => {
+                for s in sets {
+                    collect(s, out);
+                }
+            }
+            Check::Not(s) => collect(s, out),
+            Check::Any(c) | Check::All(c) | Check::None(c) => {
+                collect(&c.on_element, out);
+                for field in &c.fields {
+                    collect(&field.checks, out);
+                }
+            }
+            other => out.extend(other.reference()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::{Better, Comparison, Conditions, FieldCondition, Tolerance};
+    use super::*;
+
+    fn sel(text: &str) -> Selector {
+        Selector::parse(text).unwrap()
+    }
+
+    fn worse(reference: &str) -> Check {
+        Check::NotWorseThan(Comparison {
+            reference: sel(reference),
+            better: Better::Higher,
+            tolerance: Tolerance::Zero,
+        })
+    }
+
+    #[test]
+    fn references_are_found_in_nested_checks() {
+        let set = CheckSet(vec![
+            Check::Not(CheckSet(vec![worse("incumbent.run.metrics.auc")])),
+            Check::Any(Conditions {
+                on_element: CheckSet::default(),
+                fields: vec![FieldCondition {
+                    field: sel("value"),
+                    checks: CheckSet(vec![Check::SignatureCompatibleWith(sel("run.x"))]),
+                }],
+            }),
+            Check::Exists(true),
+        ]);
+        let found: Vec<&str> = set.references().iter().map(|s| s.as_str()).collect();
+        assert_eq!(found, ["incumbent.run.metrics.auc", "run.x"]);
+        assert!(reads_incumbent(&sel("incumbent.holds")));
+        assert!(!reads_incumbent(&sel("run.incumbent")));
+    }
+
+    #[test]
+    fn a_missing_reference_is_an_error_naming_its_path() {
+        let doc = json!({"incumbent": {"run": {"metrics": {}}}});
+        let cx = Context { doc: &doc };
+        let ours = json!(0.9);
+        let selection = Selection {
+            found: vec![&ours],
+            absent: Vec::new(),
+            fans_out: false,
+        };
+        let v = worse("incumbent.run.metrics.auc").evaluate(&selection, Mode::Rule, cx);
+        let Verdict::Error(e) = v else {
+            panic!("{v:?}")
+        };
+        assert!(
+            e.contains("incumbent.run.metrics.auc is not in the snapshot"),
+            "{e}"
+        );
+        let v = Check::SignatureCompatibleWith(sel("incumbent.mlflow_model.signature")).evaluate(
+            &selection,
+            Mode::Rule,
+            cx,
+        );
+        let Verdict::Error(e) = v else {
+            panic!("{v:?}")
+        };
+        assert!(
+            e.starts_with("the incumbent has no signature to compare with"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_missing_candidate_value_is_an_error_and_a_missing_signature_a_failure() {
+        let doc = json!({"incumbent": {"auc": 0.9, "sig": {"inputs": []}}});
+        let cx = Context { doc: &doc };
+        let nothing = Selection {
+            found: Vec::new(),
+            absent: vec!["run.metrics.auc".into()],
+            fans_out: false,
+        };
+        assert!(matches!(
+            worse("incumbent.auc").evaluate(&nothing, Mode::Rule, cx),
+            Verdict::Error(_)
+        ));
+        let v =
+            Check::SignatureCompatibleWith(sel("incumbent.sig")).evaluate(&nothing, Mode::Rule, cx);
+        assert!(
+            matches!(&v, Verdict::Fail(m) if m.starts_with("no signature")),
+            "{v:?}"
+        );
+    }
+}
