@@ -4,6 +4,8 @@
 
 mod gather_layer;
 mod mock;
+mod promote;
+mod registry_state;
 
 use std::path::Path;
 
