@@ -255,6 +255,49 @@ fn a_request_gone_by_the_move_is_a_conflict_and_nothing_is_written() {
 }
 
 #[test]
+fn a_red_candidate_whose_request_is_gone_is_still_red_and_recorded() {
+    let mock = workspace(
+        Registry::workspace()
+            .version(1, "Production")
+            .version(2, "Staging")
+            .describe(2, ""),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    promote(
+        &mock,
+        dir.path(),
+        &["models:/dolly3b/2", "--approve-request", "Production"],
+    )
+    .assert()
+    .code(1)
+    .stderr(contains("rejecting the request to Production failed"));
+    let writes = mock.writes();
+    let (reject, tags) = writes.split_first().expect("writes");
+    assert_eq!(reject.path, REJECT, "tried, and refused: no open request");
+    only_tags(tags, WS_TAG, "dolly3b", "2");
+    assert_eq!(tag(&mock.registry(), 2, "mlgate.verdict"), "fail");
+}
+
+#[test]
+fn an_approval_whose_answer_is_lost_is_settled_by_reading_the_registry() {
+    let mock = workspace(production_request().lose_answer("/transition-requests/approve"));
+    let dir = tempfile::tempdir().unwrap();
+    promote(
+        &mock,
+        dir.path(),
+        &["models:/dolly3b/2", "--approve-request", "Production"],
+    )
+    .assert()
+    .code(0)
+    .stderr(contains("the registry shows it was made"));
+    let writes = mock.writes();
+    let (approve, tags) = writes.split_first().expect("writes");
+    assert_eq!(approve.path, APPROVE, "sent once, never again");
+    only_tags(tags, WS_TAG, "dolly3b", "2");
+    assert_eq!(mock.registry().stage_of(2), "Production");
+}
+
+#[test]
 fn a_green_stage_move_on_the_workspace_registry() {
     let mock = workspace(
         Registry::workspace()
@@ -329,6 +372,24 @@ fn unity_catalog_moves_the_alias_with_the_documented_put_and_tags_through_mlflow
     assert_eq!(tag(&r, 4, "mlgate.verdict"), "pass");
     assert_eq!(tag(&r, 4, "mlgate.target"), "alias:champion");
     assert_eq!(tag(&r, 4, "mlgate.incumbent"), "3");
+}
+
+#[test]
+fn a_red_unity_catalog_candidate_is_tagged_and_the_alias_stays() {
+    let mock = Mock::with_registry(Options::default(), churn().describe(4, ""));
+    let dir = tempfile::tempdir().unwrap();
+    promote(
+        &mock,
+        dir.path(),
+        &["models:/main.ml.churn/4", "--to-alias", "champion"],
+    )
+    .assert()
+    .code(1);
+    only_tags(&mock.writes(), UC_TAG, "main.ml.churn", "4");
+    let r = mock.registry();
+    assert_eq!(r.aliases["champion"], 3);
+    assert_eq!(tag(&r, 4, "mlgate.verdict"), "fail");
+    assert_eq!(tag(&r, 4, "mlgate.target"), "alias:champion");
 }
 
 #[test]

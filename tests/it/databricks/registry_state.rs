@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::mock::fixture;
-use crate::mock_http::{Request, Response};
+use crate::mock_http::{Fault, Request, Response};
 
 /// The workspace registry's model, and the Unity Catalog one (the replay fixtures' models).
 pub const WORKSPACE_MODEL: &str = "dolly3b";
@@ -58,6 +58,8 @@ pub struct Registry {
     /// Open transition requests: version → the stages requested.
     pub requests: BTreeMap<u64, Vec<String>>,
     pub writes: Vec<Recorded>,
+    /// Writes to paths ending so are made, but their answer is lost (the connection closes).
+    pub lost_answers: Vec<String>,
 }
 
 impl Registry {
@@ -77,6 +79,7 @@ impl Registry {
             aliases: BTreeMap::new(),
             requests: BTreeMap::new(),
             writes: Vec::new(),
+            lost_answers: Vec::new(),
         }
     }
 
@@ -105,6 +108,12 @@ impl Registry {
     /// An open request to move version `n` to `stage`.
     pub fn request(mut self, n: u64, stage: &str) -> Self {
         self.requests.entry(n).or_default().push(stage.into());
+        self
+    }
+
+    /// Writes to paths ending in `suffix` take effect, but the answer never arrives.
+    pub fn lose_answer(mut self, suffix: &str) -> Self {
+        self.lost_answers.push(suffix.into());
         self
     }
 
@@ -140,10 +149,16 @@ impl Registry {
     /// The answer to `r` when it is a registry call on this model; `None` leaves it to the
     /// replay routes.
     pub fn route(&mut self, r: &Request) -> Option<Response> {
-        match self.kind {
+        let answer = match self.kind {
             Kind::Workspace => self.workspace_route(r),
             Kind::UnityCatalog => self.uc_route(r),
-        }
+        }?;
+        let lost = r.method != "GET" && self.lost_answers.iter().any(|s| r.path.ends_with(s));
+        Some(if lost {
+            answer.fault(Fault::Close)
+        } else {
+            answer
+        })
     }
 
     fn workspace_route(&mut self, r: &Request) -> Option<Response> {
