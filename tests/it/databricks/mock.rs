@@ -24,7 +24,7 @@
 //! | `POST /oidc/v1/token` (A2) | `oauth-token.json` | documented (SDK OAuth client credentials) |
 //! | any route with a wrong token → 403 `{"error_code": 403, …}` | `error-invalid-token.json` | documented (sdk-go #873/#917) |
 //!
-//! The stateful registry mode ([`Mock::with_registry`], `registry_state.rs`) answers these
+//! The stateful registry mode ([`Mock::with_registry`], `registry_state/`) answers these
 //! routes from its state (payloads built on the fixtures above) and leaves every other route
 //! to the replay. References are `databricks-api.md` (DA) and `promotion-and-events.md` (PE):
 //!

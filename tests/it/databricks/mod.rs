@@ -1,6 +1,7 @@
 //! Databricks, against the in-process mock workspace (`mock.rs` lists which payloads are
 //! documented and which inferred): the workspace registry reproduces the seed report, Unity
-//! Catalog grants decide the same ACL rule, and auth, errors and pagination behave.
+//! Catalog grants decide the same ACL rule, auth, errors and pagination behave, and `promote`
+//! makes exactly the documented writes on the mock's stateful registry (`promote/`).
 
 mod gather_layer;
 mod mock;
