@@ -100,3 +100,31 @@ fn an_alias_moved_right_after_the_put_is_a_conflict_and_not_recorded() {
     assert_eq!(writes.len(), 1, "the PUT, and no tags: {writes:?}");
     assert_eq!(writes[0].path, UC_CHAMPION);
 }
+
+#[test]
+fn tags_refused_after_the_move_are_exit_5_and_the_promotion_stands() {
+    let mock = Mock::with_registry(
+        Options::default(),
+        churn().lose_answer("/unity-catalog/model-versions/set-tag"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    promote(
+        &mock,
+        dir.path(),
+        &["models:/main.ml.churn/4", "--to-alias", "champion"],
+    )
+    .assert()
+    .code(5)
+    .stderr(contains(
+        "the promotion stands, but recording the verdict failed",
+    ));
+    let writes = mock.writes();
+    assert_eq!(writes[0].path, UC_CHAMPION);
+    assert!(
+        writes[1..]
+            .iter()
+            .all(|w| w.body["key"] == "mlgate.verdict"),
+        "stops at the first tag that fails: {writes:?}"
+    );
+    assert_eq!(mock.registry().aliases["champion"], 4);
+}
