@@ -179,7 +179,11 @@ pub fn run(args: &PromoteArgs) -> Result<Exit, AppError> {
             );
         } else {
             if let (Action::Request(stage), Status::Fail) = (&action, status) {
-                step.reject(stage)?;
+                // Red is known whatever the registry answers (exit 1, not 3), and the tags
+                // still say why: a request that is gone (or a refused rejection) is said.
+                if let Err(e) = step.reject(stage) {
+                    stdio::err(&format!("warning: {e}\n"));
+                }
             }
             if !args.no_record {
                 // Red stays red whether or not the record lands; a lost record is said.
@@ -386,7 +390,7 @@ impl Step<'_> {
         }
     }
 
-    fn reject(&self, stage: &str) -> Result<(), AppError> {
+    fn reject(&self, stage: &str) -> Result<(), String> {
         let comment = self.record.comment();
         self.write(&Write::RejectTransitionRequest {
             name: self.name,
@@ -395,9 +399,7 @@ impl Step<'_> {
             comment: &comment,
         })
         .map_err(|e| {
-            AppError::Write(format!(
-                "the verdict is red, but rejecting the request to {stage} failed: {e}"
-            ))
+            format!("the verdict is red, but rejecting the request to {stage} failed: {e}")
         })
     }
 

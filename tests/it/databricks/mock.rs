@@ -23,9 +23,30 @@
 //! | `GET /api/2.0/fs/directories/Models/…`, `/api/2.0/fs/files/Models/…` (F1, F3) | `uc/fs-directories.json`, `files/churn-MLmodel` | **inferred**: the Files API is documented for `/Volumes` only |
 //! | `POST /oidc/v1/token` (A2) | `oauth-token.json` | documented (SDK OAuth client credentials) |
 //! | any route with a wrong token → 403 `{"error_code": 403, …}` | `error-invalid-token.json` | documented (sdk-go #873/#917) |
+//!
+//! The stateful registry mode ([`Mock::with_registry`], `registry_state/`) answers these
+//! routes from its state (payloads built on the fixtures above) and leaves every other route
+//! to the replay. References are `databricks-api.md` (DA) and `promotion-and-events.md` (PE):
+//!
+//! | route | provenance |
+//! | --- | --- |
+//! | `GET …/mlflow/databricks/registered-models/get`, `…/registered-models/get` (D5, M1): `latest_versions` = highest version of each stage | documented (DA §2.1, §6.2); every stage listed, `Archived` and `None` too, is MLflow's store behaviour, **inferred** for Databricks |
+//! | `GET …/mlflow/model-versions/get` (M2): `current_stage`, `description`, `status`, `tags` from the state | documented (DA §6.2) |
+//! | `GET …/mlflow/transition-requests/list` (D6): open requests as `Activity` (`REQUESTED_TRANSITION`, `to_stage`), none → `{}` | documented shape (DA §2.3 Example D6); `{}` **inferred** (DA §2.3) |
+//! | `POST …/mlflow/model-versions/set-tag` `{name, version, key, value}` → `{}` | documented (PE §1.1, §7.3) |
+//! | `POST …/mlflow/databricks/model-versions/transition-stage` (D8) `{…, archive_existing_versions, comment}` → `{"model_version_databricks"}` | documented (DA §2.2); archiving only from Staging/Production as MLflow does (PE §1.1) |
+//! | `POST …/mlflow/transition-requests/approve` `{name, version, stage, archive_existing_versions, comment}` → `{"activity"}` (`APPROVED_REQUEST`): moves the stage, archives the stage's others with the flag, closes the request | documented body and answer (DA §2.3, PE §3: the flag is required); that approving moves and archives is **inferred** (PE §3); without an open request → 400 `INVALID_PARAMETER_VALUE` is **inferred** (PE §7.6 item 2) |
+//! | `POST …/mlflow/transition-requests/reject` `{name, version, stage, comment}` → `{"activity"}` (`REJECTED_REQUEST`): closes the request | documented (DA §2.3); no open request → 400 **inferred** |
+//! | `GET /api/2.1/unity-catalog/models/{name}?include_aliases=true` (U1), `…/versions/{v}` (U2), `…/aliases/{alias}` (U3): `aliases` as `{alias_name, version_num}` | documented (DA §3.1); an unknown alias → 404 as in the replay above (**inferred**) |
+//! | `PUT /api/2.1/unity-catalog/models/{name}/aliases/{alias}` `{"version_num": N}` → `RegisteredModelAlias` | documented (PE §4.1, §7.3; DA §3.1 shapes); a non-integer `version_num` → 400 is **inferred** |
+//! | `POST /api/2.0/mlflow/unity-catalog/model-versions/set-tag` `{name, version, key, value}` → `{}` | documented from MLflow's UC protos (PE §4.1, DA §3.3: `PUBLIC_UNDOCUMENTED`) |
+//! | `GET /api/2.0/fs/directories|files/Models/…/{v}/…` for every version of the state | **inferred**, as F1/F3 above (version 3's fixtures, paths moved) |
+//! | any other write → recorded, then the replay's 404 `ENDPOINT_NOT_FOUND` | ours |
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use super::registry_state::{Recorded, Registry};
 
 use crate::mock_http::{add_unknown_fields, Request, Response, Server};
 use crate::repo_path;
@@ -52,9 +73,10 @@ pub struct Mock {
     pub url: String,
     pub token_requests: Arc<AtomicUsize>,
     server: Server,
+    registry: Option<Arc<Mutex<Registry>>>,
 }
 
-fn fixture(name: &str) -> String {
+pub(super) fn fixture(name: &str) -> String {
     std::fs::read_to_string(repo_path(&format!("tests/fixtures/databricks/{name}")))
         .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
@@ -71,11 +93,26 @@ fn err(status: u16, code: &str, message: &str) -> Response {
 }
 
 impl Mock {
+    /// The replay mock: every answer comes from the fixtures.
     pub fn start(options: Options) -> Self {
+        Self::serve(options, None)
+    }
+
+    /// The replay mock with `registry` answering (and recording) the registry calls of its
+    /// model.
+    pub fn with_registry(options: Options, registry: Registry) -> Self {
+        Self::serve(options, Some(Arc::new(Mutex::new(registry))))
+    }
+
+    fn serve(options: Options, registry: Option<Arc<Mutex<Registry>>>) -> Self {
         let token_requests = Arc::new(AtomicUsize::new(0));
         let tokens = Arc::clone(&token_requests);
+        let state = registry.clone();
         let server = Server::start(move |request, base| {
-            let mut response = route(request, options, base, &tokens);
+            if let Some(state) = &state {
+                state.lock().unwrap().record(request);
+            }
+            let mut response = route(request, options, base, &tokens, state.as_deref());
             // API answers only: the model's own files are served as they were written.
             let file = request.path.starts_with("/_signed/")
                 || request.path.starts_with("/api/2.0/fs/files");
@@ -91,15 +128,36 @@ impl Mock {
             url: server.url.clone(),
             token_requests,
             server,
+            registry,
         }
     }
 
     pub fn requested(&self, fragment: &str) -> usize {
         self.server.requested(fragment)
     }
+
+    /// The registry state now (stateful mode only).
+    pub fn registry(&self) -> Registry {
+        let state = self
+            .registry
+            .as_ref()
+            .expect("a mock started with_registry");
+        state.lock().unwrap().clone()
+    }
+
+    /// Every write received so far (stateful mode only).
+    pub fn writes(&self) -> Vec<Recorded> {
+        self.registry().writes
+    }
 }
 
-fn route(r: &Request, options: Options, base: &str, tokens: &AtomicUsize) -> Response {
+fn route(
+    r: &Request,
+    options: Options,
+    base: &str,
+    tokens: &AtomicUsize,
+    registry: Option<&Mutex<Registry>>,
+) -> Response {
     let q = |k: &str| r.q(k);
     // Signed URLs: cloud storage, which must never see the workspace token.
     if let Some(file) = r.path.strip_prefix("/_signed/") {
@@ -130,6 +188,9 @@ fn route(r: &Request, options: Options, base: &str, tokens: &AtomicUsize) -> Res
     let auth = r.headers.get("authorization").map_or("", String::as_str);
     if auth != format!("Bearer {TOKEN}") && auth != format!("Bearer {OAUTH_TOKEN}") {
         return Response::json(403, fixture("error-invalid-token.json"));
+    }
+    if let Some(answer) = registry.and_then(|state| state.lock().unwrap().route(r)) {
+        return answer;
     }
     let m = "/api/2.0/mlflow";
     match r.path.as_str() {

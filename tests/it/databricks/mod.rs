@@ -1,9 +1,12 @@
 //! Databricks, against the in-process mock workspace (`mock.rs` lists which payloads are
 //! documented and which inferred): the workspace registry reproduces the seed report, Unity
-//! Catalog grants decide the same ACL rule, and auth, errors and pagination behave.
+//! Catalog grants decide the same ACL rule, auth, errors and pagination behave, and `promote`
+//! makes exactly the documented writes on the mock's stateful registry (`promote/`).
 
 mod gather_layer;
 mod mock;
+mod promote;
+mod registry_state;
 
 use std::path::Path;
 
