@@ -381,11 +381,11 @@ fn the_comparison_with_the_incumbent_renders_hostile_names_harmlessly() {
         dir.path(),
         "tests/fixtures/snapshots/dolly3b-promotion.snapshot.json",
         |s| {
-            for (n, name) in NAMES.iter().enumerate() {
+            for (value, name) in (1..).map(f64::from).zip(NAMES) {
                 let metric = |v: f64| serde_json::json!({ "value": v, "step": 0 });
-                s["run"]["metrics"][name] = metric(1.0 + n as f64);
+                s["run"]["metrics"][name] = metric(value);
                 s["incumbent"]["run"]["metrics"][name] = metric(2.0);
-                s["run"]["params"][name] = (*name).into();
+                s["run"]["params"][name] = name.into();
                 s["incumbent"]["run"]["params"][name] = "<blink>old</blink>\r\n|x|".into();
             }
             s["run"]["params"]["deploy_note"] = format!("uses {DAPI}").into();

@@ -298,18 +298,18 @@ impl Difference {
         // Clamped to 0..=12, so the cast cannot truncate or wrap.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let decimals = (3.0 - magnitude).clamp(0.0, 12.0) as usize;
-        let mut text = signed(
+        let text = signed(
             self.absolute,
             &format!("{:.decimals$}", self.absolute.abs()),
         );
-        if let Some(relative) = self.relative {
-            let digits = if relative.abs() >= 0.1 { 1 } else { 3 };
-            text.push_str(&format!(
-                " ({}%)",
-                signed(relative, &format!("{:.digits$}", relative.abs()))
-            ));
+        match self.relative {
+            Some(relative) => {
+                let digits = if relative.abs() >= 0.1 { 1 } else { 3 };
+                let relative = signed(relative, &format!("{:.digits$}", relative.abs()));
+                format!("{text} ({relative}%)")
+            }
+            None => text,
         }
-        text
     }
 }
 

@@ -99,7 +99,7 @@ fn differences_keep_their_sign_at_every_scale() {
     assert_eq!(d(-1.0, -2.0), "+1.000 (+50.0%)");
     // Too small for four significant digits of the values: still not shown as zero.
     assert_eq!(d(1.001, 1.0), "+0.001 (+0.100%)");
-    assert_eq!(d(1000.000_001, 1000.0), "+1.00e-6 (+1.00e-7%)");
+    assert_eq!(d(1_000.000_001, 1_000.0), "+1.00e-6 (+1.00e-7%)");
 }
 
 #[test]

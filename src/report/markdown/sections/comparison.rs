@@ -183,17 +183,13 @@ fn metrics(doc: &mut Doc, m: &MetricDiff, limits: Option<Limits>) {
 }
 
 fn params(doc: &mut Doc, p: &ParamDiff, limits: Option<Limits>) {
-    let count = |n: usize, what: &str| match n {
-        0 => None,
-        1 => Some(format!("1 {what}")),
-        n => Some(format!("{n} {what}")),
-    };
+    let count = |n: usize, what: &str| (n > 0).then(|| format!("{n} {what}"));
     let changed = match p.changed.len() {
         0 => "No param changed".to_string(),
         1 => "1 param changed".to_string(),
         n => format!("{n} params changed"),
     };
-    let mut sentence = [
+    let sentence = [
         Some(changed),
         count(p.only_candidate.len(), "only in the candidate"),
         count(p.only_incumbent.len(), "only in the incumbent"),
@@ -202,8 +198,7 @@ fn params(doc: &mut Doc, p: &ParamDiff, limits: Option<Limits>) {
     .flatten()
     .collect::<Vec<_>>()
     .join(", ");
-    sentence.push_str(&format!("; {} unchanged.", p.unchanged));
-    doc.paragraph(&sentence);
+    doc.paragraph(&format!("{sentence}; {} unchanged.", p.unchanged));
     if !p.is_same() {
         let mut rows: Vec<Vec<String>> = p
             .changed
