@@ -149,32 +149,41 @@ impl Comparison {
                     .map_or(String::new(), |v| format!("version {v}, "))
             ),
             State::Compared(c) => {
-                let mut parts = Vec::new();
-                if let Ok(m) = &c.metrics {
-                    let signs: Vec<f64> = m
-                        .shared
-                        .iter()
-                        .filter_map(|s| s.difference().map(|d| d.absolute))
-                        .collect();
-                    parts.push(format!(
-                        "{} shared metric{} ({} higher, {} lower)",
-                        m.shared.len(),
-                        plural(m.shared.len()),
-                        signs.iter().filter(|d| **d > 0.0).count(),
-                        signs.iter().filter(|d| **d < 0.0).count()
-                    ));
-                }
-                if let Ok(p) = &c.params {
-                    let n = p.changed.len();
-                    parts.push(format!("{n} param{} changed", plural(n)));
-                }
-                if let Ok(s) = &c.signature {
-                    parts.push(match (s.identical(), s.changes.len()) {
-                        (true, _) => "signatures identical".to_string(),
-                        (false, 0) => "signature not compared".to_string(),
-                        (false, n) => format!("{n} signature difference{}", plural(n)),
-                    });
-                }
+                let metrics = c.metrics.as_ref().map_or_else(
+                    |_| "metrics not compared".to_string(),
+                    |m| {
+                        let signs: Vec<f64> = m
+                            .shared
+                            .iter()
+                            .filter_map(|s| s.difference().map(|d| d.absolute))
+                            .collect();
+                        format!(
+                            "{} shared metric{} ({} higher, {} lower)",
+                            m.shared.len(),
+                            plural(m.shared.len()),
+                            signs.iter().filter(|d| **d > 0.0).count(),
+                            signs.iter().filter(|d| **d < 0.0).count()
+                        )
+                    },
+                );
+                let params = c.params.as_ref().map_or_else(
+                    |_| "params not compared".to_string(),
+                    |p| {
+                        let n = p.changed.len();
+                        format!("{n} param{} changed", plural(n))
+                    },
+                );
+                let signature = match c
+                    .signature
+                    .as_ref()
+                    .map(|s| (s.identical(), s.changes.len()))
+                {
+                    Ok((true, _)) => "signatures identical".to_string(),
+                    Ok((false, n)) if n > 0 => format!("{n} signature difference{}", plural(n)),
+                    // A side without a readable signature (or without an MLmodel).
+                    _ => "signatures not compared".to_string(),
+                };
+                let parts = [metrics, params, signature];
                 format!(
                     "{candidate} vs version {} (holds {holds}): {}",
                     c.version,

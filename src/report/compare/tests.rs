@@ -320,7 +320,12 @@ fn a_missing_part_says_why_and_the_rest_is_compared() {
         section: "incumbent.run".into(),
         reason: "the run was deleted".into(),
     });
-    let Some(State::Compared(c)) = compare(&s).map(|c| c.state) else {
+    let comparison = compare(&s).unwrap();
+    assert_eq!(
+        comparison.headline(),
+        "models:/churn/5 vs version 3 (holds Production): metrics not compared, params not compared, signatures identical"
+    );
+    let State::Compared(c) = comparison.state else {
         panic!("compared");
     };
     assert_eq!(
