@@ -21,17 +21,21 @@ use serde_json::Value;
 
 use crate::snapshot::Snapshot;
 
+/// How every marker begins. Outputs that compare values (the candidate against the incumbent)
+/// look for it: two redacted values that read the same may still differ.
+pub const MARKER: &str = "[redacted: ";
+
 /// What the marker says when a key name gave the value away.
 fn by_key(key: &str) -> String {
     format!(
-        "[redacted: looks like a secret (key name \"{}\")]",
+        "{MARKER}looks like a secret (key name \"{}\")]",
         key.replace(['"', '\\'], "")
     )
 }
 
 /// What the marker says when the value's shape gave it away.
 fn by_shape(kind: &str) -> String {
-    format!("[redacted: looks like a secret ({kind})]")
+    format!("{MARKER}looks like a secret ({kind})]")
 }
 
 /// Whether a param, tag or field name names a secret: one of its words (split at `_`, `-`,

@@ -84,11 +84,21 @@ pub fn annotations(e: &Evaluation<'_>) -> String {
     out
 }
 
-/// The Markdown job summary: the verdict and the findings table, kept under GitHub's limit.
-/// Messages are clipped row by row, each to an equal share of the room left (at most
-/// [`MESSAGE_BUDGET`]), so one enormous message cannot push every other rule out of the
-/// table: each rule id and outcome is always listed.
+/// The Markdown job summary: the verdict and the findings table, then — when a promotion was
+/// evaluated — the candidate against the incumbent, kept under GitHub's limit. Messages are
+/// clipped row by row, each to an equal share of the room left (at most [`MESSAGE_BUDGET`]),
+/// so one enormous message cannot push every other rule out of the table: each rule id and
+/// outcome is always listed. The comparison is clipped on its own (rows and cells, see
+/// `markdown::comparison_fragment`) and its room is set aside first.
 pub fn summary(e: &Evaluation<'_>) -> String {
+    let comparison = super::markdown::comparison_fragment(e.snapshot).map(|c| {
+        if c.len() > COMPARISON_BUDGET {
+            TOO_LONG.to_string()
+        } else {
+            c
+        }
+    });
+    let limit = SUMMARY_LIMIT - comparison.as_ref().map_or(0, String::len);
     let v = e.verdict;
     let mut out = format!(
         "### mlgate: {} — {}\n\n",
@@ -104,7 +114,7 @@ pub fn summary(e: &Evaluation<'_>) -> String {
         .map(|f| format!("| `{}` | {} | {} | ", f.rule_id, f.severity, f.outcome))
         .collect();
     let fixed: usize = heads.iter().map(|h| h.len() + " |\n".len()).sum();
-    let share = SUMMARY_LIMIT
+    let share = limit
         .saturating_sub(out.len() + fixed + TRUNCATED.len())
         .checked_div(heads.len())
         .unwrap_or(0)
@@ -112,14 +122,23 @@ pub fn summary(e: &Evaluation<'_>) -> String {
     for (f, head) in e.findings.iter().zip(&heads) {
         let row = format!("{head}{} |\n", clip_cell(&f.message, share));
         // Only reached when the rule ids alone overflow the limit (tens of thousands of rules).
-        if out.len() + row.len() > SUMMARY_LIMIT - TRUNCATED.len() {
+        if out.len() + row.len() > limit - TRUNCATED.len() {
             out.push_str(TRUNCATED);
             break;
         }
         out.push_str(&row);
     }
+    if let Some(comparison) = comparison {
+        out.push_str(&comparison);
+    }
     out
 }
+
+/// The most room the comparison may take in the summary. Its tables are already clipped to a
+/// few rows of short cells; this bounds what escaping can still add.
+const COMPARISON_BUDGET: usize = 256 * 1024;
+const TOO_LONG: &str =
+    "\n#### Candidate vs incumbent\n\n_Too long for the job summary: see the report._\n";
 
 /// The most of one message the summary shows, in bytes once escaped.
 const MESSAGE_BUDGET: usize = 2000;

@@ -2,6 +2,7 @@
 //! and, when a policy was evaluated, the findings and verdict. Reporters never decide the
 //! verdict and never see HTTP types.
 
+pub mod compare;
 pub mod github;
 pub mod json;
 pub mod junit;

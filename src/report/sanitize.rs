@@ -9,7 +9,8 @@
 //! Nothing is dropped silently where a human may need it: control and invisible characters are
 //! shown escaped (`\x1b`, `\u{202e}`), so a reviewer sees that something odd was there. JSON
 //! and SARIF need nothing here (serde_json escapes controls); XML uses `junit_ext::clean`,
-//! which calls [`visible`] for the same reason.
+//! which calls [`visible`] for the same reason. Mermaid labels are the exception: a Mermaid
+//! string cannot escape anything, so [`mermaid_label`] replaces what it cannot carry.
 
 /// Whether `c` is a character a terminal or renderer may act on rather than show: C0 and C1
 /// controls and DEL.
@@ -201,6 +202,47 @@ pub fn markdown_link(label: &str, url: &str) -> String {
     format!("[{}]({destination})", markdown(label))
 }
 
+/// The most characters of one Mermaid label; longer ones end in `…`.
+const MERMAID_LABEL_CHARS: usize = 40;
+
+/// Text for a quoted Mermaid label (`x-axis ["…", "…"]` of an `xychart-beta`). A Mermaid
+/// string has no escapes: `"` ends it; `%%{…}%%` anywhere is a directive (it can change the
+/// diagram's configuration) and `%%` at a line start a comment; `#…;` is an entity; a backtick
+/// run could close the Markdown fence around the diagram. So the label keeps letters, digits
+/// and a few harmless marks, turns quotes and backticks into `'`, brackets and braces into
+/// parentheses and whitespace into one space, never holds two `%` in a row, and shows `_` for
+/// anything else (markup, controls, invisible characters). Lossy by design: the chart is a
+/// picture of the table beside it, where the name is shown exactly.
+pub fn mermaid_label(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        let mapped = match c {
+            '"' | '`' => '\'',
+            '[' | '{' => '(',
+            ']' | '}' => ')',
+            c if c.is_whitespace() => ' ',
+            '%' if out.ends_with('%') => '_',
+            c if c.is_alphanumeric() && !is_hidden(c) => c,
+            '_' | '-' | '.' | '/' | ':' | '(' | ')' | '+' | '=' | '@' | ',' | '\'' | '*' | '%' => c,
+            _ => '_',
+        };
+        if mapped == ' ' && (out.is_empty() || out.ends_with(' ')) {
+            continue;
+        }
+        out.push(mapped);
+    }
+    let trimmed = out.trim_end();
+    if trimmed.is_empty() {
+        return "_".to_string();
+    }
+    if trimmed.chars().count() > MERMAID_LABEL_CHARS {
+        let mut cut: String = trimmed.chars().take(MERMAID_LABEL_CHARS - 1).collect();
+        cut.push('…');
+        return cut;
+    }
+    trimmed.to_string()
+}
+
 /// JSON text (serde_json output) with the characters serde_json leaves raw — DEL, C1 controls
 /// (`\u{9b}` is CSI to some terminals) and invisible ones — written as `\uXXXX` escapes:
 /// still the same JSON value, but a file shown with `cat` or in a code block can no longer
@@ -334,6 +376,19 @@ mod tests {
         }
 
         #[test]
+        fn mermaid_labels_stay_inside_their_quotes(s in hostile()) {
+            let out = mermaid_label(&s);
+            prop_assert!(!out.is_empty());
+            prop_assert!(out.chars().count() <= MERMAID_LABEL_CHARS);
+            prop_assert!(
+                !out.contains(['"', '`', '[', ']', '{', '}', ';', '#', '<', '>', '&', '\\', '\n', '\r']),
+                "{out:?}"
+            );
+            prop_assert!(!out.contains("%%"), "{out:?}");
+            prop_assert!(!out.chars().any(is_hidden));
+        }
+
+        #[test]
         fn json_stays_the_same_value(s in hostile()) {
             let text = serde_json::to_string(&s).unwrap_or_default();
             let out = json(&text);
@@ -374,5 +429,12 @@ mod tests {
             "run: javascript:alert(1)"
         );
         assert_eq!(json("\"a\u{202e}\""), "\"a\\u202e\"");
+        assert_eq!(
+            mermaid_label("auc \"]\n%%{init: x}%% `rm` <b>#quot;"),
+            "auc ') %_(init: x)%_ 'rm' _b__quot_"
+        );
+        assert_eq!(mermaid_label("précision@5"), "précision@5");
+        assert_eq!(mermaid_label("\u{202e}\n"), "_");
+        assert_eq!(mermaid_label(&"a".repeat(50)).chars().count(), 40);
     }
 }

@@ -1,4 +1,5 @@
-//! The short terminal summary: one line per rule that did not pass, then the verdict.
+//! The short terminal summary: one line per rule that did not pass (after one line comparing
+//! the candidate with the incumbent, when a promotion was evaluated), then the verdict.
 //! Colour only when the caller says so (a TTY without `NO_COLOR`). Every server string goes
 //! through [`sanitize::terminal`] before mlgate adds its own colours, so the only escape
 //! sequences in the output are mlgate's.
@@ -25,6 +26,14 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
         sanitize::terminal(&e.snapshot.model_uri()),
         sanitize::terminal(&e.snapshot.target.reference)
     );
+    if let Some(comparison) = super::compare::compare(e.snapshot) {
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            paint("36", "compared:"),
+            sanitize::terminal(&comparison.headline())
+        );
+    }
     for f in e.findings {
         let (code, label) = match f.outcome {
             Outcome::Pass => continue,

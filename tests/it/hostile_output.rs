@@ -363,3 +363,137 @@ fn the_saved_snapshot_is_redacted_unless_asked_not_to() {
         }
     }
 }
+
+/// Metric and param names and values that try to break out of the comparison's tables and its
+/// Mermaid chart, and secrets on both sides of the comparison.
+#[test]
+fn the_comparison_with_the_incumbent_renders_hostile_names_harmlessly() {
+    const NAMES: [&str; 6] = [
+        "a|b",
+        "line\nbreak",
+        "<script>alert(1)</script>",
+        "tick`s```",
+        "%%{init: {\"theme\": \"forest\"}}%%",
+        "close\"] bar [1",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = patched_fixture(
+        dir.path(),
+        "tests/fixtures/snapshots/dolly3b-promotion.snapshot.json",
+        |s| {
+            for (value, name) in (1..).map(f64::from).zip(NAMES) {
+                let metric = |v: f64| serde_json::json!({ "value": v, "step": 0 });
+                s["run"]["metrics"][name] = metric(value);
+                s["incumbent"]["run"]["metrics"][name] = metric(2.0);
+                s["run"]["params"][name] = name.into();
+                s["incumbent"]["run"]["params"][name] = "<blink>old</blink>\r\n|x|".into();
+            }
+            s["run"]["params"]["deploy_note"] = format!("uses {DAPI}").into();
+            s["incumbent"]["run"]["params"]["deploy_note"] = format!("uses {AWS}").into();
+            s["run"]["params"]["db_password"] = "CANARY-NEW-PW".into();
+            s["incumbent"]["run"]["params"]["db_password"] = "CANARY-OLD-PW".into();
+            s["incumbent"]["mlflow_model"]["signature"]["inputs"][1]["name"] =
+                "ctx|\n<iframe>".into();
+        },
+    );
+    let (report, summary, stdout) = crate::comparison::outputs(&snapshot, &[]);
+    let secrets = [DAPI, AWS, "CANARY-NEW-PW", "CANARY-OLD-PW"];
+    for (what, text) in [
+        ("report", &report),
+        ("summary", &summary),
+        ("stdout", &stdout),
+    ] {
+        for secret in secrets {
+            assert!(!text.contains(secret), "{secret} leaked into the {what}");
+        }
+        for tag in ["<script", "<blink", "<iframe"] {
+            assert!(!text.contains(tag), "{tag} in the {what}: {text}");
+        }
+    }
+    for (what, md) in [
+        ("report", crate::comparison::section(&report)),
+        ("summary", summary.as_str()),
+    ] {
+        assert_tables_keep_their_shape(what, md);
+        assert_chart_is_inert(what, md);
+        // Redacted on both sides: not said to be unchanged, and named as not compared.
+        assert!(
+            md.contains(
+                "Not compared, redacted on both sides (the values may differ): db_password."
+            ),
+            "{what}: {md}"
+        );
+        // Every part still follows the chart: nothing closed the fence early or opened one.
+        assert!(md.contains("Params compared") && md.contains("Signatures compared"));
+    }
+    let section = crate::comparison::section(&report);
+    assert!(
+        section.contains("|a\\|b|1.0|2.0|−1.000 (−50.0%)|"),
+        "{section}"
+    );
+    assert!(section.contains("|line<br/>break|2.0|2.0|±0|"), "{section}");
+    // Redacted by shape, differently on each side: a change, shown with its markers.
+    assert!(
+        section.contains("|deploy_note|uses \\[redacted: looks like a secret (Databricks token)\\]|uses \\[redacted: looks like a secret (AWS access key)\\]|"),
+        "{section}"
+    );
+    assert!(
+        section.contains("|input|ctx\\|<br/>&lt;iframe&gt;|removed|—|string|"),
+        "{section}"
+    );
+}
+
+/// Every table row has as many cells as its header: no `|` or line break of a server string
+/// split a cell or a row.
+fn assert_tables_keep_their_shape(what: &str, md: &str) {
+    let cells = |line: &str| {
+        let mut count = 0;
+        let mut escaped = false;
+        for c in line.chars() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '|' if !escaped => count += 1,
+                _ => escaped = false,
+            }
+        }
+        count
+    };
+    let mut width = None;
+    for line in md.lines() {
+        if line.starts_with('|') {
+            let n = cells(line);
+            assert_eq!(*width.get_or_insert(n), n, "{what}: {line}");
+        } else {
+            width = None;
+        }
+    }
+}
+
+/// The Mermaid block holds only mlgate's six lines, each label inside its quotes.
+fn assert_chart_is_inert(what: &str, md: &str) {
+    let start = md.find("```mermaid\n").expect("a chart") + "```mermaid\n".len();
+    let block = &md[start..start + md[start..].find("\n```").expect("a closed chart")];
+    assert_eq!(block.lines().count(), 6, "{what}: {block}");
+    assert!(
+        !block.contains("%%") && !block.contains('`'),
+        "{what}: {block}"
+    );
+    let axis = block.lines().nth(2).unwrap();
+    let labels = axis
+        .strip_prefix("    x-axis [\"")
+        .and_then(|a| a.strip_suffix("\"]"))
+        .expect("a quoted x-axis");
+    for label in labels.split("\", \"") {
+        assert!(
+            !label.contains(['"', '[', ']', '{', '}', '<', '>', ';']),
+            "{what}: {label}"
+        );
+    }
+    for line in block.lines().skip(4) {
+        let numbers = line.rsplit_once('[').unwrap().1.trim_end_matches(']');
+        assert!(
+            numbers.split(", ").all(|n| n.parse::<f64>().is_ok()),
+            "{what}: {line}"
+        );
+    }
+}

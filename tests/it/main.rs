@@ -2,6 +2,7 @@
 
 mod architecture;
 mod cli;
+mod comparison;
 mod databricks;
 mod docs;
 mod faults;

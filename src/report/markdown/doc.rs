@@ -124,8 +124,20 @@ impl Doc {
     /// characters (written as JSON escapes).
     pub fn json_block(&mut self, value: &Value) {
         let text = sanitize::json(&serde_json::to_string_pretty(value).unwrap_or_default());
-        let fence = sanitize::code_fence(&text);
-        let _ = write!(self.body, "  \n{fence}json\n{text}\n{fence}\n");
+        self.code_block("json", &text);
+    }
+
+    /// A fenced block of text the caller made safe for `language` (JSON, a Mermaid diagram);
+    /// the fence outgrows any backtick run in it.
+    pub fn code_block(&mut self, language: &str, text: &str) {
+        let fence = sanitize::code_fence(text);
+        let _ = write!(self.body, "  \n{fence}{language}\n{text}\n{fence}\n");
+    }
+
+    /// The body alone, without title and contents: a fragment for another document (the
+    /// GitHub job summary).
+    pub fn into_body(self) -> String {
+        self.body
     }
 
     /// The finished document: title (Markdown the caller escaped), contents, body.

@@ -1,7 +1,9 @@
-//! The Markdown audit report: the verdict first, then every fact of the snapshot in the
-//! layout of the report mlgate replaces (Overview, MLflow Model, Run, Experiment, Registered
-//! Model, Registered Model Version), then anything that could not be gathered.
+//! The Markdown audit report: the verdict first, then — when a promotion was evaluated — the
+//! candidate against the incumbent, then every fact of the snapshot in the layout of the report
+//! mlgate replaces (Overview, MLflow Model, Run, Experiment, Registered Model, Registered Model
+//! Version), then anything that could not be gathered.
 
+mod chart;
 mod doc;
 mod sections;
 
@@ -17,6 +19,15 @@ pub fn render(snapshot: &Snapshot, evaluation: Option<&Evaluation<'_>>) -> Strin
     if let Some(evaluation) = evaluation {
         verdict(&mut doc, evaluation);
     }
+    sections::comparison(
+        &mut doc,
+        snapshot,
+        &sections::Layout {
+            level: 1,
+            evaluated: evaluation.is_some(),
+            limits: None,
+        },
+    );
     sections::overview(&mut doc, snapshot);
     sections::mlflow_model(&mut doc, snapshot);
     sections::run(&mut doc, snapshot);
@@ -29,6 +40,32 @@ pub fn render(snapshot: &Snapshot, evaluation: Option<&Evaluation<'_>>) -> Strin
         super::escape_cell(&snapshot.target.reference)
     ))
 }
+
+/// The "Candidate vs incumbent" section for a size-capped document (the GitHub job summary):
+/// headings under `###`, tables cut to [`SUMMARY_ROWS`] rows of cells cut to
+/// [`SUMMARY_CELL_CHARS`] characters. `None` when no promotion was evaluated.
+pub fn comparison_fragment(snapshot: &Snapshot) -> Option<String> {
+    snapshot.incumbent.as_ref()?;
+    let mut doc = Doc::default();
+    sections::comparison(
+        &mut doc,
+        snapshot,
+        &sections::Layout {
+            level: 4,
+            evaluated: true,
+            limits: Some(sections::Limits {
+                rows: SUMMARY_ROWS,
+                cell_chars: SUMMARY_CELL_CHARS,
+            }),
+        },
+    );
+    Some(doc.into_body())
+}
+
+/// Rows per comparison table in the job summary; the report has them all.
+pub const SUMMARY_ROWS: usize = 25;
+/// Characters per comparison cell in the job summary.
+pub const SUMMARY_CELL_CHARS: usize = 100;
 
 fn verdict(doc: &mut Doc, e: &Evaluation<'_>) {
     doc.heading(1, "Verdict");

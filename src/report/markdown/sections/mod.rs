@@ -1,12 +1,14 @@
 //! The snapshot sections of the Markdown report, one module per group of sections, and the
 //! small helpers they share.
 
+mod comparison;
 mod gathering;
 mod model;
 mod overview;
 mod registry;
 mod run;
 
+pub use comparison::{comparison, Layout, Limits};
 pub use gathering::gathering;
 pub use model::mlflow_model;
 pub use overview::overview;
