@@ -175,7 +175,7 @@ fn redact_findings(
         .collect()
 }
 
-fn append(path: &Path, text: &str) -> Result<(), AppError> {
+pub(crate) fn append(path: &Path, text: &str) -> Result<(), AppError> {
     use std::io::Write;
     std::fs::OpenOptions::new()
         .create(true)

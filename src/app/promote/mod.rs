@@ -10,7 +10,7 @@
 
 mod record;
 
-use super::check::{emit, judge, today};
+use super::check::{append, emit, judge, today};
 use super::config::{self, Effective};
 use super::{not_gathered, now_rfc3339, stdio, AppError, Live};
 use crate::cli::PromoteArgs;
@@ -69,6 +69,22 @@ impl Action {
 }
 
 pub fn run(args: &PromoteArgs) -> Result<Exit, AppError> {
+    let result = gate(args);
+    // With --github, the step says whether the version moved (`promoted`), whatever the end.
+    if args.output.github {
+        let promoted = match &result {
+            Ok(Exit::Pass) => !args.dry_run,
+            Err(AppError::RecordFailed(_)) => true,
+            _ => false,
+        };
+        if let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
+            append(std::path::Path::new(&path), &format!("promoted={promoted}\n"))?;
+        }
+    }
+    result
+}
+
+fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
     super::outputs::distinct(&args.output)?;
     let Effective {
         policy,
