@@ -560,3 +560,53 @@ fn a_check_with_a_target_compares_with_the_incumbent_live_and_replayed() {
         );
     }
 }
+
+/// With `--github`, `$GITHUB_OUTPUT` says whether the version moved: not on a dry run or a
+/// refusal, yes on a promotion.
+#[test]
+fn the_github_output_says_whether_the_version_moved() {
+    let Some(s) = server("MLFLOW3") else { return };
+    let name = register(&s, "MLFLOW3", "github", &["champion", "good", "worse"]);
+    set_alias(&s, &name, "champion", "1");
+    for (version, extra, code, promoted) in [
+        ("2", Some("--dry-run"), 0, "false"),
+        ("3", None, 1, "false"),
+        ("2", None, 0, "true"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("github_output");
+        let out = clean()
+            .env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_STEP_SUMMARY", dir.path().join("summary.md"))
+            .args([
+                "promote",
+                &format!("models:/{name}/{version}"),
+                "--to-alias",
+                "champion",
+            ])
+            .args([
+                "--tracking-uri",
+                &s.uri,
+                "--policy",
+                POLICY,
+                "--quiet",
+                "--github",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let written = std::fs::read_to_string(&output).unwrap();
+        assert!(
+            written.contains(&format!("promoted={promoted}\n")),
+            "v{version} {extra:?}: {written}"
+        );
+        let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+        assert!(summary.contains("Candidate vs incumbent"), "{summary}");
+    }
+}

@@ -78,7 +78,10 @@ pub fn run(args: &PromoteArgs) -> Result<Exit, AppError> {
             _ => false,
         };
         if let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
-            append(std::path::Path::new(&path), &format!("promoted={promoted}\n"))?;
+            append(
+                std::path::Path::new(&path),
+                &format!("promoted={promoted}\n"),
+            )?;
         }
     }
     result
