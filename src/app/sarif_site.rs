@@ -231,7 +231,9 @@ fn anchor(
 
 /// `owner/repo/.github/workflows/x.yml@refs/heads/main` → `.github/workflows/x.yml`.
 fn workflow_path(workflow_ref: &str) -> Option<PathBuf> {
-    let path = workflow_ref.split_once('@').map_or(workflow_ref, |(p, _)| p);
+    let path = workflow_ref
+        .split_once('@')
+        .map_or(workflow_ref, |(p, _)| p);
     let mut parts = path.splitn(3, '/');
     let (_owner, _repo, file) = (parts.next()?, parts.next()?, parts.next()?);
     let file = Path::new(file);
@@ -344,21 +346,40 @@ mod tests {
     fn paths_below_the_root_become_encoded_relative_uris() {
         let root = Path::new("/nonexistent-root");
         assert_eq!(
-            relative(root, Path::new("/nonexistent-root/./team/../policies/a b#1.toml")),
-            Some(("policies/a%20b%231.toml".into(), "policies/a b#1.toml".into()))
+            relative(
+                root,
+                Path::new("/nonexistent-root/./team/../policies/a b#1.toml")
+            ),
+            Some((
+                "policies/a%20b%231.toml".into(),
+                "policies/a b#1.toml".into()
+            ))
         );
-        assert_eq!(relative(root, Path::new("/nonexistent-root/../x.toml")), None);
+        assert_eq!(
+            relative(root, Path::new("/nonexistent-root/../x.toml")),
+            None
+        );
         assert_eq!(relative(root, Path::new("/elsewhere/x.toml")), None);
         assert_eq!(relative(root, root), None);
-        assert_eq!(file_uri(Path::new("/work/my repo")), "file:///work/my%20repo/");
+        assert_eq!(
+            file_uri(Path::new("/work/my repo")),
+            "file:///work/my%20repo/"
+        );
         assert_eq!(file_uri(Path::new("/")), "file:///");
     }
 
     #[test]
     fn the_stand_in_line_names_the_pack() {
-        let text = "# config\npolicies = [\n  \"builtin:production\",\n  \"builtin:baseline\",\n]\n";
+        let text =
+            "# config\npolicies = [\n  \"builtin:production\",\n  \"builtin:baseline\",\n]\n";
         assert_eq!(line_of(text, "builtin:baseline"), 4);
         assert_eq!(line_of(text, "builtin:databricks"), 1);
-        assert_eq!(line_of("on: push\njobs:\n  gate:\n    run: mlgate check\n", "builtin:baseline"), 4);
+        assert_eq!(
+            line_of(
+                "on: push\njobs:\n  gate:\n    run: mlgate check\n",
+                "builtin:baseline"
+            ),
+            4
+        );
     }
 }

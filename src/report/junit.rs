@@ -142,7 +142,8 @@ pub fn render(e: &Evaluation<'_>) -> Result<String, JunitError> {
     // case that says so is only there when it happened, so it turns the view red.
     if e.verdict.nothing_applied {
         let message = "every rule was out of scope: nothing was judged (pass --allow-all-skipped if that is expected)";
-        let mut case = TestCase::error("rules-in-scope", Duration::ZERO, "nothing-applied", message);
+        let mut case =
+            TestCase::error("rules-in-scope", Duration::ZERO, "nothing-applied", message);
         case.set_classname(&classname);
         suite.add_testcase(case);
     }

@@ -12,6 +12,7 @@
 //! these places ([`Site`]); this module does no I/O.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
@@ -50,7 +51,11 @@ pub enum Place {
     File(String),
     /// The rules have no file in the repository: results point at a stand-in file the user
     /// has (same form as [`Place::File`]) at `line`, and `why` says so in their message.
-    StandIn { uri: String, line: usize, why: String },
+    StandIn {
+        uri: String,
+        line: usize,
+        why: String,
+    },
     /// No file to point at: results keep only their logical location, and `why` says so.
     Nowhere { why: String },
 }
@@ -90,7 +95,9 @@ pub fn render(e: &Evaluation<'_>, rules: &[Rule], site: &Site) -> String {
             let place = site.places.get(&f.source);
             let (physical, note) = match place {
                 Some(Place::File(uri)) => (Some(physical(uri, f.line)), None),
-                Some(Place::StandIn { uri, line, why }) => (Some(physical(uri, *line)), Some(why.as_str())),
+                Some(Place::StandIn { uri, line, why }) => {
+                    (Some(physical(uri, *line)), Some(why.as_str()))
+                }
                 Some(Place::Nowhere { why }) => (None, Some(why.as_str())),
                 None => (None, Some(NO_PLACE)),
             };
@@ -186,7 +193,12 @@ pub fn unplaced(e: &Evaluation<'_>, site: &Site) -> usize {
     e.findings
         .iter()
         .filter(|f| is_result(f))
-        .filter(|f| matches!(site.places.get(&f.source), None | Some(Place::Nowhere { .. })))
+        .filter(|f| {
+            matches!(
+                site.places.get(&f.source),
+                None | Some(Place::Nowhere { .. })
+            )
+        })
         .count()
 }
 
@@ -218,13 +230,13 @@ fn descriptor(f: &Finding, rule: Option<&Rule>, bundled: bool) -> Value {
     let mut text = full.clone();
     let mut markdown = format!("**{}**\n\n{full}", f.title);
     if let Some(remediation) = &remediation {
-        text.push_str(&format!("\n\nRemediation: {remediation}"));
-        markdown.push_str(&format!("\n\n**Remediation:** {remediation}"));
+        let _ = write!(text, "\n\nRemediation: {remediation}");
+        let _ = write!(markdown, "\n\n**Remediation:** {remediation}");
     }
     // Bundled rules are documented in the project's docs; a user's rule has its own file.
     let help_uri = bundled.then(|| format!("{RULE_DOCS}#{}", f.rule_id));
     if let Some(uri) = &help_uri {
-        markdown.push_str(&format!("\n\n[Rule documentation]({uri})"));
+        let _ = write!(markdown, "\n\n[Rule documentation]({uri})");
     }
     let mut d = Map::new();
     d.insert("id".into(), json!(f.rule_id));

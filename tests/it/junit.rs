@@ -166,7 +166,8 @@ fn a_warning_below_fail_on_passes_the_run_and_the_test_view() {
     assert!(
         doc.descendants().any(|n| n.has_tag_name("property")
             && n.attribute("name") == Some("not_blocking.no-metrics")
-            && n.attribute("value").is_some_and(|v| v.starts_with("fail (warning): "))),
+            && n.attribute("value")
+                .is_some_and(|v| v.starts_with("fail (warning): "))),
         "{xml}"
     );
     // At --fail-on warning the same finding blocks: exit 1 and a failure.
@@ -194,7 +195,16 @@ fn the_test_view_is_red_exactly_when_the_exit_code_is_not_0() {
         (vec!["--snapshot", example, "--allow-gather-errors"], 1),
         // Every rule out of scope judged nothing: exit 3, and an error case says why.
         (vec!["--snapshot", good, "--policy", scoped], 3),
-        (vec!["--snapshot", good, "--policy", scoped, "--allow-all-skipped"], 0),
+        (
+            vec![
+                "--snapshot",
+                good,
+                "--policy",
+                scoped,
+                "--allow-all-skipped",
+            ],
+            0,
+        ),
     ] {
         let (_d, xml) = junit_with(&args, code);
         let red = suite_attr(&xml, "failures") != "0" || suite_attr(&xml, "errors") != "0";

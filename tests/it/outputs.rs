@@ -19,7 +19,13 @@ fn sarif_results_are_anchored_at_the_rule_in_its_policy_file() {
     // The baseline as a file of this repository (not the bundled pack, which is in none).
     mlgate()
         .env_remove("GITHUB_WORKSPACE")
-        .args(["check", "--example", "-q", "--policy", "policies/baseline.toml"])
+        .args([
+            "check",
+            "--example",
+            "-q",
+            "--policy",
+            "policies/baseline.toml",
+        ])
         .arg("--sarif")
         .arg(&path)
         .assert()

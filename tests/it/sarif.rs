@@ -111,23 +111,29 @@ fn places(doc: &Value, root: &Path) -> Vec<(String, String, u64)> {
                 !uri.starts_with('/') && !uri.contains(['\\', ':']) && !uri.contains(".."),
                 "repository-relative, forward slashes: {uri}"
             );
-            assert!(root.join(uri).is_file(), "{uri} is a file of the repository");
+            assert!(
+                root.join(uri).is_file(),
+                "{uri} is a file of the repository"
+            );
             assert_eq!(
                 r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
                 "models:/dolly3b/1"
             );
             let line = location["region"]["startLine"].as_u64().unwrap();
-            (r["ruleId"].as_str().unwrap().to_string(), uri.to_string(), line)
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                uri.to_string(),
+                line,
+            )
         })
         .collect()
 }
 
 fn place_of<'a>(places: &'a [(String, String, u64)], id: &str) -> (&'a str, u64) {
-    places
-        .iter()
-        .find(|(r, _, _)| r == id)
-        .map(|(_, u, l)| (u.as_str(), *l))
-        .unwrap_or_else(|| panic!("no result for {id} in {places:?}"))
+    places.iter().find(|(r, _, _)| r == id).map_or_else(
+        || panic!("no result for {id} in {places:?}"),
+        |(_, u, l)| (u.as_str(), *l),
+    )
 }
 
 fn message_of(doc: &Value, id: &str) -> String {
@@ -150,17 +156,32 @@ fn user_policies_in_any_form_and_bundled_rules_point_at_files_of_the_repository(
         (
             "relative with ..",
             root.join("sub"),
-            vec!["--policy", "../policies/team.toml", "--policy", "builtin:baseline"],
+            vec![
+                "--policy",
+                "../policies/team.toml",
+                "--policy",
+                "builtin:baseline",
+            ],
         ),
         (
             "absolute",
             root.clone(),
-            vec!["--policy", absolute.to_str().unwrap(), "--policy", "builtin:baseline"],
+            vec![
+                "--policy",
+                absolute.to_str().unwrap(),
+                "--policy",
+                "builtin:baseline",
+            ],
         ),
         (
             "./",
             root.clone(),
-            vec!["--policy", "./policies/team.toml", "--policy", "builtin:baseline"],
+            vec![
+                "--policy",
+                "./policies/team.toml",
+                "--policy",
+                "builtin:baseline",
+            ],
         ),
         ("from mlgate.toml", root.join("sub"), vec![]),
     ];
@@ -180,8 +201,9 @@ fn user_policies_in_any_form_and_bundled_rules_point_at_files_of_the_repository(
             "{what}"
         );
         assert!(
-            message_of(&doc, "users-group-can-manage")
-                .contains("bundled rule builtin:baseline, shown at mlgate.toml (the config in effect)"),
+            message_of(&doc, "users-group-can-manage").contains(
+                "bundled rule builtin:baseline, shown at mlgate.toml (the config in effect)"
+            ),
             "{what}"
         );
         assert!(!stderr.contains("warning"), "{what}: {stderr}");
@@ -209,24 +231,38 @@ fn user_policies_in_any_form_and_bundled_rules_point_at_files_of_the_repository(
 fn rules_carry_help_docs_tags_and_precision() {
     let repo = repo();
     let (doc, _) = sarif(&repo.root, &[], &[]);
-    let rules = doc["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
     let docs = std::fs::read_to_string(repo_path("docs/rules.md")).unwrap();
     for rule in rules {
         let id = rule["id"].as_str().unwrap();
-        assert!(rule["shortDescription"]["text"].as_str().is_some_and(|t| !t.is_empty()));
-        assert!(rule["fullDescription"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(rule["shortDescription"]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()));
+        assert!(rule["fullDescription"]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()));
         assert!(rule["help"]["text"].as_str().is_some_and(|t| !t.is_empty()));
-        assert!(rule["help"]["markdown"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(rule["help"]["markdown"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()));
         let properties = &rule["properties"];
         assert_eq!(properties["precision"], "very-high");
         if properties.get("security-severity").is_some() {
             assert!(
-                properties["tags"].as_array().unwrap().contains(&"security".into()),
+                properties["tags"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&"security".into()),
                 "GitHub ignores security-severity without the security tag: {rule}"
             );
         }
         if id.starts_with("team-") {
-            assert!(rule.get("helpUri").is_none(), "a user's rule has no docs page");
+            assert!(
+                rule.get("helpUri").is_none(),
+                "a user's rule has no docs page"
+            );
             // Hand-wrapped TOML text reads as one paragraph; the remediation follows.
             assert_eq!(
                 rule["help"]["text"],
@@ -238,8 +274,14 @@ fn rules_carry_help_docs_tags_and_precision() {
                 rule["helpUri"],
                 format!("https://github.com/mlgate/mlgate/blob/main/docs/rules.md#{id}")
             );
-            assert!(docs.contains(&format!("\n### {id}\n")), "docs/rules.md has `### {id}`");
-            assert!(rule["help"]["markdown"].as_str().unwrap().contains("**Remediation:**"));
+            assert!(
+                docs.contains(&format!("\n### {id}\n")),
+                "docs/rules.md has `### {id}`"
+            );
+            assert!(rule["help"]["markdown"]
+                .as_str()
+                .unwrap()
+                .contains("**Remediation:**"));
         }
     }
 }
@@ -266,7 +308,10 @@ fn without_a_config_bundled_rules_are_shown_at_the_workflow_or_the_anchor_flag()
         &[("GITHUB_WORKFLOW_REF", workflow_ref)],
     );
     let placed = places(&doc, root);
-    assert_eq!(place_of(&placed, "users-group-can-manage"), ("README.md", 1));
+    assert_eq!(
+        place_of(&placed, "users-group-can-manage"),
+        ("README.md", 1)
+    );
     assert_eq!(
         place_of(&placed, "team-description-is-long"),
         ("policies/team.toml", 2)
@@ -293,7 +338,14 @@ fn an_anchor_that_is_no_file_of_the_repository_is_a_usage_error() {
         mlgate()
             .current_dir(&repo.root)
             .env_remove("GITHUB_WORKSPACE")
-            .args(["check", "--example", "--sarif", "x.sarif", "--sarif-anchor", anchor])
+            .args([
+                "check",
+                "--example",
+                "--sarif",
+                "x.sarif",
+                "--sarif-anchor",
+                anchor,
+            ])
             .assert()
             .code(2)
             .stderr(predicates::str::contains(says));

@@ -51,7 +51,9 @@ pub fn assert_valid_junit(path: &Path) {
                 std::env::var("CI").as_deref() != Ok("true"),
                 "xmllint not found: CI must validate JUnit (scripts/test installs libxml2-utils)"
             );
-            eprintln!("skipped: JUnit schema validation needs xmllint (apt-get install libxml2-utils)");
+            eprintln!(
+                "skipped: JUnit schema validation needs xmllint (apt-get install libxml2-utils)"
+            );
             return;
         }
         Err(e) => panic!("xmllint: {e}"),
