@@ -210,9 +210,16 @@ pub struct OutputArgs {
     pub json: Option<PathBuf>,
 
     /// Write SARIF 2.1.0 (failures and evaluation errors, anchored at the rule in its policy
-    /// file), for GitHub code scanning.
+    /// file, relative to the repository root), for GitHub code scanning.
     #[arg(long, value_name = "OUT.sarif")]
     pub sarif: Option<PathBuf>,
+
+    /// SARIF: the repository file to show results at when their rule has no file in the
+    /// repository (bundled `builtin:` packs, policies outside it). GitHub code scanning rejects
+    /// results without a file [default: the mlgate.toml in effect, else the workflow running
+    /// mlgate (GITHUB_WORKFLOW_REF)].
+    #[arg(long, value_name = "FILE", requires = "sarif")]
+    pub sarif_anchor: Option<PathBuf>,
 
     /// GitHub Actions: print annotations, and append the job summary to `$GITHUB_STEP_SUMMARY`
     /// and the verdict and counts to `$GITHUB_OUTPUT` when those are set.

@@ -30,6 +30,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     let fail_on = config.fail_on(args.output.fail_on)?;
     let today = today(args.eval.now.as_deref())?;
     let target = super::target::validate(&args.eval, &policy.rules)?;
+    let site = super::sarif_site::for_output(&args.output, &args.policy, &config, &policy)?;
     // A gather that failed outright still gives a snapshot (saying why), so every output is
     // written before the run ends on exit 3. With a promotion target, the version holding it
     // is gathered too (rules compare with it as `incumbent`), as `promote` would.
@@ -52,6 +53,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         &snapshot,
         &policy,
         &judged,
+        &site,
     )?;
     let verdict = &judged.verdict;
     match (verdict.status, fatal) {
@@ -116,6 +118,7 @@ pub(crate) fn emit(
     snapshot: &Snapshot,
     policy: &Policy,
     judged: &Judged,
+    site: &report::sarif::Site,
 ) -> Result<(), AppError> {
     let (shown, redactor) = crate::redact::snapshot(snapshot, redact);
     let findings = redact_findings(&judged.evaluation.findings, &redactor);
@@ -141,7 +144,13 @@ pub(crate) fn emit(
         write(path, &report::json::render(&e))?;
     }
     if let Some(path) = &output.sarif {
-        write(path, &report::sarif::render(&e))?;
+        write(path, &report::sarif::render(&e, &policy.rules, site))?;
+        let unplaced = report::sarif::unplaced(&e, site);
+        if unplaced > 0 {
+            stdio::err(&format!(
+                "mlgate: warning: {unplaced} SARIF result(s) have no file in this repository to point at (bundled rules); GitHub code scanning rejects such a file: add an mlgate.toml or pass --sarif-anchor FILE\n"
+            ));
+        }
     }
     if output.github {
         stdio::out(&report::github::annotations(&e))?;

@@ -42,6 +42,8 @@ pub fn parse(text: &str) -> Result<ConfigFile, toml::de::Error> {
 pub struct Config {
     pub file: ConfigFile,
     pub dir: PathBuf,
+    /// The file itself, as found or named (none: no config in effect).
+    pub path: Option<PathBuf>,
 }
 
 impl Config {
@@ -83,7 +85,11 @@ impl Config {
             ))
         })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Ok(Self { file, dir })
+        Ok(Self {
+            file,
+            dir,
+            path: Some(path),
+        })
     }
 
     fn resolve(&self, entry: &str) -> PathBuf {
@@ -91,6 +97,18 @@ impl Config {
             PathBuf::from(entry)
         } else {
             self.dir.join(entry)
+        }
+    }
+
+    /// The policy files, directories and `builtin:NAME` packs in effect: `--policy`, else
+    /// the config's `policies`, else the bundled baseline.
+    pub fn policy_paths(&self, args: &PolicyArgs) -> Vec<PathBuf> {
+        if !args.policy.is_empty() {
+            args.policy.clone()
+        } else if !self.file.policies.is_empty() {
+            self.file.policies.iter().map(|p| self.resolve(p)).collect()
+        } else {
+            vec![PathBuf::from("builtin:baseline")]
         }
     }
 
@@ -128,18 +146,7 @@ pub struct Effective {
 /// Loads the policies and waivers in effect and applies severity overrides.
 pub fn effective(args: &PolicyArgs) -> Result<Effective, AppError> {
     let config = Config::find(args)?;
-    let policy_paths: Vec<PathBuf> = if !args.policy.is_empty() {
-        args.policy.clone()
-    } else if !config.file.policies.is_empty() {
-        config
-            .file
-            .policies
-            .iter()
-            .map(|p| config.resolve(p))
-            .collect()
-    } else {
-        vec![PathBuf::from("builtin:baseline")]
-    };
+    let policy_paths = config.policy_paths(args);
     let mut texts = policy::read_paths(&policy_paths)?;
     let waiver_paths: Vec<PathBuf> = args
         .waivers

@@ -5,6 +5,7 @@ mod config;
 mod inspect;
 mod outputs;
 mod promote;
+mod sarif_site;
 mod server;
 pub mod stdio;
 mod target;

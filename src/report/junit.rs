@@ -4,6 +4,12 @@
 //! `mlgate.<model>` so GitLab groups cases by model. failure = rule failed, error = could not
 //! be evaluated, skipped = not applicable or waived. Messages go in both the attribute and the
 //! body, since some consumers show only one of them.
+//!
+//! The file agrees with the exit code: only findings that block at `--fail-on` are failures or
+//! errors; one below it passes and carries what it found in `<system-out>` and a
+//! `not_blocking.<rule>` suite property, and the `gather` case stands for the calls. The
+//! document is valid against the Jenkins JUnit schema (`tests/fixtures/schemas/junit-10.xsd`),
+//! which is why testcases have no `file` attribute.
 
 use junit_report::{
     Duration, OffsetDateTime, ReportBuilder, TestCase, TestResult, TestSuiteBuilder,
@@ -37,34 +43,54 @@ pub fn render(e: &Evaluation<'_>) -> Result<String, JunitError> {
         .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     suite.set_timestamp(timestamp);
+    let fail_on = e.verdict.fail_on;
+    let mut not_blocking = Vec::new();
     for f in e.findings {
         let body = format!(
-            "{}\nrule: {} ({})\nseverity: {}\nselect: {}\n{}",
+            "{}\nrule: {} ({})\nseverity: {}\nselect: {}\ndefined at: {}:{}\n{}",
             f.message,
             f.rule_id,
             f.title,
             f.severity,
             f.select,
+            f.source,
+            f.line,
             if f.detail.is_empty() {
                 String::new()
             } else {
                 format!("found: {}\n", f.detail)
             }
         );
+        // Only what blocks at --fail-on turns the test view red, so the file agrees with the
+        // exit code: a warning that failed under `--fail-on error` (exit 0) is a passing case
+        // that says what it found in <system-out> and in a suite property.
+        let blocks = f.blocks(fail_on);
         let mut case = match f.outcome {
-            Outcome::Pass => TestCase::success(&f.rule_id, Duration::ZERO),
-            Outcome::Fail => TestCase::failure(
+            Outcome::Fail if blocks => TestCase::failure(
                 &f.rule_id,
                 Duration::ZERO,
                 f.severity.as_str(),
                 &clean(&f.message),
             ),
-            Outcome::Error => TestCase::error(
+            Outcome::Error if blocks => TestCase::error(
                 &f.rule_id,
                 Duration::ZERO,
                 "could-not-evaluate",
                 &clean(&f.message),
             ),
+            Outcome::Pass => TestCase::success(&f.rule_id, Duration::ZERO),
+            Outcome::Fail | Outcome::Error => {
+                let mut case = TestCase::success(&f.rule_id, Duration::ZERO);
+                case.set_system_out(&clean(&format!(
+                    "not blocking: {} at severity {}, below --fail-on {fail_on}\n{body}",
+                    f.outcome, f.severity
+                )));
+                not_blocking.push((
+                    format!("not_blocking.{}", f.rule_id),
+                    format!("{} ({}): {}", f.outcome, f.severity, f.message),
+                ));
+                case
+            }
             Outcome::Skipped | Outcome::Waived => {
                 TestCase::skipped_with_cause(&f.rule_id, f.outcome.as_str(), &clean(&f.message))
             }
@@ -77,10 +103,16 @@ pub fn render(e: &Evaluation<'_>) -> Result<String, JunitError> {
             TestResult::Success | TestResult::Skipped => {}
         }
         case.set_classname(&classname);
-        case.set_filepath(&clean(&f.source));
+        // No `file` attribute: the Jenkins schema (tests/fixtures/schemas/junit-10.xsd)
+        // rejects it on a testcase; the policy file and line are in the body instead.
         suite.add_testcase(case);
     }
-    // The gather itself is a case too, so the JUnit verdict matches the exit code.
+    // The gather itself is a case too, always present under the stable name `gather`, so the
+    // JUnit verdict matches the exit code: calls that failed end the run on exit 3 even when
+    // no rule read what they would have fetched, and without this case such a run would show
+    // every rule green. It passes when every call succeeded, is an `<error>` (type
+    // `gather-error`, one line per failed call in the body) when a call failed, and is
+    // `<skipped>` (type `allowed`) when `--allow-gather-errors` let the run go on.
     let gather_case = if snapshot.errors.is_empty() {
         TestCase::success("gather", Duration::ZERO)
     } else {
@@ -106,6 +138,15 @@ pub fn render(e: &Evaluation<'_>) -> Result<String, JunitError> {
     let mut gather_case = gather_case;
     gather_case.set_classname(&classname);
     suite.add_testcase(gather_case);
+    // Every rule out of scope is no pass either (exit 3, unless --allow-all-skipped): the one
+    // case that says so is only there when it happened, so it turns the view red.
+    if e.verdict.nothing_applied {
+        let message = "every rule was out of scope: nothing was judged (pass --allow-all-skipped if that is expected)";
+        let mut case =
+            TestCase::error("rules-in-scope", Duration::ZERO, "nothing-applied", message);
+        case.set_classname(&classname);
+        suite.add_testcase(case);
+    }
     let report = ReportBuilder::new().add_testsuite(suite.build()).build();
     let xml = junit_ext::write(&report)?;
     let model_version_url = crate::snapshot::derive::links(snapshot)
@@ -117,7 +158,7 @@ pub fn render(e: &Evaluation<'_>) -> Result<String, JunitError> {
         .as_deref()
         .or(snapshot.run.as_ref().map(|r| r.info.run_id.as_str()))
         .unwrap_or("");
-    let properties = vec![
+    let mut properties = vec![
         ("model", model),
         ("version", version),
         ("reference", snapshot.target.reference.clone()),
@@ -132,5 +173,10 @@ pub fn render(e: &Evaluation<'_>) -> Result<String, JunitError> {
         ("model_version_url", model_version_url),
         ("mlgate_version", env!("CARGO_PKG_VERSION").to_string()),
     ];
+    properties.extend(
+        not_blocking
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.clone())),
+    );
     junit_ext::extend(&xml, &[properties])
 }

@@ -406,6 +406,8 @@ fn every_output_is_written_when_nothing_could_be_gathered() {
     let results: Value = serde_json::from_str(&read(&json)).unwrap();
     assert_eq!(results["verdict"]["status"], "error");
     assert_eq!(results["gather_errors"][0]["http_status"], 503);
+    crate::schemas::assert_valid_junit(std::path::Path::new(&junit));
+    crate::schemas::assert_valid_sarif(&read(&sarif));
     let sarif: Value = serde_json::from_str(&read(&sarif)).unwrap();
     let invocation = &sarif["runs"][0]["invocations"][0];
     assert_eq!(invocation["executionSuccessful"], false);

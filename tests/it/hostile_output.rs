@@ -92,6 +92,8 @@ fn hostile_names_descriptions_and_tags_render_harmlessly() {
         );
     }
     roxmltree::Document::parse(&bytes_of(&out("junit.xml"))).expect("well-formed JUnit");
+    crate::schemas::assert_valid_junit(&out("junit.xml"));
+    crate::schemas::assert_valid_sarif(&bytes_of(&out("results.sarif")));
 }
 
 /// Credentials in the connection URL: in the userinfo and in the query string.

@@ -20,6 +20,8 @@ mod promote_live;
 mod promotion;
 mod race_proxy;
 mod readme;
+mod sarif;
+mod schemas;
 mod seed_report;
 mod silent_paths;
 mod tls;

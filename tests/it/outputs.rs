@@ -16,8 +16,17 @@ fn rule_line(id: &str) -> usize {
 fn sarif_results_are_anchored_at_the_rule_in_its_policy_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("r.sarif");
+    // The baseline as a file of this repository (not the bundled pack, which is in none).
     mlgate()
-        .args(["check", "--example", "-q", "--sarif"])
+        .env_remove("GITHUB_WORKSPACE")
+        .args([
+            "check",
+            "--example",
+            "-q",
+            "--policy",
+            "policies/baseline.toml",
+        ])
+        .arg("--sarif")
         .arg(&path)
         .assert()
         .code(1);
@@ -33,10 +42,9 @@ fn sarif_results_are_anchored_at_the_rule_in_its_policy_file() {
     );
     for r in results {
         let location = &r["locations"][0]["physicalLocation"];
-        assert!(
-            location["artifactLocation"]["uri"]
-                .as_str()
-                .is_some_and(|u| !u.is_empty()),
+        assert_eq!(
+            location["artifactLocation"],
+            serde_json::json!({ "uri": "policies/baseline.toml", "uriBaseId": "%SRCROOT%" }),
             "GitHub rejects results without a file"
         );
         assert!(location["region"]["startLine"].as_u64().unwrap() >= 1);

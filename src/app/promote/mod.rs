@@ -97,6 +97,7 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
     let fail_on = config.fail_on(args.output.fail_on)?;
     let today = today(args.now.as_deref())?;
     let action = action(args, &policy.rules)?;
+    let site = super::sarif_site::for_output(&args.output, &args.policy, &config, &policy)?;
     let expected = args.expect_incumbent.as_deref().map(expected).transpose()?;
     if args.archive_existing && matches!(action, Action::Alias(_)) {
         return Err(AppError::Usage(
@@ -143,6 +144,7 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
                     &snapshot,
                     &policy,
                     &judged,
+                    &site,
                 )?;
             }
             stdio::err("mlgate: nothing was moved\n");
@@ -163,6 +165,7 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
         &snapshot,
         &policy,
         &judged,
+        &site,
     )?;
 
     let mut status = judged.verdict.status;
