@@ -158,6 +158,18 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
         }
     }
     let candidate = snapshot.target.version.clone().unwrap_or_default();
+    // A version that is not READY cannot move whatever the rules say: recorded as a failed
+    // fact before judging, so every output (JUnit's gather case too) agrees with exit 3.
+    let not_ready = not_ready(&snapshot);
+    if let Some(why) = not_ready.clone() {
+        snapshot.errors.push(crate::snapshot::GatherError {
+            section: "model_version.status".into(),
+            call: "promote".into(),
+            http_status: None,
+            error_code: Some("NOT_READY".into()),
+            message: why,
+        });
+    }
     let judged = judge(&snapshot, &policy, &texts, fail_on, today, &args.output);
     emit(
         &args.output,
@@ -169,9 +181,8 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
     )?;
 
     let mut status = judged.verdict.status;
-    let not_ready = not_ready(&snapshot);
-    if let (Some(why), Status::Pass) = (&not_ready, status) {
-        stdio::err(&format!("mlgate: {why}\n"));
+    // Not even --allow-gather-errors moves a version that is not READY.
+    if not_ready.is_some() && status == Status::Pass {
         status = Status::Error;
     }
     let record = Record {
