@@ -90,6 +90,7 @@ unpack() {
       elif command -v 7z >/dev/null 2>&1; then
         7z x -y -o"$dir" "$archive" >/dev/null
       else
+        # shellcheck disable=SC2016 # PowerShell expands $env:A and $env:D itself
         A="$archive" D="$dir" powershell -NoProfile -Command \
           'Expand-Archive -Force -LiteralPath $env:A -DestinationPath $env:D'
       fi

@@ -52,7 +52,7 @@ words() {
 }
 
 truthy() {
-  case "$(printf '%s' "$1" | tr 'A-Z' 'a-z')" in
+  case "$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]')" in
     true) return 0 ;;
     false | "") return 1 ;;
     *) usage "input \`$2\` must be true or false, not \`$1\`" ;;
