@@ -295,7 +295,10 @@ fn a_checksum_mismatch_is_refused() {
         "{stderr}"
     );
     assert!(stderr.contains("refusing to install"), "{stderr}");
-    assert!(text(&out.stdout).trim().is_empty(), "no binary path printed");
+    assert!(
+        text(&out.stdout).trim().is_empty(),
+        "no binary path printed"
+    );
     assert_eq!(runner.read("path"), "", "nothing added to PATH");
     assert!(
         !runner.path("cargo.log").exists(),
@@ -340,7 +343,10 @@ fn without_a_matching_release_it_builds_the_checkout() {
     let root = repo_path("").canonicalize().unwrap();
     assert_eq!(
         log,
-        format!("{}\nbuild --release --locked --bin mlgate\n", root.display()),
+        format!(
+            "{}\nbuild --release --locked --bin mlgate\n",
+            root.display()
+        ),
         "cargo ran once, in the action's checkout"
     );
     let built = runner.path("cargo-target/release/mlgate");
@@ -357,8 +363,12 @@ fn without_a_matching_release_it_builds_the_checkout() {
         let out = runner.run("install.sh", os, arch, &[("INPUT_VERSION", version)]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert!(!text(&out.stderr).contains("downloading"));
-        assert!(runner.read("cargo.log").contains("build --release --locked"));
-        assert!(text(&out.stdout).trim().ends_with(&format!("release/{exe}")));
+        assert!(runner
+            .read("cargo.log")
+            .contains("build --release --locked"));
+        assert!(text(&out.stdout)
+            .trim()
+            .ends_with(&format!("release/{exe}")));
     }
 
     // build-fallback: false fails instead, and says why.
@@ -366,7 +376,10 @@ fn without_a_matching_release_it_builds_the_checkout() {
         "install.sh",
         "Linux",
         "X64",
-        &[("INPUT_VERSION", VERSION), ("INPUT_BUILD_FALLBACK", "false")],
+        &[
+            ("INPUT_VERSION", VERSION),
+            ("INPUT_BUILD_FALLBACK", "false"),
+        ],
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("and build-fallback is off"));
@@ -646,9 +659,9 @@ fn action_yml_maps_every_input_and_output() {
             output
         };
         assert!(
-            outputs_section
-                .iter()
-                .any(|l| l.trim() == format!("value: ${{{{ steps.mlgate.outputs.{step_output} }}}}")),
+            outputs_section.iter().any(
+                |l| l.trim() == format!("value: ${{{{ steps.mlgate.outputs.{step_output} }}}}")
+            ),
             "output `{output}` maps steps.mlgate.outputs.{step_output}"
         );
         assert!(
@@ -693,9 +706,7 @@ fn release_targets_agree() {
         assert!(install.contains(target), "install.sh knows {target}");
         assert!(release.contains(target), "release.yml builds {target}");
         if ext == "zip" {
-            assert!(cargo.contains(&format!(
-                "[package.metadata.binstall.overrides.{target}]"
-            )));
+            assert!(cargo.contains(&format!("[package.metadata.binstall.overrides.{target}]")));
         }
     }
     assert!(release.contains("mlgate-${VERSION}-${TARGET}"));
