@@ -66,10 +66,8 @@ fn call(s: &Server, method: &str, path: &str, body: &Value) -> Value {
 }
 
 fn get(s: &Server, path: &str, query: &[(&str, &str)]) -> Value {
-    let mut url = format!("{}/api/2.0/mlflow/{path}?", s.uri);
-    for (k, v) in query {
-        url.push_str(&format!("{k}={v}&"));
-    }
+    let pairs: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let url = format!("{}/api/2.0/mlflow/{path}?{}", s.uri, pairs.join("&"));
     let out = std::process::Command::new("curl")
         .args(["-sS", "--fail-with-body"])
         .arg(&url)

@@ -61,7 +61,7 @@ impl Proxy {
                         &upstream,
                         &seen,
                         &log,
-                        &interlude,
+                        interlude.as_ref().as_ref(),
                         refuse.as_deref(),
                     );
                 });
@@ -86,7 +86,7 @@ fn serve(
     upstream: &str,
     seen: &AtomicUsize,
     log: &Mutex<Vec<String>>,
-    interlude: &Option<Interlude>,
+    interlude: Option<&Interlude>,
     refuse: Option<&str>,
 ) {
     let Some((line, headers, body)) = read_request(&client) else {
@@ -122,9 +122,9 @@ fn serve(
     let mut forwarded = format!("{line}\r\n");
     for (name, value) in headers {
         match name.to_ascii_lowercase().as_str() {
-            "host" => forwarded.push_str(&format!("Host: {upstream}\r\n")),
+            "host" => forwarded = format!("{forwarded}Host: {upstream}\r\n"),
             "connection" => {}
-            _ => forwarded.push_str(&format!("{name}: {value}\r\n")),
+            _ => forwarded = format!("{forwarded}{name}: {value}\r\n"),
         }
     }
     forwarded.push_str("Connection: close\r\n\r\n");
