@@ -8,9 +8,9 @@
 # pasted into script text, so no input value can become shell code. Lists (policies, waivers,
 # args) are split on whitespace, without globbing or quote processing.
 #
-# Outputs written to $GITHUB_OUTPUT: whatever mlgate writes (verdict, gather_errors and one
-# count per outcome: pass, fail, error, skipped, waived), then exit-code, version, path and the
-# report/junit/json/sarif paths that were asked for. When mlgate stops before judging (exit 2,
+# Outputs written to $GITHUB_OUTPUT: whatever mlgate writes (verdict, gather_errors, one count
+# per outcome: pass, fail, error, skipped, waived; promote: promoted), then exit-code, version,
+# path and the report/junit/json/sarif paths that were asked for. When mlgate stops before judging (exit 2,
 # a usage error) verdict is `error`. When mlgate could not be installed, only verdict=error is
 # written (exit-code stays empty: mlgate never ran) and the step fails with the installer's code.
 set -euo pipefail
@@ -146,6 +146,16 @@ if ! grep -q '^verdict=' "$outputs"; then
     *) why="no verdict" ;;
   esac
   summary "### mlgate: ERROR — exit $code ($why); see the step log" ""
+fi
+# promote: whether the version moved. mlgate writes `promoted` itself; when it did not (an
+# mlgate from before that output, or one that stopped before judging), the exit code says:
+# 0 moved (unless a dry run), 5 moved but not recorded, anything else nothing moved.
+if [ "$command" = promote ] && ! grep -q '^promoted=' "$outputs"; then
+  promoted=false
+  if { [ "$code" = 0 ] && ! truthy "${INPUT_DRY_RUN:-false}" dry-run; } || [ "$code" = 5 ]; then
+    promoted=true
+  fi
+  output promoted "$promoted"
 fi
 rm -f "$outputs"
 output exit-code "$code"

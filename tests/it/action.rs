@@ -87,8 +87,7 @@ impl Runner {
                 .unwrap()
         };
         assert!(status.success(), "packing {name}.{ext}");
-        let digest = Sha256::digest(std::fs::read(&archive).unwrap());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = format!("{:x}", Sha256::digest(std::fs::read(&archive).unwrap()));
         std::fs::write(
             dest.join(format!("{name}.{ext}.sha256")),
             format!("{hex}  {name}.{ext}\n"),
@@ -584,8 +583,10 @@ fn promote_inputs_become_promote_flags() {
         "{stdout}"
     );
     let code = out.status.code().unwrap();
-    assert_eq!(runner.outputs()["exit-code"], code.to_string());
+    let outputs = runner.outputs();
+    assert_eq!(outputs["exit-code"], code.to_string());
     assert_eq!(code, 3, "could not gather: {}", text(&out.stderr));
+    assert_eq!(outputs["promoted"], "false", "nothing moved");
 }
 
 /// The action's metadata, checked line by line (no YAML crate in the dependencies): a
@@ -651,7 +652,9 @@ fn action_yml_maps_every_input_and_output() {
         .iter()
         .map(|o| o.as_str().to_string())
         .collect();
+    // `promoted` (promote only) comes from mlgate, or from run.sh when mlgate wrote none.
     from_mlgate.extend(["verdict".to_string(), "gather_errors".to_string()]);
+    assert!(scripts.contains("output promoted "));
     for output in &outputs {
         let step_output = if output == "gather-errors" {
             "gather_errors"
