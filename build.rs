@@ -46,9 +46,15 @@ fn from_git(root: &Path) -> Option<String> {
     for name in watched {
         if let Some(path) = git(root, &["rev-parse", "--git-path", &name]) {
             let path = root.join(path);
-            // A missing file would make Cargo re-run this script on every build.
+            // A missing file would make Cargo re-run this script on every build. A branch
+            // whose ref is packed gets a loose file at its next commit: watch its folder then.
             if path.exists() {
                 println!("cargo:rerun-if-changed={}", path.display());
+            } else if let Some(folder) = path
+                .parent()
+                .filter(|p| p.is_dir() && name != "packed-refs")
+            {
+                println!("cargo:rerun-if-changed={}", folder.display());
             }
         }
     }

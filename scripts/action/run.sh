@@ -129,9 +129,8 @@ fi
 # mlgate appends its outputs to a file of its own; they are copied over below, after which
 # the action adds what only it knows. The summary goes straight to the job's.
 outputs=$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/mlgate-outputs.XXXXXX")
-printf 'mlgate:'
-printf ' %q' "${args[@]}"
-printf '\n'
+# The command line, for the log; a password in a URL (`https://user:secret@host`) is masked.
+printf 'mlgate:%s\n' "$(printf ' %q' "${args[@]}")" | sed -E 's#(://)[^/@ ]*@#\1***@#g'
 code=0
 GITHUB_OUTPUT=$outputs "$bin" "${args[@]}" || code=$?
 

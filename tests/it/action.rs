@@ -567,7 +567,7 @@ fn promote_inputs_become_promote_flags() {
             ("INPUT_TO_ALIAS", "champion"),
             ("INPUT_DRY_RUN", "True"),
             ("INPUT_EXPECT_INCUMBENT", "5"),
-            ("INPUT_TRACKING_URI", "http://127.0.0.1:9"),
+            ("INPUT_TRACKING_URI", "http://gate:s3cret@127.0.0.1:9"),
             ("INPUT_FAIL_ON", "warning"),
             ("INPUT_ARGS", "--no-record\n--allow-all-skipped"),
             ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0"),
@@ -577,11 +577,12 @@ fn promote_inputs_become_promote_flags() {
     assert!(
         stdout.contains(
             "mlgate: promote --github --to-alias champion --expect-incumbent 5 --dry-run \
-             --fail-on warning --tracking-uri http://127.0.0.1:9 --no-record \
+             --fail-on warning --tracking-uri http://***@127.0.0.1:9 --no-record \
              --allow-all-skipped -- models:/churn/7"
         ),
         "{stdout}"
     );
+    assert!(!stdout.contains("s3cret"), "the password is not logged");
     let code = out.status.code().unwrap();
     let outputs = runner.outputs();
     assert_eq!(outputs["exit-code"], code.to_string());
@@ -717,4 +718,29 @@ fn release_targets_agree() {
         "pkg-url = \"{ repo }/releases/download/v{ version }/{ name }-{ version }-{ target }.tar.gz\""
     ));
     assert!(cargo.contains("bin-dir = \"{ name }-{ version }-{ target }/{ bin }{ binary-ext }\""));
+}
+
+/// `mlgate --version` names the commit it was built from (build.rs), so a release archive or
+/// an action log says exactly which code ran.
+#[test]
+fn version_names_the_commit() {
+    let out = crate::mlgate().arg("--version").output().unwrap();
+    let line = text(&out.stdout);
+    let rest = line
+        .strip_prefix(&format!("mlgate {} (", env!("CARGO_PKG_VERSION")))
+        .and_then(|r| r.strip_suffix(")\n"))
+        .unwrap_or_else(|| panic!("`{line}`"));
+    let git = Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(repo_path(""))
+        .output();
+    match git {
+        Ok(git) if git.status.success() && std::env::var_os("MLGATE_COMMIT").is_none() => {
+            assert_eq!(rest, text(&git.stdout).trim(), "the checkout's HEAD");
+        }
+        _ => assert!(
+            rest == "unknown" || rest.chars().all(|c| c.is_ascii_alphanumeric()),
+            "`{rest}`"
+        ),
+    }
 }
