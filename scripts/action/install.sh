@@ -15,6 +15,7 @@
 #                             version in its Cargo.toml); `X.Y.Z` or `vX.Y.Z`; `source` (build)
 #   INPUT_BUILD_FALLBACK      `true` (default) or `false`: fail instead of building
 #   MLGATE_ACTION_REF         github.action_ref; MLGATE_ACTION_REPOSITORY github.action_repository
+#                             (when empty: read off $GITHUB_ACTION_PATH, else $GITHUB_REPOSITORY)
 #   MLGATE_RELEASE_BASE       download base instead of <server>/<repository>/releases/download
 #                             (a mirror; the tests use file://); the archive is
 #                             <base>/v<version>/<archive>
@@ -36,10 +37,22 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=${MLGATE_SOURCE_DIR:-${GITHUB_ACTION_PATH:-$here/../..}}
 src=$(cd "$src" && pwd)
 
+# ---- which repository and ref the action was used from --------------------------------------
+# github.action_repository / action_ref, else read off the folder the runner unpacked the
+# action into (<…>/_actions/OWNER/REPO/REF; those contexts are not always set inside composite
+# actions); a local `uses: ./` runs from the workflow's own repository.
+repository=${MLGATE_ACTION_REPOSITORY:-}
+ref=${MLGATE_ACTION_REF:-}
+action_path=$(printf '%s' "${GITHUB_ACTION_PATH:-}" | tr '\\' /)
+if [[ $action_path =~ /_actions/([^/]+)/([^/]+)/([^/]+)/?$ ]]; then
+  repository=${repository:-${BASH_REMATCH[1]}/${BASH_REMATCH[2]}}
+  ref=${ref:-${BASH_REMATCH[3]}}
+fi
+repository=${repository:-${GITHUB_REPOSITORY:-mlgate/mlgate}}
+
 # ---- which version --------------------------------------------------------------------------
 version=${INPUT_VERSION:-}
 if [ -z "$version" ]; then
-  ref=${MLGATE_ACTION_REF:-}
   if [[ $ref =~ ^v([0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?)$ ]]; then
     version=${BASH_REMATCH[1]}
   else
@@ -103,7 +116,7 @@ unpack() {
 # when there is no such release (the caller may build instead); any other problem fails.
 from_release() {
   local base name dir archive expected actual bin
-  base=${MLGATE_RELEASE_BASE:-${GITHUB_SERVER_URL:-https://github.com}/${MLGATE_ACTION_REPOSITORY:-mlgate/mlgate}/releases/download}
+  base=${MLGATE_RELEASE_BASE:-${GITHUB_SERVER_URL:-https://github.com}/$repository/releases/download}
   name=mlgate-$version-$target
   dir=${MLGATE_INSTALL_DIR:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}/mlgate-action}
   archive=$dir/$name.$ext

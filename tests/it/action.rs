@@ -263,6 +263,44 @@ fn the_version_comes_from_the_action_ref_else_cargo_toml() {
             text(&out.stderr)
         );
     }
+    // Inside a remote action the runner's folder names the repository and ref when the
+    // contexts are empty (the fake server URL keeps the download on this machine).
+    let action_path = runner.path("temp/_actions/acme/gate/v9.8.7");
+    let out = runner.run(
+        "install.sh",
+        os,
+        arch,
+        &[
+            ("MLGATE_RELEASE_BASE", ""),
+            ("GITHUB_SERVER_URL", "file:///nonexistent"),
+            ("GITHUB_ACTION_PATH", action_path.to_str().unwrap()),
+            ("MLGATE_SOURCE_DIR", repo_path("").to_str().unwrap()),
+            ("INPUT_BUILD_FALLBACK", "false"),
+        ],
+    );
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "downloading file:///nonexistent/acme/gate/releases/download/v9.8.7/mlgate-9.8.7-{target}.{ext}"
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+    // A local `uses: ./`: the workflow's own repository.
+    let out = runner.run(
+        "install.sh",
+        os,
+        arch,
+        &[
+            ("MLGATE_RELEASE_BASE", ""),
+            ("GITHUB_SERVER_URL", "file:///nonexistent"),
+            ("GITHUB_REPOSITORY", "fork/mlgate"),
+            ("INPUT_VERSION", "1.2.3"),
+            ("INPUT_BUILD_FALLBACK", "false"),
+        ],
+    );
+    assert!(text(&out.stderr)
+        .contains("downloading file:///nonexistent/fork/mlgate/releases/download/v1.2.3/"));
+
     // Not a version: refused before any download (no path traversal through the URL).
     let out = runner.run("install.sh", os, arch, &[("INPUT_VERSION", "../../etc")]);
     assert_eq!(out.status.code(), Some(1));
