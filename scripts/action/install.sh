@@ -43,7 +43,8 @@ src=$(cd "$src" && pwd)
 # actions); a local `uses: ./` runs from the workflow's own repository.
 repository=${MLGATE_ACTION_REPOSITORY:-}
 ref=${MLGATE_ACTION_REF:-}
-action_path=$(printf '%s' "${GITHUB_ACTION_PATH:-}" | tr '\\' /)
+action_path=${GITHUB_ACTION_PATH:-}
+action_path=${action_path//\\//} # Windows: D:\a\_actions\… → D:/a/_actions/…
 if [[ $action_path =~ /_actions/([^/]+)/([^/]+)/([^/]+)/?$ ]]; then
   repository=${repository:-${BASH_REMATCH[1]}/${BASH_REMATCH[2]}}
   ref=${ref:-${BASH_REMATCH[3]}}
