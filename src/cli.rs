@@ -13,7 +13,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// (promote) 4 the target changed under us, nothing moved · 5 moved, but the verdict was not
 /// recorded.
 #[derive(Debug, Parser)]
-#[command(name = "mlgate", version, propagate_version = true)]
+// `mlgate 0.1.0 (abc1234)`: the commit comes from build.rs.
+#[command(
+    name = "mlgate",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("MLGATE_COMMIT"), ")"),
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
