@@ -1,0 +1,138 @@
+//! What a promotion is asked to do (`--to-alias`, `--to-stage`, `--approve-request`), what
+//! each backend can do, and the other arguments checked before anything is read.
+
+use super::AppError;
+use crate::cli::PromoteArgs;
+use crate::gather::Goal;
+use crate::model_ref::ModelRef;
+use crate::snapshot::Backend;
+
+/// What the promotion does once green.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Point the alias at the candidate.
+    Alias(String),
+    /// Move the candidate into the stage.
+    Stage(String),
+    /// Approve the candidate's open request to the stage (Databricks workspace registry).
+    Request(String),
+}
+
+impl Action {
+    pub fn goal(&self) -> Goal {
+        match self {
+            Action::Alias(a) => Goal::Alias(a.clone()),
+            Action::Stage(s) | Action::Request(s) => Goal::Stage(s.clone()),
+        }
+    }
+
+    /// `mlgate.target`: `alias:champion`, `stage:Production`, `request:Production`.
+    pub fn record(&self) -> String {
+        match self {
+            Action::Alias(a) => format!("alias:{a}"),
+            Action::Stage(s) => format!("stage:{s}"),
+            Action::Request(s) => format!("request:{s}"),
+        }
+    }
+
+    /// Refuses, before anything is read, what the backend cannot do.
+    pub fn supported_on(&self, backend: Backend) -> Result<(), AppError> {
+        let refuse = |why: &str| Err(AppError::Usage(why.to_string()));
+        match (self, backend) {
+            (Action::Alias(_), Backend::DatabricksWorkspace) => refuse(
+                "the Databricks workspace registry has no aliases: use --to-stage or --approve-request (or a Unity Catalog model)",
+            ),
+            (Action::Stage(_), Backend::UnityCatalog) => {
+                refuse("Unity Catalog models have no stages: use --to-alias")
+            }
+            (Action::Request(_), Backend::DatabricksWorkspace) => Ok(()),
+            (Action::Request(_), _) => refuse(
+                "only the Databricks workspace registry has transition requests: use --to-alias or --to-stage",
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// `--to-alias`, `--to-stage` or `--approve-request`, validated as `check` validates targets.
+pub fn action(args: &PromoteArgs, rules: &[crate::engine::Rule]) -> Result<Action, AppError> {
+    use crate::app::target::{alias, stage};
+    let active = |flag: &str, s: &str| -> Result<String, AppError> {
+        let s = stage(flag, s)?;
+        if s == "None" || s == "Archived" {
+            return Err(AppError::Usage(format!(
+                "{flag} {s}: promotion is to Staging or Production (archiving is not a promotion)"
+            )));
+        }
+        Ok(s)
+    };
+    match (&args.to_alias, &args.to_stage, &args.approve_request) {
+        (Some(a), _, _) => Ok(Action::Alias(alias("--to-alias", a, rules)?)),
+        (_, Some(s), _) => Ok(Action::Stage(active("--to-stage", s)?)),
+        (_, _, Some(s)) => Ok(Action::Request(active("--approve-request", s)?)),
+        _ => Err(AppError::Usage(
+            "say where to promote: --to-alias, --to-stage or --approve-request".into(),
+        )),
+    }
+}
+
+/// `--expect-incumbent`: a version number, or `none`.
+pub fn expected(given: &str) -> Result<Option<String>, AppError> {
+    let text = given.trim();
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Some(text.trim_start_matches('0').to_string()).map(|v| {
+            if v.is_empty() {
+                "0".into()
+            } else {
+                v
+            }
+        }));
+    }
+    Err(AppError::Usage(format!(
+        "--expect-incumbent `{given}` is not a version number or `none`"
+    )))
+}
+
+/// The registered model a promotion moves within; only registry references name one.
+pub fn registry_name(reference: &ModelRef) -> Result<String, AppError> {
+    match reference {
+        ModelRef::Version { name, .. }
+        | ModelRef::Alias { name, .. }
+        | ModelRef::Stage { name, .. }
+        | ModelRef::Latest { name } => Ok(name.clone()),
+        ModelRef::Run { .. } | ModelRef::LoggedModel { .. } => Err(AppError::Usage(format!(
+            "`{reference}` is not a registered model version: register it first, then promote models:/NAME/VERSION"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expected_incumbents_are_versions_or_none() {
+        assert_eq!(expected("none").unwrap(), None);
+        assert_eq!(expected("NONE").unwrap(), None);
+        assert_eq!(expected("3").unwrap().as_deref(), Some("3"));
+        assert_eq!(expected("03").unwrap().as_deref(), Some("3"));
+        assert!(expected("v3").is_err());
+        assert!(expected("").is_err());
+    }
+
+    #[test]
+    fn backends_refuse_what_they_cannot_do() {
+        let alias = Action::Alias("champion".into());
+        let stage = Action::Stage("Production".into());
+        let request = Action::Request("Production".into());
+        assert!(alias.supported_on(Backend::MlflowOss).is_ok());
+        assert!(alias.supported_on(Backend::UnityCatalog).is_ok());
+        assert!(alias.supported_on(Backend::DatabricksWorkspace).is_err());
+        assert!(stage.supported_on(Backend::UnityCatalog).is_err());
+        assert!(request.supported_on(Backend::MlflowOss).is_err());
+        assert!(request.supported_on(Backend::DatabricksWorkspace).is_ok());
+    }
+}

@@ -1,0 +1,195 @@
+//! The registry steps after a green (or red) verdict, all on the one live session: the guard's
+//! re-reads, the move sent once and settled by reading when its answer is lost, the
+//! confirmation, the rejection of a request, and the record.
+
+use super::action::Action;
+use super::record::Record;
+use super::{held, is_request_to};
+use crate::app::{stdio, AppError, Live};
+use crate::gather::{self, Goal, Write, WriteError};
+
+/// The registry steps after the verdict, all on the one live session.
+pub(super) struct Step<'a> {
+    pub live: &'a Live,
+    pub name: &'a str,
+    pub candidate: &'a str,
+    pub record: &'a Record<'a>,
+    pub quiet: bool,
+}
+
+impl Step<'_> {
+    fn write(&self, write: &Write<'_>) -> Result<(), WriteError> {
+        let live = self.live;
+        live.block_on(gather::write(&live.cx, live.backend, write))
+    }
+
+    pub(super) fn holder(&self, goal: &Goal) -> Result<Option<String>, AppError> {
+        let live = self.live;
+        live.block_on(gather::holder(&live.cx, live.backend, self.name, goal))
+            .map_err(|e| {
+                AppError::Write(format!(
+                    "cannot re-read who holds {} right before moving: {}; nothing moved",
+                    goal.holds(),
+                    e.message()
+                ))
+            })
+    }
+
+    /// The candidate's open request to `stage` must still be there.
+    pub(super) fn require_open_request(&self, stage: &str) -> Result<(), AppError> {
+        let live = self.live;
+        let requests = live
+            .block_on(gather::transition_requests(
+                &live.cx,
+                live.backend,
+                self.name,
+                self.candidate,
+            ))
+            .map_err(|e| {
+                AppError::Write(format!(
+                    "cannot re-read the transition requests of models:/{}/{}: {}; nothing moved",
+                    self.name,
+                    self.candidate,
+                    e.message()
+                ))
+            })?
+            .unwrap_or_default();
+        if requests.iter().any(|r| is_request_to(r, stage)) {
+            return Ok(());
+        }
+        Err(AppError::Conflict(format!(
+            "models:/{}/{} has no open request to {stage} (any more); nothing moved",
+            self.name, self.candidate
+        )))
+    }
+
+    pub(super) fn make_move(
+        &self,
+        action: &Action,
+        archive: bool,
+        goal: &Goal,
+    ) -> Result<(), AppError> {
+        let comment = self.record.comment();
+        let (name, version) = (self.name, self.candidate);
+        let write = match action {
+            Action::Alias(alias) => Write::SetAlias {
+                name,
+                alias,
+                version,
+            },
+            Action::Stage(stage) => Write::TransitionStage {
+                name,
+                version,
+                stage,
+                archive_existing: archive,
+            },
+            Action::Request(stage) => Write::ApproveTransitionRequest {
+                name,
+                version,
+                stage,
+                archive_existing: archive,
+                comment: &comment,
+            },
+        };
+        match self.write(&write) {
+            Ok(()) => Ok(()),
+            Err(WriteError::Unsupported { backend, what }) => {
+                Err(AppError::Usage(format!("{backend} cannot {what}")))
+            }
+            // The answer may be lost after the server acted: the registry says what happened.
+            Err(WriteError::Client(e)) => match self.holds_now(action, goal) {
+                Ok(true) => {
+                    if !self.quiet {
+                        stdio::err(&format!(
+                            "warning: the move's answer was an error ({}), but the registry shows it was made\n",
+                            e.message()
+                        ));
+                    }
+                    Ok(())
+                }
+                _ => Err(AppError::Write(format!(
+                    "the move failed: {}; nothing moved",
+                    e.message()
+                ))),
+            },
+        }
+    }
+
+    /// Whether the candidate holds the goal now.
+    fn holds_now(&self, action: &Action, goal: &Goal) -> Result<bool, AppError> {
+        let live = self.live;
+        match action {
+            Action::Alias(_) => Ok(self.holder(goal)?.as_deref() == Some(self.candidate)),
+            // A stage holds many versions: the candidate must be in it (an older candidate is
+            // not the stage's latest unless the others were archived).
+            Action::Stage(stage) | Action::Request(stage) => {
+                let version = live
+                    .block_on(gather::version_now(
+                        &live.cx,
+                        live.backend,
+                        self.name,
+                        self.candidate,
+                    ))
+                    .map_err(|e| AppError::Write(e.message()))?;
+                Ok(version
+                    .current_stage
+                    .is_some_and(|s| s.eq_ignore_ascii_case(stage)))
+            }
+        }
+    }
+
+    pub(super) fn confirm(&self, action: &Action, goal: &Goal) -> Result<(), AppError> {
+        match self.holds_now(action, goal) {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                let now = self.holder(goal).ok().flatten();
+                Err(AppError::Conflict(format!(
+                    "after the move, {} of {} is held by {}, not models:/{}/{}: another client moved it; the verdict is not recorded",
+                    goal.holds(),
+                    self.name,
+                    held(now.as_deref()),
+                    self.name,
+                    self.candidate
+                )))
+            }
+            Err(e) => Err(AppError::Conflict(format!(
+                "the move was sent, but it cannot be confirmed ({e}); check {} of {} by hand",
+                goal.holds(),
+                self.name
+            ))),
+        }
+    }
+
+    pub(super) fn reject(&self, stage: &str) -> Result<(), String> {
+        let comment = self.record.comment();
+        self.write(&Write::RejectTransitionRequest {
+            name: self.name,
+            version: self.candidate,
+            stage,
+            comment: &comment,
+        })
+        .map_err(|e| {
+            format!("the verdict is red, but rejecting the request to {stage} failed: {e}")
+        })
+    }
+
+    /// Writes every `mlgate.*` tag; stops at the first that fails (tags are upserts, so a
+    /// rerun completes them).
+    pub(super) fn record(&self) -> Result<(), String> {
+        for (key, value) in self.record.tags() {
+            self.write(&Write::SetVersionTag {
+                name: self.name,
+                version: self.candidate,
+                key,
+                value: &value,
+            })
+            .map_err(|e| {
+                format!(
+                    "setting tag {key} on models:/{}/{}: {e}",
+                    self.name, self.candidate
+                )
+            })?;
+        }
+        Ok(())
+    }
+}
