@@ -326,7 +326,7 @@ pub fn render_error(error: &AppError) -> String {
     let mut out = String::new();
     let rendered = match error {
         AppError::Policy(PolicyLoadError::Invalid(e)) => {
-            handler.render_report(&mut out, &e.for_display())
+            e.for_display().render(&handler).map(|text| out = text)
         }
         other => {
             // Server words reach stderr too: shown, never obeyed by the terminal.
