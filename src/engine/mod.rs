@@ -12,7 +12,10 @@ pub mod selector;
 mod template;
 pub mod waiver;
 
-pub use template::{placeholders as template_placeholders, BUILTINS as TEMPLATE_BUILTINS};
+pub use template::{
+    cites_value as template_cites_value, placeholders as template_placeholders,
+    BUILTINS as TEMPLATE_BUILTINS,
+};
 
 use serde_json::Value;
 
