@@ -502,6 +502,24 @@ impl Snapshot {
             _ => self.target.reference.clone(),
         }
     }
+
+    /// How many sections hold gathered facts: the registry, run, experiment, MLmodel,
+    /// artifact, transition-request and backend-specific sections present, plus each object
+    /// whose permissions were read. The manifest, target and incumbent are not counted.
+    pub fn gathered_sections(&self) -> usize {
+        let present = [
+            self.registered_model.is_some(),
+            self.model_version.is_some(),
+            self.run.is_some(),
+            self.experiment.is_some(),
+            self.mlflow_model.is_some(),
+            self.artifacts.is_some(),
+            self.permissions.registered_model.is_some(),
+            self.permissions.experiment.is_some(),
+            self.transition_requests.is_some(),
+        ];
+        present.iter().filter(|p| **p).count() + self.extra.len()
+    }
 }
 
 /// The `section` of the error recorded when nothing beyond the reference could be gathered:

@@ -4,6 +4,7 @@ mod architecture;
 mod cli;
 mod databricks;
 mod docs;
+mod ergonomics;
 mod faults;
 mod gather_layer;
 mod hostile;
