@@ -48,8 +48,14 @@ const TITLE_MAX: usize = 60;
 pub fn rules_table(rules: &[Rule]) -> String {
     let width = |s: &str| s.chars().count();
     let titles: Vec<String> = rules.iter().map(|r| shorten(&r.title, TITLE_MAX)).collect();
-    let id_width = rules.iter().map(|r| width(&r.id)).fold(width("ID"), usize::max);
-    let title_width = titles.iter().map(|t| width(t)).fold(width("TITLE"), usize::max);
+    let id_width = rules
+        .iter()
+        .map(|r| width(&r.id))
+        .fold(width("ID"), usize::max);
+    let title_width = titles
+        .iter()
+        .map(|t| width(t))
+        .fold(width("TITLE"), usize::max);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -174,7 +180,10 @@ mod tests {
         }
         let cut = shorten(long, TITLE_MAX);
         assert!(lines[2].contains(&cut), "{table}");
-        assert!(cut.ends_with('…') && cut.chars().count() <= TITLE_MAX, "{cut}");
+        assert!(
+            cut.ends_with('…') && cut.chars().count() <= TITLE_MAX,
+            "{cut}"
+        );
         assert_eq!(shorten("short", TITLE_MAX), "short");
     }
 }

@@ -143,7 +143,10 @@ mod tests {
             .replace_all(&painted, "");
         assert_eq!(stripped, plain);
         // The labels are padded to one width: the severities line up.
-        assert!(plain.contains("  FAIL   error   users-group-can-manage"), "{plain}");
+        assert!(
+            plain.contains("  FAIL   error   users-group-can-manage"),
+            "{plain}"
+        );
         assert!(plain.contains("  GATHER permissions.experiment"), "{plain}");
     }
 }

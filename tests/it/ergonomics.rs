@@ -7,7 +7,9 @@ use crate::{mlgate, oss_mock};
 fn the_top_level_help_names_every_output() {
     let out = mlgate().arg("--help").output().unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
-    for flag in ["--report", "--junit", "--json", "SARIF", "--sarif", "--github"] {
+    for flag in [
+        "--report", "--junit", "--json", "SARIF", "--sarif", "--github",
+    ] {
         assert!(help.contains(flag), "{flag} missing from\n{help}");
     }
 }
@@ -52,7 +54,14 @@ fn snapshot_and_report_say_what_they_wrote_unless_quiet() {
         mlgate()
             .env_remove("MLFLOW_TRACKING_USERNAME")
             .env_remove("MLFLOW_TRACKING_TOKEN")
-            .args([command, &reference, "--tracking-uri", &server.url, "-q", "-o"])
+            .args([
+                command,
+                &reference,
+                "--tracking-uri",
+                &server.url,
+                "-q",
+                "-o",
+            ])
             .arg(&out)
             .assert()
             .code(0)

@@ -14,7 +14,9 @@ fn render(files: &[(&str, &str)]) -> String {
         .collect();
     let errors = policy::load(&texts).expect_err("the policy is invalid");
     errors
-        .render(&GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100))
+        .render(
+            &GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100),
+        )
         .unwrap()
 }
 
