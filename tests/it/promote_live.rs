@@ -2,6 +2,7 @@
 //! own model from the lab's promotion runs (champion, good, worse, drops-column: see
 //! `scripts/live/populate.py`), so tests that move aliases and stages never see each other.
 
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{json, Value};
@@ -68,7 +69,7 @@ fn call(s: &Server, method: &str, path: &str, body: &Value) -> Value {
 fn get(s: &Server, path: &str, query: &[(&str, &str)]) -> Value {
     let mut url = format!("{}/api/2.0/mlflow/{path}?", s.uri);
     for (k, v) in query {
-        url.push_str(&format!("{k}={v}&"));
+        let _ = write!(url, "{k}={v}&");
     }
     let out = std::process::Command::new("curl")
         .args(["-sS", "--fail-with-body"])

@@ -4,6 +4,7 @@
 //! between mlgate's gather and its move, at a point fixed by counting, not by sleeping. It can
 //! also refuse some requests with a 403 (the record test: a move allowed, its tags refused).
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -61,7 +62,7 @@ impl Proxy {
                         &upstream,
                         &seen,
                         &log,
-                        &interlude,
+                        interlude.as_ref().as_ref(),
                         refuse.as_deref(),
                     );
                 });
@@ -86,7 +87,7 @@ fn serve(
     upstream: &str,
     seen: &AtomicUsize,
     log: &Mutex<Vec<String>>,
-    interlude: &Option<Interlude>,
+    interlude: Option<&Interlude>,
     refuse: Option<&str>,
 ) {
     let Some((line, headers, body)) = read_request(&client) else {
@@ -122,9 +123,13 @@ fn serve(
     let mut forwarded = format!("{line}\r\n");
     for (name, value) in headers {
         match name.to_ascii_lowercase().as_str() {
-            "host" => forwarded.push_str(&format!("Host: {upstream}\r\n")),
+            "host" => {
+                let _ = write!(forwarded, "Host: {upstream}\r\n");
+            }
             "connection" => {}
-            _ => forwarded.push_str(&format!("{name}: {value}\r\n")),
+            _ => {
+                let _ = write!(forwarded, "{name}: {value}\r\n");
+            }
         }
     }
     forwarded.push_str("Connection: close\r\n\r\n");
