@@ -58,28 +58,42 @@ pub const BUILTINS: [&str; 3] = ["value", "count", "path"];
 
 /// Whether a placeholder shows the selected values: `{value}` or `{value.step}`.
 pub fn cites_value(name: &str) -> bool {
-    value_path(name).is_some()
+    shown_part(name).is_some()
 }
 
-/// `{value}` → `Some(None)`; `{value.step}` → `Some(Some(step))`; anything else → `None`.
-fn value_path(name: &str) -> Option<Option<Selector>> {
+/// Whether a template shows the selected values anywhere.
+pub fn shows_value(template: &str) -> bool {
+    placeholders(template)
+        .into_iter()
+        .any(|(_, name)| cites_value(name))
+}
+
+/// What a `{value…}` placeholder shows of each selected value.
+enum Shown {
+    /// `{value}`: the value itself (a metric's number).
+    Whole,
+    /// `{value.step}`: a path inside it.
+    Inside(Selector),
+}
+
+fn shown_part(name: &str) -> Option<Shown> {
     match name.trim() {
-        "value" => Some(None),
+        "value" => Some(Shown::Whole),
         other => other
             .strip_prefix("value.")
             .and_then(|rest| Selector::parse(rest).ok())
-            .map(Some),
+            .map(Shown::Inside),
     }
 }
 
 fn placeholder(name: &str, doc: &Value, values: &[&Value], path: &str) -> String {
-    if let Some(inner) = value_path(name) {
+    if let Some(part) = shown_part(name) {
         let shown: Vec<String> = values
             .iter()
-            .map(|v| match &inner {
+            .map(|v| match &part {
                 // A metric `{value, timestamp, step}` reads as its number: `0.72`.
-                None => plain(scalar_of(v)),
-                Some(path) => path.get(v).map_or_else(|| "<missing>".to_string(), plain),
+                Shown::Whole => plain(scalar_of(v)),
+                Shown::Inside(path) => path.get(v).map_or_else(|| "<missing>".to_string(), plain),
             })
             .collect();
         return if shown.is_empty() {

@@ -1,5 +1,6 @@
 //! Integration tests: the CLI end to end, the report against the seed, JUnit, diagnostics.
 
+mod absent;
 mod architecture;
 mod cli;
 mod databricks;
