@@ -42,7 +42,7 @@ pub fn rules(args: &RulesArgs) -> Result<Exit, AppError> {
 
 /// Titles longer than this are cut with `…` in `mlgate rules` (`mlgate explain` shows them
 /// whole), so one long title cannot push the scope column off the screen.
-const TITLE_MAX: usize = 60;
+const TITLE_MAX: usize = 72;
 
 /// The rules as an aligned text table: each column as wide as its widest cell.
 pub fn rules_table(rules: &[Rule]) -> String {
