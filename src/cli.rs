@@ -7,7 +7,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Policy-checking CI gate for MLflow model versions.
 ///
 /// mlgate gathers every audit fact about a model version into a snapshot, evaluates
-/// declarative TOML rules against it, and writes a Markdown audit report, JUnit XML and JSON.
+/// declarative TOML rules against it, and writes a Markdown audit report (--report), JUnit XML
+/// (--junit), JSON (--json) and SARIF for GitHub code scanning (--sarif). In GitHub Actions,
+/// --github prints annotations and writes the job summary and step outputs.
 ///
 /// Exit codes: 0 pass · 1 policy failed · 2 usage or policy-file error · 3 could not gather ·
 /// (promote) 4 the target changed under us, nothing moved · 5 moved, but the verdict was not
@@ -312,6 +314,10 @@ pub struct SnapshotArgs {
     #[arg(long, value_name = "ALIAS")]
     pub target_alias: Option<String>,
 
+    /// Do not say what was written (failures are still reported).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
     #[command(flatten)]
     pub server: ServerArgs,
 }
@@ -325,6 +331,10 @@ pub struct ReportArgs {
     /// Where to write the Markdown report.
     #[arg(long, short = 'o', value_name = "FILE.md")]
     pub output: PathBuf,
+
+    /// Do not say what was written (failures are still reported).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 
     #[command(flatten)]
     pub server: ServerArgs,

@@ -198,23 +198,43 @@ const POLICY_LANGUAGE_REST: &str = r#"
 
 - **pass**: every check holds.
 - **fail**: a check does not hold. The message template is rendered: `{value}` (what was
-  selected), `{count}` (how many elements), `{path}` (the selector), or any snapshot path
-  (`{registered_model.name}`); `{{` is a literal brace.
+  selected; a metric shows its number, `0.72`, and `{value.step}`, `{value.timestamp}` reach
+  the rest), `{count}` (how many elements), `{path}` (the selector), or any snapshot path
+  (`{registered_model.name}`); `{{` is a literal brace. When nothing was found, a template that
+  shows `{value}` gives way to the rule's title and what is missing.
 - **error**: the rule could not be evaluated: the call that gathers the data failed (recorded in
   the snapshot's `errors`), the section was never gathered, or a value has the wrong type (`min`
-  on text that is not a number). Never a pass.
+  on text that is not a number). The message starts with `could not evaluate:`. Never a pass.
 - **skipped**: the rule does not apply (its `when` scope), or the section is `unavailable` on
   this backend.
 - **waived**: it failed and a valid waiver covers it. A waiver never covers an evaluation
   error: an outage that leaves a waived rule unevaluable is still reported as an error.
 
-A missing value *inside* a gathered section is known to be absent: `exists` / `non_empty` fail
-on it, `absent` / `empty` pass, other checks report an error. Inside a list element an absent
-field simply does not meet a positive condition. A `[*]` that selects nothing fails the
-positive checks (`min`, `equals`, `non_empty`, …: nothing holds them) and passes the negative
-ones (`none_of`, `not_matches`, `absent`, …); use `count_min` or a quantifier to say what an
-empty collection should mean. Over `[*]`, `not` applies to each element. A list or table
-compared with a single value, and a count or quantifier over a single value, are type errors.
+### Absent values and missing sections
+
+A value missing *inside a section that was gathered* is known to be absent — the version has no
+such tag, the run no such metric — and the rule is judged on that: the positive checks
+(`exists`, `non_empty`, `equals`, `one_of`, `matches`, `contains`, `min`, `max`, `min_length`,
+`count_min`, `any`, `not_worse_than`, …) **fail**, saying what is missing ("model_version
+has no tag `reviewed_by`"); the presence and negative checks (`absent`, `exists = false`,
+`empty`, `not_equals`, `none_of`, `not_matches`, `max_length`, `count_max`, `all`, `none`)
+hold. A field missing from a list element is judged the same way inside `any` /
+`all` / `none`, and over `[*]` each element's missing field is.
+
+A value in a section that was *not* gathered is unknown, never absent: the rule is an
+**error** when the section is missing from the snapshot or its call failed (the snapshot's
+`errors`), and **skipped** when the backend does not have it (`unavailable`) — whatever the
+check, `exists = false` included. Sections are the top-level ones (`model_version`, `run`,
+`mlflow_model`, …), each object's ACL (`permissions.registered_model`,
+`permissions.experiment`) and its `entries`, the artifact listing (`artifacts.files`) and the
+size computed from it (`artifacts.size_bytes`), and the same under `incumbent`. A step that meets a value of the wrong kind (`run.params.lr.x` where
+`lr` is text) is an error too.
+
+A `[*]` that selects nothing fails the positive checks (`min`, `equals`, `non_empty`, …:
+nothing holds them) and passes the negative ones (`none_of`, `not_matches`, `absent`, …); use
+`count_min` or a quantifier to say what an empty collection should mean. Over `[*]`, `not`
+applies to each element. A list or table compared with a single value, and a count or
+quantifier over a single value, are type errors.
 
 Facts that could not be gathered fail the run even when no rule reads them (the snapshot's
 `errors`); `mlgate check --allow-gather-errors` lets such a run pass while still reporting them.
@@ -285,7 +305,8 @@ A rule *reads the incumbent* when its `select`, or a value one of its checks com
 - an **error** when the value it compares with is absent from the incumbent (the incumbent
   lacks the metric: the message names `incumbent.run.metrics.auc`), or the call that gathers it
   failed (the snapshot's `errors`, under `incumbent.` sections). A candidate value that is
-  absent is an error too (a missing signature: a failure, above).
+  absent from its gathered section fails ("run has no metric `auc`": it cannot show it is not
+  worse; a missing signature: above), as for any positive check.
 
 ## Scopes: `when`
 

@@ -40,26 +40,50 @@ pub fn rules(args: &RulesArgs) -> Result<Exit, AppError> {
     Ok(Exit::Pass)
 }
 
-/// The rules as an aligned text table.
+/// Titles longer than this are cut with `…` in `mlgate rules` (`mlgate explain` shows them
+/// whole), so one long title cannot push the scope column off the screen.
+const TITLE_MAX: usize = 72;
+
+/// The rules as an aligned text table: each column as wide as its widest cell.
 pub fn rules_table(rules: &[Rule]) -> String {
-    let id_width = rules.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
+    let width = |s: &str| s.chars().count();
+    let titles: Vec<String> = rules.iter().map(|r| shorten(&r.title, TITLE_MAX)).collect();
+    let id_width = rules
+        .iter()
+        .map(|r| width(&r.id))
+        .fold(width("ID"), usize::max);
+    let title_width = titles
+        .iter()
+        .map(|t| width(t))
+        .fold(width("TITLE"), usize::max);
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<id_width$}  {:<8}  {:<40}  SCOPE",
+        "{:<id_width$}  {:<8}  {:<title_width$}  SCOPE",
         "ID", "SEVERITY", "TITLE"
     );
-    for r in rules {
+    for (r, title) in rules.iter().zip(&titles) {
         let _ = writeln!(
             out,
-            "{:<id_width$}  {:<8}  {:<40}  {}",
+            "{:<id_width$}  {:<8}  {:<title_width$}  {}",
             r.id,
             r.severity.as_str(),
-            r.title,
+            title,
             r.scope.describe()
         );
     }
     out
+}
+
+/// `text` cut to at most `max` characters, the last one `…` when something was cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
 }
 
 pub fn explain(args: &ExplainArgs) -> Result<Exit, AppError> {
@@ -115,4 +139,51 @@ pub fn explain_rule(rule: &Rule) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{CheckSet, Scope, Selector, Severity};
+
+    fn rule(id: &str, title: &str) -> Rule {
+        Rule {
+            id: id.into(),
+            title: title.into(),
+            severity: Severity::Warning,
+            description: String::new(),
+            remediation: None,
+            select: Selector::parse("run.params").unwrap(),
+            check: CheckSet::default(),
+            message: None,
+            scope: Scope::default(),
+            source: "t.toml".into(),
+            line: 1,
+        }
+    }
+
+    #[test]
+    fn the_rules_table_stays_aligned_past_long_titles() {
+        let long = "The source run records the git commit it was trained from, and the branch, and the repository";
+        let table = rules_table(&[
+            rule("short", "A title"),
+            rule("a-longer-rule-id", long),
+            rule("ünïcode", "Tïtle with ümlauts — and a dash"),
+        ]);
+        let lines: Vec<&str> = table.lines().collect();
+        // Every row's scope starts where the header's SCOPE does (counted in characters).
+        let scope_at = |line: &str| line.chars().count() - "always".chars().count();
+        let header_at = lines[0].chars().count() - "SCOPE".len();
+        for line in &lines[1..] {
+            assert!(line.ends_with("  always"), "{line}");
+            assert_eq!(scope_at(line), header_at, "{table}");
+        }
+        let cut = shorten(long, TITLE_MAX);
+        assert!(lines[2].contains(&cut), "{table}");
+        assert!(
+            cut.ends_with('…') && cut.chars().count() <= TITLE_MAX,
+            "{cut}"
+        );
+        assert_eq!(shorten("short", TITLE_MAX), "short");
+    }
 }

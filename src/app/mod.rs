@@ -153,12 +153,18 @@ pub fn run(cli: Cli) -> Result<Exit, AppError> {
             target.apply(&mut snapshot);
             let (snapshot, _) = crate::redact::snapshot(&snapshot, !args.server.no_redact);
             snapshot_io::save(&snapshot, &args.output)?;
+            if !args.quiet {
+                stdio::err(&wrote("", &snapshot, &args.output));
+            }
             done_gathering(&snapshot, fatal)
         }
         Command::Report(args) => {
             let (snapshot, fatal) = gather_or_say_why(&args.model, &args.server, None)?;
             let (snapshot, _) = crate::redact::snapshot(&snapshot, !args.server.no_redact);
             write(&args.output, &report::markdown::render(&snapshot, None))?;
+            if !args.quiet {
+                stdio::err(&wrote("the report of ", &snapshot, &args.output));
+            }
             done_gathering(&snapshot, fatal)
         }
     }
@@ -179,6 +185,21 @@ pub(crate) fn gather_or_say_why(
             None => Err(error),
         },
     }
+}
+
+/// `mlgate: wrote models:/churn/3 (7 sections, 0 errors) to out.json`: what `snapshot` and
+/// `report` saved, on standard error (standard output stays free for pipes). Without it a
+/// successful run printed nothing at all.
+fn wrote(what: &str, snapshot: &Snapshot, path: &Path) -> String {
+    let sections = snapshot.gathered_sections();
+    let errors = snapshot.errors.len();
+    format!(
+        "mlgate: wrote {what}{} ({sections} section{}, {errors} error{}) to {}\n",
+        report::sanitize::terminal(&snapshot.model_uri()),
+        if sections == 1 { "" } else { "s" },
+        if errors == 1 { "" } else { "s" },
+        report::sanitize::terminal(&path.display().to_string())
+    )
 }
 
 /// `snapshot` and `report`: exit 3 when a call failed (the file is written all the same).
@@ -327,7 +348,7 @@ pub fn render_error(error: &AppError) -> String {
     let mut out = String::new();
     let rendered = match error {
         AppError::Policy(PolicyLoadError::Invalid(e)) => {
-            handler.render_report(&mut out, &e.for_display())
+            e.for_display().render(&handler).map(|text| out = text)
         }
         other => {
             // Server words reach stderr too: shown, never obeyed by the terminal.

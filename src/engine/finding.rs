@@ -86,7 +86,9 @@ pub struct Finding {
     pub title: String,
     pub severity: Severity,
     pub outcome: Outcome,
-    /// The rendered message (failure template, error reason, or the title on a pass).
+    /// The rendered message (failure template, error reason, or the title on a pass). An
+    /// error's message always starts with `could not evaluate: `, so a reporter that prefixes
+    /// its own "could not be evaluated" says it twice: show the message as it is.
     pub message: String,
     /// What the checks found (empty on a pass).
     pub detail: String,

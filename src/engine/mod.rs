@@ -12,7 +12,10 @@ pub mod selector;
 mod template;
 pub mod waiver;
 
-pub use template::{placeholders as template_placeholders, BUILTINS as TEMPLATE_BUILTINS};
+pub use template::{
+    cites_value as template_cites_value, placeholders as template_placeholders,
+    BUILTINS as TEMPLATE_BUILTINS,
+};
 
 use serde_json::Value;
 
@@ -23,8 +26,8 @@ pub use selector::Selector;
 pub use waiver::{Waiver, WaiverNote};
 
 use crate::snapshot::{Snapshot, INCUMBENT};
-use check::{Context, Mode, Selection, Verdict as CheckVerdict};
-use selector::Reached;
+use check::{Absent, Context, Mode, Selection, Verdict as CheckVerdict};
+use selector::{Reached, Why};
 
 /// A validated rule, ready to evaluate.
 #[derive(Debug, Clone)]
@@ -84,6 +87,11 @@ fn evaluate_rule(snapshot: &Snapshot, doc: &Value, rule: &Rule) -> Finding {
         None => decide(snapshot, doc, rule),
     };
     let message = match (outcome, &rule.message) {
+        // A template that shows the value cannot say what is wrong when nothing was found
+        // ("accuracy <missing> is below 0.8"): say what is missing instead.
+        (Outcome::Fail, Some(template)) if values.is_empty() && template::shows_value(template) => {
+            format!("{}: {detail}", rule.title)
+        }
         (Outcome::Fail, Some(template)) => {
             template::render(template, doc, &values, rule.select.as_str())
         }
@@ -125,9 +133,12 @@ fn decide<'a>(
     for reached in rule.select.reach(doc) {
         match reached {
             Reached::Found { value, .. } => selection.found.push(value),
-            Reached::Missing { path, depth } => match gap(snapshot, &path, depth) {
+            Reached::Missing { path, why } => match gap(snapshot, &path, &why) {
                 Some(g) => gaps.push(g),
-                None => selection.absent.push(path),
+                None => selection.absent.push(Absent {
+                    path,
+                    what: why.describe(),
+                }),
             },
         }
     }
@@ -135,8 +146,8 @@ fn decide<'a>(
     // ungathered section is never compared (an absent value inside is the check's to judge).
     for reference in rule.check.references() {
         for reached in reference.reach(doc) {
-            if let Reached::Missing { path, depth } = reached {
-                gaps.extend(gap(snapshot, &path, depth));
+            if let Reached::Missing { path, why } = reached {
+                gaps.extend(gap(snapshot, &path, &why));
             }
         }
     }
@@ -161,9 +172,11 @@ fn decide<'a>(
 }
 
 /// Why nothing is at `path` when it is not simply absent: the call that gathers it failed
-/// (error), the backend cannot provide it (skipped), or its section was never gathered
-/// (error). `None`: the section was gathered and the value is absent from it.
-fn gap(snapshot: &Snapshot, path: &str, depth: usize) -> Option<(Outcome, String)> {
+/// (error), the backend cannot provide it (skipped), its section was never gathered (error),
+/// or the value before it is of the wrong kind (error: `run.params.lr.x` where `lr` is text).
+/// `None`: the section was gathered and the value is absent from it — the checks judge that
+/// (positive checks fail, saying what is missing).
+fn gap(snapshot: &Snapshot, path: &str, why: &Why) -> Option<(Outcome, String)> {
     if let Some(e) = snapshot.error_for(path) {
         // The incumbent's sections look like the candidate's: say whose call failed.
         let whose = e
@@ -186,10 +199,16 @@ fn gap(snapshot: &Snapshot, path: &str, depth: usize) -> Option<(Outcome, String
             ),
         ));
     }
-    (depth == 1).then(|| {
-        (
+    if crate::snapshot::is_section(path) {
+        return Some((
             Outcome::Error,
             format!("could not evaluate: section `{path}` was not gathered"),
+        ));
+    }
+    why.is_mismatch().then(|| {
+        (
+            Outcome::Error,
+            format!("could not evaluate: {}", why.describe()),
         )
     })
 }
@@ -211,3 +230,6 @@ pub fn verdict(
         all_skipped_allowed,
     )
 }
+
+#[cfg(test)]
+mod tests;

@@ -119,7 +119,7 @@ impl Scope {
                 let selection = Selection {
                     found: value.into_iter().collect(),
                     absent: if value.is_none() {
-                        vec![format!("{what} {tag}")]
+                        vec![format!("{what} {tag}").into()]
                     } else {
                         Vec::new()
                     },

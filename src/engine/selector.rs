@@ -30,11 +30,89 @@ pub struct SelectorError {
     pub message: String,
 }
 
-/// Where a selector led: a value, or the concrete path at which it found nothing.
+/// Where a selector led: a value, or the concrete path at which it found nothing and why.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reached<'a> {
-    Found { path: String, value: &'a Value },
-    Missing { path: String, depth: usize },
+    Found {
+        path: String,
+        value: &'a Value,
+    },
+    /// Nothing at `path`; everything before it was found.
+    Missing {
+        path: String,
+        why: Why,
+    },
+}
+
+/// Why a step found nothing. The value before the step (`parent`) always exists: a selector
+/// stops at the first step that finds nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Why {
+    /// The table at `parent` has no `key` (or holds `null` there).
+    NoKey { parent: String, key: String },
+    /// The list at `parent` has `len` elements, so none at `index`.
+    NoIndex {
+        parent: String,
+        index: usize,
+        len: usize,
+    },
+    /// The value at `parent` is of a kind the step cannot enter (`kind`: "text", "a list", …):
+    /// a type mismatch, not an absence.
+    NotEnterable {
+        parent: String,
+        kind: &'static str,
+        step: String,
+    },
+}
+
+impl Why {
+    /// Whether the step found a value of the wrong kind (rather than no value).
+    pub fn is_mismatch(&self) -> bool {
+        matches!(self, Why::NotEnterable { .. })
+    }
+
+    /// What is missing, in words: `model_version has no tag `reviewed_by``,
+    /// `run.inputs.dataset_inputs has 0 elements, so no [0]`.
+    pub fn describe(&self) -> String {
+        match self {
+            Why::NoKey { parent, key } => {
+                // Tags, params and metrics are named as such: "run has no metric `auc`".
+                let named = [
+                    (".tags", "tag"),
+                    (".params", "param"),
+                    (".metrics", "metric"),
+                ]
+                .into_iter()
+                .find_map(|(suffix, noun)| Some((parent.strip_suffix(suffix)?, noun)));
+                match named {
+                    Some((owner, noun)) if !owner.is_empty() => {
+                        format!("{owner} has no {noun} `{key}`")
+                    }
+                    _ if parent.is_empty() => format!("the snapshot has no `{key}`"),
+                    _ => format!("{parent} has no `{key}`"),
+                }
+            }
+            Why::NoIndex { parent, index, len } => format!(
+                "{parent} has {len} element{}, so no [{index}]",
+                if *len == 1 { "" } else { "s" }
+            ),
+            Why::NotEnterable { parent, kind, step } => {
+                format!("{parent} is {kind}, so it has no {step}")
+            }
+        }
+    }
+}
+
+/// The kind of a JSON value, for messages: "text", "a number", …
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a table",
+    }
 }
 
 impl Selector {
@@ -122,28 +200,59 @@ impl Selector {
     pub fn reach<'a>(&self, root: &'a Value) -> Vec<Reached<'a>> {
         let mut current = vec![(String::new(), root)];
         let mut missing = Vec::new();
-        for (depth, segment) in self.segments.iter().enumerate() {
+        for segment in &self.segments {
             let mut next = Vec::new();
             for (path, value) in current {
+                let gap = |child_path: String, why: Why| Reached::Missing {
+                    path: child_path,
+                    why,
+                };
                 match segment {
                     Segment::Field(name) => {
                         let child_path = join_field(&path, name);
                         match value.get(name.as_str()) {
-                            Some(Value::Null) | None => missing.push(Reached::Missing {
-                                path: child_path,
-                                depth: depth + 1,
-                            }),
+                            Some(Value::Null) | None if value.is_object() => {
+                                missing.push(gap(
+                                    child_path,
+                                    Why::NoKey {
+                                        parent: path,
+                                        key: name.clone(),
+                                    },
+                                ));
+                            }
+                            Some(Value::Null) | None => missing.push(gap(
+                                child_path,
+                                Why::NotEnterable {
+                                    parent: path,
+                                    kind: kind(value),
+                                    step: format!("`{name}`"),
+                                },
+                            )),
                             Some(child) => next.push((child_path, child)),
                         }
                     }
                     Segment::Index(index) => {
                         let child_path = format!("{path}[{index}]");
-                        match value.get(*index) {
-                            Some(child) => next.push((child_path, child)),
-                            None => missing.push(Reached::Missing {
-                                path: child_path,
-                                depth: depth + 1,
-                            }),
+                        match value {
+                            Value::Array(items) => match items.get(*index) {
+                                Some(child) => next.push((child_path, child)),
+                                None => missing.push(gap(
+                                    child_path,
+                                    Why::NoIndex {
+                                        parent: path,
+                                        index: *index,
+                                        len: items.len(),
+                                    },
+                                )),
+                            },
+                            _ => missing.push(gap(
+                                child_path,
+                                Why::NotEnterable {
+                                    parent: path,
+                                    kind: kind(value),
+                                    step: format!("element [{index}]"),
+                                },
+                            )),
                         }
                     }
                     Segment::Each => match value {
@@ -156,10 +265,14 @@ impl Selector {
                         Value::Object(map) => {
                             next.extend(map.iter().map(|(k, item)| (join_field(&path, k), item)));
                         }
-                        _ => missing.push(Reached::Missing {
-                            path: format!("{path}[*]"),
-                            depth: depth + 1,
-                        }),
+                        _ => missing.push(gap(
+                            format!("{path}[*]"),
+                            Why::NotEnterable {
+                                parent: path,
+                                kind: kind(value),
+                                step: "elements to range over with `[*]`".to_string(),
+                            },
+                        )),
                     },
                 }
             }
@@ -246,18 +359,84 @@ mod tests {
         assert_eq!(reached.len(), 2);
         assert!(reached.contains(&Reached::Missing {
             path: "a.list[1].k".into(),
-            depth: 4
+            why: Why::NoKey {
+                parent: "a.list[1]".into(),
+                key: "k".into()
+            }
         }));
         assert_eq!(
             Selector::parse("n").unwrap().reach(&doc),
             [Reached::Missing {
                 path: "n".into(),
-                depth: 1
+                why: Why::NoKey {
+                    parent: String::new(),
+                    key: "n".into()
+                }
             }]
         );
         assert_eq!(
             Selector::parse(r#"a["list"][0].k"#).unwrap().get(&doc),
             Some(&json!(1))
+        );
+    }
+
+    #[test]
+    fn says_why_nothing_was_found() {
+        let doc = json!({
+            "model_version": {"tags": {}, "aliases": ["a"], "name": "m"},
+            "run": {"metrics": {}, "params": {}}
+        });
+        let why = |selector: &str| match Selector::parse(selector).unwrap().reach(&doc).pop() {
+            Some(Reached::Missing { why, .. }) => (why.is_mismatch(), why.describe()),
+            other => panic!("{selector}: {other:?}"),
+        };
+        assert_eq!(
+            why(r#"model_version.tags["reviewed_by"]"#),
+            (false, "model_version has no tag `reviewed_by`".into())
+        );
+        assert_eq!(
+            why("run.metrics.auc"),
+            (false, "run has no metric `auc`".into())
+        );
+        assert_eq!(
+            why("run.params.lr"),
+            (false, "run has no param `lr`".into())
+        );
+        assert_eq!(
+            why("model_version.description"),
+            (false, "model_version has no `description`".into())
+        );
+        assert_eq!(
+            why("model_version.aliases[3]"),
+            (
+                false,
+                "model_version.aliases has 1 element, so no [3]".into()
+            )
+        );
+        assert_eq!(
+            why("model_version.name.first"),
+            (
+                true,
+                "model_version.name is text, so it has no `first`".into()
+            )
+        );
+        assert_eq!(
+            why("model_version.name[*]"),
+            (
+                true,
+                "model_version.name is text, so it has no elements to range over with `[*]`".into()
+            )
+        );
+        assert_eq!(
+            why("model_version.aliases.x"),
+            (
+                true,
+                "model_version.aliases is a list, so it has no `x`".into()
+            )
+        );
+        assert_eq!(
+            why("experiment"),
+            (false, "the snapshot has no `experiment`".into())
         );
     }
 }

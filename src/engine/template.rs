@@ -1,4 +1,7 @@
 //! Message templates: `{registered_model.name}`, `{value}`, `{count}`, `{path}`.
+//!
+//! `{value}` shows what the selector found; a metric shows its number (`0.72`), and
+//! `{value.step}`, `{value.timestamp}` (any path inside the selected value) reach the rest.
 
 use serde_json::Value;
 
@@ -53,13 +56,53 @@ pub fn placeholders(template: &str) -> Vec<(usize, &str)> {
 /// Names a template may use besides snapshot paths.
 pub const BUILTINS: [&str; 3] = ["value", "count", "path"];
 
-fn placeholder(name: &str, doc: &Value, values: &[&Value], path: &str) -> String {
+/// Whether a placeholder shows the selected values: `{value}` or `{value.step}`.
+pub fn cites_value(name: &str) -> bool {
+    shown_part(name).is_some()
+}
+
+/// Whether a template shows the selected values anywhere.
+pub fn shows_value(template: &str) -> bool {
+    placeholders(template)
+        .into_iter()
+        .any(|(_, name)| cites_value(name))
+}
+
+/// What a `{value…}` placeholder shows of each selected value.
+enum Shown {
+    /// `{value}`: the value itself (a metric's number).
+    Whole,
+    /// `{value.step}`: a path inside it.
+    Inside(Selector),
+}
+
+fn shown_part(name: &str) -> Option<Shown> {
     match name.trim() {
-        "value" => match values {
-            [] => "<missing>".to_string(),
-            [one] => plain(one),
-            many => many.iter().map(|v| plain(v)).collect::<Vec<_>>().join(", "),
-        },
+        "value" => Some(Shown::Whole),
+        other => other
+            .strip_prefix("value.")
+            .and_then(|rest| Selector::parse(rest).ok())
+            .map(Shown::Inside),
+    }
+}
+
+fn placeholder(name: &str, doc: &Value, values: &[&Value], path: &str) -> String {
+    if let Some(part) = shown_part(name) {
+        let shown: Vec<String> = values
+            .iter()
+            .map(|v| match &part {
+                // A metric `{value, timestamp, step}` reads as its number: `0.72`.
+                Shown::Whole => plain(scalar_of(v)),
+                Shown::Inside(path) => path.get(v).map_or_else(|| "<missing>".to_string(), plain),
+            })
+            .collect();
+        return if shown.is_empty() {
+            "<missing>".to_string()
+        } else {
+            shown.join(", ")
+        };
+    }
+    match name.trim() {
         "count" => match values {
             [Value::Array(list)] => list.len().to_string(),
             [Value::Object(map)] => map.len().to_string(),
@@ -70,6 +113,18 @@ fn placeholder(name: &str, doc: &Value, values: &[&Value], path: &str) -> String
             .ok()
             .and_then(|s| s.get(doc).map(plain))
             .unwrap_or_else(|| "<missing>".to_string()),
+    }
+}
+
+/// What a value stands for in a sentence: a metric (`{"value": 0.72, "step": 3, …}`) is its
+/// `value`, as the checks compare it (see `check::as_number`); anything else is itself.
+fn scalar_of(value: &Value) -> &Value {
+    match value {
+        Value::Object(o) => match o.get("value") {
+            Some(v @ (Value::Number(_) | Value::String(_) | Value::Bool(_))) => v,
+            _ => value,
+        },
+        _ => value,
     }
 }
 
@@ -98,5 +153,23 @@ mod tests {
         );
         assert_eq!(out, "model churn: 0 params {literal} <missing>");
         assert_eq!(placeholders("{a} {{b}} {c.d}"), [(1, "a"), (11, "c.d")]);
+    }
+
+    #[test]
+    fn a_metric_value_renders_as_its_number() {
+        let doc = json!({});
+        let metric = json!({"value": 0.72, "timestamp": 1_700_000_000_000_i64, "step": 3});
+        let out = render(
+            "accuracy {value} at step {value.step} ({value.timestamp}, {value.nope})",
+            &doc,
+            &[&metric],
+            "run.metrics.accuracy",
+        );
+        assert_eq!(out, "accuracy 0.72 at step 3 (1700000000000, <missing>)");
+        // Other values are unchanged: text without quotes, tables as JSON.
+        let table = json!({"a": 1});
+        assert_eq!(render("{value}", &doc, &[&table], "x"), r#"{"a":1}"#);
+        assert_eq!(render("{value}", &doc, &[], "x"), "<missing>");
+        assert!(cites_value("value") && cites_value(" value.step ") && !cites_value("values"));
     }
 }

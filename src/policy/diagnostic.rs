@@ -5,7 +5,7 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use miette::{Diagnostic, GraphicalReportHandler, LabeledSpan, NamedSource, SourceCode};
 
 /// One problem in a policy file.
 #[derive(Debug, Clone)]
@@ -149,11 +149,51 @@ impl Diagnostic for PolicyErrors {
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(
-            "fix the problems above; `docs/policy-language.md` describes every key and check",
+            "`docs/policy-language.md` describes every key and check",
         ))
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
         Some(Box::new(self.problems.iter().map(|d| d as &dyn Diagnostic)))
+    }
+}
+
+impl PolicyErrors {
+    /// Draws every problem, then the summary (how many, in which files) with its help. miette
+    /// draws a diagnostic's own message and help *before* its related ones, which put "fix the
+    /// problems above" above the problems; drawn one by one, the advice comes last, where a
+    /// reader of a terminal or a CI log (read from the bottom) meets it after the problems.
+    pub fn render(&self, handler: &GraphicalReportHandler) -> Result<String, fmt::Error> {
+        let mut out = String::new();
+        for problem in &self.problems {
+            handler.render_report(&mut out, problem)?;
+            out.push('\n');
+        }
+        handler.render_report(&mut out, &Summary(self))?;
+        Ok(out)
+    }
+}
+
+/// The closing line of a policy load that failed: the count, the files and the help.
+#[derive(Debug)]
+struct Summary<'a>(&'a PolicyErrors);
+
+impl fmt::Display for Summary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Summary<'_> {}
+
+impl Diagnostic for Summary<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("policy::invalid"))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(
+            "fix the problems above; `docs/policy-language.md` describes every key and check",
+        ))
     }
 }

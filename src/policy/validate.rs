@@ -197,7 +197,9 @@ pub fn walk<'n>(
 fn template(message: &Sp<String>, problems: &mut Problems) {
     for (offset, name) in crate::engine::template_placeholders(&message.value) {
         let name = name.trim();
-        if crate::engine::TEMPLATE_BUILTINS.contains(&name) {
+        if crate::engine::TEMPLATE_BUILTINS.contains(&name)
+            || crate::engine::template_cites_value(name)
+        {
             continue;
         }
         let ok = Selector::parse(name)
@@ -209,7 +211,7 @@ fn template(message: &Sp<String>, problems: &mut Problems) {
                 inner_span(message, offset, name.len()),
                 "not a snapshot path",
                 format!("message placeholder `{{{name}}}` names nothing in the snapshot"),
-                Some("use `{value}`, `{count}`, `{path}` or a snapshot path such as `{registered_model.name}`; write `{{` for a literal brace".into()),
+                Some("use `{value}` (`{value.step}` inside it), `{count}`, `{path}` or a snapshot path such as `{registered_model.name}`; write `{{` for a literal brace".into()),
             );
         }
     }

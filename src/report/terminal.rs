@@ -12,6 +12,8 @@ use crate::engine::Outcome;
 
 /// Renders the summary; `color` adds ANSI colours.
 pub fn render(e: &Evaluation<'_>, color: bool) -> String {
+    // Pad before painting: a width counts the escape codes too, so `{:<6}` on a painted label
+    // would pad nothing and the columns would drift on a terminal only.
     let paint = |code: &str, text: &str| {
         if color {
             format!("\x1b[{code}m{text}\x1b[0m")
@@ -45,8 +47,8 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
         };
         let _ = writeln!(
             out,
-            "  {:<6} {:<7} {}: {}",
-            paint(code, label),
+            "  {} {:<7} {}: {}",
+            paint(code, &format!("{label:<6}")),
             f.severity.as_str(),
             sanitize::terminal(&f.rule_id),
             sanitize::terminal(&f.message)
@@ -62,7 +64,7 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
         for g in gathered {
             let _ = writeln!(
                 out,
-                "  {label:<6} {}: {}",
+                "  {label} {}: {}",
                 sanitize::terminal(&g.section),
                 sanitize::terminal(&g.describe())
             );
@@ -103,4 +105,57 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
         e.verdict.fail_on
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{self, Severity};
+    use crate::policy::{self, PolicyText, BUNDLED};
+    use crate::snapshot::io as snapshot_io;
+
+    /// Without the escape codes, the coloured summary is the plain one, padding included.
+    #[test]
+    fn colours_do_not_eat_the_padding() {
+        let snapshot = snapshot_io::parse(
+            crate::app::EXAMPLE_SNAPSHOT,
+            std::path::Path::new("example.json"),
+        )
+        .unwrap();
+        let (_, name, text) = BUNDLED[0];
+        let policy = policy::load(&[PolicyText {
+            name: name.into(),
+            text: text.into(),
+        }])
+        .unwrap();
+        let evaluation = engine::evaluate(&snapshot, &policy.rules, &[], 0);
+        let verdict = engine::verdict(
+            &evaluation.findings,
+            Severity::Error,
+            snapshot.errors.len(),
+            false,
+            false,
+        );
+        let e = Evaluation {
+            snapshot: &snapshot,
+            findings: &evaluation.findings,
+            verdict: &verdict,
+            policy_files: &[],
+            policy_digest: "",
+            notes: &[],
+        };
+        let plain = render(&e, false);
+        let painted = render(&e, true);
+        assert_ne!(plain, painted);
+        let stripped = regex::Regex::new("\x1b\\[[0-9;]*m")
+            .unwrap()
+            .replace_all(&painted, "");
+        assert_eq!(stripped, plain);
+        // The labels are padded to one width: the severities line up.
+        assert!(
+            plain.contains("  FAIL   error   users-group-can-manage"),
+            "{plain}"
+        );
+        assert!(plain.contains("  GATHER permissions.experiment"), "{plain}");
+    }
 }

@@ -502,11 +502,48 @@ impl Snapshot {
             _ => self.target.reference.clone(),
         }
     }
+
+    /// How many sections hold gathered facts: the registry, run, experiment, MLmodel,
+    /// artifact, transition-request and backend-specific sections present, plus each object
+    /// whose permissions were read. The manifest, target and incumbent are not counted.
+    pub fn gathered_sections(&self) -> usize {
+        let present = [
+            self.registered_model.is_some(),
+            self.model_version.is_some(),
+            self.run.is_some(),
+            self.experiment.is_some(),
+            self.mlflow_model.is_some(),
+            self.artifacts.is_some(),
+            self.permissions.registered_model.is_some(),
+            self.permissions.experiment.is_some(),
+            self.transition_requests.is_some(),
+        ];
+        present.iter().filter(|p| **p).count() + self.extra.len()
+    }
 }
 
 /// The `section` of the error recorded when nothing beyond the reference could be gathered:
 /// it covers every section but `target` and `manifest`.
 pub const NOTHING_GATHERED: &str = "*";
+
+/// Whether `path` names a whole section — something gathered as one, whose absence means it was
+/// not gathered rather than that the server has nothing there: every top-level section, each
+/// object's permissions and their normalised `entries` (absent when the ACL could not be read),
+/// the artifact listing and the total size computed from it (absent when nothing was listed,
+/// or the listing stopped short), and the same inside the `incumbent`. A value missing
+/// anywhere else lies inside a section that was gathered: it is known to be absent.
+pub fn is_section(path: &str) -> bool {
+    let path = path
+        .strip_prefix(INCUMBENT)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .unwrap_or(path);
+    let steps: Vec<&str> = path.split('.').collect();
+    match steps.as_slice() {
+        [_] | ["permissions", _] | ["permissions", _, "entries"] => true,
+        ["artifacts", step] => matches!(*step, "files" | "size_bytes"),
+        _ => false,
+    }
+}
 
 /// Does a recorded section (`permissions.experiment`) cover the path (`permissions.experiment.entries`)?
 fn covers(section: &str, path: &str) -> bool {
@@ -522,6 +559,36 @@ fn covers(section: &str, path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_sections_are_told_from_facts_inside_them() {
+        for section in [
+            "run",
+            "mlflow_model",
+            "permissions.experiment",
+            "permissions.registered_model.entries",
+            "artifacts.files",
+            "artifacts.size_bytes",
+            "incumbent",
+            "incumbent.run",
+            "incumbent.permissions.experiment.entries",
+            "incumbent.artifacts.files",
+        ] {
+            assert!(is_section(section), "{section}");
+        }
+        for fact in [
+            "run.metrics",
+            "run.metrics.auc",
+            "model_version.tags",
+            r#"model_version.tags["reviewed_by"]"#,
+            "permissions.experiment.object_id",
+            "artifacts.uri",
+            "mlflow_model.signature",
+            "incumbent.run.metrics.auc",
+        ] {
+            assert!(!is_section(fact), "{fact}");
+        }
+    }
 
     #[test]
     fn sections_cover_their_subpaths_only() {

@@ -1,11 +1,13 @@
 //! Integration tests: the CLI end to end, the report against the seed, JUnit, diagnostics.
 
+mod absent;
 mod action;
 mod architecture;
 mod cli;
 mod comparison;
 mod databricks;
 mod docs;
+mod ergonomics;
 mod faults;
 mod gather_layer;
 mod hostile;

@@ -13,12 +13,11 @@ fn render(files: &[(&str, &str)]) -> String {
         })
         .collect();
     let errors = policy::load(&texts).expect_err("the policy is invalid");
-    let mut out = String::new();
-    GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-        .with_width(100)
-        .render_report(&mut out, &errors)
-        .unwrap();
-    out
+    errors
+        .render(
+            &GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100),
+        )
+        .unwrap()
 }
 
 const HEAD: &str = r#"[[rule]]

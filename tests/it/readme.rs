@@ -38,4 +38,39 @@ fn readme_policy_and_test_file_work() {
         .args(["test", "policies/tests"])
         .assert()
         .code(0);
+
+    // The accuracy message reads as a sentence: `{value}` of a metric is its number, not the
+    // metric's JSON (`{"value":0.7,"timestamp":…}`).
+    let snapshot = crate::patched_fixture(
+        dir.path(),
+        "policies/tests/fixtures/good.snapshot.json",
+        |s| {
+            s["registered_model"]["name"] = "credit-eu".into();
+            s["target"]["name"] = "credit-eu".into();
+            s["run"]["metrics"]["accuracy"] =
+                serde_json::json!({"value": 0.7, "timestamp": 1_700_000_000_000_i64, "step": 12});
+        },
+    );
+    let results = dir.path().join("results.json");
+    mlgate()
+        .current_dir(dir.path())
+        .args(["check", "--no-config", "--policy", "policies/team.toml"])
+        .args(["--target-alias", "champion", "--snapshot"])
+        .arg(&snapshot)
+        .arg("--json")
+        .arg(&results)
+        .assert()
+        .code(1);
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
+    let accuracy = results["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "accuracy-below-floor")
+        .expect("the accuracy finding");
+    assert_eq!(accuracy["outcome"], "fail");
+    let message = accuracy["message"].as_str().unwrap();
+    assert_eq!(message, "accuracy 0.7 is below 0.8");
+    assert!(!message.contains("{\"value\":"), "{message}");
 }

@@ -4,15 +4,26 @@
 use serde_json::Value;
 
 use super::value::show;
-use super::{Check, Conditions, Context, Mode, Selection, Verdict};
+use super::{Absent, Check, Conditions, Context, Mode, Selection, Verdict};
 
 /// The verdict of a collection check.
-pub fn evaluate(check: &Check, selection: &Selection<'_>, mode: Mode, cx: Context<'_>) -> Verdict {
-    if selection.found.is_empty() && !selection.absent.is_empty() && mode == Mode::Rule {
-        return Verdict::Error(format!(
-            "{} is not in the snapshot",
-            selection.absent.join(", ")
-        ));
+pub fn evaluate(check: &Check, selection: &Selection<'_>, cx: Context<'_>) -> Verdict {
+    // Known to be absent (a section that was not gathered never gets here): nothing to count
+    // or range over, as in an empty collection, but a failure says what is missing.
+    if selection.found.is_empty() && !selection.absent.is_empty() {
+        let missing = || {
+            selection
+                .absent
+                .iter()
+                .map(|a| a.what.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        return match check {
+            Check::CountMin(n) if *n > 0 => Verdict::Fail(missing()),
+            Check::Any(_) => Verdict::Fail(missing()),
+            _ => Verdict::Pass,
+        };
     }
     // Counting or quantifying over one text, number or boolean is a policy mistake (select the
     // list itself), not a collection of one.
@@ -90,8 +101,11 @@ fn meets(item: &Value, conditions: &Conditions, cx: Context<'_>) -> Result<bool,
         for reached in condition.field.reach(item) {
             match reached {
                 super::super::selector::Reached::Found { value, .. } => selection.found.push(value),
-                super::super::selector::Reached::Missing { path, .. } => {
-                    selection.absent.push(path);
+                super::super::selector::Reached::Missing { path, why, .. } => {
+                    selection.absent.push(Absent {
+                        path,
+                        what: why.describe(),
+                    });
                 }
             }
         }

@@ -86,22 +86,46 @@ pub enum Verdict {
     Error(String),
 }
 
-/// Where a selector led: the values found, and the concrete paths at which nothing was.
+/// Where a selector led: the values found, and the places where nothing was.
 #[derive(Debug, Clone, Default)]
 pub struct Selection<'a> {
     pub found: Vec<&'a Value>,
-    pub absent: Vec<String>,
+    /// Values known to be absent: their section was gathered (or they are a list element's
+    /// fields) and holds nothing there. What was never gathered never reaches a check.
+    pub absent: Vec<Absent>,
     /// Whether the selector had `[*]` (then the found values are the elements).
     pub fans_out: bool,
 }
 
-/// How an absent value is judged.
+/// A value known to be absent: its concrete path, and what is missing in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Absent {
+    pub path: String,
+    /// `model_version has no tag `reviewed_by``: the failure message of a positive check.
+    pub what: String,
+}
+
+impl From<String> for Absent {
+    fn from(path: String) -> Self {
+        let what = format!("{path} is absent");
+        Self { path, what }
+    }
+}
+
+impl From<&str> for Absent {
+    fn from(path: &str) -> Self {
+        path.to_string().into()
+    }
+}
+
+/// Where the selection comes from. An absent value is judged the same way in both: it meets
+/// no positive condition and holds no forbidden value. What differs is a selection that is
+/// empty as a whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// A rule's own selection: missing data cannot be evaluated (error), except by presence
-    /// checks.
+    /// A rule's own selection: a `[*]` that selects nothing fails the positive checks.
     Rule,
-    /// A field of a list element: an absent field simply does not meet positive conditions.
+    /// A field of a list element (or a scope's tag).
     Element,
 }
 
@@ -204,7 +228,7 @@ impl Check {
                 Verdict::Fail(_) => Verdict::Pass,
                 error @ Verdict::Error(_) => error,
             },
-            c if c.is_collection() => collection::evaluate(c, selection, mode, cx),
+            c if c.is_collection() => collection::evaluate(c, selection, cx),
             // A `[*]` that selects nothing gives positive checks nothing to hold on: fail, rather
             // than pass vacuously (`run.metrics[*].value >= 0.9` with no metrics is not met).
             c if selection.fans_out
@@ -221,12 +245,12 @@ impl Check {
                     ))
                 }
             }
-            c if c.reference().is_some() => reference::evaluate(c, selection, mode, cx),
+            c if c.reference().is_some() => reference::evaluate(c, selection, cx),
             c => Verdict::all(
                 selection
                     .absent
                     .iter()
-                    .map(|path| value::on_absent(c, path, mode))
+                    .map(|absent| value::on_absent(c, absent))
                     .chain(selection.found.iter().map(|v| value::on_value(c, v))),
             ),
         }
@@ -360,7 +384,12 @@ impl Conditions {
 
 fn describe_selection(selection: &Selection<'_>) -> String {
     match selection.found.as_slice() {
-        [] => selection.absent.join(", "),
+        [] => selection
+            .absent
+            .iter()
+            .map(|a| a.path.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         [one] => show(one),
         many => format!("{} values", many.len()),
     }

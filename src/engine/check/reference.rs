@@ -5,13 +5,15 @@
 //! section, and read from the document the [`Context`] carries. Whether a reference can be
 //! read at all (its section gathered, its call successful, the incumbent present) is decided
 //! by the engine before any check runs, as for a rule's own selector; what is left here is a
-//! value absent inside a gathered section, which makes the comparison an error — there is
-//! nothing to compare with, and that is never a pass.
+//! value absent inside a gathered section. Absent from the reference, it makes the comparison
+//! an error — there is nothing to compare with, and that is never a pass. Absent from the
+//! selection (the candidate), it is a failure, as for any positive check: the candidate
+//! cannot show it is not worse.
 
 use serde_json::Value;
 
 use super::super::selector::{Reached, Selector};
-use super::{compare, signature, value, Check, CheckSet, Mode, Selection, Verdict};
+use super::{compare, signature, value, Absent, Check, CheckSet, Selection, Verdict};
 use crate::snapshot::INCUMBENT;
 
 /// What a check may read besides its selection: the whole snapshot document, for checks that
@@ -28,7 +30,7 @@ impl Context<'_> {
 }
 
 /// The verdict of a comparison check on the selection.
-pub fn evaluate(check: &Check, selection: &Selection<'_>, mode: Mode, cx: Context<'_>) -> Verdict {
+pub fn evaluate(check: &Check, selection: &Selection<'_>, cx: Context<'_>) -> Verdict {
     let Some(reference) = check.reference() else {
         return Verdict::Error(format!("`{}` compares with nothing", check.describe()));
     };
@@ -42,7 +44,7 @@ pub fn evaluate(check: &Check, selection: &Selection<'_>, mode: Mode, cx: Contex
         selection
             .absent
             .iter()
-            .map(|path| on_absent(check, path, mode))
+            .map(|absent| on_absent(check, absent))
             .chain(selection.found.iter().map(|ours| match check {
                 Check::NotWorseThan(c) => compare::judge(c, ours, theirs),
                 _ => signature::judge(ours, theirs, reference),
@@ -77,14 +79,15 @@ fn missing_reference(check: &Check, reference: &Selector, absent: &str) -> Strin
     }
 }
 
-/// An absent selection: a missing signature is a failure (the candidate gives callers no
-/// schema at all); a missing number cannot be compared, like any other value check.
-fn on_absent(check: &Check, path: &str, mode: Mode) -> Verdict {
+/// An absent selection fails: a missing signature gives callers no schema at all, and a
+/// candidate without the number (`run has no metric `auc``) cannot show it is not worse.
+fn on_absent(check: &Check, absent: &Absent) -> Verdict {
     match check {
         Check::SignatureCompatibleWith(_) => Verdict::Fail(format!(
-            "no signature ({path} is absent): nothing tells callers of the incumbent what to send"
+            "no signature ({}): nothing tells callers of the incumbent what to send",
+            absent.what
         )),
-        _ => value::on_absent(&Check::Min(0.0), path, mode),
+        _ => value::on_absent(&Check::Min(0.0), absent),
     }
 }
 
@@ -132,7 +135,7 @@ pub fn collect<'s>(set: &'s CheckSet, out: &mut Vec<&'s Selector>) {
 mod tests {
     use serde_json::json;
 
-    use super::super::{Better, Comparison, Conditions, FieldCondition, Tolerance};
+    use super::super::{Better, Comparison, Conditions, FieldCondition, Mode, Tolerance};
     use super::*;
 
     fn sel(text: &str) -> Selector {
@@ -199,22 +202,25 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_candidate_value_is_an_error_and_a_missing_signature_a_failure() {
+    fn a_missing_candidate_value_or_signature_is_a_failure() {
         let doc = json!({"incumbent": {"auc": 0.9, "sig": {"inputs": []}}});
         let cx = Context { doc: &doc };
         let nothing = Selection {
             found: Vec::new(),
-            absent: vec!["run.metrics.auc".into()],
+            absent: vec![Absent {
+                path: "run.metrics.auc".into(),
+                what: "run has no metric `auc`".into(),
+            }],
             fans_out: false,
         };
-        assert!(matches!(
+        assert_eq!(
             worse("incumbent.auc").evaluate(&nothing, Mode::Rule, cx),
-            Verdict::Error(_)
-        ));
+            Verdict::Fail("run has no metric `auc`".into())
+        );
         let v =
             Check::SignatureCompatibleWith(sel("incumbent.sig")).evaluate(&nothing, Mode::Rule, cx);
         assert!(
-            matches!(&v, Verdict::Fail(m) if m.starts_with("no signature")),
+            matches!(&v, Verdict::Fail(m) if m.starts_with("no signature (run has no metric `auc`)")),
             "{v:?}"
         );
     }

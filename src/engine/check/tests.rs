@@ -92,9 +92,10 @@ fn equals_and_not_equals_are_typed() {
             || fails(&on(&Check::Equals(json!("x")), &json!(true)))
     );
     assert!(
-        errs(&on_absent(&Check::Equals(json!(1)))),
-        "missing data is an error"
+        fails(&on_absent(&Check::Equals(json!(1)))),
+        "an absent value equals nothing"
     );
+    assert_eq!(on_absent(&Check::NotEquals(json!(1))), Verdict::Pass);
     assert_eq!(
         on(&Check::NotEquals(json!("Archived")), &json!("Production")),
         Verdict::Pass
@@ -217,8 +218,81 @@ fn counts_range_over_the_selection() {
         Check::CountMax(2).evaluate(&fanned, Mode::Rule, Context::EMPTY),
         Verdict::Pass
     );
-    // Counting a collection that was never gathered is an error, not zero.
-    assert!(errs(&on_absent(&Check::CountMax(5))));
+    // A collection known to be absent holds nothing: too few, never too many. (One that was
+    // never gathered is an error before any check runs: see `engine::decide`.)
+    assert!(fails(&on_absent(&Check::CountMin(1))));
+    assert_eq!(on_absent(&Check::CountMin(0)), Verdict::Pass);
+    assert_eq!(on_absent(&Check::CountMax(5)), Verdict::Pass);
+}
+
+/// A value known to be absent meets no positive check (the failure says what is missing)
+/// and holds no forbidden value; it is judged alike in a rule and in a list element.
+#[test]
+fn an_absent_value_fails_positive_checks_and_passes_negative_ones() {
+    let absent = Selection {
+        found: Vec::new(),
+        absent: vec![Absent {
+            path: r#"model_version.tags["reviewed_by"]"#.into(),
+            what: "model_version has no tag `reviewed_by`".into(),
+        }],
+        fans_out: false,
+    };
+    let any = Conditions {
+        on_element: CheckSet(vec![Check::Exists(true)]),
+        fields: Vec::new(),
+    };
+    let positive = [
+        Check::Exists(true),
+        Check::Absent(false),
+        Check::NonEmpty(true),
+        Check::Empty(false),
+        Check::Equals(json!("x")),
+        Check::OneOf(vec![json!("x")]),
+        Check::Matches(Regex::new("@example.com$").unwrap()),
+        Check::Contains(json!("x")),
+        Check::Min(0.0),
+        Check::Max(1.0),
+        Check::MinLength(1),
+        Check::CountMin(1),
+        Check::Any(any.clone()),
+    ];
+    let negative = [
+        Check::Exists(false),
+        Check::Absent(true),
+        Check::NonEmpty(false),
+        Check::Empty(true),
+        Check::NotEquals(json!("x")),
+        Check::NoneOf(vec![json!("x")]),
+        Check::NotMatches(Regex::new("x").unwrap()),
+        Check::MaxLength(3),
+        Check::CountMax(3),
+        Check::All(any.clone()),
+        Check::None(any),
+    ];
+    for mode in [Mode::Rule, Mode::Element] {
+        for check in &positive {
+            assert_eq!(
+                check.evaluate(&absent, mode, Context::EMPTY),
+                Verdict::Fail("model_version has no tag `reviewed_by`".into()),
+                "{} in {mode:?}",
+                check.describe()
+            );
+        }
+        for check in &negative {
+            assert_eq!(
+                check.evaluate(&absent, mode, Context::EMPTY),
+                Verdict::Pass,
+                "{} in {mode:?}",
+                check.describe()
+            );
+        }
+    }
+    // `not` of a positive check holds on an absent value.
+    let not = Check::Not(CheckSet(vec![Check::Equals(json!("x"))]));
+    assert_eq!(
+        not.evaluate(&absent, Mode::Rule, Context::EMPTY),
+        Verdict::Pass
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{Check, Mode, Verdict};
+use super::{Absent, Check, Verdict};
 
 /// The verdict of a value check on a present value.
 pub fn on_value(check: &Check, value: &Value) -> Verdict {
@@ -105,26 +105,21 @@ pub fn on_value(check: &Check, value: &Value) -> Verdict {
     }
 }
 
-/// The verdict of a value check on a value that is known to be absent at `path`.
-pub fn on_absent(check: &Check, path: &str, mode: Mode) -> Verdict {
-    let absent = || Verdict::Fail(format!("{path} is absent"));
+/// The verdict of a value check on a value known to be absent (inside a gathered section, or
+/// a list element's field): it meets no positive condition — a failure saying what is
+/// missing — and holds no forbidden value. A section that was not gathered never gets here:
+/// the engine reports it as an error (or skipped) before any check runs.
+pub fn on_absent(check: &Check, absent: &Absent) -> Verdict {
     match check {
-        Check::Exists(true)
-        | Check::Absent(false)
-        | Check::NonEmpty(true)
-        | Check::Empty(false) => absent(),
         Check::Exists(false)
         | Check::Absent(true)
         | Check::NonEmpty(false)
-        | Check::Empty(true) => Verdict::Pass,
-        // Inside a list element an absent field holds no forbidden value and no wanted one.
-        Check::NotEquals(_) | Check::NoneOf(_) | Check::NotMatches(_) | Check::MaxLength(_)
-            if mode == Mode::Element =>
-        {
-            Verdict::Pass
-        }
-        _ if mode == Mode::Element => absent(),
-        _ => Verdict::Error(format!("{path} is not in the snapshot")),
+        | Check::Empty(true)
+        | Check::NotEquals(_)
+        | Check::NoneOf(_)
+        | Check::NotMatches(_)
+        | Check::MaxLength(_) => Verdict::Pass,
+        _ => Verdict::Fail(absent.what.clone()),
     }
 }
 
