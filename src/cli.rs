@@ -64,6 +64,20 @@ pub enum Command {
 
     /// Explain one rule: title, rationale, remediation, check, scope and an example finding.
     Explain(ExplainArgs),
+
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard
+    /// output, e.g. `mlgate completions bash > /etc/bash_completion.d/mlgate`.
+    Completions(CompletionsArgs),
+
+    /// Print the man page (roff) to standard output, e.g. `mlgate man > mlgate.1`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// Which policies, waivers and severities are in effect.

@@ -94,7 +94,10 @@ fn unplaced_path(source: &str) -> String {
     crate::policy::BUNDLED
         .iter()
         .find(|(_, file, _)| *file == source)
-        .map_or_else(|| source.to_string(), |(name, _, _)| format!("builtin:{name}"))
+        .map_or_else(
+            || source.to_string(),
+            |(name, _, _)| format!("builtin:{name}"),
+        )
 }
 
 /// mlgate's three severities on GitLab's five: an error is critical (it fails the gate at
@@ -156,7 +159,9 @@ mod tests {
             .unwrap();
         let text = error["description"].as_str().unwrap();
         assert!(
-            text.starts_with("models:/dolly3b/1: experiment-users-group-can-manage: could not evaluate: GET"),
+            text.starts_with(
+                "models:/dolly3b/1: experiment-users-group-can-manage: could not evaluate: GET"
+            ),
             "the verb once: {text}"
         );
     }
@@ -189,15 +194,13 @@ mod tests {
     #[test]
     fn a_rule_with_no_file_says_why_at_its_pack() {
         let site = site(Place::Nowhere {
-            why: "bundled rule builtin:baseline: no file in this repository to show it at"
-                .into(),
+            why: "bundled rule builtin:baseline: no file in this repository to show it at".into(),
         });
         for issue in issues(&Fixture::example(|_| {}), &site) {
             assert_eq!(issue["location"]["path"], "builtin:baseline");
-            assert!(issue["description"]
-                .as_str()
-                .unwrap()
-                .ends_with("(bundled rule builtin:baseline: no file in this repository to show it at)"));
+            assert!(issue["description"].as_str().unwrap().ends_with(
+                "(bundled rule builtin:baseline: no file in this repository to show it at)"
+            ));
         }
     }
 
@@ -208,7 +211,10 @@ mod tests {
             s.target.reference = "models:/m\u{1b}[31m/1".into();
         });
         let text = render(&fixture.evaluation(), &Site::default());
-        assert!(!text.chars().any(|c| c == '\u{1b}' || c == '\u{202e}'), "{text}");
+        assert!(
+            !text.chars().any(|c| c == '\u{1b}' || c == '\u{202e}'),
+            "{text}"
+        );
         let issues: Value = serde_json::from_str(&text).unwrap();
         for issue in issues.as_array().unwrap() {
             let d = issue["description"].as_str().unwrap();

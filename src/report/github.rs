@@ -351,7 +351,9 @@ mod tests {
         assert!(lines[0].contains("%0A- permissions.experiment: GET /api/2.0/permissions/experiments/3336498746257830 failed (HTTP 400"));
         assert!(out.contains("::warning title=mlgate%3A waiver::waiver for `no-metrics` (owner ml-team) expired on 2024-01-31"));
         assert!(
-            out.contains("models:/dolly3b/1: experiment-users-group-can-manage: could not evaluate: GET"),
+            out.contains(
+                "models:/dolly3b/1: experiment-users-group-can-manage: could not evaluate: GET"
+            ),
             "{out}"
         );
         assert!(!out.contains("could not be evaluated: could not evaluate"));
@@ -374,7 +376,10 @@ mod tests {
             }
         }
         let out = annotations(&fixture.evaluation(), &Site::default());
-        assert!(out.contains("experiment-users-group-can-manage could not be evaluated: GET /x failed"), "{out}");
+        assert!(
+            out.contains("experiment-users-group-can-manage could not be evaluated: GET /x failed"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -417,11 +422,21 @@ mod tests {
         let fixture = hostile_fixture(HOSTILE);
         let out = annotations(&fixture.evaluation(), &Site::default());
         inert(&out).unwrap();
-        assert!(out.contains("\\x1b[31mred%0Dback\\u{202e}rtl%250A%3A%3Aerror%3A%3Aforged") || out.contains("\\x1b[31mred%0Dback\\u{202e}rtl%250A::error::forged"), "{out}");
+        assert!(
+            out.contains("\\x1b[31mred%0Dback\\u{202e}rtl%250A%3A%3Aerror%3A%3Aforged")
+                || out.contains("\\x1b[31mred%0Dback\\u{202e}rtl%250A::error::forged"),
+            "{out}"
+        );
         let summary = summary(&fixture.evaluation());
-        assert!(!summary.chars().any(|c| is_hidden(c) && c != '\n'), "{summary:?}");
+        assert!(
+            !summary.chars().any(|c| is_hidden(c) && c != '\n'),
+            "{summary:?}"
+        );
         assert!(summary.contains("#### Gather errors") && summary.contains("#### Waivers"));
-        assert!(summary.contains("\\x1b\\[31mred<br/>back\\u{202e}rtl%0A::error::forged"), "{summary}");
+        assert!(
+            summary.contains("\\x1b\\[31mred<br/>back\\u{202e}rtl%0A::error::forged"),
+            "{summary}"
+        );
         for line in summary.lines() {
             assert!(!line.starts_with("::"), "{line}");
         }

@@ -40,7 +40,10 @@ pub fn finding_line(model: &str, f: &Finding) -> String {
     };
     match f.outcome {
         Outcome::Error if says_it => format!("{model}: {}: {}", f.rule_id, f.message),
-        Outcome::Error => format!("{model}: {} could not be evaluated: {}", f.rule_id, f.message),
+        Outcome::Error => format!(
+            "{model}: {} could not be evaluated: {}",
+            f.rule_id, f.message
+        ),
         _ => format!("{model}: {} failed: {}", f.rule_id, f.message),
     }
 }

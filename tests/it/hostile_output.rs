@@ -62,7 +62,7 @@ fn hostile_names_descriptions_and_tags_render_harmlessly() {
     assert!(stdout.contains("\\x1b[2K\\x1b[1GPASS"), "{stdout}");
     // Annotations: one line each, nothing forged.
     assert!(!stdout.lines().any(|l| l.starts_with("::error::forged")));
-    assert!(stdout.contains("::error file="), "{stdout}");
+    assert!(stdout.contains("::error title=users-group-can-manage"), "{stdout}");
 
     for file in ["report.md", "summary.md"] {
         let md = bytes_of(&out(file));

@@ -2,6 +2,7 @@
 
 mod action;
 mod architecture;
+mod ci_snippets;
 mod cli;
 mod comparison;
 mod databricks;
