@@ -16,6 +16,8 @@
 //! rule's line in its policy file, or a stand-in file of the repository for bundled rules.
 //! This module does no I/O.
 
+use std::fmt::Write as _;
+
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -84,8 +86,10 @@ fn fingerprint(rule_id: &str, model: &str, path: &str) -> String {
     // 128 bits, the length of the MD5 fingerprints in GitLab's own examples.
     hash.finalize()[..16]
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+        .fold(String::with_capacity(32), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
 }
 
 /// A path for a rule with no file in the repository: the bundled pack's name

@@ -422,9 +422,18 @@ mod tests {
         let fixture = hostile_fixture(HOSTILE);
         let out = annotations(&fixture.evaluation(), &Site::default());
         inert(&out).unwrap();
+        // In messages: shown escaped, CR as GitHub's %0D, a literal `%0A` as text (`%250A`).
         assert!(
-            out.contains("\\x1b[31mred%0Dback\\u{202e}rtl%250A%3A%3Aerror%3A%3Aforged")
-                || out.contains("\\x1b[31mred%0Dback\\u{202e}rtl%250A::error::forged"),
+            out.contains("\\x1b[31mred%0Dback\\u{202e}rtl%250A::error::forged"),
+            "{out}"
+        );
+        // In a title (the rule's), `:` escaped too.
+        let mut titled = hostile_fixture(HOSTILE);
+        titled.findings[0].title = HOSTILE.into();
+        let out = annotations(&titled.evaluation(), &Site::default());
+        inert(&out).unwrap();
+        assert!(
+            out.contains("%3A \\x1b[31mred%0Dback\\u{202e}rtl%250A%3A%3Aerror%3A%3Aforged::"),
             "{out}"
         );
         let summary = summary(&fixture.evaluation());
