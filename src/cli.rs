@@ -66,6 +66,20 @@ pub enum Command {
 
     /// Explain one rule: title, rationale, remediation, check, scope and an example finding.
     Explain(ExplainArgs),
+
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard
+    /// output, e.g. `mlgate completions bash > /etc/bash_completion.d/mlgate`.
+    Completions(CompletionsArgs),
+
+    /// Print the man page (roff) to standard output, e.g. `mlgate man > mlgate.1`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// Which policies, waivers and severities are in effect.
@@ -203,6 +217,8 @@ pub struct PromoteArgs {
 // Flags are booleans by nature; grouping them into enums would only obscure the CLI.
 #[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
+// The outputs that point into the repository, where `--sarif-anchor` applies.
+#[command(group(clap::ArgGroup::new("anchored").multiple(true).args(["sarif", "codequality", "github"])))]
 pub struct OutputArgs {
     /// Write the Markdown audit report (verdict first, then every gathered fact).
     #[arg(long, value_name = "OUT.md")]
@@ -221,11 +237,17 @@ pub struct OutputArgs {
     #[arg(long, value_name = "OUT.sarif")]
     pub sarif: Option<PathBuf>,
 
-    /// SARIF: the repository file to show results at when their rule has no file in the
-    /// repository (bundled `builtin:` packs, policies outside it). GitHub code scanning rejects
-    /// results without a file [default: the mlgate.toml in effect, else the workflow running
-    /// mlgate (GITHUB_WORKFLOW_REF)].
-    #[arg(long, value_name = "FILE", requires = "sarif")]
+    /// Write a GitLab Code Quality report (failures and evaluation errors, at the rule in its
+    /// policy file, relative to the repository root), for `artifacts:reports:codequality`.
+    #[arg(long, value_name = "OUT.json")]
+    pub codequality: Option<PathBuf>,
+
+    /// SARIF, Code Quality and annotations: the repository file to show results at when their
+    /// rule has no file in the repository (bundled `builtin:` packs, policies outside it).
+    /// GitHub code scanning rejects results without a file [default: the mlgate.toml in
+    /// effect, else the workflow running mlgate (GITHUB_WORKFLOW_REF), else the GitLab
+    /// pipeline file (CI_CONFIG_PATH)].
+    #[arg(long, value_name = "FILE", requires = "anchored")]
     pub sarif_anchor: Option<PathBuf>,
 
     /// GitHub Actions: print annotations, and append the job summary to `$GITHUB_STEP_SUMMARY`

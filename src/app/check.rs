@@ -152,8 +152,17 @@ pub(crate) fn emit(
             ));
         }
     }
+    if let Some(path) = &output.codequality {
+        write(path, &report::codequality::render(&e, site))?;
+        let unplaced = report::sarif::unplaced(&e, site);
+        if unplaced > 0 {
+            stdio::err(&format!(
+                "mlgate: warning: {unplaced} Code Quality issue(s) have no file in this repository to point at (bundled rules); GitLab lists them without a link: add an mlgate.toml or pass --sarif-anchor FILE\n"
+            ));
+        }
+    }
     if output.github {
-        stdio::out(&report::github::annotations(&e))?;
+        stdio::out(&report::github::annotations(&e, site))?;
         for (var, text) in [
             ("GITHUB_STEP_SUMMARY", report::github::summary(&e)),
             ("GITHUB_OUTPUT", report::github::outputs(&e)),
@@ -242,7 +251,8 @@ pub fn waiver_warnings(notes: &[WaiverNote], waivers: &[Waiver], texts: &[Policy
                 .to_string(),
             )],
         );
-        let diagnostic = MietteDiagnostic::new(note.message.clone())
+        // The note quotes the waiver's fields: shown, never obeyed by the terminal.
+        let diagnostic = MietteDiagnostic::new(report::sanitize::terminal(&note.message))
             .with_severity(Level::Warning)
             .with_code(if note.expired { "waiver::expired" } else { "waiver::unmatched" })
             .with_labels(labels.into_iter().map(|(span, label)| LabeledSpan::at(span, label)))

@@ -141,6 +141,28 @@ pub fn run(cli: Cli) -> Result<Exit, AppError> {
         Command::Lint(args) => inspect::lint(&args),
         Command::Rules(args) => inspect::rules(&args),
         Command::Explain(args) => inspect::explain(&args),
+        Command::Completions(args) => {
+            let mut text = Vec::new();
+            clap_complete::generate(
+                args.shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "mlgate",
+                &mut text,
+            );
+            stdio::out(&String::from_utf8_lossy(&text))?;
+            Ok(Exit::Pass)
+        }
+        Command::Man => {
+            let mut text = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut text)
+                .map_err(|source| AppError::Output {
+                    path: "standard output".into(),
+                    source,
+                })?;
+            stdio::out(&String::from_utf8_lossy(&text))?;
+            Ok(Exit::Pass)
+        }
         Command::Snapshot(args) => {
             let eval = crate::cli::EvalArgs {
                 target_stage: args.target_stage.clone(),

@@ -15,6 +15,7 @@ pub fn distinct(args: &OutputArgs) -> Result<(), AppError> {
         ("--junit", args.junit.as_deref()),
         ("--json", args.json.as_deref()),
         ("--sarif", args.sarif.as_deref()),
+        ("--codequality", args.codequality.as_deref()),
     ])
 }
 

@@ -11,7 +11,11 @@
 //!
 //! 1. `--sarif-anchor FILE`, when given: the user said where;
 //! 2. the `mlgate.toml` in effect: it is what enables the packs (at the line naming the pack);
-//! 3. the workflow that ran mlgate (`GITHUB_WORKFLOW_REF`).
+//! 3. the workflow that ran mlgate (`GITHUB_WORKFLOW_REF`);
+//! 4. the GitLab CI pipeline file (`CI_CONFIG_PATH`).
+//!
+//! GitHub annotations and the GitLab Code Quality report use the same places (as plain
+//! paths), so every output points at the same file.
 //!
 //! With none of these the result keeps only its logical location (valid SARIF, but GitHub
 //! rejects it), and both its message and a tool notification say how to fix that.
@@ -55,6 +59,8 @@ pub struct Env {
     pub workspace: Option<PathBuf>,
     /// `GITHUB_WORKFLOW_REF`: `owner/repo/.github/workflows/x.yml@refs/heads/main`.
     pub workflow_ref: Option<String>,
+    /// `CI_CONFIG_PATH`: the pipeline file in GitLab CI (`.gitlab-ci.yml` by default).
+    pub ci_config: Option<String>,
 }
 
 impl Env {
@@ -64,19 +70,21 @@ impl Env {
             cwd: std::env::current_dir().ok()?,
             workspace: var("GITHUB_WORKSPACE").map(PathBuf::from),
             workflow_ref: var("GITHUB_WORKFLOW_REF").map(|v| v.to_string_lossy().into_owned()),
+            ci_config: var("CI_CONFIG_PATH").map(|v| v.to_string_lossy().into_owned()),
         })
     }
 }
 
-/// The places for `--sarif`; none when no SARIF is written. Fails (exit 2, before anything
-/// is gathered) only on a `--sarif-anchor` that is not a file of the repository.
+/// The places for the outputs that point into the repository (`--sarif`, `--codequality`,
+/// `--github` annotations); none when no such output is written. Fails (exit 2, before
+/// anything is gathered) only on a `--sarif-anchor` that is not a file of the repository.
 pub fn for_output(
     output: &OutputArgs,
     policy_args: &PolicyArgs,
     config: &Config,
     policy: &Policy,
 ) -> Result<Site, AppError> {
-    if output.sarif.is_none() {
+    if output.sarif.is_none() && output.codequality.is_none() && !output.github {
         return Ok(Site::default());
     }
     let Some(env) = Env::current() else {
@@ -222,10 +230,27 @@ fn anchor(
         .map(|rel| root.join(rel))
         .filter(|p| p.is_file())
         .and_then(|p| Some((relative(root, &p)?, p)));
-    Ok(workflow.map(|((uri, shown), path)| Anchor {
+    if let Some(((uri, shown), path)) = workflow {
+        return Ok(Some(Anchor {
+            uri,
+            text: read(&path),
+            label: format!("{shown} (the workflow that ran mlgate)"),
+        }));
+    }
+    // GitLab CI: the pipeline file, when it is a plain file of the repository (not an
+    // external `file@group/project` or a URL).
+    let pipeline = env
+        .ci_config
+        .as_deref()
+        .map(Path::new)
+        .filter(|p| p.components().all(|c| matches!(c, Component::Normal(_))))
+        .map(|rel| root.join(rel))
+        .filter(|p| p.is_file())
+        .and_then(|p| Some((relative(root, &p)?, p)));
+    Ok(pipeline.map(|((uri, shown), path)| Anchor {
         uri,
         text: read(&path),
-        label: format!("{shown} (the workflow that ran mlgate)"),
+        label: format!("{shown} (the pipeline that ran mlgate)"),
     }))
 }
 

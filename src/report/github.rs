@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use super::sanitize::{github_data as data, github_property as property};
+use super::sarif::Site;
 use super::Evaluation;
 use crate::engine::{Outcome, Severity};
 
@@ -13,63 +14,95 @@ const SHOWN_PER_KIND: usize = 10;
 /// GitHub rejects step summaries above 1 MiB.
 const SUMMARY_LIMIT: usize = 1024 * 1024 - 4096;
 
-/// `::error …::message` lines, errors first; a notice says how many were not shown.
-pub fn annotations(e: &Evaluation<'_>) -> String {
+/// One workflow command before it is written.
+struct Annotation {
+    /// 0 error, 1 warning, 2 notice: the kind, and its slot in the per-kind count.
+    slot: usize,
+    file: Option<(String, usize)>,
+    title: String,
+    message: String,
+}
+
+const KINDS: [&str; 3] = ["error", "warning", "notice"];
+
+/// `::error …::message` lines: gather errors first (they decide an ERROR verdict), then the
+/// findings, most severe first, then waiver warnings, since GitHub shows only the first ten
+/// of each kind per step; a notice says how many were not shown.
+///
+/// A finding points at its rule's line when the rule is in a file of the repository, at the
+/// stand-in `site` found for it (`mlgate.toml`, the workflow, `--sarif-anchor`) otherwise,
+/// and at no file when there is none: GitHub then shows the annotation on the run. Every
+/// property goes through [`property`] (`:` and `,` would end it), every message through
+/// [`data`].
+pub fn annotations(e: &Evaluation<'_>, site: &Site) -> String {
+    let model = e.snapshot.model_uri();
+    let mut all = Vec::new();
+    let gathered = &e.snapshot.errors;
+    if !gathered.is_empty() {
+        let allowed = e.verdict.gather_errors_allowed;
+        let mut message = format!(
+            "{} call{} failed while gathering {model} ({}):",
+            gathered.len(),
+            if gathered.len() == 1 { "" } else { "s" },
+            if allowed {
+                "allowed by --allow-gather-errors"
+            } else {
+                "the run fails closed; --allow-gather-errors to accept"
+            }
+        );
+        for g in gathered {
+            let _ = write!(message, "\n- {}: {}", g.section, g.describe());
+        }
+        all.push(Annotation {
+            slot: usize::from(allowed),
+            file: None,
+            title: "mlgate: gather errors".into(),
+            message,
+        });
+    }
     let mut findings: Vec<_> = e
         .findings
         .iter()
         .filter(|f| matches!(f.outcome, Outcome::Fail | Outcome::Error))
         .collect();
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    let model = e.snapshot.model_uri();
+    all.extend(findings.into_iter().map(|f| Annotation {
+        slot: match f.severity {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Info => 2,
+        },
+        file: site.file_of(f),
+        title: format!("{}: {}", f.rule_id, f.title),
+        message: super::finding_line(&model, f),
+    }));
+    all.extend(e.notes.iter().map(|note| Annotation {
+        slot: 1,
+        file: None,
+        title: "mlgate: waiver".into(),
+        message: note.clone(),
+    }));
     let mut out = String::new();
     let mut shown = [0usize; 3];
     let mut hidden = 0;
-    for f in findings {
-        let (kind, slot) = match f.severity {
-            Severity::Error => ("error", 0),
-            Severity::Warning => ("warning", 1),
-            Severity::Info => ("notice", 2),
-        };
-        if shown[slot] >= SHOWN_PER_KIND {
+    for a in all {
+        // One notice is kept for the count of hidden annotations.
+        let cap = SHOWN_PER_KIND - usize::from(a.slot == 2);
+        if shown[a.slot] >= cap {
             hidden += 1;
             continue;
         }
-        shown[slot] += 1;
-        let title = format!("{}: {}", f.rule_id, f.title);
-        let verb = if f.outcome == Outcome::Error {
-            "could not be evaluated"
-        } else {
-            "failed"
-        };
+        shown[a.slot] += 1;
+        let mut props = String::new();
+        if let Some((file, line)) = &a.file {
+            let _ = write!(props, "file={},line={line},", property(file));
+        }
         let _ = writeln!(
             out,
-            "::{kind} file={},line={},title={}::{}",
-            property(&f.source),
-            f.line.max(1),
-            property(&title),
-            data(&format!("{model}: {} {verb}: {}", f.rule_id, f.message))
-        );
-    }
-    if !e.snapshot.errors.is_empty() {
-        let _ = writeln!(
-            out,
-            "::{} title=mlgate: gather errors::{}",
-            if e.verdict.gather_errors_allowed {
-                "warning"
-            } else {
-                "error"
-            },
-            data(&format!(
-                "{} call(s) failed while gathering {model}: {}",
-                e.snapshot.errors.len(),
-                e.snapshot
-                    .errors
-                    .iter()
-                    .map(|g| format!("{} ({})", g.section, g.message))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ))
+            "::{} {props}title={}::{}",
+            KINDS[a.slot],
+            property(&a.title),
+            data(&a.message)
         );
     }
     if hidden > 0 {
@@ -77,14 +110,69 @@ pub fn annotations(e: &Evaluation<'_>) -> String {
             out,
             "::notice title=mlgate::{}",
             data(&format!(
-                "{hidden} more findings are not shown here; see the report"
+                "{hidden} more annotations are not shown here; see the job summary or the report"
             ))
         );
     }
     out
 }
 
-/// The Markdown job summary: the verdict and the findings table, then — when a promotion was
+/// The most items a summary list (gather errors, waivers) shows.
+const LIST_ITEMS: usize = 25;
+
+/// The "Gather errors" and "Waivers" sections of the summary, when there is something to say.
+fn story(e: &Evaluation<'_>) -> String {
+    let mut out = String::new();
+    let gathered = &e.snapshot.errors;
+    if !gathered.is_empty() {
+        let n = gathered.len();
+        let calls = if n == 1 { "call" } else { "calls" };
+        let _ = writeln!(
+            out,
+            "#### Gather errors\n\n{}\n",
+            if e.verdict.gather_errors_allowed {
+                format!("{n} {calls} failed while gathering; allowed by `--allow-gather-errors`.")
+            } else {
+                format!(
+                    "{n} {calls} failed while gathering: facts that could not be read are never taken as fine (`--allow-gather-errors` to accept)."
+                )
+            }
+        );
+        list(
+            &mut out,
+            gathered.iter().map(|g| {
+                format!(
+                    "{}: {}",
+                    super::sanitize::markdown_code(&g.section),
+                    clip_cell(&g.describe(), MESSAGE_BUDGET)
+                )
+            }),
+        );
+    }
+    if !e.notes.is_empty() {
+        out.push_str("#### Waivers\n\n");
+        list(
+            &mut out,
+            e.notes.iter().map(|n| clip_cell(n, MESSAGE_BUDGET)),
+        );
+    }
+    out
+}
+
+/// A Markdown list of already escaped items, at most [`LIST_ITEMS`] of them.
+fn list(out: &mut String, items: impl ExactSizeIterator<Item = String>) {
+    let total = items.len();
+    for item in items.take(LIST_ITEMS) {
+        let _ = writeln!(out, "- {item}");
+    }
+    if total > LIST_ITEMS {
+        let _ = writeln!(out, "- … and {} more (see the report)", total - LIST_ITEMS);
+    }
+    out.push('\n');
+}
+
+/// The Markdown job summary: the verdict, the calls that failed while gathering and the
+/// waiver warnings (expired, unmatched) when there are any, the findings table, then — when a promotion was
 /// evaluated — the candidate against the incumbent, kept under GitHub's limit. Messages are
 /// clipped row by row, each to an equal share of the room left (at most [`MESSAGE_BUDGET`]),
 /// so one enormous message cannot push every other rule out of the table: each rule id and
@@ -107,11 +195,19 @@ pub fn summary(e: &Evaluation<'_>) -> String {
     );
     let counts: Vec<String> = v.counts.iter().map(|(o, n)| format!("{n} {o}")).collect();
     let _ = writeln!(out, "{} at `--fail-on {}`.\n", counts.join(", "), v.fail_on);
+    out.push_str(&story(e));
     out.push_str("| rule | severity | outcome | message |\n| --- | --- | --- | --- |\n");
     let heads: Vec<String> = e
         .findings
         .iter()
-        .map(|f| format!("| `{}` | {} | {} | ", f.rule_id, f.severity, f.outcome))
+        .map(|f| {
+            format!(
+                "| {} | {} | {} | ",
+                super::sanitize::markdown_code(&f.rule_id),
+                f.severity,
+                f.outcome
+            )
+        })
         .collect();
     let fixed: usize = heads.iter().map(|h| h.len() + " |\n".len()).sum();
     let share = limit
@@ -195,6 +291,194 @@ mod tests {
         assert_eq!(clip_cell("ab|cd", 5), "ab…");
         assert_eq!(clip_cell("a\r\nbcdefghij", 10), "a<br/>b…");
         assert_eq!(clip_cell("ééé", 5), "é…");
+    }
+
+    use crate::report::sanitize::{is_hidden, tests::hostile};
+    use crate::report::sarif::Place;
+    use crate::report::Fixture;
+    use proptest::prelude::*;
+
+    const HOSTILE: &str = "\u{1b}[31mred\rback\u{202e}rtl%0A::error::forged";
+
+    fn hostile_fixture(text: &str) -> Fixture {
+        let mut fixture = Fixture::example(|s| {
+            s.target.name = Some(text.into());
+            s.errors[0].message = text.into();
+            s.errors[0].section = text.into();
+        });
+        for f in &mut fixture.findings {
+            f.message = format!("{text} {}", f.message);
+        }
+        fixture.notes.push(text.into());
+        fixture
+    }
+
+    /// Every line a workflow command, none forged, nothing a terminal or renderer obeys.
+    fn inert(out: &str) -> Result<(), String> {
+        for line in out.lines() {
+            if !["::error ", "::warning ", "::notice "]
+                .iter()
+                .any(|k| line.starts_with(k))
+            {
+                return Err(format!("not a command of ours: {line:?}"));
+            }
+            if line.chars().any(is_hidden) {
+                return Err(format!("hidden character: {line:?}"));
+            }
+            // `title=…::` ends the properties: no `:` or `,` before it may be raw.
+            let props = line.split_once(' ').map_or("", |(_, rest)| rest);
+            let props = props.split_once("::").map_or(props, |(p, _)| p);
+            for prop in props.split(',') {
+                let value = prop.split_once('=').map_or("", |(_, v)| v);
+                if value.contains([':', ',']) {
+                    return Err(format!("raw `:` in a property: {line:?}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_whole_story_in_annotations() {
+        let fixture = Fixture::example(|_| {});
+        let out = annotations(&fixture.evaluation(), &Site::default());
+        inert(&out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[0].starts_with("::error title=mlgate%3A gather errors::1 call failed while gathering models:/dolly3b/1 (the run fails closed"),
+            "gather errors first, `:` escaped in the title: {out}"
+        );
+        assert!(lines[0].contains("%0A- permissions.experiment: GET /api/2.0/permissions/experiments/3336498746257830 failed (HTTP 400"));
+        assert!(out.contains("::warning title=mlgate%3A waiver::waiver for `no-metrics` (owner ml-team) expired on 2024-01-31"));
+        assert!(
+            out.contains(
+                "models:/dolly3b/1: experiment-users-group-can-manage: could not evaluate: GET"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("could not be evaluated: could not evaluate"));
+        // Bundled rules with nowhere to point: on the run, no file the user does not have.
+        assert!(!out.contains("file="), "{out}");
+        assert_eq!(lines.len(), 1 + 4 + 1);
+
+        let mut allowed = Fixture::example(|_| {});
+        allowed.verdict.gather_errors_allowed = true;
+        let out = annotations(&allowed.evaluation(), &Site::default());
+        assert!(out.starts_with("::warning title=mlgate%3A gather errors::1 call failed while gathering models:/dolly3b/1 (allowed by --allow-gather-errors)"), "{out}");
+    }
+
+    #[test]
+    fn a_reason_without_the_verb_gets_it() {
+        let mut fixture = Fixture::example(|_| {});
+        for f in &mut fixture.findings {
+            if f.outcome == Outcome::Error {
+                f.message = "GET /x failed".into();
+            }
+        }
+        let out = annotations(&fixture.evaluation(), &Site::default());
+        assert!(
+            out.contains("experiment-users-group-can-manage could not be evaluated: GET /x failed"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn annotations_point_at_real_files_only() {
+        let fixture = Fixture::example(|_| {});
+        let mut site = Site::default();
+        site.places.insert(
+            "policies/baseline.toml".into(),
+            Place::File("team/a%2Cb%3Ac%20d.toml".into()),
+        );
+        let out = annotations(&fixture.evaluation(), &site);
+        inert(&out).unwrap();
+        assert!(
+            out.contains("::error file=team/a%2Cb%3Ac d.toml,line=11,title=users-group-can-manage%3A The `users` group"),
+            "decoded, then escaped as a property: {out}"
+        );
+        site.places.insert(
+            "policies/baseline.toml".into(),
+            Place::StandIn {
+                uri: "mlgate.toml".into(),
+                line: 4,
+                why: "bundled".into(),
+            },
+        );
+        let out = annotations(&fixture.evaluation(), &site);
+        assert_eq!(out.matches("file=mlgate.toml,line=4,").count(), 4, "{out}");
+    }
+
+    #[test]
+    fn at_most_ten_of_a_kind_and_a_count_of_the_rest() {
+        let mut fixture = Fixture::example(|_| {});
+        fixture.notes = (0..15).map(|i| format!("note {i}")).collect();
+        let out = annotations(&fixture.evaluation(), &Site::default());
+        assert_eq!(out.matches("::warning ").count(), 10);
+        assert!(out.ends_with("::notice title=mlgate::6 more annotations are not shown here; see the job summary or the report\n"), "{out}");
+    }
+
+    #[test]
+    fn hostile_server_strings_in_annotations_and_summary() {
+        let fixture = hostile_fixture(HOSTILE);
+        let out = annotations(&fixture.evaluation(), &Site::default());
+        inert(&out).unwrap();
+        // In messages: shown escaped, CR as GitHub's %0D, a literal `%0A` as text (`%250A`).
+        assert!(
+            out.contains("\\x1b[31mred%0Dback\\u{202e}rtl%250A::error::forged"),
+            "{out}"
+        );
+        // In a title (the rule's), `:` escaped too.
+        let mut titled = hostile_fixture(HOSTILE);
+        titled.findings[0].title = HOSTILE.into();
+        let out = annotations(&titled.evaluation(), &Site::default());
+        inert(&out).unwrap();
+        assert!(
+            out.contains("%3A \\x1b[31mred%0Dback\\u{202e}rtl%250A%3A%3Aerror%3A%3Aforged::"),
+            "{out}"
+        );
+        let summary = summary(&fixture.evaluation());
+        assert!(
+            !summary.chars().any(|c| is_hidden(c) && c != '\n'),
+            "{summary:?}"
+        );
+        assert!(summary.contains("#### Gather errors") && summary.contains("#### Waivers"));
+        assert!(
+            summary.contains("\\x1b\\[31mred<br/>back\\u{202e}rtl%0A::error::forged"),
+            "{summary}"
+        );
+        for line in summary.lines() {
+            assert!(!line.starts_with("::"), "{line}");
+        }
+    }
+
+    #[test]
+    fn the_summary_tells_the_whole_story() {
+        let fixture = Fixture::example(|_| {});
+        let out = summary(&fixture.evaluation());
+        let gather = out.find("#### Gather errors").expect(&out);
+        let waivers = out.find("#### Waivers").expect(&out);
+        let table = out.find("| rule |").unwrap();
+        assert!(gather < waivers && waivers < table, "{out}");
+        assert!(out.contains("- `permissions.experiment`: GET /api/2.0/permissions/experiments/3336498746257830 failed (HTTP 400 INVALID_PARAMETER_VALUE: Object 3336498746257830 not a experiment.)\n"), "{out}");
+        assert!(out.contains("- waiver for \\`no-metrics\\` (owner ml-team) expired on 2024-01-31; it no longer applies\n"), "{out}");
+        let quiet = Fixture {
+            notes: Vec::new(),
+            ..Fixture::example(|s| s.errors.clear())
+        };
+        let out = summary(&quiet.evaluation());
+        assert!(!out.contains("####"), "nothing to say, no section: {out}");
+    }
+
+    proptest! {
+        #[test]
+        fn annotations_stay_inert(s in hostile()) {
+            let fixture = hostile_fixture(&s);
+            let out = annotations(&fixture.evaluation(), &Site::default());
+            prop_assert!(inert(&out).is_ok(), "{:?}", inert(&out));
+            let summary = summary(&fixture.evaluation());
+            prop_assert!(!summary.chars().any(|c| is_hidden(c) && c != '\n'), "{summary:?}");
+            prop_assert!(!summary.lines().any(|l| l.starts_with("::")));
+        }
     }
 
     #[test]

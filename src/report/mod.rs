@@ -2,6 +2,7 @@
 //! and, when a policy was evaluated, the findings and verdict. Reporters never decide the
 //! verdict and never see HTTP types.
 
+pub mod codequality;
 pub mod compare;
 pub mod github;
 pub mod json;
@@ -12,7 +13,7 @@ pub mod sanitize;
 pub mod sarif;
 pub mod terminal;
 
-use crate::engine::{Finding, Verdict};
+use crate::engine::{Finding, Outcome, Verdict};
 use crate::snapshot::Snapshot;
 
 /// Everything a reporter may show about one evaluated model version.
@@ -25,6 +26,26 @@ pub struct Evaluation<'a> {
     pub policy_digest: &'a str,
     /// Notes on waivers: expired ones, and ones that matched nothing.
     pub notes: &'a [String],
+}
+
+/// One line on a rule that failed or could not be evaluated, for sinks that list results
+/// without a table (annotations, Code Quality): `MODEL: RULE failed: MESSAGE` or `MODEL:
+/// RULE could not be evaluated: REASON`. The engine's reasons usually say "could not
+/// evaluate: …" themselves; then the verb is not added a second time. Not sanitised: each
+/// sink does that.
+pub fn finding_line(model: &str, f: &Finding) -> String {
+    let says_it = {
+        let m = f.message.trim_start().to_ascii_lowercase();
+        m.starts_with("could not") || m.starts_with("cannot")
+    };
+    match f.outcome {
+        Outcome::Error if says_it => format!("{model}: {}: {}", f.rule_id, f.message),
+        Outcome::Error => format!(
+            "{model}: {} could not be evaluated: {}",
+            f.rule_id, f.message
+        ),
+        _ => format!("{model}: {} failed: {}", f.rule_id, f.message),
+    }
 }
 
 /// Text for a Markdown table cell (or any Markdown text): see [`sanitize::markdown`].
@@ -43,6 +64,60 @@ pub fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// The example snapshot judged by the baseline, owned, for reporters' unit tests.
+#[cfg(test)]
+pub(crate) struct Fixture {
+    pub snapshot: Snapshot,
+    pub findings: Vec<Finding>,
+    pub verdict: Verdict,
+    pub notes: Vec<String>,
+    pub files: Vec<String>,
+}
+
+#[cfg(test)]
+impl Fixture {
+    /// `models:/dolly3b/1` (3 failures, 1 evaluation error, 1 gather error), changed by
+    /// `change` before it is judged; one expired-waiver note.
+    pub fn example(change: impl FnOnce(&mut Snapshot)) -> Self {
+        let mut snapshot = crate::snapshot::io::parse(
+            crate::app::EXAMPLE_SNAPSHOT,
+            std::path::Path::new("example.json"),
+        )
+        .expect("example snapshot");
+        change(&mut snapshot);
+        let policy = crate::policy::load(&[crate::policy::baseline()]).expect("baseline");
+        let evaluation = crate::engine::evaluate(&snapshot, &policy.rules, &[], 0);
+        let verdict = crate::engine::verdict(
+            &evaluation.findings,
+            crate::engine::Severity::Error,
+            snapshot.errors.len(),
+            false,
+            false,
+        );
+        Self {
+            snapshot,
+            findings: evaluation.findings,
+            verdict,
+            notes: vec![
+                "waiver for `no-metrics` (owner ml-team) expired on 2024-01-31; it no longer applies"
+                    .into(),
+            ],
+            files: policy.files,
+        }
+    }
+
+    pub fn evaluation(&self) -> Evaluation<'_> {
+        Evaluation {
+            snapshot: &self.snapshot,
+            findings: &self.findings,
+            verdict: &self.verdict,
+            policy_files: &self.files,
+            policy_digest: "sha256:0",
+            notes: &self.notes,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -262,13 +262,13 @@ pub fn json(json: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
     /// Strings rich in what hurts: controls, escapes, bidi and zero-width characters, Markdown
     /// and HTML syntax, GitHub's own escape characters, mixed with arbitrary Unicode.
-    fn hostile() -> impl Strategy<Value = String> {
+    pub(crate) fn hostile() -> impl Strategy<Value = String> {
         let special = prop::sample::select(vec![
             '\u{1b}', '\u{7}', '\0', '\r', '\n', '\t', '\u{9b}', '\u{7f}', '\u{85}', '\u{202e}',
             '\u{2066}', '\u{200b}', '\u{feff}', '<', '>', '&', '|', '\\', '`', '[', ']', '(', ')',

@@ -60,6 +60,24 @@ pub enum Place {
     Nowhere { why: String },
 }
 
+impl Site {
+    /// The repository file (a plain `/`-separated path relative to the root, not a URI) and
+    /// line to show `f` at, for sinks that take a path: GitHub annotations, GitLab Code
+    /// Quality. None when its rule has no file in the repository and no stand-in was found.
+    pub fn file_of(&self, f: &Finding) -> Option<(String, usize)> {
+        let decode = |uri: &str| {
+            percent_encoding::percent_decode_str(uri)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        match self.places.get(&f.source)? {
+            Place::File(uri) => Some((decode(uri), f.line.max(1))),
+            Place::StandIn { uri, line, .. } => Some((decode(uri), (*line).max(1))),
+            Place::Nowhere { .. } => None,
+        }
+    }
+}
+
 /// Why a result has no place when the caller named none for its policy file.
 const NO_PLACE: &str = "no file in this repository to show it at";
 

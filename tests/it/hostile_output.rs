@@ -26,6 +26,7 @@ fn hostile_names_descriptions_and_tags_render_harmlessly() {
         s["model_version"]["description"] = "line one\n::error::forged\u{7}\0".into();
         s["model_version"]["tags"]["reviewed"] = TAG.into();
         s["run"]["tags"]["note|pipe"] = "a|b\nc".into();
+        s["errors"][0]["message"] = "\u{1b}[31mred\rback\u{202e}%0A::error::forged".into();
     });
     let out = |name: &str| dir.path().join(name);
     let assert = mlgate()
@@ -39,6 +40,8 @@ fn hostile_names_descriptions_and_tags_render_harmlessly() {
         .arg(out("results.json"))
         .arg("--sarif")
         .arg(out("results.sarif"))
+        .arg("--codequality")
+        .arg(out("cq.json"))
         .arg("--github")
         .env("GITHUB_STEP_SUMMARY", out("summary.md"))
         .env("GITHUB_OUTPUT", out("outputs"))
@@ -62,7 +65,25 @@ fn hostile_names_descriptions_and_tags_render_harmlessly() {
     assert!(stdout.contains("\\x1b[2K\\x1b[1GPASS"), "{stdout}");
     // Annotations: one line each, nothing forged.
     assert!(!stdout.lines().any(|l| l.starts_with("::error::forged")));
-    assert!(stdout.contains("::error file="), "{stdout}");
+    assert!(
+        stdout.contains("::error title=users-group-can-manage"),
+        "{stdout}"
+    );
+
+    // A gather error's message is inside the gather annotation, as text.
+    assert!(
+        stdout.contains("\\x1b[31mred%0Dback\\u{202e}%250A::error::forged"),
+        "{stdout}"
+    );
+    let quality = bytes_of(&out("cq.json"));
+    let issues: serde_json::Value = serde_json::from_str(&quality).unwrap();
+    for issue in issues.as_array().unwrap() {
+        let text = issue["description"].as_str().unwrap();
+        assert!(
+            !text.contains(['\u{1b}', '\u{7}', '\0', '\u{202e}', '\r']),
+            "{text:?}"
+        );
+    }
 
     for file in ["report.md", "summary.md"] {
         let md = bytes_of(&out(file));

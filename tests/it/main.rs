@@ -3,6 +3,7 @@
 mod absent;
 mod action;
 mod architecture;
+mod ci_snippets;
 mod cli;
 mod comparison;
 mod databricks;

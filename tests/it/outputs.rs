@@ -74,25 +74,185 @@ fn github_annotations_summary_and_outputs() {
     let dir = tempfile::tempdir().unwrap();
     let (summary, outputs) = (dir.path().join("summary.md"), dir.path().join("outputs"));
     let line = rule_line("users-group-can-manage");
+    // The baseline as a file of this repository: annotations at the rule's line.
     mlgate()
+        .env_remove("GITHUB_WORKSPACE")
         .args(["check", "--example", "-q", "--github"])
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .env("GITHUB_OUTPUT", &outputs)
+        .args(["--policy", "policies/baseline.toml"])
         .assert()
         .code(1)
         .stdout(contains(format!(
             "::error file=policies/baseline.toml,line={line},title=users-group-can-manage%3A The `users` group must not be able to manage the registered model::models:/dolly3b/1: users-group-can-manage failed"
         )))
         .stdout(contains("::warning file=policies/baseline.toml"));
+    // The bundled pack is in no file of the user's repository: no `file=`, the run shows it.
+    let assert = mlgate()
+        .env_remove("GITHUB_WORKSPACE")
+        .env_remove("GITHUB_WORKFLOW_REF")
+        .env_remove("CI_CONFIG_PATH")
+        .args(["check", "--example", "-q", "--github"])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &outputs)
+        .assert()
+        .code(1)
+        .stdout(contains(
+            "::error title=mlgate%3A gather errors::1 call failed while gathering models:/dolly3b/1",
+        ))
+        .stdout(contains(
+            "::error title=users-group-can-manage%3A The `users` group must not be able to manage the registered model::models:/dolly3b/1: users-group-can-manage failed",
+        ))
+        .stdout(contains(
+            "models:/dolly3b/1: experiment-users-group-can-manage: could not evaluate: GET",
+        ));
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout);
+    assert!(!stdout.contains("file="), "{stdout}");
+    assert!(!stdout.contains("could not be evaluated: could not evaluate"));
     let summary = std::fs::read_to_string(summary).unwrap();
     assert!(
         summary.starts_with("### mlgate: FAIL — models:/dolly3b/1"),
         "{summary}"
     );
     assert!(summary.contains("| `empty-params` | error | fail |"));
+    assert!(
+        summary.contains("#### Gather errors") && !summary.contains("#### Waivers"),
+        "{summary}"
+    );
     let outputs = std::fs::read_to_string(outputs).unwrap();
     assert!(
         outputs.contains("verdict=fail\n") && outputs.contains("fail=3\n"),
         "{outputs}"
     );
+}
+
+/// A repository with an mlgate.toml enabling the baseline, and an expired waiver beside it.
+fn config_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::create_dir(dir.path().join("ci")).unwrap();
+    std::fs::write(
+        dir.path().join("mlgate.toml"),
+        "# gate\npolicies = [\"builtin:baseline\"]\nwaivers = [\"waivers.toml\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("waivers.toml"),
+        "[[waiver]]\nrule = \"no-metrics\"\nreason = \"metrics come later\"\nowner = \"ml-team\"\nexpires = \"2020-01-31\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn waivers_reach_the_summary_and_annotations_at_the_config() {
+    let repo = config_repo();
+    let summary = repo.path().join("summary.md");
+    let assert = mlgate()
+        .current_dir(repo.path())
+        .env_remove("GITHUB_WORKSPACE")
+        .env_remove("GITHUB_WORKFLOW_REF")
+        .args(["check", "--example", "-q", "--github"])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .assert()
+        .code(1)
+        .stdout(contains(
+            "::warning title=mlgate%3A waiver::waiver for `no-metrics` (owner ml-team) expired on 2020-01-31",
+        ))
+        // Bundled rules at the line of the config naming the pack.
+        .stdout(contains(
+            "::error file=mlgate.toml,line=2,title=users-group-can-manage%3A",
+        ));
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr);
+    assert!(stderr.contains("waiver::expired"), "{stderr}");
+    let summary = std::fs::read_to_string(summary).unwrap();
+    assert!(
+        summary.contains("#### Waivers\n\n- waiver for \\`no-metrics\\`"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn codequality_points_at_the_config_or_the_gitlab_pipeline() {
+    let repo = config_repo();
+    let read = |path: &std::path::Path| -> Vec<serde_json::Value> {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    mlgate()
+        .current_dir(repo.path())
+        .env_remove("GITHUB_WORKSPACE")
+        .args(["check", "--example", "-q", "--codequality", "ci/cq.json"])
+        .assert()
+        .code(1);
+    let issues = read(&repo.path().join("ci/cq.json"));
+    assert_eq!(issues.len(), 4);
+    for issue in &issues {
+        assert_eq!(issue["location"]["path"], "mlgate.toml");
+        assert_eq!(issue["location"]["lines"]["begin"], 2);
+    }
+    // Without a config, GitLab's pipeline file stands in.
+    std::fs::write(
+        repo.path().join(".gitlab-ci.yml"),
+        "gate:\n  script:\n    - mlgate check\n",
+    )
+    .unwrap();
+    let assert = mlgate()
+        .current_dir(repo.path())
+        .env_remove("GITHUB_WORKSPACE")
+        .env_remove("GITHUB_WORKFLOW_REF")
+        .env("CI_CONFIG_PATH", ".gitlab-ci.yml")
+        .args([
+            "check",
+            "--example",
+            "-q",
+            "--no-config",
+            "--codequality",
+            "cq.json",
+        ])
+        .assert()
+        .code(1);
+    assert!(assert.get_output().stderr.is_empty());
+    for issue in read(&repo.path().join("cq.json")) {
+        assert_eq!(issue["location"]["path"], ".gitlab-ci.yml");
+        assert_eq!(
+            issue["location"]["lines"]["begin"], 3,
+            "the line naming mlgate"
+        );
+    }
+    // With nowhere to point: said on stderr, the pack named as the path.
+    let assert = mlgate()
+        .current_dir(repo.path())
+        .env_remove("GITHUB_WORKSPACE")
+        .env_remove("GITHUB_WORKFLOW_REF")
+        .env_remove("CI_CONFIG_PATH")
+        .args([
+            "check",
+            "--example",
+            "-q",
+            "--no-config",
+            "--codequality",
+            "cq.json",
+        ])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr);
+    assert!(
+        stderr.contains("4 Code Quality issue(s) have no file"),
+        "{stderr}"
+    );
+    for issue in read(&repo.path().join("cq.json")) {
+        assert_eq!(issue["location"]["path"], "builtin:baseline");
+    }
+    // One file for two outputs is refused.
+    mlgate()
+        .current_dir(repo.path())
+        .args([
+            "check",
+            "--example",
+            "--codequality",
+            "x.json",
+            "--json",
+            "x.json",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("name the same file"));
 }

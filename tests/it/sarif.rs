@@ -351,11 +351,23 @@ fn an_anchor_that_is_no_file_of_the_repository_is_a_usage_error() {
             .stderr(predicates::str::contains(says));
         assert!(!repo.root.join("x.sarif").exists());
     }
-    // It only makes sense with --sarif.
+    // It only makes sense with an output pointing into the repository.
     mlgate()
         .args(["check", "--example", "--sarif-anchor", "README.md"])
         .assert()
         .code(2);
+    mlgate()
+        .args([
+            "check",
+            "--example",
+            "-q",
+            "--github",
+            "--sarif-anchor",
+            "README.md",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("::error file=README.md,line="));
 }
 
 #[test]

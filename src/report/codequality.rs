@@ -1,0 +1,228 @@
+//! GitLab Code Quality report (`--codequality`): the JSON a merge request shows in its Code
+//! Quality widget (and, on Ultimate, beside the lines of its diff), collected with
+//! `artifacts: reports: codequality:`.
+//!
+//! The format is GitLab's subset of the Code Climate issue spec, documented under "Code
+//! Quality report format" (https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format):
+//! a JSON array of issues, each with `description`, `check_name`, `fingerprint`, `severity`
+//! (one of `info`, `minor`, `major`, `critical`, `blocker`) and `location.path` (relative to
+//! the repository root) with `location.lines.begin`. GitLab compares the fingerprints of the
+//! source and target branches' reports to call an issue new or resolved, and shows only the
+//! first issue of a fingerprint, so a fingerprint must be stable across runs and unique in
+//! one report.
+//!
+//! As in SARIF, only failures and evaluation errors are issues (passes, skips and waived
+//! findings are not problems to fix), and issues point where SARIF results do ([`Site`]): the
+//! rule's line in its policy file, or a stand-in file of the repository for bundled rules.
+//! This module does no I/O.
+
+use std::fmt::Write as _;
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::sarif::{Place, Site};
+use super::{sanitize, Evaluation};
+use crate::engine::{Outcome, Severity};
+
+/// The report: one issue per failed or unevaluable rule, in rule order.
+pub fn render(e: &Evaluation<'_>, site: &Site) -> String {
+    let s = e.snapshot;
+    let model_uri = s.model_uri();
+    // Without the version, as SARIF's fingerprints: the same problem on the next version of
+    // the model is the same issue, not a new one.
+    let model = s
+        .target
+        .name
+        .clone()
+        .unwrap_or_else(|| s.target.reference.clone());
+    let issues: Vec<Value> = e
+        .findings
+        .iter()
+        .filter(|f| matches!(f.outcome, Outcome::Fail | Outcome::Error))
+        .map(|f| {
+            // With no file, line 1: the rule's line is in a file the user does not have.
+            let (path, line) = site
+                .file_of(f)
+                .unwrap_or_else(|| (unplaced_path(&f.source), 1));
+            let mut description = super::finding_line(&model_uri, f);
+            match site.places.get(&f.source) {
+                Some(Place::StandIn { why, .. } | Place::Nowhere { why }) => {
+                    description = format!("{description} ({why})");
+                }
+                Some(Place::File(_)) => {}
+                None => description.push_str(" (no file in this repository to show it at)"),
+            }
+            json!({
+                // GitLab shows the text as it is: controls and bidi characters a server sent
+                // are shown escaped, never acted on.
+                "description": sanitize::visible(&description),
+                "check_name": sanitize::visible(&f.rule_id),
+                "fingerprint": fingerprint(&f.rule_id, &model, &path),
+                "severity": severity(f.severity),
+                "location": {
+                    "path": sanitize::visible(&path),
+                    "lines": { "begin": line },
+                },
+            })
+        })
+        .collect();
+    let mut text = sanitize::json(
+        &serde_json::to_string_pretty(&Value::Array(issues)).unwrap_or_else(|_| "[]".into()),
+    );
+    text.push('\n');
+    text
+}
+
+/// Rule, model and file: stable across runs and versions, and unique in a report (a rule
+/// has one finding per model). The line is left out on purpose: editing the policy file
+/// above a rule must not turn its issue into a "new" one.
+fn fingerprint(rule_id: &str, model: &str, path: &str) -> String {
+    let mut hash = Sha256::new();
+    for part in ["mlgate/v1", rule_id, model, path] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    // 128 bits, the length of the MD5 fingerprints in GitLab's own examples.
+    hash.finalize()[..16]
+        .iter()
+        .fold(String::with_capacity(32), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
+}
+
+/// A path for a rule with no file in the repository: the bundled pack's name
+/// (`builtin:baseline`), else the policy file as it was named. GitLab shows it as text.
+fn unplaced_path(source: &str) -> String {
+    crate::policy::BUNDLED
+        .iter()
+        .find(|(_, file, _)| *file == source)
+        .map_or_else(
+            || source.to_string(),
+            |(name, _, _)| format!("builtin:{name}"),
+        )
+}
+
+/// mlgate's three severities on GitLab's five: an error is critical (it fails the gate at
+/// the default threshold), a warning major, an info note info. `blocker` is left for tools
+/// that know a merge cannot go on; mlgate's verdict (the exit code) says that.
+fn severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "critical",
+        Severity::Warning => "major",
+        Severity::Info => "info",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Fixture;
+
+    fn site(place: Place) -> Site {
+        Site {
+            root: None,
+            places: [("policies/baseline.toml".to_string(), place)].into(),
+            bundled: ["policies/baseline.toml".to_string()].into(),
+        }
+    }
+
+    fn issues(fixture: &Fixture, site: &Site) -> Vec<Value> {
+        let text = render(&fixture.evaluation(), site);
+        serde_json::from_str::<Value>(&text)
+            .expect("valid JSON")
+            .as_array()
+            .expect("an array")
+            .clone()
+    }
+
+    #[test]
+    fn failures_and_errors_at_the_stand_in() {
+        let fixture = Fixture::example(|_| {});
+        let site = site(Place::StandIn {
+            uri: "ci/mlgate%20config.toml".into(),
+            line: 3,
+            why: "bundled rule builtin:baseline, shown at ci/mlgate config.toml".into(),
+        });
+        insta::assert_snapshot!(render(&fixture.evaluation(), &site));
+        let issues = issues(&fixture, &site);
+        assert_eq!(issues.len(), 4, "3 failures and 1 evaluation error");
+        for issue in &issues {
+            for key in ["description", "check_name", "fingerprint", "severity"] {
+                assert!(issue[key].is_string(), "{key}: {issue}");
+            }
+            assert_eq!(issue["location"]["path"], "ci/mlgate config.toml");
+            assert_eq!(issue["location"]["lines"]["begin"], 3);
+            assert!(["info", "minor", "major", "critical", "blocker"]
+                .contains(&issue["severity"].as_str().unwrap()));
+        }
+        let error = issues
+            .iter()
+            .find(|i| i["check_name"] == "experiment-users-group-can-manage")
+            .unwrap();
+        let text = error["description"].as_str().unwrap();
+        assert!(
+            text.starts_with(
+                "models:/dolly3b/1: experiment-users-group-can-manage: could not evaluate: GET"
+            ),
+            "the verb once: {text}"
+        );
+    }
+
+    #[test]
+    fn fingerprints_are_unique_stable_and_ignore_the_version() {
+        let a = issues(&Fixture::example(|_| {}), &Site::default());
+        let b = issues(
+            &Fixture::example(|s| s.target.version = Some("2".into())),
+            &Site::default(),
+        );
+        let prints = |issues: &[Value]| -> Vec<String> {
+            issues
+                .iter()
+                .map(|i| i["fingerprint"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let (pa, pb) = (prints(&a), prints(&b));
+        assert_eq!(pa, pb);
+        let unique: std::collections::BTreeSet<_> = pa.iter().collect();
+        assert_eq!(unique.len(), pa.len());
+        assert!(pa.iter().all(|p| p.len() == 32));
+        assert_ne!(
+            fingerprint("r", "m", "a.toml"),
+            fingerprint("r", "m", "b.toml"),
+            "the file is part of it"
+        );
+    }
+
+    #[test]
+    fn a_rule_with_no_file_says_why_at_its_pack() {
+        let site = site(Place::Nowhere {
+            why: "bundled rule builtin:baseline: no file in this repository to show it at".into(),
+        });
+        for issue in issues(&Fixture::example(|_| {}), &site) {
+            assert_eq!(issue["location"]["path"], "builtin:baseline");
+            assert!(issue["description"].as_str().unwrap().ends_with(
+                "(bundled rule builtin:baseline: no file in this repository to show it at)"
+            ));
+        }
+    }
+
+    #[test]
+    fn server_strings_are_shown_not_obeyed() {
+        let fixture = Fixture::example(|s| {
+            s.target.name = Some("m\u{1b}[31m\r\n\u{202e}%0A".into());
+            s.target.reference = "models:/m\u{1b}[31m/1".into();
+        });
+        let text = render(&fixture.evaluation(), &Site::default());
+        assert!(
+            !text.chars().any(|c| c == '\u{1b}' || c == '\u{202e}'),
+            "{text}"
+        );
+        let issues: Value = serde_json::from_str(&text).unwrap();
+        for issue in issues.as_array().unwrap() {
+            let d = issue["description"].as_str().unwrap();
+            assert!(!d.chars().any(crate::report::sanitize::is_hidden), "{d:?}");
+        }
+    }
+}
