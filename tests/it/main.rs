@@ -2,6 +2,7 @@
 
 mod action;
 mod architecture;
+mod bulk_live;
 mod cli;
 mod comparison;
 mod databricks;
