@@ -159,7 +159,13 @@ pub struct BulkArgs {
     /// Which versions of each model: `all`; `latest` (the highest version number); `aliased`
     /// (every version an alias points at, plus the latest version in each stage other than
     /// None and Archived).
-    #[arg(long, value_enum, value_name = "WHICH", default_value = "all", requires = "all_models")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHICH",
+        default_value = "all",
+        requires = "all_models"
+    )]
     pub versions: Versions,
 
     /// Model versions checked at once (each one's own requests run concurrently too).

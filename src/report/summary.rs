@@ -368,8 +368,13 @@ mod tests {
     #[test]
     fn terminal_summary_is_capped() {
         let text = terminal(&sample(), false, 1);
-        assert!(text.contains("FAIL   b/9: has-signature"), "{text}");
+        assert!(text.contains("ERROR  a|x/2: could not be gathered: 404"), "{text}");
+        assert!(!text.contains("b/9"), "{text}");
+        assert!(terminal(&sample(), false, 5).contains("FAIL   b/9: has-signature"));
         assert!(text.contains("… and 1 more"), "{text}");
-        assert!(text.ends_with("FAIL: 4 versions of 3 models checked: 2 pass, 1 fail, 1 error\n"), "{text}");
+        assert!(
+            text.ends_with("FAIL: 4 versions of 3 models checked: 2 pass, 1 fail, 1 error\n"),
+            "{text}"
+        );
     }
 }

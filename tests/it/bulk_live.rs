@@ -41,7 +41,9 @@ fn populate(s: &Server, test: &str) -> Registry {
     let mut versions = Vec::new();
     for m in 0..GOOD_MODELS {
         let name = format!("{prefix}-good-{m}");
-        models.push(json!({ "name": name, "description": "A good model, registered by the bulk test." }));
+        models.push(
+            json!({ "name": name, "description": "A good model, registered by the bulk test." }),
+        );
         versions.extend((0..VERSIONS).map(|_| version_of(&name)));
     }
     // No description: every version fails `missing-description`.
@@ -119,7 +121,13 @@ fn audit(s: &Server, args: &[&str]) -> (i32, Value, String, String) {
         dir.path().join("s.md"),
     );
     let out = clean()
-        .args(["check", "--all-models", "--no-config", "--tracking-uri", &s.uri])
+        .args([
+            "check",
+            "--all-models",
+            "--no-config",
+            "--tracking-uri",
+            &s.uri,
+        ])
         .args(args)
         .arg("--json")
         .arg(&json)
@@ -131,10 +139,16 @@ fn audit(s: &Server, args: &[&str]) -> (i32, Value, String, String) {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let read = |p: &std::path::Path| {
-        std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}; stderr: {stderr}", p.display()))
+        std::fs::read_to_string(p)
+            .unwrap_or_else(|e| panic!("{}: {e}; stderr: {stderr}", p.display()))
     };
     let results = serde_json::from_str(&read(&json)).expect("bulk JSON");
-    (out.status.code().unwrap(), results, read(&junit), read(&report))
+    (
+        out.status.code().unwrap(),
+        results,
+        read(&junit),
+        read(&report),
+    )
 }
 
 type Key = (String, String);
@@ -179,9 +193,17 @@ fn mlflow3_all_models_finds_exactly_the_bad_versions() {
     let total = GOOD_MODELS * VERSIONS + 3 + 1;
     assert_eq!(by_version.len(), total, "one result per version");
     let bad: BTreeSet<Key> = (1..=3).map(|v| key(&r.bad, &v.to_string())).collect();
-    assert_eq!(with(&by_version, "fail"), bad, "exactly the bad versions fail");
+    assert_eq!(
+        with(&by_version, "fail"),
+        bad,
+        "exactly the bad versions fail"
+    );
     let broken: BTreeSet<Key> = [r.broken.clone()].into();
-    assert_eq!(with(&by_version, "error"), broken, "the broken version is an error");
+    assert_eq!(
+        with(&by_version, "error"),
+        broken,
+        "the broken version is an error"
+    );
     assert_eq!(code, 1, "a failure beats an error");
     assert_eq!(results["summary"]["fail"], 3);
     assert_eq!(results["summary"]["error"], 1);
@@ -194,7 +216,8 @@ fn mlflow3_all_models_finds_exactly_the_bad_versions() {
         .filter(|n| n.has_tag_name("testsuite"))
         .collect();
     assert_eq!(suites.len(), total);
-    let count = |n: &roxmltree::Node, a: &str| n.attribute(a).unwrap_or("0").parse::<usize>().unwrap();
+    let count =
+        |n: &roxmltree::Node, a: &str| n.attribute(a).unwrap_or("0").parse::<usize>().unwrap();
     let junit_status: BTreeMap<Key, String> = suites
         .iter()
         .map(|n| {
@@ -219,7 +242,10 @@ fn mlflow3_all_models_finds_exactly_the_bad_versions() {
             "{summary}"
         );
     }
-    assert!(summary.contains(&format!("| {} | {} |", r.broken.0, r.broken.1)), "{summary}");
+    assert!(
+        summary.contains(&format!("| {} | {} |", r.broken.0, r.broken.1)),
+        "{summary}"
+    );
     assert!(summary.contains("| PASS | 200 |"), "{summary}");
 
     // Single checks of the same versions give the same verdicts and findings.
@@ -271,7 +297,10 @@ fn mlflow3_filter_and_versions_select_what_they_say() {
     let (code, results, _, _) = audit(&s, &["--filter", &format!("name = '{}'", r.bad), "-q"]);
     assert_eq!(code, 1);
     let expected: BTreeSet<Key> = (1..=3).map(|v| key(&r.bad, &v.to_string())).collect();
-    assert_eq!(statuses(&results).into_keys().collect::<BTreeSet<_>>(), expected);
+    assert_eq!(
+        statuses(&results).into_keys().collect::<BTreeSet<_>>(),
+        expected
+    );
 
     // --versions latest: the highest version of each model.
     let (_, results, _, _) = audit(&s, &["--filter", &filter, "--versions", "latest", "-q"]);
@@ -281,7 +310,10 @@ fn mlflow3_filter_and_versions_select_what_they_say() {
     expected.insert(r.broken.clone());
     expected.remove(&key(&r.broken.0, &VERSIONS.to_string()));
     expected.insert(key(&r.bad, "3"));
-    assert_eq!(statuses(&results).into_keys().collect::<BTreeSet<_>>(), expected);
+    assert_eq!(
+        statuses(&results).into_keys().collect::<BTreeSet<_>>(),
+        expected
+    );
 
     // --versions aliased: the versions an alias points at, and the latest in each stage.
     let call = |path: &str, body: Value| {
@@ -289,8 +321,14 @@ fn mlflow3_filter_and_versions_select_what_they_say() {
     };
     let g1 = format!("{}-good-1", r.prefix);
     let g2 = format!("{}-good-2", r.prefix);
-    call("registered-models/alias", json!({ "name": g1, "alias": "champion", "version": "5" }));
-    call("registered-models/alias", json!({ "name": g1, "alias": "challenger", "version": "6" }));
+    call(
+        "registered-models/alias",
+        json!({ "name": g1, "alias": "champion", "version": "5" }),
+    );
+    call(
+        "registered-models/alias",
+        json!({ "name": g1, "alias": "challenger", "version": "6" }),
+    );
     for v in ["7", "9"] {
         call(
             "model-versions/transition-stage",
@@ -304,5 +342,8 @@ fn mlflow3_filter_and_versions_select_what_they_say() {
     let (code, results, _, _) = audit(&s, &["--filter", &filter, "--versions", "aliased", "-q"]);
     assert_eq!(code, 0, "{results}");
     let expected: BTreeSet<Key> = [key(&g1, "5"), key(&g1, "6"), key(&g2, "9")].into();
-    assert_eq!(statuses(&results).into_keys().collect::<BTreeSet<_>>(), expected);
+    assert_eq!(
+        statuses(&results).into_keys().collect::<BTreeSet<_>>(),
+        expected
+    );
 }

@@ -156,7 +156,11 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         ));
         // An empty shard is normal (fewer models than shards); an empty run otherwise is
         // most often a mistyped filter, and no pass.
-        return Ok(if shard.is_some() { Exit::Pass } else { Exit::Gather });
+        return Ok(if shard.is_some() {
+            Exit::Pass
+        } else {
+            Exit::Gather
+        });
     }
     Ok(match summary.status() {
         Status::Pass => Exit::Pass,
@@ -175,24 +179,17 @@ async fn gather_one<'s>(
     let reference = reference(sel);
     let result = match goal {
         None => gather::gather(&live.cx, live.backend, &reference, now).await,
-        Some(goal) => {
-            match gather::holder(&live.cx, live.backend, &sel.model, goal).await {
-                Ok(holder) => gather::gather_promotion(
-                    &live.cx,
-                    live.backend,
-                    &reference,
-                    goal,
-                    holder,
-                    now,
-                )
-                .await
-                .map(|g| g.snapshot),
-                Err(error) => Err(GatherFailure {
-                    reference: reference.to_string(),
-                    ..live.failure(error)
-                }),
+        Some(goal) => match gather::holder(&live.cx, live.backend, &sel.model, goal).await {
+            Ok(holder) => {
+                gather::gather_promotion(&live.cx, live.backend, &reference, goal, holder, now)
+                    .await
+                    .map(|g| g.snapshot)
             }
-        }
+            Err(error) => Err(GatherFailure {
+                reference: reference.to_string(),
+                ..live.failure(error)
+            }),
+        },
     };
     (sel, result)
 }
@@ -228,7 +225,7 @@ fn describe(filter: Option<&str>, versions: Versions, shard: Option<&str>) -> St
         Versions::Aliased => "aliased and latest staged versions".to_string(),
     }];
     parts.push(match filter {
-        Some(f) => format!("of the models matching `{f}`"),
+        Some(f) => format!("of the models matching {f}"),
         None => "of every registered model".to_string(),
     });
     if let Some(s) = shard {

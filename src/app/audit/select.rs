@@ -98,10 +98,11 @@ pub async fn select(
         .filter(|m| shard.is_none_or(|s| s.holds(&m.name)))
         .collect();
     let count = models.len();
-    let per_model: Vec<Vec<String>> = stream::iter(models.iter().map(|m| versions_of(cx, m, which)))
-        .buffered(jobs.max(1))
-        .try_collect()
-        .await?;
+    let per_model: Vec<Vec<String>> =
+        stream::iter(models.iter().map(|m| versions_of(cx, m, which)))
+            .buffered(jobs.max(1))
+            .try_collect()
+            .await?;
     let mut versions: Vec<Selected> = models
         .iter()
         .zip(per_model)
@@ -138,7 +139,10 @@ async fn versions_of(
     // "all" (and "latest", which needs the highest number whatever its stage) lists versions.
     let staged = || {
         model.latest_versions.iter().filter_map(|v| {
-            let stage = v.get("current_stage").and_then(Value::as_str).unwrap_or("None");
+            let stage = v
+                .get("current_stage")
+                .and_then(Value::as_str)
+                .unwrap_or("None");
             let version = match v.get("version") {
                 Some(Value::String(s)) => s.clone(),
                 Some(Value::Number(n)) => n.to_string(),

@@ -78,7 +78,10 @@ impl Registry for Oss {
             .caches
             .server
             .get_or_fetch(Backend::MlflowOss, "/version", || async {
-                cx.client().get_text("/version", &[]).await.map(Value::String)
+                cx.client()
+                    .get_text("/version", &[])
+                    .await
+                    .map(Value::String)
             })
             .await;
         Section::Read(answer.map(|v| v.as_str().unwrap_or_default().to_string()))
