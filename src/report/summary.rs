@@ -201,22 +201,21 @@ pub fn markdown(s: &Summary) -> String {
             errors.len()
         );
         for v in errors {
-            let why = match &v.not_gathered {
-                Some(reason) => format!("could not be gathered: {}", escape_cell(reason)),
-                None => {
-                    let mut parts = Vec::new();
-                    if v.gather_errors > 0 {
-                        parts.push(format!(
-                            "{} call{} failed",
-                            v.gather_errors,
-                            plural(v.gather_errors)
-                        ));
-                    }
-                    if !v.errored.is_empty() {
-                        parts.push(format!("could not evaluate {}", rule_list(&v.errored)));
-                    }
-                    parts.join("; ")
+            let why = if let Some(reason) = &v.not_gathered {
+                format!("could not be gathered: {}", escape_cell(reason))
+            } else {
+                let mut parts = Vec::new();
+                if v.gather_errors > 0 {
+                    parts.push(format!(
+                        "{} call{} failed",
+                        v.gather_errors,
+                        plural(v.gather_errors)
+                    ));
                 }
+                if !v.errored.is_empty() {
+                    parts.push(format!("could not evaluate {}", rule_list(&v.errored)));
+                }
+                parts.join("; ")
             };
             let _ = writeln!(
                 out,
@@ -368,7 +367,10 @@ mod tests {
     #[test]
     fn terminal_summary_is_capped() {
         let text = terminal(&sample(), false, 1);
-        assert!(text.contains("ERROR  a|x/2: could not be gathered: 404"), "{text}");
+        assert!(
+            text.contains("ERROR  a|x/2: could not be gathered: 404"),
+            "{text}"
+        );
         assert!(!text.contains("b/9"), "{text}");
         assert!(terminal(&sample(), false, 5).contains("FAIL   b/9: has-signature"));
         assert!(text.contains("… and 1 more"), "{text}");

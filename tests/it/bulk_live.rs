@@ -70,8 +70,8 @@ fn populate(s: &Server, test: &str) -> Registry {
                 .await
                 .expect("server answers");
             let status = response.status();
-            let text = response.text().await.unwrap_or_default();
-            assert!(status.is_success(), "POST {path} {body}: {status} {text}");
+            let answer = response.text().await.unwrap_or_default();
+            assert!(status.is_success(), "POST {path} {body}: {status} {answer}");
         }
     };
     runtime.block_on(async {
