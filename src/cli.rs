@@ -127,7 +127,7 @@ pub struct EvalArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["model", "snapshot", "example"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["model", "snapshot", "example", "all_models"])))]
 pub struct CheckArgs {
     /// Gather this model version live (same forms as `mlgate snapshot`).
     #[arg(value_name = "MODEL_REF")]
@@ -141,6 +141,16 @@ pub struct CheckArgs {
     #[arg(long)]
     pub example: bool,
 
+    /// Check every registered model's versions (narrowed by --filter, --versions, --shard):
+    /// one run, one summary. `--report` is then the summary; `--junit` has one testsuite and
+    /// `--json` one result per version. Exit 1 when any version fails, else 3 when any could
+    /// not be checked, else 0.
+    #[arg(long)]
+    pub all_models: bool,
+
+    #[command(flatten)]
+    pub bulk: BulkArgs,
+
     #[command(flatten)]
     pub policy: PolicyArgs,
 
@@ -152,6 +162,54 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub server: ServerArgs,
+}
+
+/// `check --all-models`: which versions, how many at once, and the per-version files.
+#[derive(Debug, Args, Default)]
+pub struct BulkArgs {
+    /// Only the registered models this server-side filter selects (the `filter` of MLflow's
+    /// `search_registered_models`), e.g. `name LIKE 'fraud%'`.
+    #[arg(long, value_name = "FILTER", requires = "all_models")]
+    pub filter: Option<String>,
+
+    /// Which versions of each model: `all`; `latest` (the highest version number); `aliased`
+    /// (every version an alias points at, plus the latest version in each stage other than
+    /// None and Archived).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHICH",
+        default_value = "all",
+        requires = "all_models"
+    )]
+    pub versions: Versions,
+
+    /// Model versions checked at once (each one's own requests run concurrently too).
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256), requires = "all_models")]
+    pub jobs: u16,
+
+    /// Check only share I of N (1-based), by a fixed hash of the model name: N CI jobs with
+    /// `--shard 1/N` … `--shard N/N` check every version exactly once.
+    #[arg(long, value_name = "I/N", requires = "all_models")]
+    pub shard: Option<String>,
+
+    /// Save each version's snapshot here (`<model>/<version>.snapshot.json`, redacted as the
+    /// other outputs).
+    #[arg(long, value_name = "DIR", requires = "all_models")]
+    pub snapshot_dir: Option<PathBuf>,
+
+    /// Write each version's Markdown audit report here (`<model>/<version>.md`).
+    #[arg(long, value_name = "DIR", requires = "all_models")]
+    pub report_dir: Option<PathBuf>,
+}
+
+/// `--versions`: which versions of each model `--all-models` checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Versions {
+    #[default]
+    All,
+    Latest,
+    Aliased,
 }
 
 #[derive(Debug, Args)]

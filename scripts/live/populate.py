@@ -408,15 +408,67 @@ def setup_auth(base: str, good: str, bad: str, exp_id: str, models: list[str]) -
 
 
 # ------------------------------------------------------------------------ main ----------
+def bulk(a) -> int:
+    """A registry of N versions for `scripts/bench bulk`: one logged model (a run with params,
+    metrics and a signature), registered 20 times per model under PREFIX-bulk-000, -001, …;
+    every tenth model has no description (its versions fail the baseline). Writes
+    {"prefix", "versions", "models"} to --out."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mlflow.models.signature import ModelSignature
+    from mlflow.types.schema import ColSpec, Schema
+
+    client = MlflowClient(tracking_uri=a.tracking_uri, registry_uri=a.tracking_uri)
+    exp_id = client.create_experiment(f"{a.prefix}-bulk")
+    with mlflow.start_run(experiment_id=exp_id, run_name="bulk-source") as run:
+        mlflow.log_params({"C": "1.0", "features": "3"})
+        mlflow.log_metrics({"auc": 0.9, "log_loss": 0.3})
+        info = mlflow.pyfunc.log_model(
+            python_model=ConstantModel(),
+            signature=ModelSignature(inputs=Schema([ColSpec("double", "x")]), outputs=Schema([ColSpec("long")])),
+            input_example={"x": [1.0]},
+            pip_requirements=pip_reqs("cloudpickle"),
+            **model_kwargs("model"),
+        )
+    source = info.model_uri if MLFLOW_MAJOR >= 3 else f"{run.info.artifact_uri}/model"
+    extra = {"model_id": info.model_id} if MLFLOW_MAJOR >= 3 else {}
+    per_model = 20
+    names = [f"{a.prefix}-bulk-{i:03d}" for i in range((a.bulk + per_model - 1) // per_model)]
+    for i, name in enumerate(names):
+        client.create_registered_model(name, description=None if i % 10 == 9 else "Bulk benchmark model.")
+
+    def register(name):
+        n = min(per_model, a.bulk - names.index(name) * per_model)
+        for _ in range(n):
+            client.create_model_version(name, source=source, run_id=run.info.run_id, **extra)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(register, names))
+    log(f"bulk: {a.bulk} versions of {len(names)} models registered")
+    with open(a.out, "w") as f:
+        json.dump({"prefix": f"{a.prefix}-bulk-", "versions": a.bulk, "models": len(names)}, f)
+        f.write("\n")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tracking-uri", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--prefix", default="lab")
     ap.add_argument("--auth", action="store_true", help="basic-auth server: create users and grants")
+    ap.add_argument(
+        "--bulk",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only register N versions (20 per model, PREFIX-bulk-NNN, a few of them bad) for the bulk benchmark",
+    )
     a = ap.parse_args()
 
     mlflow.set_tracking_uri(a.tracking_uri)
+    if a.bulk:
+        return bulk(a)
     mlflow.set_registry_uri(a.tracking_uri)
     client = MlflowClient(tracking_uri=a.tracking_uri, registry_uri=a.tracking_uri)
     log(f"mlflow {mlflow.__version__} client -> {a.tracking_uri} (import took {time.time() - T0:.1f}s)")

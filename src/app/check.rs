@@ -20,6 +20,9 @@ use crate::snapshot::Snapshot;
 use crate::timefmt;
 
 pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
+    if args.all_models {
+        return super::audit::run(args);
+    }
     super::outputs::distinct(&args.output)?;
     // Policies first: a broken policy is a usage error whatever the model.
     let Effective {
@@ -85,12 +88,24 @@ pub(crate) fn judge(
     today: i64,
     output: &OutputArgs,
 ) -> Judged {
-    let evaluation = engine::evaluate(snapshot, &policy.rules, &policy.waivers, today);
+    let judged = judge_quietly(snapshot, policy, fail_on, today, output);
     stdio::err(&waiver_warnings(
-        &evaluation.waiver_notes,
+        &judged.evaluation.waiver_notes,
         &policy.waivers,
         texts,
     ));
+    judged
+}
+
+/// [`judge`] without the waiver warnings (a bulk run says them once, over all versions).
+pub(crate) fn judge_quietly(
+    snapshot: &Snapshot,
+    policy: &Policy,
+    fail_on: engine::Severity,
+    today: i64,
+    output: &OutputArgs,
+) -> Judged {
+    let evaluation = engine::evaluate(snapshot, &policy.rules, &policy.waivers, today);
     let verdict = engine::verdict(
         &evaluation.findings,
         fail_on,
@@ -179,7 +194,7 @@ pub(crate) fn emit(
 }
 
 /// Findings as outputs show them: messages and details quote the values they judged.
-fn redact_findings(
+pub(crate) fn redact_findings(
     findings: &[engine::Finding],
     redactor: &crate::redact::Redactor,
 ) -> Vec<engine::Finding> {

@@ -1,5 +1,6 @@
 //! Orchestration of each subcommand: source → snapshot → engine → reporters → exit code.
 
+mod audit;
 mod check;
 mod config;
 mod inspect;

@@ -98,7 +98,10 @@ impl Client {
         // LAN connection costs ~1 ms, so pooling loses: measured against a default 3.17 server,
         // `mlgate snapshot` took a median 118 ms pooled and 38 ms with fresh connections. Over
         // HTTPS the TLS handshake costs more than the penalty, so the pool stays.
-        if config.base_url.starts_with("http://") {
+        // `MLGATE_HTTP_POOL=1` keeps the pool on plain HTTP too (servers without the penalty,
+        // and the bulk benchmark's comparison, scripts/bench bulk).
+        let pool = std::env::var_os("MLGATE_HTTP_POOL").is_some_and(|v| v == "1");
+        if config.base_url.starts_with("http://") && !pool {
             builder = builder.pool_max_idle_per_host(0);
         }
         builder = super::tls::configure(builder, &config).map_err(connect_err)?;

@@ -8,9 +8,11 @@ pub mod github;
 pub mod json;
 pub mod junit;
 pub mod junit_ext;
+pub mod junit_many;
 pub mod markdown;
 pub mod sanitize;
 pub mod sarif;
+pub mod summary;
 pub mod terminal;
 
 use crate::engine::{Finding, Outcome, Verdict};

@@ -73,7 +73,18 @@ impl Registry for Oss {
     }
 
     async fn server_version(&self, cx: &Context) -> Section<String> {
-        Section::Read(cx.client().get_text("/version", &[]).await)
+        // One server, one version: read once per run, however many versions it checks.
+        let answer = cx
+            .caches
+            .server
+            .get_or_fetch(Backend::MlflowOss, "/version", || async {
+                cx.client()
+                    .get_text("/version", &[])
+                    .await
+                    .map(Value::String)
+            })
+            .await;
+        Section::Read(answer.map(|v| v.as_str().unwrap_or_default().to_string()))
     }
 
     async fn permissions(&self, cx: &Context, subject: &AclSubject<'_>) -> AclGathered {

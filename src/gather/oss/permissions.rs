@@ -53,10 +53,18 @@ pub async fn gather(cx: &Context, model: Option<&str>, experiment_id: Option<&st
     let mut out = AclGathered::default();
     // The auth app answers `users/get` with JSON (200, or a 404 naming the user); a server
     // without it has no such route and answers with Flask's HTML 404.
-    let probe = http
-        .get_json(
-            "/api/2.0/mlflow/users/get",
-            &[("username", username.unwrap_or("mlgate-probe"))],
+    // Whether the auth app runs is a fact about the server: probed once per run (cached).
+    let probe_user = username.unwrap_or("mlgate-probe");
+    let probe = cx
+        .caches
+        .server
+        .get_or_fetch(
+            Backend::MlflowOss,
+            &format!("/api/2.0/mlflow/users/get?username={probe_user}"),
+            || async {
+                http.get_json("/api/2.0/mlflow/users/get", &[("username", probe_user)])
+                    .await
+            },
         )
         .await;
     // Only Flask's plain 404 (no MLflow error code) means "no such route": anything else that

@@ -1,0 +1,107 @@
+#!/usr/bin/env python
+"""Python baseline for `mlgate check --all-models` (scripts/bench bulk): with MlflowClient and
+8 threads, gather for every version of every registered model matching --filter the facts
+mlgate gathers: registered model and experiment (read once per model / id, as mlgate caches
+them), model version, download URI, run, MLflow 3 logged model, the MLmodel file (downloaded
+and parsed) and the artifact listing. One cold process; the time includes `import mlflow`.
+
+Usage: python bulk_baseline.py --tracking-uri URI [--filter "name LIKE 'x%'"] [--threads 8]
+Prints one line: bulk-baseline: N versions of M models in S s (… errors)
+"""
+import time
+
+T0 = time.perf_counter()
+import argparse  # noqa: E402
+import os  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import warnings  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+
+warnings.filterwarnings("ignore")
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
+
+import mlflow  # noqa: E402
+import yaml  # noqa: E402
+from mlflow import MlflowClient  # noqa: E402
+
+MLFLOW_MAJOR = int(mlflow.__version__.split(".")[0])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tracking-uri", required=True)
+    ap.add_argument("--filter", default=None)
+    ap.add_argument("--threads", type=int, default=8)
+    a = ap.parse_args()
+    mlflow.set_tracking_uri(a.tracking_uri)
+    client = MlflowClient(tracking_uri=a.tracking_uri, registry_uri=a.tracking_uri)
+
+    models, token = [], None
+    while True:
+        page = client.search_registered_models(filter_string=a.filter, max_results=1000, page_token=token)
+        models.extend(page)
+        token = page.token
+        if not token:
+            break
+    versions = []
+    for m in models:
+        versions.extend(client.search_model_versions(f"name='{m.name}'", max_results=10000))
+
+    lock = threading.Lock()
+    registered, experiments, errors = {}, {}, []
+
+    def cached(cache, key, fetch):
+        with lock:
+            if key in cache:
+                return cache[key]
+        value = fetch()
+        with lock:
+            cache[key] = value
+        return value
+
+    def list_all(uri, path=None, depth=0):
+        out = []
+        for f in mlflow.artifacts.list_artifacts(artifact_uri=uri if path is None else f"{uri.rstrip('/')}/{path}"):
+            if f.is_dir and depth < 5:
+                out.extend(list_all(uri, f.path, depth + 1))
+            else:
+                out.append((f.path, f.file_size))
+        return out
+
+    def one(v):
+        facts = {}
+        try:
+            facts["registered_model"] = cached(registered, v.name, lambda: client.get_registered_model(v.name))
+            mv = client.get_model_version(v.name, v.version)
+            uri = client.get_model_version_download_uri(v.name, v.version)
+            if mv.run_id:
+                run = client.get_run(mv.run_id)
+                facts["experiment"] = cached(
+                    experiments, run.info.experiment_id, lambda: client.get_experiment(run.info.experiment_id)
+                )
+            if MLFLOW_MAJOR >= 3 and mv.source.startswith("models:/m-"):
+                facts["logged_model"] = client.get_logged_model(mv.source[len("models:/"):])
+            with tempfile.TemporaryDirectory() as d:
+                path = mlflow.artifacts.download_artifacts(artifact_uri=f"{uri.rstrip('/')}/MLmodel", dst_path=d)
+                with open(path) as f:
+                    facts["mlmodel"] = yaml.safe_load(f.read())
+            facts["files"] = list_all(uri)
+        except Exception as e:  # noqa: BLE001
+            with lock:
+                errors.append(f"{v.name}/{v.version}: {type(e).__name__}")
+        return facts
+
+    with ThreadPoolExecutor(max_workers=a.threads) as pool:
+        for _ in pool.map(one, versions):
+            pass
+    print(
+        f"bulk-baseline: {len(versions)} versions of {len(models)} models in {time.perf_counter() - T0:.2f} s"
+        f" ({len(errors)} errors, {a.threads} threads, mlflow {mlflow.__version__})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,291 @@
+//! `mlgate check --all-models`: the same check for every selected version of every registered
+//! model, in one process. One client context serves the whole run, so what versions of a
+//! model share (its registered model, experiment, ACLs) is read once (`gather::Caches`);
+//! `--jobs` versions are gathered at once on the single-thread runtime; each version is judged
+//! and written out as soon as it is gathered, then dropped (memory stays flat).
+//!
+//! Exit code, the worst over all versions with the meanings of a single `check`: 1 when any
+//! version definitely fails; else 3 when any could not be gathered or judged, or the run was
+//! interrupted (Ctrl-C: what was finished is still written); else 0.
+
+mod select;
+mod sink;
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use futures_util::stream::{self, StreamExt};
+
+use super::check::judge_quietly;
+use super::config::{self, Effective};
+use super::{now_rfc3339, stdio, use_color, AppError, Live};
+use crate::cli::{CheckArgs, Versions};
+use crate::engine::Status;
+use crate::exit::Exit;
+use crate::gather::{self, GatherFailure, Goal};
+use crate::model_ref::ModelRef;
+use crate::snapshot::{Backend, Snapshot};
+use select::{Selected, Shard};
+use sink::Sink;
+
+/// The reference the session is opened with: `--all-models` names no model, and a two-level
+/// name keeps a `databricks` tracking URI on the workspace registry (its listing API is the
+/// open-source one).
+const SESSION: &str = "models:/mlgate-all-models/1";
+
+/// How often a line of progress is printed when stderr is not a terminal.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
+    if args.output.sarif.is_some() || args.output.github {
+        return Err(AppError::Usage(
+            "--sarif and --github are not available with --all-models yet: use --junit, --json or --report".into(),
+        ));
+    }
+    super::outputs::distinct(&args.output)?;
+    let Effective {
+        policy,
+        texts,
+        config,
+    } = config::effective(&args.policy)?;
+    let fail_on = config.fail_on(args.output.fail_on)?;
+    let today = super::today(args.eval.now.as_deref())?;
+    let target = super::target::validate(&args.eval, &policy.rules)?;
+    let bulk = &args.bulk;
+    let shard = bulk
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(AppError::Usage)?;
+
+    let live = Live::open(SESSION, &args.server)?;
+    if live.backend == Backend::UnityCatalog {
+        return Err(AppError::Usage(
+            "--all-models does not list Unity Catalog models yet: use the workspace registry (--registry-uri databricks) or check versions one by one".into(),
+        ));
+    }
+    let jobs = usize::from(bulk.jobs);
+    let selection = live
+        .block_on(select::select(
+            &live.cx,
+            bulk.filter.as_deref(),
+            bulk.versions,
+            shard,
+            jobs,
+        ))
+        .map_err(|error| {
+            AppError::Gather(Box::new(GatherFailure {
+                reference: "the registered models (--all-models)".into(),
+                ..live.failure(error)
+            }))
+        })?;
+
+    let mut sink = Sink::open(&args.output, bulk, &policy, !args.server.no_redact)?;
+    sink.summary.selected = selection.versions.len();
+    sink.summary.models = selection.models;
+    sink.summary.fail_on = Some(fail_on);
+    sink.summary.selection = describe(bulk.filter.as_deref(), bulk.versions, bulk.shard.as_deref());
+    let goal = target.goal();
+    let now = now_rfc3339();
+    let total = selection.versions.len();
+    let mut progress = Progress::new(total, args.output.quiet);
+
+    let outcome: Result<bool, AppError> = live.block_on(async {
+        let mut gathered = stream::iter(
+            selection
+                .versions
+                .iter()
+                .map(|sel| gather_one(&live, sel, goal.as_ref(), now.clone())),
+        )
+        .buffer_unordered(jobs);
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
+        let mut tick = tokio::time::interval(PROGRESS_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                // Ctrl-C: stop gathering; what was finished is written below.
+                _ = &mut ctrl_c => return Ok(true),
+                _ = tick.tick() => progress.tick(&sink.summary),
+                next = gathered.next() => {
+                    let Some((sel, result)) = next else { return Ok(false) };
+                    let (mut snapshot, not_gathered) = match result {
+                        Ok(snapshot) => (snapshot, None),
+                        Err(failure) => not_gathered(&live, sel, &now, &failure),
+                    };
+                    target.apply(&mut snapshot);
+                    let judged = judge_quietly(&snapshot, &policy, fail_on, today, &args.output);
+                    sink.record(&sel.model, &sel.version, &snapshot, &judged, not_gathered)?;
+                    // The snapshot and its findings end here: nothing of it is kept but the
+                    // summary line.
+                    drop((snapshot, judged));
+                    progress.done(&sink.summary);
+                }
+            }
+        }
+    });
+    // Whatever ended the loop, the files are closed as valid documents.
+    let interrupted = match outcome {
+        Ok(interrupted) => interrupted,
+        Err(error) => {
+            let _ = sink.finish(None);
+            return Err(error);
+        }
+    };
+    progress.clear();
+    sink.summary.interrupted = interrupted;
+    let notes = sink.waiver_notes();
+    stdio::err(&super::check::waiver_warnings(
+        &notes,
+        &policy.waivers,
+        &texts,
+    ));
+    let summary = sink.finish(args.output.report.as_deref())?;
+    if interrupted {
+        stdio::err("mlgate: interrupted; the outputs hold the versions finished so far\n");
+    }
+    if !args.output.quiet {
+        stdio::out(&crate::report::summary::terminal(&summary, use_color(), 50))?;
+    }
+    if total == 0 {
+        stdio::err(&format!(
+            "mlgate: no model version selected ({}); nothing was checked\n",
+            summary.selection
+        ));
+        // An empty shard is normal (fewer models than shards); an empty run otherwise is
+        // most often a mistyped filter, and no pass.
+        return Ok(if shard.is_some() {
+            Exit::Pass
+        } else {
+            Exit::Gather
+        });
+    }
+    Ok(match summary.status() {
+        Status::Pass => Exit::Pass,
+        Status::Fail => Exit::PolicyFailed,
+        Status::Error => Exit::Gather,
+    })
+}
+
+/// Gathers one version (with its incumbent, when a promotion target is checked).
+async fn gather_one<'s>(
+    live: &Live,
+    sel: &'s Selected,
+    goal: Option<&Goal>,
+    now: String,
+) -> (&'s Selected, Result<Snapshot, GatherFailure>) {
+    let reference = reference(sel);
+    let result = match goal {
+        None => gather::gather(&live.cx, live.backend, &reference, now).await,
+        Some(goal) => match gather::holder(&live.cx, live.backend, &sel.model, goal).await {
+            Ok(holder) => {
+                gather::gather_promotion(&live.cx, live.backend, &reference, goal, holder, now)
+                    .await
+                    .map(|g| g.snapshot)
+            }
+            Err(error) => Err(GatherFailure {
+                reference: reference.to_string(),
+                ..live.failure(error)
+            }),
+        },
+    };
+    (sel, result)
+}
+
+fn reference(sel: &Selected) -> ModelRef {
+    ModelRef::Version {
+        name: sel.model.clone(),
+        version: sel.version.clone(),
+    }
+}
+
+/// The snapshot of a version that could not be gathered, and why.
+fn not_gathered(
+    live: &Live,
+    sel: &Selected,
+    now: &str,
+    failure: &GatherFailure,
+) -> (Snapshot, Option<String>) {
+    let snapshot = Snapshot::not_gathered(
+        gather::target_of(&reference(sel)),
+        Some(crate::url::shown(live.cx.client().tracking_uri())),
+        Some(live.backend),
+        now.to_string(),
+        failure.entry(),
+    );
+    (snapshot, Some(failure.error.to_string()))
+}
+
+fn describe(filter: Option<&str>, versions: Versions, shard: Option<&str>) -> String {
+    let mut parts = vec![match versions {
+        Versions::All => "all versions".to_string(),
+        Versions::Latest => "the latest version".to_string(),
+        Versions::Aliased => "aliased and latest staged versions".to_string(),
+    }];
+    parts.push(match filter {
+        Some(f) => format!("of the models matching {f}"),
+        None => "of every registered model".to_string(),
+    });
+    if let Some(s) = shard {
+        parts.push(format!("shard {s}"));
+    }
+    parts.join(" ")
+}
+
+/// Progress on stderr: a line redrawn in place on a terminal, a plain line every few seconds
+/// otherwise (CI logs).
+struct Progress {
+    total: usize,
+    tty: bool,
+    quiet: bool,
+    last: Instant,
+    drawn: bool,
+}
+
+impl Progress {
+    fn new(total: usize, quiet: bool) -> Self {
+        Self {
+            total,
+            tty: std::io::stderr().is_terminal(),
+            quiet,
+            last: Instant::now(),
+            drawn: false,
+        }
+    }
+
+    fn line(&self, s: &crate::report::summary::Summary) -> String {
+        format!(
+            "mlgate: {}/{} versions checked ({} fail, {} error)",
+            s.versions.len(),
+            self.total,
+            s.tally(Status::Fail),
+            s.tally(Status::Error)
+        )
+    }
+
+    /// A version was finished: redraw on a terminal (at most ten times a second).
+    fn done(&mut self, s: &crate::report::summary::Summary) {
+        if self.quiet || !self.tty || self.last.elapsed() < Duration::from_millis(100) {
+            return;
+        }
+        self.last = Instant::now();
+        self.drawn = true;
+        stdio::err(&format!("\r\x1b[2K{}", self.line(s)));
+    }
+
+    /// The timer: a plain line in logs.
+    fn tick(&mut self, s: &crate::report::summary::Summary) {
+        if self.quiet || self.tty {
+            return;
+        }
+        stdio::err(&format!("{}\n", self.line(s)));
+    }
+
+    fn clear(&mut self) {
+        if self.drawn {
+            stdio::err("\r\x1b[2K");
+        }
+    }
+}

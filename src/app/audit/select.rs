@@ -1,0 +1,224 @@
+//! Which versions `check --all-models` checks: the registered models the server's own filter
+//! selects (paginated `registered-models/search`), those of this shard, and of each the
+//! versions `--versions` asks for (paginated `model-versions/search`, one listing per model,
+//! run concurrently).
+
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use serde_json::Value;
+
+use crate::cli::Versions;
+use crate::client::ClientError;
+use crate::gather::wire::{ModelVersion, RegisteredModel};
+use crate::gather::Context;
+
+const API: &str = "/api/2.0/mlflow";
+
+/// The largest page both listings accept on open-source MLflow and Databricks.
+const PAGE: &str = "1000";
+
+/// `--shard I/N`: this run checks share `index` (0-based) of `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// Parses `I/N` with 1 ≤ I ≤ N (the numbering of CI matrices).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = || format!("--shard `{text}` is not I/N with 1 <= I <= N (e.g. 2/4)");
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let (i, n): (u64, u64) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if i == 0 || i > n {
+            return Err(bad());
+        }
+        Ok(Self {
+            index: i - 1,
+            count: n,
+        })
+    }
+
+    /// Whether the model belongs to this shard. By the model name, so one model's versions
+    /// stay together (they share its cached reads); by a fixed hash, so every job of a CI
+    /// matrix agrees on the split whatever machine or Rust version runs it.
+    pub fn holds(self, model: &str) -> bool {
+        fnv1a(model.as_bytes()) % self.count == self.index
+    }
+}
+
+/// 64-bit FNV-1a: fixed, documented, and good enough to spread names evenly.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// One version to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selected {
+    pub model: String,
+    pub version: String,
+}
+
+/// What the selection found: the versions, sorted by model and version number, and how many
+/// models held them.
+pub struct Selection {
+    pub versions: Vec<Selected>,
+    pub models: usize,
+}
+
+/// Lists the versions to check. `jobs` bounds the per-model listings in flight.
+pub async fn select(
+    cx: &Context,
+    filter: Option<&str>,
+    which: Versions,
+    shard: Option<Shard>,
+    jobs: usize,
+) -> Result<Selection, ClientError> {
+    let mut query = vec![("max_results", PAGE)];
+    if let Some(f) = filter {
+        query.push(("filter", f));
+    }
+    let models: Vec<RegisteredModel> = cx
+        .client()
+        .get_all_pages(
+            &format!("{API}/registered-models/search"),
+            &query,
+            "registered_models",
+        )
+        .await?;
+    let models: Vec<RegisteredModel> = models
+        .into_iter()
+        .filter(|m| shard.is_none_or(|s| s.holds(&m.name)))
+        .collect();
+    let count = models.len();
+    let per_model: Vec<Vec<String>> =
+        stream::iter(models.iter().map(|m| versions_of(cx, m, which)))
+            .buffered(jobs.max(1))
+            .try_collect()
+            .await?;
+    let mut versions: Vec<Selected> = models
+        .iter()
+        .zip(per_model)
+        .flat_map(|(m, vs)| {
+            vs.into_iter().map(|version| Selected {
+                model: m.name.clone(),
+                version,
+            })
+        })
+        .collect();
+    versions.sort_by(|a, b| {
+        a.model
+            .cmp(&b.model)
+            .then_with(|| number(&a.version).cmp(&number(&b.version)))
+    });
+    versions.dedup();
+    Ok(Selection {
+        versions,
+        models: count,
+    })
+}
+
+fn number(version: &str) -> u64 {
+    version.parse().unwrap_or(u64::MAX)
+}
+
+/// The versions of one model that `which` selects.
+async fn versions_of(
+    cx: &Context,
+    model: &RegisteredModel,
+    which: Versions,
+) -> Result<Vec<String>, ClientError> {
+    // The model's own answer names its aliases and the latest version in each stage; only
+    // "all" (and "latest", which needs the highest number whatever its stage) lists versions.
+    let staged = || {
+        model.latest_versions.iter().filter_map(|v| {
+            let stage = v
+                .get("current_stage")
+                .and_then(Value::as_str)
+                .unwrap_or("None");
+            let version = match v.get("version") {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => return None,
+            };
+            (!matches!(stage, "None" | "Archived")).then_some(version)
+        })
+    };
+    match which {
+        Versions::Aliased => {
+            let mut out: Vec<String> = model.aliases.iter().map(|a| a.version.clone()).collect();
+            out.extend(staged());
+            out.sort_by_key(|v| number(v));
+            out.dedup();
+            Ok(out)
+        }
+        Versions::All | Versions::Latest => {
+            let filter = format!("name='{}'", model.name.replace('\'', "\\'"));
+            let listed: Vec<ModelVersion> = cx
+                .client()
+                .get_all_pages(
+                    &format!("{API}/model-versions/search"),
+                    &[("filter", filter.as_str()), ("max_results", PAGE)],
+                    "model_versions",
+                )
+                .await?;
+            // The filter matches this model only; a server that ignores it must not widen
+            // the run to other models' versions.
+            let mut out: Vec<String> = listed
+                .into_iter()
+                .filter(|v| v.name == model.name)
+                .map(|v| v.version)
+                .collect();
+            out.sort_by_key(|v| number(v));
+            if which == Versions::Latest {
+                out = out.pop().into_iter().collect();
+            }
+            Ok(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_one_based_and_refuse_nonsense() {
+        assert_eq!(Shard::parse("1/4"), Ok(Shard { index: 0, count: 4 }));
+        assert_eq!(Shard::parse("4/4"), Ok(Shard { index: 3, count: 4 }));
+        for bad in ["0/4", "5/4", "1", "a/b", "1/0", "/"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_name_is_in_exactly_one_shard_and_shares_are_even() {
+        let names: Vec<String> = (0..4000).map(|i| format!("team-{i}-model")).collect();
+        let mut sizes = [0usize; 4];
+        for name in &names {
+            let holders: Vec<u64> = (1..=4)
+                .filter(|i| Shard::parse(&format!("{i}/4")).unwrap().holds(name))
+                .collect();
+            assert_eq!(holders.len(), 1, "{name}");
+            sizes[usize::try_from(holders[0] - 1).unwrap()] += 1;
+        }
+        for size in sizes {
+            assert!((900..=1100).contains(&size), "{sizes:?}");
+        }
+    }
+
+    #[test]
+    fn fnv1a_is_the_published_function() {
+        // Test vectors from the FNV reference (http://www.isthe.com/chongo/tech/comp/fnv/).
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+}

@@ -1,0 +1,349 @@
+//! `mlgate check --all-models` against the real MLflow 3.17 server: a registry of 200+ versions
+//! registered for this test (five good models of 40 versions, a bad model of 3, one version
+//! whose model files do not exist), selected by `--filter` so other tests' models stay out.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures_util::stream::{self, StreamExt};
+use serde_json::{json, Value};
+
+use crate::live::{clean, server, Server};
+
+const GOOD_MODELS: usize = 5;
+const VERSIONS: usize = 40;
+
+/// The test registry: its name prefix, and the versions expected to fail or err.
+struct Registry {
+    prefix: String,
+    bad: String,
+    broken: (String, String),
+}
+
+/// Registers the test models concurrently over REST (a few seconds for 200+ versions).
+fn populate(s: &Server, test: &str) -> Registry {
+    // Unique per test and run (a server may outlive many runs); no `_` or `%`, which LIKE
+    // would take for wildcards.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let prefix = format!("bulk-{test}-{}-{nanos}", std::process::id());
+    let good_run = &s.ids["promotion"]["good"];
+    let version_of = |name: &str| {
+        json!({
+            "name": name,
+            "source": good_run["source"],
+            "run_id": good_run["run_id"],
+            "model_id": good_run["model_id"],
+        })
+    };
+    let mut models = Vec::new();
+    let mut versions = Vec::new();
+    for m in 0..GOOD_MODELS {
+        let name = format!("{prefix}-good-{m}");
+        models.push(
+            json!({ "name": name, "description": "A good model, registered by the bulk test." }),
+        );
+        versions.extend((0..VERSIONS).map(|_| version_of(&name)));
+    }
+    // No description: every version fails `missing-description`.
+    let bad = format!("{prefix}-bad");
+    models.push(json!({ "name": bad }));
+    versions.extend((0..3).map(|_| version_of(&bad)));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let post = |path: &'static str, body: Value| {
+        let client = client.clone();
+        let url = format!("{}/api/2.0/mlflow/{path}", s.uri);
+        async move {
+            let response = client
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .expect("server answers");
+            let status = response.status();
+            let answer = response.text().await.unwrap_or_default();
+            assert!(status.is_success(), "POST {path} {body}: {status} {answer}");
+        }
+    };
+    runtime.block_on(async {
+        stream::iter(
+            models
+                .into_iter()
+                .map(|m| post("registered-models/create", m)),
+        )
+        .buffer_unordered(8)
+        .collect::<Vec<()>>()
+        .await;
+        // Versions of one model are numbered in creation order; the order across models
+        // does not matter.
+        stream::iter(
+            versions
+                .into_iter()
+                .map(|v| post("model-versions/create", v)),
+        )
+        .buffer_unordered(8)
+        .collect::<Vec<()>>()
+        .await;
+        // Its model files do not exist: the MLmodel cannot be read, the rules that need it
+        // cannot be evaluated (an error, no failure).
+        post(
+            "model-versions/create",
+            json!({
+                "name": format!("{prefix}-good-0"),
+                "source": format!("runs:/{}/no-such-model", good_run["run_id"].as_str().unwrap()),
+                "run_id": good_run["run_id"],
+            }),
+        )
+        .await;
+    });
+    Registry {
+        broken: (format!("{prefix}-good-0"), (VERSIONS + 1).to_string()),
+        prefix,
+        bad,
+    }
+}
+
+/// Runs `check --all-models` with `args`; returns (exit code, JSON, JUnit text, summary).
+fn audit(s: &Server, args: &[&str]) -> (i32, Value, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (json, junit, report) = (
+        dir.path().join("r.json"),
+        dir.path().join("j.xml"),
+        dir.path().join("s.md"),
+    );
+    let out = clean()
+        .args([
+            "check",
+            "--all-models",
+            "--no-config",
+            "--tracking-uri",
+            &s.uri,
+        ])
+        .args(args)
+        .arg("--json")
+        .arg(&json)
+        .arg("--junit")
+        .arg(&junit)
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let read = |p: &std::path::Path| {
+        std::fs::read_to_string(p)
+            .unwrap_or_else(|e| panic!("{}: {e}; stderr: {stderr}", p.display()))
+    };
+    let results = serde_json::from_str(&read(&json)).expect("bulk JSON");
+    (
+        out.status.code().unwrap(),
+        results,
+        read(&junit),
+        read(&report),
+    )
+}
+
+type Key = (String, String);
+
+/// (model, version) → verdict status, from the bulk JSON.
+fn statuses(results: &Value) -> BTreeMap<Key, String> {
+    results["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                (
+                    r["target"]["name"].as_str().unwrap().to_string(),
+                    r["target"]["version"].as_str().unwrap().to_string(),
+                ),
+                r["verdict"]["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn with(statuses: &BTreeMap<Key, String>, status: &str) -> BTreeSet<Key> {
+    statuses
+        .iter()
+        .filter(|(_, s)| *s == status)
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+fn key(model: &str, version: &str) -> Key {
+    (model.to_string(), version.to_string())
+}
+
+#[test]
+fn mlflow3_all_models_finds_exactly_the_bad_versions() {
+    let Some(s) = server("MLFLOW3") else { return };
+    let r = populate(&s, "all");
+    let filter = format!("name LIKE '{}-%'", r.prefix);
+    let (code, results, junit, summary) = audit(&s, &["--filter", &filter, "--quiet"]);
+    let by_version = statuses(&results);
+    let total = GOOD_MODELS * VERSIONS + 3 + 1;
+    assert_eq!(by_version.len(), total, "one result per version");
+    let bad: BTreeSet<Key> = (1..=3).map(|v| key(&r.bad, &v.to_string())).collect();
+    assert_eq!(
+        with(&by_version, "fail"),
+        bad,
+        "exactly the bad versions fail"
+    );
+    let broken: BTreeSet<Key> = [r.broken.clone()].into();
+    assert_eq!(
+        with(&by_version, "error"),
+        broken,
+        "the broken version is an error"
+    );
+    assert_eq!(code, 1, "a failure beats an error");
+    assert_eq!(results["summary"]["fail"], 3);
+    assert_eq!(results["summary"]["error"], 1);
+    assert_eq!(results["summary"]["pass"], total - 4);
+
+    // JUnit says the same: one testsuite per version, failures exactly in the bad ones.
+    let doc = roxmltree::Document::parse(&junit).expect("well-formed JUnit");
+    let suites: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), total);
+    let count =
+        |n: &roxmltree::Node, a: &str| n.attribute(a).unwrap_or("0").parse::<usize>().unwrap();
+    let junit_status: BTreeMap<Key, String> = suites
+        .iter()
+        .map(|n| {
+            let (m, v) = n.attribute("name").unwrap().rsplit_once('/').unwrap();
+            let status = if count(n, "failures") > 0 {
+                "fail"
+            } else if count(n, "errors") > 0 {
+                "error"
+            } else {
+                "pass"
+            };
+            (key(m, v), status.to_string())
+        })
+        .collect();
+    assert_eq!(junit_status, by_version, "JUnit and JSON agree");
+
+    // The summary names every failing version with its rule, and the unreachable one.
+    assert!(summary.starts_with("# mlgate audit: FAIL"), "{summary}");
+    for v in 1..=3 {
+        assert!(
+            summary.contains(&format!("| {} | {v} | `missing-description` |", r.bad)),
+            "{summary}"
+        );
+    }
+    assert!(
+        summary.contains(&format!("| {} | {} |", r.broken.0, r.broken.1)),
+        "{summary}"
+    );
+    assert!(summary.contains("| PASS | 200 |"), "{summary}");
+
+    // Single checks of the same versions give the same verdicts and findings.
+    for (k, expected_code) in [
+        (key(&r.bad, "2"), 1),
+        (r.broken.clone(), 3),
+        (key(&format!("{}-good-3", r.prefix), "17"), 0),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("one.json");
+        let out = clean()
+            .args(["check", "--no-config", "--quiet", "--tracking-uri", &s.uri])
+            .arg(format!("models:/{}/{}", k.0, k.1))
+            .arg("--json")
+            .arg(&json)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(expected_code), "{k:?}");
+        let single: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let bulk = results["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["target"]["name"] == k.0.as_str() && d["target"]["version"] == k.1.as_str())
+            .unwrap();
+        assert_eq!(single["verdict"], bulk["verdict"], "{k:?}");
+        assert_eq!(single["findings"], bulk["findings"], "{k:?}");
+    }
+
+    // --shard: three shards together check every version exactly once.
+    let mut seen: Vec<Key> = Vec::new();
+    for i in 1..=3 {
+        let (_, shard, _, _) = audit(
+            &s,
+            &["--filter", &filter, "--quiet", "--shard", &format!("{i}/3")],
+        );
+        seen.extend(statuses(&shard).into_keys());
+    }
+    seen.sort();
+    assert_eq!(seen, by_version.keys().cloned().collect::<Vec<_>>());
+}
+
+#[test]
+fn mlflow3_filter_and_versions_select_what_they_say() {
+    let Some(s) = server("MLFLOW3") else { return };
+    let r = populate(&s, "sel");
+    let filter = format!("name LIKE '{}-%'", r.prefix);
+    // --filter: only the bad model.
+    let (code, results, _, _) = audit(&s, &["--filter", &format!("name = '{}'", r.bad), "-q"]);
+    assert_eq!(code, 1);
+    let expected: BTreeSet<Key> = (1..=3).map(|v| key(&r.bad, &v.to_string())).collect();
+    assert_eq!(
+        statuses(&results).into_keys().collect::<BTreeSet<_>>(),
+        expected
+    );
+
+    // --versions latest: the highest version of each model.
+    let (_, results, _, _) = audit(&s, &["--filter", &filter, "--versions", "latest", "-q"]);
+    let mut expected: BTreeSet<Key> = (0..GOOD_MODELS)
+        .map(|m| key(&format!("{}-good-{m}", r.prefix), &VERSIONS.to_string()))
+        .collect();
+    expected.insert(r.broken.clone());
+    expected.remove(&key(&r.broken.0, &VERSIONS.to_string()));
+    expected.insert(key(&r.bad, "3"));
+    assert_eq!(
+        statuses(&results).into_keys().collect::<BTreeSet<_>>(),
+        expected
+    );
+
+    // --versions aliased: the versions an alias points at, and the latest in each stage.
+    let call = |path: &str, body: Value| {
+        crate::promote_live::call(&s, "POST", path, &body);
+    };
+    let g1 = format!("{}-good-1", r.prefix);
+    let g2 = format!("{}-good-2", r.prefix);
+    call(
+        "registered-models/alias",
+        json!({ "name": g1, "alias": "champion", "version": "5" }),
+    );
+    call(
+        "registered-models/alias",
+        json!({ "name": g1, "alias": "challenger", "version": "6" }),
+    );
+    for v in ["7", "9"] {
+        call(
+            "model-versions/transition-stage",
+            json!({ "name": g2, "version": v, "stage": "Staging", "archive_existing_versions": false }),
+        );
+    }
+    call(
+        "model-versions/transition-stage",
+        json!({ "name": g2, "version": "3", "stage": "Archived", "archive_existing_versions": false }),
+    );
+    let (code, results, _, _) = audit(&s, &["--filter", &filter, "--versions", "aliased", "-q"]);
+    assert_eq!(code, 0, "{results}");
+    let expected: BTreeSet<Key> = [key(&g1, "5"), key(&g1, "6"), key(&g2, "9")].into();
+    assert_eq!(
+        statuses(&results).into_keys().collect::<BTreeSet<_>>(),
+        expected
+    );
+}
