@@ -11,6 +11,6 @@ mod oauth;
 mod tls;
 mod transport;
 
-pub use config::{Config, DEFAULT_BUDGET_SECS, DEFAULT_MAX_RESPONSE_BYTES};
+pub use config::{Config, StorageEnv, DEFAULT_BUDGET_SECS, DEFAULT_MAX_RESPONSE_BYTES};
 pub use error::{ClientError, ConnectKind};
-pub use http::{Client, Retry, WriteMethod};
+pub use http::{Client, Retry, Stored, WriteMethod};
