@@ -47,6 +47,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::registry_state::{Recorded, Registry};
+use super::uc_storage_mock::{self, UcStorage};
 
 use crate::mock_http::{add_unknown_fields, Request, Response, Server};
 use crate::repo_path;
@@ -58,7 +59,7 @@ pub const CLIENT_SECRET: &str = "dose-mock-secret";
 const OAUTH_TOKEN: &str = "eyJraWQiOiJtb2NrIiwiYWxnIjoiUlMyNTYifQ.mock.sig";
 
 /// Behaviour switches for one mock workspace.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Default)]
 pub struct Options {
     /// The notebook ACL of the dolly3b notebook experiment is readable (else 403).
     pub notebook_acl_readable: bool,
@@ -66,6 +67,10 @@ pub struct Options {
     pub unknown_fields: bool,
     /// Signed-URL downloads break off mid-body.
     pub cut_signed_downloads: bool,
+    /// How Unity Catalog stores the churn model's files (`uc_storage_mock`).
+    pub uc_storage: UcStorage,
+    /// Storage refuses the first temporary credential (or presigned URL) as expired.
+    pub expire_first_credential: bool,
 }
 
 /// A running mock.
@@ -107,15 +112,19 @@ impl Mock {
     fn serve(options: Options, registry: Option<Arc<Mutex<Registry>>>) -> Self {
         let token_requests = Arc::new(AtomicUsize::new(0));
         let tokens = Arc::clone(&token_requests);
+        let issued = Arc::new(AtomicUsize::new(0));
         let state = registry.clone();
         let server = Server::start(move |request, base| {
             if let Some(state) = &state {
                 state.lock().unwrap().record(request);
             }
-            let mut response = route(request, options, base, &tokens, state.as_deref());
+            let mut response = uc_storage_mock::storage(request, &options).unwrap_or_else(|| {
+                route(request, &options, base, &tokens, &issued, state.as_deref())
+            });
             // API answers only: the model's own files are served as they were written.
-            let file = request.path.starts_with("/_signed/")
-                || request.path.starts_with("/api/2.0/fs/files");
+            let file = ["/_signed/", "/api/2.0/fs/files", "/_azure/", "/_gcs/"]
+                .iter()
+                .any(|p| request.path.starts_with(p));
             if options.unknown_fields && !file {
                 response.body = add_unknown_fields(&response.body);
             }
@@ -153,9 +162,10 @@ impl Mock {
 
 fn route(
     r: &Request,
-    options: Options,
+    options: &Options,
     base: &str,
     tokens: &AtomicUsize,
+    issued: &AtomicUsize,
     registry: Option<&Mutex<Registry>>,
 ) -> Response {
     let q = |k: &str| r.q(k);
@@ -190,6 +200,9 @@ fn route(
         return Response::json(403, fixture("error-invalid-token.json"));
     }
     if let Some(answer) = registry.and_then(|state| state.lock().unwrap().route(r)) {
+        return answer;
+    }
+    if let Some(answer) = uc_storage_mock::api(r, options, base, issued) {
         return answer;
     }
     let m = "/api/2.0/mlflow";
@@ -231,7 +244,16 @@ fn route(
         }
         "/api/2.0/permissions/experiments/2668333326915882" => ok("uc/permissions-experiment.json"),
                 "/api/2.1/unity-catalog/models/main.ml.churn" => ok("uc/model.json"),
-        "/api/2.1/unity-catalog/models/main.ml.churn/versions/3" | "/api/2.1/unity-catalog/models/main.ml.churn/aliases/champion" => ok("uc/version-3.json"),
+        "/api/2.1/unity-catalog/models/main.ml.churn/versions/3" | "/api/2.1/unity-catalog/models/main.ml.churn/aliases/champion" => {
+            match options.uc_storage.storage_location() {
+                Some(location) => {
+                    let mut version: serde_json::Value = serde_json::from_str(&fixture("uc/version-3.json")).unwrap();
+                    version["storage_location"] = location.into();
+                    Response::json(200, version.to_string())
+                }
+                None => ok("uc/version-3.json"),
+            }
+        }
         p if p.starts_with("/api/2.1/unity-catalog/models/main.ml.churn/aliases/") => {
             err(404, "RESOURCE_DOES_NOT_EXIST", "Registered model alias not found.")
         }
@@ -249,6 +271,7 @@ fn route(
         }
         "/api/2.0/fs/directories/Models/main/ml/churn/3/" => ok("uc/fs-directories.json"),
         "/api/2.0/fs/files/Models/main/ml/churn/3/MLmodel" => ok("files/churn-MLmodel"),
+        "/api/2.0/fs/files/Models/main/ml/churn/3/input_example.json" => ok("files/churn-input_example.json"),
         _ => err(404, "ENDPOINT_NOT_FOUND", &format!("No API found for '{} {}'", r.method, r.path)),
     }
 }
