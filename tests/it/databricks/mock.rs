@@ -58,8 +58,9 @@ pub const CLIENT_ID: &str = "6f2c1d0e-1a2b-4c3d-8e9f-0a1b2c3d4e5f";
 pub const CLIENT_SECRET: &str = "dose-mock-secret";
 const OAUTH_TOKEN: &str = "eyJraWQiOiJtb2NrIiwiYWxnIjoiUlMyNTYifQ.mock.sig";
 
-/// Behaviour switches for one mock workspace.
+/// Behaviour switches for one mock workspace (independent switches, so plain bools).
 #[derive(Clone, Default)]
+#[allow(clippy::struct_excessive_bools)]
 pub struct Options {
     /// The notebook ACL of the dolly3b notebook experiment is readable (else 403).
     pub notebook_acl_readable: bool,

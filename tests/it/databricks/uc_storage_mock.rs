@@ -249,7 +249,7 @@ fn azure(r: &Request, rest: &str, options: &Options) -> Response {
         && r.q("sp") == "rl"
         && r.q("sdd") == "6"
         && sig_ok;
-    if !form_ok || r.headers.get("x-ms-version").is_none() {
+    if !form_ok || !r.headers.contains_key("x-ms-version") {
         return Response::text(403, "<Error><Code>AuthenticationFailed</Code><Message>Server failed to authenticate the request.</Message></Error>", "application/xml");
     }
     if options.expire_first_credential && n == 1 {
