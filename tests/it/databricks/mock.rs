@@ -19,8 +19,10 @@
 //! | `GET /api/2.1/unity-catalog/models/{name}` and `/versions/{v}` (U1, U2) | `uc/model.json`, `uc/version-3.json` | documented (UC REST reference) |
 //! | `GET /api/2.1/unity-catalog/models/{name}/aliases/{alias}` (U3) | `uc/version-3.json` | documented |
 //! | `GET /api/2.1/unity-catalog/(effective-)permissions/function/{name}` (U4, U5), paginated | `uc/*permissions-page-*.json` | documented shapes (SDK `GrantsAPI`); the paging tokens are ours |
-//! | `GET …/registered-models:is-databricks-sdk-models-artifact-repository-enabled` (U9) | `uc/sdk-models-artifact-repository-enabled.json` | **inferred** (proto, PUBLIC_UNDOCUMENTED) |
-//! | `GET /api/2.0/fs/directories/Models/…`, `/api/2.0/fs/files/Models/…` (F1, F3) | `uc/fs-directories.json`, `files/churn-MLmodel` | **inferred**: the Files API is documented for `/Volumes` only |
+//! | `GET …/registered-models:is-databricks-sdk-models-artifact-repository-enabled` (U9) | `uc/sdk-models-artifact-repository-enabled.json` (true); `false` or a 404 per [`Options::uc_storage`] | **inferred** (proto, PUBLIC_UNDOCUMENTED) |
+//! | `GET /api/2.0/fs/directories/Models/…`, `/api/2.0/fs/files/Models/…` (F1, F3) | `uc/fs-directories.json`, `files/churn-MLmodel`, `files/churn-input_example.json` | **inferred**: the Files API is documented for `/Volumes` only |
+//! | `POST …/unity-catalog/model-versions/generate-temporary-credentials` (U10), `POST /api/2.0/fs/create-download-url` (F4), and the storage they open (`/_signed/uc/…`, `/_azure/…`, `/_gcs/…`) | built in `uc_storage_mock.rs` (its own table) | **inferred** (protos, PUBLIC_UNDOCUMENTED); the ADLS and GCS shapes are the clouds' documented APIs |
+//! | `GET /api/2.1/unity-catalog/models/…/versions/3` with another `storage_location` (`s3://`, `abfss://`, `gs://`, `r2://`) per storage mode | `uc/version-3.json`, the location replaced | documented field; the locations are ours |
 //! | `POST /oidc/v1/token` (A2) | `oauth-token.json` | documented (SDK OAuth client credentials) |
 //! | any route with a wrong token → 403 `{"error_code": 403, …}` | `error-invalid-token.json` | documented (sdk-go #873/#917) |
 //!
