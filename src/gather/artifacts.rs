@@ -10,13 +10,16 @@
 //!   workspace enables it (MLflow's `DatabricksSDKModelsArtifactRepository`); else, with
 //!   `DEFAULT_STORAGE`, that listing and a presigned URL per file from `fs/create-download-url`
 //!   (`PresignedUrlArtifactRepository`); else the version's cloud storage itself with temporary
-//!   credentials (`super::cloud`). `unity_catalog::storage` picks the route as MLflow does.
+//!   credentials (`super::cloud`). `unity_catalog::storage` picks the route as MLflow does;
+//! - a Databricks run's artifacts (`databricks::run_artifacts`), when the workspace registry's
+//!   signed URLs fail for a version registered from a run.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::cloud::Store;
+use super::databricks::run_artifacts;
 
 use super::wire::lenient;
 use crate::client::{Client, ClientError};
@@ -93,6 +96,9 @@ pub enum Access {
     UcPresigned { root: String },
     /// Unity Catalog on customer storage (S3, ADLS Gen2, GCS) with temporary credentials.
     UcCloud(Arc<Store>),
+    /// A Databricks run's artifacts under `root`: `credentials-for-read` and `artifacts/list`
+    /// (the workspace registry's fallback when its signed URLs fail).
+    RunArtifacts { run_id: String, root: String },
 }
 
 /// Listings stop after this many directory reads, so a huge artifact tree cannot stall the gate.
@@ -148,6 +154,9 @@ impl Access {
             }
             Access::UcPresigned { root } => presigned(http, &format!("{root}/{file}")).await,
             Access::UcCloud(store) => store.read(http, file).await,
+            Access::RunArtifacts { run_id, root } => {
+                run_artifacts::read(http, run_id, root, file).await
+            }
         }
     }
 
@@ -166,6 +175,9 @@ impl Access {
                 format!("POST /api/2.0/fs/create-download-url (path={root}/{file})")
             }
             Access::UcCloud(store) => store.describe(file),
+            Access::RunArtifacts { run_id, root } => format!(
+                "POST /api/2.0/mlflow/artifacts/credentials-for-read (run_id={run_id}, path={root}/{file})"
+            ),
         }
     }
 
@@ -179,6 +191,9 @@ impl Access {
                 Some(list_uc(http, root).await)
             }
             Access::UcCloud(store) => Some(store.list(http).await),
+            Access::RunArtifacts { run_id, root } => {
+                Some(run_artifacts::list(http, run_id, root).await)
+            }
             Access::Registry { .. } => None,
         }
     }

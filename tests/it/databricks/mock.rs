@@ -24,6 +24,7 @@
 //! | `POST …/unity-catalog/model-versions/generate-temporary-credentials` (U10), `POST /api/2.0/fs/create-download-url` (F4), and the storage they open (`/_signed/uc/…`, `/_azure/…`, `/_gcs/…`) | built in `uc_storage_mock.rs` (its own table) | **inferred** (protos, PUBLIC_UNDOCUMENTED); the ADLS and GCS shapes are the clouds' documented APIs |
 //! | `GET /api/2.1/unity-catalog/models/…/versions/3` with another `storage_location` (`s3://`, `abfss://`, `gs://`, `r2://`) per storage mode | `uc/version-3.json`, the location replaced | documented field; the locations are ours |
 //! | `POST /oidc/v1/token` (A2) | `oauth-token.json` | documented (SDK OAuth client credentials) |
+//! | `POST /api/2.0/mlflow/artifacts/credentials-for-read` (R1), `GET …/artifacts/list` (R3) on the dolly3b run; 403 with `run_artifacts_refused` | generated signed URLs; the W1 listings with `dolly3b/` prefixed | R1 body and answer **inferred** from the proto and issue #4839 (§8.2); R3 documented (§6.1); the 403 message is the KB's (§8.6) |
 //! | any route with a wrong token → 403 `{"error_code": 403, …}` | `error-invalid-token.json` | documented (sdk-go #873/#917) |
 //!
 //! The stateful registry mode ([`Mock::with_registry`], `registry_state/`) answers these
@@ -74,6 +75,10 @@ pub struct Options {
     pub uc_storage: UcStorage,
     /// Storage refuses the first temporary credential (or presigned URL) as expired.
     pub expire_first_credential: bool,
+    /// The workspace registry's file routes (W1, W2) answer 404 `ENDPOINT_NOT_FOUND`.
+    pub registry_files_missing: bool,
+    /// The run-artifact routes (R1, R3) answer 403: no read access to the experiment.
+    pub run_artifacts_refused: bool,
 }
 
 /// A running mock.
@@ -177,7 +182,7 @@ fn route(
         if r.headers.contains_key("authorization") {
             return Response::text(400, "<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>", "application/xml");
         }
-        return match file {
+        return match file.strip_prefix("run/").unwrap_or(file) {
             "dolly3b/MLmodel" => ok("files/dolly3b-MLmodel"),
             "dolly3b/input_example.json" => ok("files/dolly3b-input_example.json"),
             _ => Response::text(
@@ -224,6 +229,16 @@ fn route(
         p if p == format!("{m}/experiments/get") && q("experiment_id") == "3336498746257830" => ok("workspace/experiments-get.json"),
         p if p == format!("{m}/experiments/get") && q("experiment_id") == "2668333326915882" => ok("uc/experiments-get.json"),
         p if p == format!("{m}/transition-requests/list") => ok("workspace/transition-requests-list.json"),
+        p if (p == format!("{m}/model-versions/list-artifacts") || p == format!("{m}/model-versions/get-signed-download-uri")) && options.registry_files_missing => {
+            err(404, "ENDPOINT_NOT_FOUND", &format!("No API found for '{} {}'", r.method, r.path))
+        }
+        p if p.starts_with(&format!("{m}/artifacts/")) && options.run_artifacts_refused => err(
+            403,
+            "PERMISSION_DENIED",
+            "User alice@example.com does not have permission to 'View' experiment with id 3336498746257830",
+        ),
+        p if p == format!("{m}/artifacts/credentials-for-read") && r.method == "POST" => run_credentials(r, base),
+        p if p == format!("{m}/artifacts/list") && q("run_id") == "abbe441c4d9f4b69a9943e4beb71ce89" => run_listing(q("path")),
         p if p == format!("{m}/model-versions/list-artifacts") => match q("path") {
             "" => ok("workspace/list-artifacts-root.json"),
             "components" => ok("workspace/list-artifacts-components.json"),
@@ -277,6 +292,49 @@ fn route(
         "/api/2.0/fs/files/Models/main/ml/churn/3/input_example.json" => ok("files/churn-input_example.json"),
         _ => err(404, "ENDPOINT_NOT_FOUND", &format!("No API found for '{} {}'", r.method, r.path)),
     }
+}
+
+/// R1: a signed URL for every path asked (existing or not, as the real server does).
+fn run_credentials(r: &Request, base: &str) -> Response {
+    let body: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+    if body["run_id"] != "abbe441c4d9f4b69a9943e4beb71ce89" {
+        return err(404, "RESOURCE_DOES_NOT_EXIST", "Run not found");
+    }
+    let infos: Vec<serde_json::Value> = body["path"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .map(|path| {
+            serde_json::json!({
+                "run_id": body["run_id"],
+                "path": path,
+                "signed_uri": format!("{base}/_signed/run/{path}?X-Amz-Expires=900&X-Amz-Signature=mock"),
+                "type": "AWS_PRESIGNED_URL",
+            })
+        })
+        .collect();
+    Response::json(
+        200,
+        serde_json::json!({ "credential_infos": infos }).to_string(),
+    )
+}
+
+/// R3 on the dolly3b run: the registry's listing (W1) of the same files, paths relative to the
+/// run's artifact root (`dolly3b/…`).
+fn run_listing(path: &str) -> Response {
+    let name = match path {
+        "dolly3b" => "workspace/list-artifacts-root.json",
+        "dolly3b/components" => "workspace/list-artifacts-components.json",
+        "dolly3b/components/tokenizer" => "workspace/list-artifacts-components-tokenizer.json",
+        "dolly3b/pipeline" => "workspace/list-artifacts-pipeline.json",
+        _ => return Response::json(200, "{}"),
+    };
+    let mut listing: serde_json::Value = serde_json::from_str(&fixture(name)).unwrap();
+    for file in listing["files"].as_array_mut().unwrap() {
+        file["path"] = format!("dolly3b/{}", file["path"].as_str().unwrap()).into();
+    }
+    Response::json(200, listing.to_string())
 }
 
 fn base64(text: &str) -> String {
