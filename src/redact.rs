@@ -106,6 +106,18 @@ static SHAPES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             "private key",
         ),
         (r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}", "bearer token"),
+        // STS session tokens begin with one of these base64 prefixes (AWS STS, all regions).
+        (
+            r"\b(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9+/=]{16,}",
+            "AWS session token",
+        ),
+        (r"\bya29\.[A-Za-z0-9._-]{10,}", "Google OAuth token"),
+        // The signing parts of presigned S3 and GCS URLs, and the signature of an Azure SAS.
+        (
+            r"(?i)\bX-(?:Amz|Goog)-(?:Signature|Security-Token|Credential)=[^&\s\x22'<>]+",
+            "signed URL parameter",
+        ),
+        (r"\bsig=[A-Za-z0-9%+/=]{10,}", "SAS signature"),
     ]
     .into_iter()
     .filter_map(|(pattern, kind)| Regex::new(pattern).ok().map(|r| (r, kind)))
@@ -324,6 +336,19 @@ mod tests {
                 "private key",
             ),
             ("Authorization: Bearer abc.def.ghi".into(), "bearer token"),
+            (
+                "token IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJH".into(),
+                "AWS session token",
+            ),
+            ("ya29.c.b0AXv0zTPexample-token".into(), "Google OAuth token"),
+            (
+                "https://b.s3.amazonaws.com/k?X-Amz-Security-Token=abc%2Fdef&X-Amz-Date=1".into(),
+                "signed URL parameter",
+            ),
+            (
+                "sv=2023-11-03&se=2026-01-01&sr=d&sp=rl&sig=aBcD0123456789%2Bxyz%3D".into(),
+                "SAS signature",
+            ),
             (
                 "postgresql://app:hunter22@db:5432/x".into(),
                 "password in a URL",

@@ -34,6 +34,54 @@ pub struct Config {
     pub max_response_bytes: u64,
     /// The whole gather, every request, retry and wait (`MLGATE_GATHER_TIMEOUT`, seconds).
     pub budget: Duration,
+    /// Where cloud object storage is reached (Unity Catalog models on customer storage).
+    pub storage: StorageEnv,
+}
+
+/// Object-storage settings from the environment, as the cloud SDKs read them. Endpoints are
+/// overrides for S3-compatible servers and emulators; by default the public clouds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StorageEnv {
+    /// `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL` (the AWS SDKs' order), unless
+    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`. Requests then go path-style to it.
+    pub aws_endpoint: Option<String>,
+    /// `AWS_REGION`, else `AWS_DEFAULT_REGION` (boto3's): the first region tried. S3 names the
+    /// bucket's own region when it differs, and that one is used from then on.
+    pub aws_region: Option<String>,
+    /// `MLGATE_AZURE_STORAGE_ENDPOINT`: replaces `https://<account>.dfs.core.windows.net`
+    /// (`{account}` in it is replaced by the account); for emulators and tests.
+    pub azure_endpoint: Option<String>,
+    /// `STORAGE_EMULATOR_HOST` (as Google's client libraries): replaces
+    /// `https://storage.googleapis.com`.
+    pub gcs_endpoint: Option<String>,
+}
+
+impl StorageEnv {
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Self {
+        let trimmed = |k: &str| {
+            env(k)
+                .map(|v| v.trim().trim_end_matches('/').to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let ignore = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        Self {
+            aws_endpoint: if ignore {
+                None
+            } else {
+                trimmed("AWS_ENDPOINT_URL_S3").or_else(|| trimmed("AWS_ENDPOINT_URL"))
+            },
+            aws_region: trimmed("AWS_REGION").or_else(|| trimmed("AWS_DEFAULT_REGION")),
+            azure_endpoint: trimmed("MLGATE_AZURE_STORAGE_ENDPOINT"),
+            gcs_endpoint: trimmed("STORAGE_EMULATOR_HOST").map(|h| {
+                if h.contains("://") {
+                    h
+                } else {
+                    format!("http://{h}")
+                }
+            }),
+        }
+    }
 }
 
 impl Config {
@@ -101,6 +149,7 @@ impl Config {
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             #[allow(clippy::cast_precision_loss)] // a few hundred seconds
             budget: seconds("MLGATE_GATHER_TIMEOUT", DEFAULT_BUDGET_SECS as f64),
+            storage: StorageEnv::from_env(env),
         }
     }
 }
@@ -143,5 +192,25 @@ mod tests {
         let c = Config::mlflow("http://h".into(), &env);
         assert_eq!(c.max_response_bytes, 1024);
         assert_eq!(c.budget, Duration::from_secs(DEFAULT_BUDGET_SECS));
+    }
+
+    #[test]
+    fn storage_endpoints_follow_the_sdks() {
+        let env = |k: &str| match k {
+            "AWS_ENDPOINT_URL" => Some("http://global:1/".to_string()),
+            "AWS_ENDPOINT_URL_S3" => Some("http://s3only:2".to_string()),
+            "AWS_DEFAULT_REGION" => Some("eu-west-1".to_string()),
+            "STORAGE_EMULATOR_HOST" => Some("127.0.0.1:4443".to_string()),
+            _ => None,
+        };
+        let s = StorageEnv::from_env(&env);
+        assert_eq!(s.aws_endpoint.as_deref(), Some("http://s3only:2"));
+        assert_eq!(s.aws_region.as_deref(), Some("eu-west-1"));
+        assert_eq!(s.gcs_endpoint.as_deref(), Some("http://127.0.0.1:4443"));
+        let ignored = |k: &str| match k {
+            "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" => Some("true".to_string()),
+            other => env(other),
+        };
+        assert_eq!(StorageEnv::from_env(&ignored).aws_endpoint, None);
     }
 }

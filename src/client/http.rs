@@ -1,6 +1,6 @@
 //! The client: typed GETs with query strings, paginated listings, writes (POST, PUT, PATCH,
-//! DELETE with JSON bodies) under an explicit retry policy, unauthenticated fetches of signed
-//! URLs — all bounded: a response size limit enforced while the body streams, a per-request
+//! DELETE with JSON bodies) under an explicit retry policy (cloud storage reads are in
+//! `storage.rs`) — all bounded: a response size limit enforced while the body streams, a per-request
 //! timeout, and one time budget for everything the client does (retries and waits included).
 
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::auth::Auth;
 use super::config::Config;
-use super::error::{describe_body, snippet, ClientError, ConnectKind};
+use super::error::{describe_body, ClientError, ConnectKind};
 use super::transport::{self, Answer, BodyError, SendFailure};
 use crate::url::shown as shown_url;
 
@@ -67,8 +67,8 @@ impl WriteMethod {
 /// A server client; cheap to clone (one connection pool, one token cache).
 #[derive(Debug, Clone)]
 pub struct Client {
-    inner: reqwest::Client,
-    config: Config,
+    pub(super) inner: reqwest::Client,
+    pub(super) config: Config,
     token: Arc<tokio::sync::Mutex<CachedToken>>,
     /// When the budget (`config.budget`) runs out.
     deadline: Instant,
@@ -137,7 +137,7 @@ impl Client {
     }
 
     /// Time left of the budget.
-    fn remaining(&self) -> Duration {
+    pub(super) fn remaining(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())
     }
 
@@ -248,50 +248,26 @@ impl Client {
         transport::decode(label, &self.url(path), &answer)
     }
 
-    /// GET a pre-signed URL with exactly the headers it came with: never with our credentials,
-    /// which must not leak to cloud storage. The URL's query (its signature) is never shown.
-    pub async fn get_signed(
+    /// A read that the API spells as a POST (temporary credentials, a presigned download URL):
+    /// `body` as JSON, the answer decoded into `T`, retried like a GET since it changes nothing.
+    pub async fn post_read<T: DeserializeOwned>(
         &self,
-        url: &str,
-        headers: &[(String, String)],
-    ) -> Result<String, ClientError> {
-        let shown = shown_url(url);
-        let mut request = self.inner.get(url).timeout(self.request_timeout());
-        for (name, value) in headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        let response = request
-            .send()
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, ClientError> {
+        self.write(WriteMethod::Post, path, body, Retry::Idempotent)
             .await
-            .map_err(|e| self.send_error(transport::classify(&e), "GET", &shown, 1))?;
-        let status = response.status().as_u16();
-        let text = transport::read_body(response, self.config.max_response_bytes)
-            .await
-            .map_err(|e| self.body_error(e, "GET", &shown, 1))?;
-        if (200..300).contains(&status) {
-            Ok(text)
-        } else {
-            Err(ClientError::Http {
-                method: "GET",
-                url: shown,
-                status,
-                error_code: None,
-                message: snippet(&text),
-                attempts: 1,
-                credentials: None,
-            })
-        }
     }
 
     /// The per-request timeout, never past the budget.
-    fn request_timeout(&self) -> Duration {
+    pub(super) fn request_timeout(&self) -> Duration {
         self.config
             .timeout
             .min(self.remaining())
             .max(Duration::from_millis(1))
     }
 
-    fn send_error(
+    pub(super) fn send_error(
         &self,
         failure: SendFailure,
         method: &'static str,
@@ -311,7 +287,7 @@ impl Client {
         }
     }
 
-    fn body_error(
+    pub(super) fn body_error(
         &self,
         e: BodyError,
         method: &'static str,
@@ -335,7 +311,12 @@ impl Client {
     }
 
     /// A timeout: the budget's when that is what ran out, else the request's.
-    fn timeout_error(&self, method: &'static str, url: &str, attempts: u32) -> ClientError {
+    pub(super) fn timeout_error(
+        &self,
+        method: &'static str,
+        url: &str,
+        attempts: u32,
+    ) -> ClientError {
         if self.remaining().is_zero() {
             ClientError::Deadline {
                 method,
@@ -511,7 +492,7 @@ impl Client {
     }
 
     /// Waits `wait` if the budget allows; `false` when it would run out first.
-    async fn pause(&self, wait: Duration) -> bool {
+    pub(super) async fn pause(&self, wait: Duration) -> bool {
         if wait >= self.remaining() {
             return false;
         }

@@ -7,9 +7,19 @@
 //!   `get-signed-download-uri`, then the signed URL *without* our credentials (as MLflow's
 //!   `DatabricksModelsArtifactRepository` does);
 //! - Unity Catalog: the Files API under `/Models/<catalog>/<schema>/<model>/<version>` when the
-//!   workspace enables it (MLflow's `DatabricksSDKModelsArtifactRepository`).
+//!   workspace enables it (MLflow's `DatabricksSDKModelsArtifactRepository`); else, with
+//!   `DEFAULT_STORAGE`, that listing and a presigned URL per file from `fs/create-download-url`
+//!   (`PresignedUrlArtifactRepository`); else the version's cloud storage itself with temporary
+//!   credentials (`super::cloud`). `unity_catalog::storage` picks the route as MLflow does;
+//! - a Databricks run's artifacts (`databricks::run_artifacts`), when the workspace registry's
+//!   signed URLs fail for a version registered from a run.
 
-use serde::Deserialize;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::cloud::Store;
+use super::databricks::run_artifacts;
 
 use super::wire::lenient;
 use crate::client::{Client, ClientError};
@@ -57,6 +67,14 @@ struct SignedHeader {
     value: String,
 }
 
+/// `fs/create-download-url`: a presigned URL and the headers to send with it.
+#[derive(Deserialize)]
+struct DownloadUrl {
+    url: String,
+    #[serde(default)]
+    headers: Vec<SignedHeader>,
+}
+
 /// A size from the wire; a negative one is no size at all.
 fn size(bytes: Option<i64>) -> Option<u64> {
     bytes.and_then(|b| u64::try_from(b).ok())
@@ -73,6 +91,14 @@ pub enum Access {
     Workspace { name: String, version: String },
     /// Unity Catalog through the Files API: `/Models/<catalog>/<schema>/<model>/<version>`.
     UcFiles { root: String },
+    /// Unity Catalog `DEFAULT_STORAGE`: the Files API listing of `root`, and each file through
+    /// a presigned URL from `fs/create-download-url`, fetched without our token.
+    UcPresigned { root: String },
+    /// Unity Catalog on customer storage (S3, ADLS Gen2, GCS) with temporary credentials.
+    UcCloud(Arc<Store>),
+    /// A Databricks run's artifacts under `root`: `credentials-for-read` and `artifacts/list`
+    /// (the workspace registry's fallback when its signed URLs fail).
+    RunArtifacts { run_id: String, root: String },
 }
 
 /// Listings stop after this many directory reads, so a huge artifact tree cannot stall the gate.
@@ -126,6 +152,11 @@ impl Access {
                 http.get_text(&format!("/api/2.0/fs/files{root}/{file}"), &[])
                     .await
             }
+            Access::UcPresigned { root } => presigned(http, &format!("{root}/{file}")).await,
+            Access::UcCloud(store) => store.read(http, file).await,
+            Access::RunArtifacts { run_id, root } => {
+                run_artifacts::read(http, run_id, root, file).await
+            }
         }
     }
 
@@ -140,6 +171,13 @@ impl Access {
                 format!("GET /api/2.0/mlflow/model-versions/get-signed-download-uri (path={file})")
             }
             Access::UcFiles { root } => format!("GET /api/2.0/fs/files{root}/{file}"),
+            Access::UcPresigned { root } => {
+                format!("POST /api/2.0/fs/create-download-url (path={root}/{file})")
+            }
+            Access::UcCloud(store) => store.describe(file),
+            Access::RunArtifacts { run_id, root } => format!(
+                "POST /api/2.0/mlflow/artifacts/credentials-for-read (run_id={run_id}, path={root}/{file})"
+            ),
         }
     }
 
@@ -149,8 +187,39 @@ impl Access {
         match self {
             Access::Proxy { prefix } => Some(list_proxy(http, prefix).await),
             Access::Workspace { name, version } => Some(list_workspace(http, name, version).await),
-            Access::UcFiles { root } => Some(list_uc(http, root).await),
+            Access::UcFiles { root } | Access::UcPresigned { root } => {
+                Some(list_uc(http, root).await)
+            }
+            Access::UcCloud(store) => Some(store.list(http).await),
+            Access::RunArtifacts { run_id, root } => {
+                Some(run_artifacts::list(http, run_id, root).await)
+            }
             Access::Registry { .. } => None,
+        }
+    }
+}
+
+/// A file through a presigned URL. A refused download (400/401/403: the URL expired) gets
+/// one new URL, as MLflow's `PresignedUrlArtifactRepository` retries once with a fresh one.
+async fn presigned(http: &Client, path: &str) -> Result<String, ClientError> {
+    #[derive(Serialize)]
+    struct Ask<'a> {
+        path: &'a str,
+    }
+    let mut refused = false;
+    loop {
+        let answer: DownloadUrl = http
+            .post_read("/api/2.0/fs/create-download-url", &Ask { path })
+            .await?;
+        // The returned headers exactly (the proto says so), and never our token.
+        let headers: Vec<(String, String)> = answer
+            .headers
+            .into_iter()
+            .map(|h| (h.name, h.value))
+            .collect();
+        match http.get_signed(&answer.url, &headers).await {
+            Err(e) if !refused && matches!(e.status(), Some(400 | 401 | 403)) => refused = true,
+            other => return other,
         }
     }
 }

@@ -10,6 +10,7 @@
 //! and left for the rules to see.
 
 pub mod artifacts;
+pub mod cloud;
 mod context;
 mod convert;
 mod databricks;

@@ -1,10 +1,12 @@
 //! The Databricks workspace model registry: MLflow's registry calls plus the Databricks ones
 //! (`databricks/registered-models/get` for the model's id and the caller's level, transition
 //! requests, the Permissions API), and model files through signed URLs fetched without our
-//! token. Shared with Unity Catalog: the experiment ACL (`permissions::experiment`), since
+//! token — or, when those fail, from the source run's artifacts (`run_artifacts`). Shared
+//! with Unity Catalog: the experiment ACL (`permissions::experiment`), since
 //! the experiments of UC models live in the workspace.
 
 pub(super) mod permissions;
+pub(super) mod run_artifacts;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -94,11 +96,40 @@ impl Registry for Workspace {
                 "only registered model versions are read from Databricks",
             ));
         };
-        let access = Access::Workspace {
+        let registry = Access::Workspace {
             name: v.name.clone(),
             version: v.version.clone(),
         };
-        read_mlmodel(cx, access).await
+        let refused = match registry.read(cx.client(), "MLmodel").await {
+            Ok(text) => return parse_mlmodel(registry, &text),
+            Err(e) => GatherError {
+                call: registry.describe("MLmodel"),
+                ..error_entry("mlflow_model", &e)
+            },
+        };
+        // MLflow reads a version registered from a run through the run's artifacts too
+        // (databricks-api.md §8.4 (a) 2); elsewhere there is no second route.
+        let Some((run_id, root)) = v.source.as_deref().and_then(run_artifacts::source_run) else {
+            return Err(GatherError {
+                message: format!(
+                    "{}; the version's source ({}) is not a run of this workspace, so the files were not read another way",
+                    refused.message,
+                    v.source.as_deref().unwrap_or("none")
+                ),
+                ..refused
+            });
+        };
+        match read_mlmodel(cx, Access::RunArtifacts { run_id, root }).await {
+            Ok(found) => Ok(found),
+            Err(fallback) => Err(GatherError {
+                message: format!(
+                    "{}; then from the source run's artifacts: {}",
+                    refused.message,
+                    fallback.describe()
+                ),
+                ..refused
+            }),
+        }
     }
 
     async fn permissions(&self, cx: &Context, subject: &AclSubject<'_>) -> AclGathered {
@@ -204,19 +235,23 @@ impl Registry for Workspace {
 
 /// Reads and parses the MLmodel through `access`.
 pub(super) async fn read_mlmodel(cx: &Context, access: Access) -> Result<FoundModel, GatherError> {
-    let section = "mlflow_model";
     match access.read(cx.client(), "MLmodel").await {
-        Ok(text) => match mlmodel::parse(&text) {
-            Ok(mlmodel) => Ok(FoundModel {
-                mlmodel,
-                logged_model: None,
-                access,
-            }),
-            Err(message) => Err(failure(section, access.describe("MLmodel"), message)),
-        },
+        Ok(text) => parse_mlmodel(access, &text),
         Err(e) => Err(GatherError {
             call: access.describe("MLmodel"),
-            ..error_entry(section, &e)
+            ..error_entry("mlflow_model", &e)
         }),
+    }
+}
+
+/// The MLmodel read through `access`, parsed.
+fn parse_mlmodel(access: Access, text: &str) -> Result<FoundModel, GatherError> {
+    match mlmodel::parse(text) {
+        Ok(mlmodel) => Ok(FoundModel {
+            mlmodel,
+            logged_model: None,
+            access,
+        }),
+        Err(message) => Err(failure("mlflow_model", access.describe("MLmodel"), message)),
     }
 }

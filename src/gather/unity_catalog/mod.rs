@@ -1,17 +1,20 @@
 //! Unity Catalog models on Databricks: versions and registered models through the 2.1 REST
 //! API (converted to MLflow's shapes in `wire`), grants in `grants`, the experiment's ACL from
-//! the workspace (experiments of UC models live there), and model files through the Files API
-//! when the workspace serves them so (MLflow's `DatabricksSDKModelsArtifactRepository`). UC
-//! has no stages: stage references and stage writes are refused, never approximated.
+//! the workspace (experiments of UC models live there), and model files by the route MLflow
+//! takes (`storage`: the Files API, presigned URLs for `DEFAULT_STORAGE`, or the cloud storage
+//! itself with temporary credentials). UC has no stages: stage references and stage writes are
+//! refused, never approximated.
 
 mod grants;
+mod storage;
 mod wire;
+
+pub(super) use storage::temporary_credentials;
 
 use serde::de::IgnoredAny;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::artifacts::Access;
 use super::context::Context;
 use super::databricks::{self, permissions};
 use super::record::failure;
@@ -19,7 +22,7 @@ use super::registry::{
     AclGathered, AclSubject, FoundModel, ModelSource, RegisteredFacts, Registry, Section,
     WriteError,
 };
-use super::{tracking::API, wire as mlflow, writes};
+use super::{wire as mlflow, writes};
 use crate::client::{ClientError, Retry, WriteMethod};
 use crate::model_ref::ModelRef;
 use crate::snapshot::{Backend, GatherError};
@@ -93,8 +96,7 @@ impl Registry for UnityCatalog {
         Ok(version.storage_location.clone())
     }
 
-    /// The Files API route when the workspace enables it (U9); UC's other route hands out
-    /// temporary cloud-storage credentials, which mlgate does not use yet: it records why.
+    /// The route MLflow takes to the version's files (`storage`), then the MLmodel through it.
     async fn mlmodel(
         &self,
         cx: &Context,
@@ -107,25 +109,7 @@ impl Registry for UnityCatalog {
                 "only registered model versions are read from Databricks",
             ));
         };
-        let flag_path = format!(
-            "{API}/unity-catalog/registered-models:is-databricks-sdk-models-artifact-repository-enabled"
-        );
-        // As MLflow does: an error counts as "not enabled".
-        let enabled = cx
-            .client()
-            .get::<wire::SdkRepositoryFlag>(&flag_path, &[])
-            .await
-            .is_ok_and(|f| f.is_databricks_sdk_models_artifact_repository_enabled);
-        if !enabled {
-            return Err(failure(
-                "mlflow_model",
-                format!("GET {flag_path}"),
-                "this workspace serves UC model files only through temporary cloud-storage credentials, which mlgate does not use; the MLmodel was not read",
-            ));
-        }
-        let access = Access::UcFiles {
-            root: format!("/Models/{}/{}", v.name.replace('.', "/"), v.version),
-        };
+        let access = storage::access(cx, v).await?;
         databricks::read_mlmodel(cx, access).await
     }
 

@@ -144,3 +144,75 @@ fn versions_gathered_through_one_context_share_model_experiment_and_acl_reads() 
         assert_eq!(mock.requested(call), times, "{call}");
     }
 }
+
+#[test]
+fn a_workspace_version_whose_registry_files_fail_is_read_from_its_source_run() {
+    let mock = Mock::start(Options {
+        registry_files_missing: true,
+        ..Options::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("s.json");
+    with_token(&mock, dir.path())
+        .args(["snapshot", "models:/dolly3b/1", "-o"])
+        .arg(&snap)
+        .assert()
+        .code(3); // the notebook ACL, as always on this fixture
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    let errors = s["errors"].as_array().unwrap();
+    assert!(
+        errors.iter().all(|e| e["section"] != "mlflow_model"
+            && e["section"] != "input_example"
+            && e["section"] != "artifacts.files"),
+        "{errors:?}"
+    );
+    assert_eq!(
+        s["mlflow_model"]["flavors"]["transformers"]["task"],
+        "text-generation"
+    );
+    assert!(s["input_example"].is_object() || s["input_example"].is_array());
+    assert_eq!(
+        s["artifacts"]["size_bytes"], 11_239_015_445_u64,
+        "the same listing, through the run's artifacts"
+    );
+    assert_eq!(
+        mock.requested("POST /api/2.0/mlflow/artifacts/credentials-for-read"),
+        2
+    );
+    assert_eq!(mock.requested("GET /_signed/run/dolly3b/"), 2);
+}
+
+#[test]
+fn when_both_routes_are_refused_the_entry_says_why_for_each() {
+    let mock = Mock::start(Options {
+        registry_files_missing: true,
+        run_artifacts_refused: true,
+        ..Options::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("s.json");
+    with_token(&mock, dir.path())
+        .args(["snapshot", "models:/dolly3b/1", "-o"])
+        .arg(&snap)
+        .assert()
+        .code(3);
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    let entry = s["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["section"] == "mlflow_model")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        entry["http_status"], 404,
+        "the registry's own refusal first: {entry}"
+    );
+    let message = entry["message"].as_str().unwrap();
+    assert!(
+        message.contains("then from the source run's artifacts: POST /api/2.0/mlflow/artifacts/credentials-for-read")
+            && message.contains("HTTP 403 PERMISSION_DENIED")
+            && message.contains("'View' experiment"),
+        "{message}"
+    );
+}

@@ -19,9 +19,12 @@
 //! | `GET /api/2.1/unity-catalog/models/{name}` and `/versions/{v}` (U1, U2) | `uc/model.json`, `uc/version-3.json` | documented (UC REST reference) |
 //! | `GET /api/2.1/unity-catalog/models/{name}/aliases/{alias}` (U3) | `uc/version-3.json` | documented |
 //! | `GET /api/2.1/unity-catalog/(effective-)permissions/function/{name}` (U4, U5), paginated | `uc/*permissions-page-*.json` | documented shapes (SDK `GrantsAPI`); the paging tokens are ours |
-//! | `GET …/registered-models:is-databricks-sdk-models-artifact-repository-enabled` (U9) | `uc/sdk-models-artifact-repository-enabled.json` | **inferred** (proto, PUBLIC_UNDOCUMENTED) |
-//! | `GET /api/2.0/fs/directories/Models/…`, `/api/2.0/fs/files/Models/…` (F1, F3) | `uc/fs-directories.json`, `files/churn-MLmodel` | **inferred**: the Files API is documented for `/Volumes` only |
+//! | `GET …/registered-models:is-databricks-sdk-models-artifact-repository-enabled` (U9) | `uc/sdk-models-artifact-repository-enabled.json` (true); `false` or a 404 per [`Options::uc_storage`] | **inferred** (proto, PUBLIC_UNDOCUMENTED) |
+//! | `GET /api/2.0/fs/directories/Models/…`, `/api/2.0/fs/files/Models/…` (F1, F3) | `uc/fs-directories.json`, `files/churn-MLmodel`, `files/churn-input_example.json` | **inferred**: the Files API is documented for `/Volumes` only |
+//! | `POST …/unity-catalog/model-versions/generate-temporary-credentials` (U10), `POST /api/2.0/fs/create-download-url` (F4), and the storage they open (`/_signed/uc/…`, `/_azure/…`, `/_gcs/…`) | built in `uc_storage_mock.rs` (its own table) | **inferred** (protos, PUBLIC_UNDOCUMENTED); the ADLS and GCS shapes are the clouds' documented APIs |
+//! | `GET /api/2.1/unity-catalog/models/…/versions/3` with another `storage_location` (`s3://`, `abfss://`, `gs://`, `r2://`) per storage mode | `uc/version-3.json`, the location replaced | documented field; the locations are ours |
 //! | `POST /oidc/v1/token` (A2) | `oauth-token.json` | documented (SDK OAuth client credentials) |
+//! | `POST /api/2.0/mlflow/artifacts/credentials-for-read` (R1), `GET …/artifacts/list` (R3) on the dolly3b run; 403 with `run_artifacts_refused` | generated signed URLs; the W1 listings with `dolly3b/` prefixed | R1 body and answer **inferred** from the proto and issue #4839 (§8.2); R3 documented (§6.1); the 403 message is the KB's (§8.6) |
 //! | any route with a wrong token → 403 `{"error_code": 403, …}` | `error-invalid-token.json` | documented (sdk-go #873/#917) |
 //!
 //! The stateful registry mode ([`Mock::with_registry`], `registry_state/`) answers these
@@ -47,6 +50,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::registry_state::{Recorded, Registry};
+use super::uc_storage_mock::{self, UcStorage};
 
 use crate::mock_http::{add_unknown_fields, Request, Response, Server};
 use crate::repo_path;
@@ -57,8 +61,9 @@ pub const CLIENT_ID: &str = "6f2c1d0e-1a2b-4c3d-8e9f-0a1b2c3d4e5f";
 pub const CLIENT_SECRET: &str = "dose-mock-secret";
 const OAUTH_TOKEN: &str = "eyJraWQiOiJtb2NrIiwiYWxnIjoiUlMyNTYifQ.mock.sig";
 
-/// Behaviour switches for one mock workspace.
-#[derive(Clone, Copy, Default)]
+/// Behaviour switches for one mock workspace (independent switches, so plain bools).
+#[derive(Clone, Default)]
+#[allow(clippy::struct_excessive_bools)]
 pub struct Options {
     /// The notebook ACL of the dolly3b notebook experiment is readable (else 403).
     pub notebook_acl_readable: bool,
@@ -66,6 +71,14 @@ pub struct Options {
     pub unknown_fields: bool,
     /// Signed-URL downloads break off mid-body.
     pub cut_signed_downloads: bool,
+    /// How Unity Catalog stores the churn model's files (`uc_storage_mock`).
+    pub uc_storage: UcStorage,
+    /// Storage refuses the first temporary credential (or presigned URL) as expired.
+    pub expire_first_credential: bool,
+    /// The workspace registry's file routes (W1, W2) answer 404 `ENDPOINT_NOT_FOUND`.
+    pub registry_files_missing: bool,
+    /// The run-artifact routes (R1, R3) answer 403: no read access to the experiment.
+    pub run_artifacts_refused: bool,
 }
 
 /// A running mock.
@@ -107,15 +120,19 @@ impl Mock {
     fn serve(options: Options, registry: Option<Arc<Mutex<Registry>>>) -> Self {
         let token_requests = Arc::new(AtomicUsize::new(0));
         let tokens = Arc::clone(&token_requests);
+        let issued = Arc::new(AtomicUsize::new(0));
         let state = registry.clone();
         let server = Server::start(move |request, base| {
             if let Some(state) = &state {
                 state.lock().unwrap().record(request);
             }
-            let mut response = route(request, options, base, &tokens, state.as_deref());
+            let mut response = uc_storage_mock::storage(request, &options).unwrap_or_else(|| {
+                route(request, &options, base, &tokens, &issued, state.as_deref())
+            });
             // API answers only: the model's own files are served as they were written.
-            let file = request.path.starts_with("/_signed/")
-                || request.path.starts_with("/api/2.0/fs/files");
+            let file = ["/_signed/", "/api/2.0/fs/files", "/_azure/", "/_gcs/"]
+                .iter()
+                .any(|p| request.path.starts_with(p));
             if options.unknown_fields && !file {
                 response.body = add_unknown_fields(&response.body);
             }
@@ -153,9 +170,10 @@ impl Mock {
 
 fn route(
     r: &Request,
-    options: Options,
+    options: &Options,
     base: &str,
     tokens: &AtomicUsize,
+    issued: &AtomicUsize,
     registry: Option<&Mutex<Registry>>,
 ) -> Response {
     let q = |k: &str| r.q(k);
@@ -164,7 +182,7 @@ fn route(
         if r.headers.contains_key("authorization") {
             return Response::text(400, "<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>", "application/xml");
         }
-        return match file {
+        return match file.strip_prefix("run/").unwrap_or(file) {
             "dolly3b/MLmodel" => ok("files/dolly3b-MLmodel"),
             "dolly3b/input_example.json" => ok("files/dolly3b-input_example.json"),
             _ => Response::text(
@@ -192,6 +210,9 @@ fn route(
     if let Some(answer) = registry.and_then(|state| state.lock().unwrap().route(r)) {
         return answer;
     }
+    if let Some(answer) = uc_storage_mock::api(r, options, base, issued) {
+        return answer;
+    }
     let m = "/api/2.0/mlflow";
     match r.path.as_str() {
         p if p == format!("{m}/databricks/registered-models/get") && q("name") == "dolly3b" => ok("workspace/databricks-registered-models-get.json"),
@@ -208,6 +229,16 @@ fn route(
         p if p == format!("{m}/experiments/get") && q("experiment_id") == "3336498746257830" => ok("workspace/experiments-get.json"),
         p if p == format!("{m}/experiments/get") && q("experiment_id") == "2668333326915882" => ok("uc/experiments-get.json"),
         p if p == format!("{m}/transition-requests/list") => ok("workspace/transition-requests-list.json"),
+        p if (p == format!("{m}/model-versions/list-artifacts") || p == format!("{m}/model-versions/get-signed-download-uri")) && options.registry_files_missing => {
+            err(404, "ENDPOINT_NOT_FOUND", &format!("No API found for '{} {}'", r.method, r.path))
+        }
+        p if p.starts_with(&format!("{m}/artifacts/")) && options.run_artifacts_refused => err(
+            403,
+            "PERMISSION_DENIED",
+            "User alice@example.com does not have permission to 'View' experiment with id 3336498746257830",
+        ),
+        p if p == format!("{m}/artifacts/credentials-for-read") && r.method == "POST" => run_credentials(r, base),
+        p if p == format!("{m}/artifacts/list") && q("run_id") == "abbe441c4d9f4b69a9943e4beb71ce89" => run_listing(q("path")),
         p if p == format!("{m}/model-versions/list-artifacts") => match q("path") {
             "" => ok("workspace/list-artifacts-root.json"),
             "components" => ok("workspace/list-artifacts-components.json"),
@@ -231,7 +262,16 @@ fn route(
         }
         "/api/2.0/permissions/experiments/2668333326915882" => ok("uc/permissions-experiment.json"),
                 "/api/2.1/unity-catalog/models/main.ml.churn" => ok("uc/model.json"),
-        "/api/2.1/unity-catalog/models/main.ml.churn/versions/3" | "/api/2.1/unity-catalog/models/main.ml.churn/aliases/champion" => ok("uc/version-3.json"),
+        "/api/2.1/unity-catalog/models/main.ml.churn/versions/3" | "/api/2.1/unity-catalog/models/main.ml.churn/aliases/champion" => {
+            match options.uc_storage.storage_location() {
+                Some(location) => {
+                    let mut version: serde_json::Value = serde_json::from_str(&fixture("uc/version-3.json")).unwrap();
+                    version["storage_location"] = location.into();
+                    Response::json(200, version.to_string())
+                }
+                None => ok("uc/version-3.json"),
+            }
+        }
         p if p.starts_with("/api/2.1/unity-catalog/models/main.ml.churn/aliases/") => {
             err(404, "RESOURCE_DOES_NOT_EXIST", "Registered model alias not found.")
         }
@@ -249,8 +289,52 @@ fn route(
         }
         "/api/2.0/fs/directories/Models/main/ml/churn/3/" => ok("uc/fs-directories.json"),
         "/api/2.0/fs/files/Models/main/ml/churn/3/MLmodel" => ok("files/churn-MLmodel"),
+        "/api/2.0/fs/files/Models/main/ml/churn/3/input_example.json" => ok("files/churn-input_example.json"),
         _ => err(404, "ENDPOINT_NOT_FOUND", &format!("No API found for '{} {}'", r.method, r.path)),
     }
+}
+
+/// R1: a signed URL for every path asked (existing or not, as the real server does).
+fn run_credentials(r: &Request, base: &str) -> Response {
+    let body: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+    if body["run_id"] != "abbe441c4d9f4b69a9943e4beb71ce89" {
+        return err(404, "RESOURCE_DOES_NOT_EXIST", "Run not found");
+    }
+    let infos: Vec<serde_json::Value> = body["path"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .map(|path| {
+            serde_json::json!({
+                "run_id": body["run_id"],
+                "path": path,
+                "signed_uri": format!("{base}/_signed/run/{path}?X-Amz-Expires=900&X-Amz-Signature=mock"),
+                "type": "AWS_PRESIGNED_URL",
+            })
+        })
+        .collect();
+    Response::json(
+        200,
+        serde_json::json!({ "credential_infos": infos }).to_string(),
+    )
+}
+
+/// R3 on the dolly3b run: the registry's listing (W1) of the same files, paths relative to the
+/// run's artifact root (`dolly3b/…`).
+fn run_listing(path: &str) -> Response {
+    let name = match path {
+        "dolly3b" => "workspace/list-artifacts-root.json",
+        "dolly3b/components" => "workspace/list-artifacts-components.json",
+        "dolly3b/components/tokenizer" => "workspace/list-artifacts-components-tokenizer.json",
+        "dolly3b/pipeline" => "workspace/list-artifacts-pipeline.json",
+        _ => return Response::json(200, "{}"),
+    };
+    let mut listing: serde_json::Value = serde_json::from_str(&fixture(name)).unwrap();
+    for file in listing["files"].as_array_mut().unwrap() {
+        file["path"] = format!("dolly3b/{}", file["path"].as_str().unwrap()).into();
+    }
+    Response::json(200, listing.to_string())
 }
 
 fn base64(text: &str) -> String {

@@ -7,6 +7,9 @@ mod gather_layer;
 mod mock;
 mod promote;
 mod registry_state;
+mod uc_s3;
+mod uc_storage;
+mod uc_storage_mock;
 
 use std::path::Path;
 

@@ -36,8 +36,13 @@ impl Registry {
             let Some(rest) = r.path.strip_prefix(prefix) else {
                 continue;
             };
-            let (v, _) = rest.strip_prefix(&files)?.split_once('/')?;
+            let (v, file) = rest.strip_prefix(&files)?.split_once('/')?;
             self.number(v)?;
+            let name = if file == "input_example.json" {
+                "files/churn-input_example.json"
+            } else {
+                name
+            };
             let body = fixture(name).replace(&format!("{files}3/"), &format!("{files}{v}/"));
             return Some(Response::json(200, body));
         }

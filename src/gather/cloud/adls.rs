@@ -1,0 +1,161 @@
+//! ADLS Gen2 (`abfss://filesystem@account.dfs.core.windows.net/prefix`) with Unity Catalog's
+//! `azure_user_delegation_sas`: the SAS token is the query string of each request, nothing
+//! else authenticates it (MLflow's `AzureDataLakeArtifactRepository` builds its
+//! `DataLakeServiceClient` on the same `https://<account>.dfs.…` URL with the token). Reads
+//! are `Path - Read` (`GET https://<host>/<filesystem>/<path>?<sas>`), the listing is
+//! `Path - List` (`GET https://<host>/<filesystem>?resource=filesystem&recursive=true&
+//! directory=<prefix>&<sas>`, pages joined through the `x-ms-continuation` header).
+//! `MLGATE_AZURE_STORAGE_ENDPOINT` replaces `https://<host>` for emulators and tests.
+
+use serde::Deserialize;
+
+use super::{encode, join, relative, Credential, Location, Store};
+use crate::client::{Client, ClientError, Stored};
+use crate::gather::artifacts::{Listing, MAX_LISTINGS};
+use crate::gather::wire::lenient;
+use crate::snapshot::ArtifactFile;
+use crate::url::shown as shown_url;
+
+/// The storage service version sent with each request (`Path - List` needs one).
+const VERSION: &str = "2021-06-08";
+
+/// `Path - List`: `{"paths": [{"name", "isDirectory"?, "contentLength"?}]}` (strings).
+#[derive(Deserialize)]
+struct Paths {
+    #[serde(default)]
+    paths: Vec<PathItem>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PathItem {
+    name: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    is_directory: String,
+    #[serde(default, deserialize_with = "lenient::int64")]
+    content_length: Option<i64>,
+}
+
+/// The account endpoint, the filesystem and the prefix.
+fn parts(store: &Store, http: &Client) -> (String, String, String) {
+    let Location::Adls {
+        account,
+        host,
+        filesystem,
+        prefix,
+    } = &store.location
+    else {
+        unreachable!("an ADLS store has an ADLS location")
+    };
+    let endpoint = http.storage().azure_endpoint.as_ref().map_or_else(
+        || format!("https://{host}"),
+        |e| e.replace("{account}", account),
+    );
+    (endpoint, filesystem.clone(), prefix.clone())
+}
+
+/// `url` with the SAS token as (the rest of) its query.
+fn with_sas(url: &str, credential: &Credential) -> String {
+    let Credential::AzureSas(sas) = credential else {
+        unreachable!("an ADLS store holds a SAS token")
+    };
+    let sas = sas.trim_start_matches('?');
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{sas}")
+}
+
+async fn get(http: &Client, url: &str, credential: &Credential) -> Result<Stored, ClientError> {
+    let headers = [("x-ms-version".to_string(), VERSION.to_string())];
+    let stored = http
+        .get_storage(&with_sas(url, credential), &headers)
+        .await?;
+    if (200..300).contains(&stored.status) {
+        Ok(stored)
+    } else {
+        Err(stored.error(&shown_url(url)))
+    }
+}
+
+pub(super) async fn read(store: &Store, http: &Client, file: &str) -> Result<String, ClientError> {
+    let (endpoint, filesystem, prefix) = parts(store, http);
+    let url = format!(
+        "{endpoint}/{}/{}",
+        encode(&filesystem, false),
+        encode(&join(&prefix, file), true)
+    );
+    store
+        .authorized(http, |credential| {
+            let url = url.clone();
+            async move { get(http, &url, &credential).await.map(|s| s.text) }
+        })
+        .await
+}
+
+pub(super) async fn list(store: &Store, http: &Client) -> Result<Listing, ClientError> {
+    let (endpoint, filesystem, prefix) = parts(store, http);
+    let base = format!(
+        "{endpoint}/{}?directory={}&recursive=true&resource=filesystem",
+        encode(&filesystem, false),
+        encode(&prefix, false)
+    );
+    let mut files = Vec::new();
+    let mut continuation: Option<String> = None;
+    for _ in 0..MAX_LISTINGS {
+        let url = match &continuation {
+            Some(c) => format!("{base}&continuation={}", encode(c, false)),
+            None => base.clone(),
+        };
+        let stored = store
+            .authorized(http, |credential| {
+                let url = url.clone();
+                async move { get(http, &url, &credential).await }
+            })
+            .await?;
+        let page: Paths = serde_json::from_str(&stored.text).map_err(|e| ClientError::Shape {
+            method: "GET",
+            url: shown_url(&url),
+            message: format!("not a path listing: {e}"),
+        })?;
+        for item in page.paths {
+            if item.is_directory.eq_ignore_ascii_case("true") {
+                continue;
+            }
+            if let Some(path) = relative(&prefix, &item.name) {
+                files.push(ArtifactFile {
+                    path: path.to_string(),
+                    size_bytes: item.content_length.and_then(|n| u64::try_from(n).ok()),
+                });
+            }
+        }
+        continuation = stored
+            .headers
+            .get("x-ms-continuation")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .map(str::to_string);
+        if continuation.is_none() {
+            files.sort_by(|a, b| a.path.cmp(&b.path));
+            return Ok((files, false));
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((files, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sas_token_is_the_query() {
+        let sas = Credential::AzureSas("?sv=2023-11-03&sr=d&sig=abc".into());
+        assert_eq!(
+            with_sas("https://a.dfs.core.windows.net/fs/p/MLmodel", &sas),
+            "https://a.dfs.core.windows.net/fs/p/MLmodel?sv=2023-11-03&sr=d&sig=abc"
+        );
+        assert_eq!(
+            with_sas("https://a/fs?resource=filesystem", &sas),
+            "https://a/fs?resource=filesystem&sv=2023-11-03&sr=d&sig=abc"
+        );
+    }
+}

@@ -1,0 +1,235 @@
+//! How a Unity Catalog model version's files are read, chosen as MLflow 3.17 chooses it
+//! (`UnityCatalogModelsArtifactRepository._get_artifact_repo`, databricks-api.md §8.3):
+//!
+//! 1. U9 `is-databricks-sdk-models-artifact-repository-enabled` (an error counts as false):
+//!    if true, the Files API on `/Models/<catalog>/<schema>/<model>/<version>`;
+//! 2. else U10 `generate-temporary-credentials` (`MODEL_VERSION_OPERATION_READ`): with
+//!    `storage_mode` `DEFAULT_STORAGE`, the Files API listing plus a presigned URL per file;
+//! 3. else the version's storage location (U2's `storage_location`, else U12) read with the
+//!    credential UC gave: `aws_temp_credentials` on `s3://`, `azure_user_delegation_sas` on
+//!    `abfss://`, `gcp_oauth_token` on `gs://`. Anything else is an error entry naming the
+//!    storage mode and the credential, never a guess.
+//!
+//! A 403 from U10 names the privileges UC wants for reading a version's files (the SDK's
+//! `RegisteredModelsAPI` doc: `EXECUTE` on the model, `USE CATALOG`, `USE SCHEMA`).
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::wire;
+use crate::client::{Client, ClientError};
+use crate::gather::artifacts::Access;
+use crate::gather::cloud::{Credential, Issued, Issuer, Location, Store};
+use crate::gather::context::Context;
+use crate::gather::record::{error_entry, failure};
+use crate::gather::tracking::API;
+use crate::gather::wire::{lenient, ModelVersion};
+use crate::snapshot::GatherError;
+
+const CREDENTIALS: &str = "/unity-catalog/model-versions/generate-temporary-credentials";
+
+/// U10's answer: `{"credentials": TemporaryCredentials}`. Not `Debug`: it holds secrets.
+#[derive(Deserialize)]
+struct Answer {
+    credentials: TemporaryCredentials,
+}
+
+#[derive(Deserialize)]
+struct TemporaryCredentials {
+    #[serde(default, deserialize_with = "lenient::int64")]
+    expiration_time: Option<i64>,
+    #[serde(default)]
+    storage_mode: Option<String>,
+    #[serde(default)]
+    aws_temp_credentials: Option<AwsTemp>,
+    #[serde(default)]
+    azure_user_delegation_sas: Option<AzureSas>,
+    #[serde(default)]
+    gcp_oauth_token: Option<GcpToken>,
+    #[serde(default)]
+    r2_temp_credentials: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct AwsTemp {
+    access_key_id: String,
+    secret_access_key: String,
+    #[serde(default)]
+    session_token: String,
+}
+
+#[derive(Deserialize)]
+struct AzureSas {
+    sas_token: String,
+}
+
+#[derive(Deserialize)]
+struct GcpToken {
+    oauth_token: String,
+}
+
+impl TemporaryCredentials {
+    /// The credential kind, as named on the wire (for error entries).
+    fn kind(&self) -> &'static str {
+        if self.aws_temp_credentials.is_some() {
+            "aws_temp_credentials"
+        } else if self.azure_user_delegation_sas.is_some() {
+            "azure_user_delegation_sas"
+        } else if self.gcp_oauth_token.is_some() {
+            "gcp_oauth_token"
+        } else if self.r2_temp_credentials.is_some() {
+            "r2_temp_credentials"
+        } else {
+            "no credential"
+        }
+    }
+
+    fn mode(&self) -> &str {
+        self.storage_mode
+            .as_deref()
+            .unwrap_or("STORAGE_MODE_UNSPECIFIED")
+    }
+
+    fn issued(self) -> Option<Issued> {
+        let credential = if let Some(aws) = self.aws_temp_credentials {
+            Credential::Aws {
+                access_key_id: aws.access_key_id,
+                secret_access_key: aws.secret_access_key,
+                session_token: aws.session_token,
+            }
+        } else if let Some(azure) = self.azure_user_delegation_sas {
+            Credential::AzureSas(azure.sas_token)
+        } else if let Some(gcp) = self.gcp_oauth_token {
+            Credential::GcpToken(gcp.oauth_token)
+        } else {
+            return None;
+        };
+        Some(Issued {
+            credential,
+            expires_at_ms: self.expiration_time,
+        })
+    }
+}
+
+/// U10 for reading `name` version `version`.
+async fn ask(
+    http: &Client,
+    name: &str,
+    version: &str,
+) -> Result<TemporaryCredentials, ClientError> {
+    #[derive(Serialize)]
+    struct Ask<'a> {
+        name: &'a str,
+        version: &'a str,
+        operation: &'static str,
+    }
+    let body = Ask {
+        name,
+        version,
+        operation: "MODEL_VERSION_OPERATION_READ",
+    };
+    let answer: Answer = http
+        .post_read(&format!("{API}{CREDENTIALS}"), &body)
+        .await?;
+    Ok(answer.credentials)
+}
+
+/// A fresh cloud credential for the version (a store renewing an expired one).
+pub(in crate::gather) async fn temporary_credentials(
+    http: &Client,
+    name: &str,
+    version: &str,
+) -> Result<Issued, ClientError> {
+    let answer = ask(http, name, version).await?;
+    let (mode, kind) = (answer.mode().to_string(), answer.kind());
+    answer.issued().ok_or_else(|| ClientError::Shape {
+        method: "POST",
+        url: http.url(&format!("{API}{CREDENTIALS}")),
+        message: format!("storage mode {mode} came with {kind}, not a cloud credential"),
+    })
+}
+
+/// The route to the version's files, or the entry saying why there is none.
+pub(super) async fn access(cx: &Context, v: &ModelVersion) -> Result<Access, GatherError> {
+    let section = "mlflow_model";
+    let http = cx.client();
+    let root = format!("/Models/{}/{}", v.name.replace('.', "/"), v.version);
+    let flag_path = format!(
+        "{API}/unity-catalog/registered-models:is-databricks-sdk-models-artifact-repository-enabled"
+    );
+    // As MLflow does: an error counts as "not enabled".
+    let enabled = http
+        .get::<wire::SdkRepositoryFlag>(&flag_path, &[])
+        .await
+        .is_ok_and(|f| f.is_databricks_sdk_models_artifact_repository_enabled);
+    if enabled {
+        return Ok(Access::UcFiles { root });
+    }
+    let call = format!("POST {API}{CREDENTIALS}");
+    let answer = match ask(http, &v.name, &v.version).await {
+        Ok(answer) => answer,
+        Err(e) if e.status() == Some(403) => {
+            return Err(GatherError {
+                call,
+                message: format!(
+                    "{} — reading a Unity Catalog model version's files needs the EXECUTE privilege on `{}` (with USE CATALOG and USE SCHEMA on its catalog and schema); the caller lacks it, so the MLmodel was not read",
+                    e.message(),
+                    v.name
+                ),
+                ..error_entry(section, &e)
+            })
+        }
+        Err(e) => return Err(GatherError { call, ..error_entry(section, &e) }),
+    };
+    if answer.mode() == "DEFAULT_STORAGE" {
+        return Ok(Access::UcPresigned { root });
+    }
+    let (mode, kind) = (answer.mode().to_string(), answer.kind());
+    let uri = match &v.storage_location {
+        Some(uri) if !uri.is_empty() => uri.clone(),
+        _ => download_uri(http, v)
+            .await
+            .map_err(|e| error_entry(section, &e))?,
+    };
+    let unreadable = || {
+        failure(
+            section,
+            call.clone(),
+            format!(
+                "Unity Catalog gave {kind} for storage mode {mode} at {uri}; mlgate reads DEFAULT_STORAGE, S3 with aws_temp_credentials, ADLS Gen2 (abfss://) with azure_user_delegation_sas and GCS with gcp_oauth_token, so the MLmodel was not read"
+            ),
+        )
+    };
+    let Some(location) = Location::parse(&uri) else {
+        return Err(unreadable());
+    };
+    let Some(granted) = answer.issued() else {
+        return Err(unreadable());
+    };
+    if !location.accepts(&granted.credential) {
+        return Err(unreadable());
+    }
+    let issuer = Issuer {
+        name: v.name.clone(),
+        version: v.version.clone(),
+    };
+    Ok(Access::UcCloud(Arc::new(Store::new(
+        &uri, location, granted, issuer,
+    ))))
+}
+
+/// U12: where the version's files are, when the version did not say.
+async fn download_uri(http: &Client, v: &ModelVersion) -> Result<String, ClientError> {
+    #[derive(Deserialize)]
+    struct Uri {
+        artifact_uri: String,
+    }
+    let answer: Uri = http
+        .get(
+            &format!("{API}/unity-catalog/model-versions/get-download-uri"),
+            &[("name", &v.name), ("version", &v.version)],
+        )
+        .await?;
+    Ok(answer.artifact_uri)
+}
