@@ -40,6 +40,8 @@
 #   MLGATE_PYTHON          interpreter used to create the venvs (default python3, must be 3.10+)
 #   MLGATE_HEALTH_TIMEOUT  seconds to wait for /health (default 120)
 #   MLGATE_POPULATE_JOBS   populate.py processes run at once (default 2; 4 was slower on 2 cores)
+#   MLGATE_SERVER_DEFAULTS=1  start MLflow as shipped (no --workers 1, job execution left on):
+#                          3.17's four uvicorn workers and its keep-alive penalty (scripts/bench bulk)
 # Needs bash >= 5 (EPOCHREALTIME), curl, flock, setsid; network access to PyPI on first run.
 set -euo pipefail
 
@@ -182,9 +184,12 @@ launch() { # launch NAME PORT
   echo "$port" >"$data/port"
   local args=(--host 127.0.0.1 --port "$port"
     --backend-store-uri "sqlite:///$data/mlflow.db"
-    --artifacts-destination "$data/artifacts" --serve-artifacts --workers 1)
+    --artifacts-destination "$data/artifacts" --serve-artifacts)
   local envs=(MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true)
-  [[ "$major" == 3 ]] && envs+=(MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false)
+  if [[ "${MLGATE_SERVER_DEFAULTS:-0}" != 1 ]]; then
+    args+=(--workers 1)
+    [[ "$major" == 3 ]] && envs+=(MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false)
+  fi
   if [[ $auth == 1 ]]; then
     write_auth_ini "$data" "$major"
     args+=(--app-name basic-auth)

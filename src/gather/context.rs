@@ -74,6 +74,11 @@ pub struct Caches {
 pub struct Context {
     client: Client,
     pub caches: Caches,
+    /// Many versions are gathered at once (`check --all-models`): the server, not the chain
+    /// of calls, is then the limit, so each version is read with the fewest and cheapest
+    /// requests (the MLmodel through the artifact proxy once the download URI is known, not
+    /// the registry route alongside it), at the cost of one more step in each version's chain.
+    pub bulk: bool,
 }
 
 impl Context {
@@ -81,6 +86,7 @@ impl Context {
         Self {
             client,
             caches: Caches::default(),
+            bulk: false,
         }
     }
 

@@ -122,8 +122,56 @@ pub async fn gather(
 ) -> Result<Snapshot, GatherFailure> {
     // Boxed: the whole gather is one large state machine, better on the heap than on the
     // caller's stack.
-    on_registry!(backend, |r| Box::pin(gather_from(r, cx, reference, now))
+    on_registry!(backend, |r| Box::pin(gather_from(r, cx, reference, None, now))
         .await)
+}
+
+/// Gathers the snapshot of a version already listed by `model-versions/search` (bulk runs):
+/// the listing is the version's own answer but for its aliases, which the registered model
+/// (read once per model) names; so the version is not read again.
+pub async fn gather_listed(
+    cx: &Context,
+    backend: Backend,
+    listed: wire::ModelVersion,
+    now: String,
+) -> Result<Snapshot, GatherFailure> {
+    let reference = ModelRef::Version {
+        name: listed.name.clone(),
+        version: listed.version.clone(),
+    };
+    on_registry!(backend, |r| Box::pin(gather_from(
+        r,
+        cx,
+        &reference,
+        Some(listed),
+        now
+    ))
+    .await)
+}
+
+/// A listed version with its aliases from the registered model; `None` when that model cannot
+/// be read (the version is then read on its own, aliases and all).
+async fn with_aliases<R: Registry>(
+    registry: &R,
+    cx: &Context,
+    mut listed: wire::ModelVersion,
+) -> Option<wire::ModelVersion> {
+    let facts = cx
+        .caches
+        .registered_models
+        .get_or_fetch(registry.backend(), &listed.name, || {
+            registry.registered_model(cx, &listed.name)
+        })
+        .await
+        .ok()?;
+    listed.aliases = facts
+        .model
+        .aliases
+        .iter()
+        .filter(|a| a.version == listed.version)
+        .map(|a| a.alias.clone())
+        .collect();
+    Some(listed)
 }
 
 /// A registry write, applied to whichever backend the model lives in.
@@ -214,6 +262,7 @@ async fn gather_from<R: Registry>(
     registry: &R,
     cx: &Context,
     reference: &ModelRef,
+    listed: Option<wire::ModelVersion>,
     now: String,
 ) -> Result<Snapshot, GatherFailure> {
     let backend = registry.backend();
@@ -229,7 +278,14 @@ async fn gather_from<R: Registry>(
     let mut target = target_of(reference);
 
     // First stage: what the reference names. Nothing else can be asked without it.
-    let version = registry.resolve(cx, reference).await.map_err(fail)?;
+    let listed = match listed {
+        Some(v) => with_aliases(registry, cx, v).await,
+        None => None,
+    };
+    let version = match listed {
+        Some(v) => Some(v),
+        None => registry.resolve(cx, reference).await.map_err(fail)?,
+    };
     let mut run_id = match reference {
         ModelRef::Run { run_id, .. } => Some(run_id.clone()),
         _ => None,
@@ -261,6 +317,26 @@ async fn gather_from<R: Registry>(
         let v = version.as_ref()?;
         Some(registry.download_uri(cx, v).await)
     };
+    let model_files = async {
+        let source = |download_uri| ModelSource {
+            reference,
+            version: version.as_ref(),
+            logged_model: logged_model.as_ref(),
+            download_uri,
+        };
+        if cx.bulk {
+            let download = download_uri.await;
+            let uri = match &download {
+                Some(Ok(uri)) => uri.as_deref(),
+                _ => None,
+            };
+            let found = registry.mlmodel(cx, &source(uri)).await;
+            (download, found)
+        } else {
+            let source = source(None);
+            tokio::join!(download_uri, registry.mlmodel(cx, &source))
+        }
+    };
     let run_and_experiment = async {
         let id = run_id.as_deref()?;
         let run = tracking::run(cx, id).await;
@@ -274,20 +350,9 @@ async fn gather_from<R: Registry>(
         };
         Some((run, experiment))
     };
-    let source = ModelSource {
-        reference,
-        version: version.as_ref(),
-        logged_model: logged_model.as_ref(),
-    };
-    let found = registry.mlmodel(cx, &source);
     let server_version = registry.server_version(cx);
-    let (registered, download_uri, run_and_experiment, found, server_version) = tokio::join!(
-        registered,
-        download_uri,
-        run_and_experiment,
-        found,
-        server_version
-    );
+    let (registered, (download_uri, found), run_and_experiment, server_version) =
+        tokio::join!(registered, model_files, run_and_experiment, server_version);
 
     // Every call that failed is recorded against the section it leaves empty.
     let registered: Option<RegisteredFacts> = match registered {

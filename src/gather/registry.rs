@@ -37,6 +37,8 @@ pub struct ModelSource<'a> {
     pub reference: &'a ModelRef,
     pub version: Option<&'a wire::ModelVersion>,
     pub logged_model: Option<&'a wire::LoggedModel>,
+    /// The version's download URI, when it was read first (bulk runs).
+    pub download_uri: Option<&'a str>,
 }
 
 /// What an ACL read needs to know about the model.

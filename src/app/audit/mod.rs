@@ -59,7 +59,8 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         .transpose()
         .map_err(AppError::Usage)?;
 
-    let live = Live::open(SESSION, &args.server)?;
+    let mut live = Live::open(SESSION, &args.server)?;
+    live.cx.bulk = true;
     if live.backend == Backend::UnityCatalog {
         return Err(AppError::Usage(
             "--all-models does not list Unity Catalog models yet: use the workspace registry (--registry-uri databricks) or check versions one by one".into(),
@@ -177,9 +178,14 @@ async fn gather_one<'s>(
     now: String,
 ) -> (&'s Selected, Result<Snapshot, GatherFailure>) {
     let reference = reference(sel);
-    let result = match goal {
-        None => gather::gather(&live.cx, live.backend, &reference, now).await,
-        Some(goal) => match gather::holder(&live.cx, live.backend, &sel.model, goal).await {
+    let result = match (goal, &sel.listed) {
+        // Measured identical to `model-versions/get` but for the aliases on MLflow 2.22 and
+        // 3.17; Databricks' listing is not relied on.
+        (None, Some(listed)) if live.backend == Backend::MlflowOss => {
+            gather::gather_listed(&live.cx, live.backend, (**listed).clone(), now).await
+        }
+        (None, _) => gather::gather(&live.cx, live.backend, &reference, now).await,
+        (Some(goal), _) => match gather::holder(&live.cx, live.backend, &sel.model, goal).await {
             Ok(holder) => {
                 gather::gather_promotion(&live.cx, live.backend, &reference, goal, holder, now)
                     .await

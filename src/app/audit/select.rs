@@ -60,10 +60,13 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// One version to check.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Selected {
     pub model: String,
     pub version: String,
+    /// The version as `model-versions/search` listed it (`--versions all|latest`), so that
+    /// gathering it need not read it again.
+    pub listed: Option<Box<ModelVersion>>,
 }
 
 /// What the selection found: the versions, sorted by model and version number, and how many
@@ -98,7 +101,7 @@ pub async fn select(
         .filter(|m| shard.is_none_or(|s| s.holds(&m.name)))
         .collect();
     let count = models.len();
-    let per_model: Vec<Vec<String>> =
+    let per_model: Vec<Vec<(String, Option<Box<ModelVersion>>)>> =
         stream::iter(models.iter().map(|m| versions_of(cx, m, which)))
             .buffered(jobs.max(1))
             .try_collect()
@@ -107,9 +110,10 @@ pub async fn select(
         .iter()
         .zip(per_model)
         .flat_map(|(m, vs)| {
-            vs.into_iter().map(|version| Selected {
+            vs.into_iter().map(|(version, listed)| Selected {
                 model: m.name.clone(),
                 version,
+                listed,
             })
         })
         .collect();
@@ -118,7 +122,7 @@ pub async fn select(
             .cmp(&b.model)
             .then_with(|| number(&a.version).cmp(&number(&b.version)))
     });
-    versions.dedup();
+    versions.dedup_by(|a, b| a.model == b.model && a.version == b.version);
     Ok(Selection {
         versions,
         models: count,
@@ -129,12 +133,13 @@ fn number(version: &str) -> u64 {
     version.parse().unwrap_or(u64::MAX)
 }
 
-/// The versions of one model that `which` selects.
+/// The versions of one model that `which` selects, with the listed version when the
+/// selection listed it.
 async fn versions_of(
     cx: &Context,
     model: &RegisteredModel,
     which: Versions,
-) -> Result<Vec<String>, ClientError> {
+) -> Result<Vec<(String, Option<Box<ModelVersion>>)>, ClientError> {
     // The model's own answer names its aliases and the latest version in each stage; only
     // "all" (and "latest", which needs the highest number whatever its stage) lists versions.
     let staged = || {
@@ -157,7 +162,7 @@ async fn versions_of(
             out.extend(staged());
             out.sort_by_key(|v| number(v));
             out.dedup();
-            Ok(out)
+            Ok(out.into_iter().map(|v| (v, None)).collect())
         }
         Versions::All | Versions::Latest => {
             let filter = format!("name='{}'", model.name.replace('\'', "\\'"));
@@ -171,12 +176,12 @@ async fn versions_of(
                 .await?;
             // The filter matches this model only; a server that ignores it must not widen
             // the run to other models' versions.
-            let mut out: Vec<String> = listed
+            let mut out: Vec<(String, Option<Box<ModelVersion>>)> = listed
                 .into_iter()
                 .filter(|v| v.name == model.name)
-                .map(|v| v.version)
+                .map(|v| (v.version.clone(), Some(Box::new(v))))
                 .collect();
-            out.sort_by_key(|v| number(v));
+            out.sort_by_key(|(v, _)| number(v));
             if which == Versions::Latest {
                 out = out.pop().into_iter().collect();
             }
