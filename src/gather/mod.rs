@@ -122,8 +122,10 @@ pub async fn gather(
 ) -> Result<Snapshot, GatherFailure> {
     // Boxed: the whole gather is one large state machine, better on the heap than on the
     // caller's stack.
-    on_registry!(backend, |r| Box::pin(gather_from(r, cx, reference, None, now))
-        .await)
+    on_registry!(backend, |r| Box::pin(gather_from(
+        r, cx, reference, None, now
+    ))
+    .await)
 }
 
 /// Gathers the snapshot of a version already listed by `model-versions/search` (bulk runs):
@@ -317,25 +319,11 @@ async fn gather_from<R: Registry>(
         let v = version.as_ref()?;
         Some(registry.download_uri(cx, v).await)
     };
-    let model_files = async {
-        let source = |download_uri| ModelSource {
-            reference,
-            version: version.as_ref(),
-            logged_model: logged_model.as_ref(),
-            download_uri,
-        };
-        if cx.bulk {
-            let download = download_uri.await;
-            let uri = match &download {
-                Some(Ok(uri)) => uri.as_deref(),
-                _ => None,
-            };
-            let found = registry.mlmodel(cx, &source(uri)).await;
-            (download, found)
-        } else {
-            let source = source(None);
-            tokio::join!(download_uri, registry.mlmodel(cx, &source))
-        }
+    let source = |download_uri| ModelSource {
+        reference,
+        version: version.as_ref(),
+        logged_model: logged_model.as_ref(),
+        download_uri,
     };
     let run_and_experiment = async {
         let id = run_id.as_deref()?;
@@ -351,8 +339,41 @@ async fn gather_from<R: Registry>(
         Some((run, experiment))
     };
     let server_version = registry.server_version(cx);
-    let (registered, (download_uri, found), run_and_experiment, server_version) =
-        tokio::join!(registered, model_files, run_and_experiment, server_version);
+    let (registered, (download_uri, found), run_and_experiment, server_version) = if cx.bulk {
+        // Bulk: the server is the limit, so fewer calls beat a shorter chain. The run and its
+        // experiment first, which may tell where the files are without asking; else the
+        // download URI, then the MLmodel through the route it names.
+        let (registered, run_and_experiment, server_version) =
+            tokio::join!(registered, run_and_experiment, server_version);
+        let experiment = run_and_experiment
+            .as_ref()
+            .and_then(|(_, e)| e.as_ref())
+            .and_then(|e| e.as_ref().ok());
+        let located = match (version.as_ref(), experiment) {
+            (Some(v), Some(e)) => registry.located_without_asking(cx, v, e).await,
+            _ => None,
+        };
+        let files = match located {
+            Some((uri, found)) => {
+                drop(download_uri);
+                (Some(Ok(Some(uri))), Ok(found))
+            }
+            None => {
+                let download = download_uri.await;
+                let uri = match &download {
+                    Some(Ok(uri)) => uri.as_deref(),
+                    _ => None,
+                };
+                let found = registry.mlmodel(cx, &source(uri)).await;
+                (download, found)
+            }
+        };
+        (registered, files, run_and_experiment, server_version)
+    } else {
+        let source = source(None);
+        let files = async { tokio::join!(download_uri, registry.mlmodel(cx, &source)) };
+        tokio::join!(registered, files, run_and_experiment, server_version)
+    };
 
     // Every call that failed is recorded against the section it leaves empty.
     let registered: Option<RegisteredFacts> = match registered {

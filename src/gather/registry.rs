@@ -114,6 +114,18 @@ pub trait Registry {
         source: &ModelSource<'_>,
     ) -> Result<FoundModel, GatherError>;
 
+    /// Bulk runs: the version's files found where this registry is known to keep them, without
+    /// asking it where: the download URI it would answer, and the MLmodel read there. `None`
+    /// (the default) when that cannot be known for sure; the registry is then asked.
+    async fn located_without_asking(
+        &self,
+        _cx: &Context,
+        _version: &wire::ModelVersion,
+        _experiment: &wire::Experiment,
+    ) -> Option<(String, FoundModel)> {
+        None
+    }
+
     /// The route that lists the model's files: by default where the MLmodel was read.
     fn listing(&self, _download_uri: Option<&str>, mlmodel: Option<&Access>) -> Option<Access> {
         mlmodel.cloned()

@@ -188,7 +188,26 @@ fn mlflow3_all_models_finds_exactly_the_bad_versions() {
     let Some(s) = server("MLFLOW3") else { return };
     let r = populate(&s, "all");
     let filter = format!("name LIKE '{}-%'", r.prefix);
-    let (code, results, junit, summary) = audit(&s, &["--filter", &filter, "--quiet"]);
+    // An alias, which the listing the audit reads versions from does not carry.
+    let aliased = key(&format!("{}-good-3", r.prefix), "17");
+    crate::promote_live::call(
+        &s,
+        "POST",
+        "registered-models/alias",
+        &json!({ "name": aliased.0, "alias": "champion", "version": aliased.1 }),
+    );
+    let snapshots = tempfile::tempdir().unwrap();
+    let snapshot_dir = snapshots.path().to_str().unwrap();
+    let (code, results, junit, summary) = audit(
+        &s,
+        &[
+            "--filter",
+            &filter,
+            "--quiet",
+            "--snapshot-dir",
+            snapshot_dir,
+        ],
+    );
     let by_version = statuses(&results);
     let total = GOOD_MODELS * VERSIONS + 3 + 1;
     assert_eq!(by_version.len(), total, "one result per version");
@@ -274,6 +293,39 @@ fn mlflow3_all_models_finds_exactly_the_bad_versions() {
         assert_eq!(single["verdict"], bulk["verdict"], "{k:?}");
         assert_eq!(single["findings"], bulk["findings"], "{k:?}");
     }
+
+    // The audit's snapshot of a version is the single `snapshot` of it, aliases and all, though
+    // the audit took the version from the listing and its files through the artifact proxy.
+    let dir = tempfile::tempdir().unwrap();
+    let single_path = dir.path().join("single.json");
+    let out = clean()
+        .args(["snapshot", "--no-config", "--tracking-uri", &s.uri])
+        .arg(format!("models:/{}/{}", aliased.0, aliased.1))
+        .arg("-o")
+        .arg(&single_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let without_time = |path: &std::path::Path| {
+        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        v["manifest"].as_object_mut().unwrap().remove("gathered_at");
+        v
+    };
+    let bulk_snapshot = without_time(
+        &snapshots
+            .path()
+            .join(&aliased.0)
+            .join(format!("{}.snapshot.json", aliased.1)),
+    );
+    assert_eq!(
+        bulk_snapshot["model_version"]["aliases"],
+        json!(["champion"])
+    );
+    assert_eq!(bulk_snapshot, without_time(&single_path));
 
     // --shard: three shards together check every version exactly once.
     let mut seen: Vec<Key> = Vec::new();

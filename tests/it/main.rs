@@ -3,6 +3,7 @@
 mod absent;
 mod action;
 mod architecture;
+mod bulk_interrupt;
 mod bulk_live;
 mod ci_snippets;
 mod cli;

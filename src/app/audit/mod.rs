@@ -8,11 +8,11 @@
 //! version definitely fails; else 3 when any could not be gathered or judged, or the run was
 //! interrupted (Ctrl-C: what was finished is still written); else 0.
 
+mod progress;
 mod select;
 mod sink;
 
-use std::io::IsTerminal;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
 
@@ -25,6 +25,7 @@ use crate::exit::Exit;
 use crate::gather::{self, GatherFailure, Goal};
 use crate::model_ref::ModelRef;
 use crate::snapshot::{Backend, Snapshot};
+use progress::Progress;
 use select::{Selected, Shard};
 use sink::Sink;
 
@@ -238,60 +239,4 @@ fn describe(filter: Option<&str>, versions: Versions, shard: Option<&str>) -> St
         parts.push(format!("shard {s}"));
     }
     parts.join(" ")
-}
-
-/// Progress on stderr: a line redrawn in place on a terminal, a plain line every few seconds
-/// otherwise (CI logs).
-struct Progress {
-    total: usize,
-    tty: bool,
-    quiet: bool,
-    last: Instant,
-    drawn: bool,
-}
-
-impl Progress {
-    fn new(total: usize, quiet: bool) -> Self {
-        Self {
-            total,
-            tty: std::io::stderr().is_terminal(),
-            quiet,
-            last: Instant::now(),
-            drawn: false,
-        }
-    }
-
-    fn line(&self, s: &crate::report::summary::Summary) -> String {
-        format!(
-            "mlgate: {}/{} versions checked ({} fail, {} error)",
-            s.versions.len(),
-            self.total,
-            s.tally(Status::Fail),
-            s.tally(Status::Error)
-        )
-    }
-
-    /// A version was finished: redraw on a terminal (at most ten times a second).
-    fn done(&mut self, s: &crate::report::summary::Summary) {
-        if self.quiet || !self.tty || self.last.elapsed() < Duration::from_millis(100) {
-            return;
-        }
-        self.last = Instant::now();
-        self.drawn = true;
-        stdio::err(&format!("\r\x1b[2K{}", self.line(s)));
-    }
-
-    /// The timer: a plain line in logs.
-    fn tick(&mut self, s: &crate::report::summary::Summary) {
-        if self.quiet || self.tty {
-            return;
-        }
-        stdio::err(&format!("{}\n", self.line(s)));
-    }
-
-    fn clear(&mut self) {
-        if self.drawn {
-            stdio::err("\r\x1b[2K");
-        }
-    }
 }

@@ -62,6 +62,39 @@ impl Registry for Oss {
         find_mlmodel(cx, source).await
     }
 
+    /// MLflow 3 keeps a logged model's files at `<experiment artifact location>/models/<model
+    /// id>/artifacts` (`SqlAlchemyStore.create_logged_model`), and a version registered from
+    /// `models:/<model id>` answers that location as its download URI (`create_model_version`
+    /// stores it). Trusted only when the MLmodel read there names the same model id; anything
+    /// else (another layout, a store the proxy does not serve, an older file) asks the server.
+    async fn located_without_asking(
+        &self,
+        cx: &Context,
+        version: &wire::ModelVersion,
+        experiment: &wire::Experiment,
+    ) -> Option<(String, FoundModel)> {
+        let id = version.source.as_deref()?.strip_prefix("models:/")?;
+        if !id.starts_with("m-") || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return None;
+        }
+        let location = experiment
+            .artifact_location
+            .as_deref()?
+            .trim_end_matches('/');
+        let uri = format!("{location}/models/{id}/artifacts");
+        let access = Access::proxy(&uri)?;
+        let text = access.read(cx.client(), "MLmodel").await.ok()?;
+        let mlmodel = mlmodel::parse(&text).ok()?;
+        (mlmodel.get("model_id").and_then(Value::as_str) == Some(id)).then(|| {
+            let found = FoundModel {
+                mlmodel,
+                logged_model: None,
+                access,
+            };
+            (uri, found)
+        })
+    }
+
     /// The proxy lists files; the registry route cannot. A `mlflow-artifacts:/` download URI
     /// is listed even when the MLmodel came through the registry route.
     fn listing(&self, download_uri: Option<&str>, mlmodel: Option<&Access>) -> Option<Access> {
