@@ -7,7 +7,9 @@
 //! registered model, download URI, run → experiment, MLmodel and server facts; then,
 //! concurrently, the input example, the file listing, the ACLs and transition requests. A
 //! failure to resolve the version is fatal (exit 3); any later failure is recorded in `errors`
-//! and left for the rules to see.
+//! and left for the rules to see. Bulk runs (`Context::bulk`) trade that short chain for fewer
+//! and cheaper calls: a listed version is not read again, and the files are found after the
+//! run (see `Registry::located_without_asking`).
 
 pub mod artifacts;
 pub mod cloud;
