@@ -299,7 +299,7 @@ fn mlflow3_all_models_finds_exactly_the_bad_versions() {
     let dir = tempfile::tempdir().unwrap();
     let single_path = dir.path().join("single.json");
     let out = clean()
-        .args(["snapshot", "--no-config", "--tracking-uri", &s.uri])
+        .args(["snapshot", "--tracking-uri", &s.uri])
         .arg(format!("models:/{}/{}", aliased.0, aliased.1))
         .arg("-o")
         .arg(&single_path)
