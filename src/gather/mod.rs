@@ -355,20 +355,17 @@ async fn gather_from<R: Registry>(
             (Some(v), Some(e)) => registry.located_without_asking(cx, v, e).await,
             _ => None,
         };
-        let files = match located {
-            Some((uri, found)) => {
-                drop(download_uri);
-                (Some(Ok(Some(uri))), Ok(found))
-            }
-            None => {
-                let download = download_uri.await;
-                let uri = match &download {
-                    Some(Ok(uri)) => uri.as_deref(),
-                    _ => None,
-                };
-                let found = registry.mlmodel(cx, &source(uri)).await;
-                (download, found)
-            }
+        let files = if let Some((uri, found)) = located {
+            drop(download_uri);
+            (Some(Ok(Some(uri))), Ok(found))
+        } else {
+            let download = download_uri.await;
+            let uri = match &download {
+                Some(Ok(uri)) => uri.as_deref(),
+                _ => None,
+            };
+            let found = registry.mlmodel(cx, &source(uri)).await;
+            (download, found)
         };
         (registered, files, run_and_experiment, server_version)
     } else {

@@ -126,10 +126,11 @@ impl Counts {
         if self.done == 0 || self.done >= self.total {
             return None;
         }
-        let per_version = self.elapsed.as_secs_f64() / self.done as f64;
-        Some(Duration::from_secs_f64(
-            per_version * (self.total - self.done) as f64,
-        ))
+        let (done, left) = (
+            u32::try_from(self.done).ok()?,
+            u32::try_from(self.total - self.done).ok()?,
+        );
+        self.elapsed.checked_mul(left)?.checked_div(done)
     }
 }
 
