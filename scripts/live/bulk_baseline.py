@@ -1,9 +1,11 @@
 #!/usr/bin/env python
 """Python baseline for `mlgate check --all-models` (scripts/bench bulk): with MlflowClient and
 8 threads, gather for every version of every registered model matching --filter the facts
-mlgate gathers: registered model and experiment (read once per model / id, as mlgate caches
-them), model version, download URI, run, MLflow 3 logged model, the MLmodel file (downloaded
-and parsed) and the artifact listing. One cold process; the time includes `import mlflow`.
+mlgate's snapshot holds: registered model and experiment (read once per model / id, as mlgate
+caches them), model version, download URI, run, the MLmodel file (downloaded and parsed), the
+input example it names, and the artifact listing. Not the MLflow 3 logged model: mlgate's
+snapshot does not hold it when the MLmodel is found without it. One cold process; the time
+includes `import mlflow`.
 
 Usage: python bulk_baseline.py --tracking-uri URI [--filter "name LIKE 'x%'"] [--threads 8]
 Prints one line: bulk-baseline: N versions of M models in S s (… errors)
@@ -25,8 +27,6 @@ os.environ.setdefault("DO_NOT_TRACK", "true")
 import mlflow  # noqa: E402
 import yaml  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
-
-MLFLOW_MAJOR = int(mlflow.__version__.split(".")[0])
 
 
 def main() -> int:
@@ -52,14 +52,16 @@ def main() -> int:
     lock = threading.Lock()
     registered, experiments, errors = {}, {}, []
 
+    key_locks = {}
+
     def cached(cache, key, fetch):
+        # One fetch per key, as mlgate's memo: the threads asking for a key being fetched wait.
         with lock:
-            if key in cache:
-                return cache[key]
-        value = fetch()
-        with lock:
-            cache[key] = value
-        return value
+            key_lock = key_locks.setdefault((id(cache), key), threading.Lock())
+        with key_lock:
+            if key not in cache:
+                cache[key] = fetch()
+            return cache[key]
 
     def list_all(uri, path=None, depth=0):
         out = []
@@ -81,12 +83,15 @@ def main() -> int:
                 facts["experiment"] = cached(
                     experiments, run.info.experiment_id, lambda: client.get_experiment(run.info.experiment_id)
                 )
-            if MLFLOW_MAJOR >= 3 and mv.source.startswith("models:/m-"):
-                facts["logged_model"] = client.get_logged_model(mv.source[len("models:/"):])
             with tempfile.TemporaryDirectory() as d:
                 path = mlflow.artifacts.download_artifacts(artifact_uri=f"{uri.rstrip('/')}/MLmodel", dst_path=d)
                 with open(path) as f:
                     facts["mlmodel"] = yaml.safe_load(f.read())
+                example = ((facts["mlmodel"] or {}).get("saved_input_example_info") or {}).get("artifact_path")
+                if example:
+                    path = mlflow.artifacts.download_artifacts(artifact_uri=f"{uri.rstrip('/')}/{example}", dst_path=d)
+                    with open(path) as f:
+                        facts["input_example"] = f.read()
             facts["files"] = list_all(uri)
         except Exception as e:  # noqa: BLE001
             with lock:
