@@ -1,6 +1,7 @@
 //! `mlgate check --all-models` against the real MLflow 3.17 server: a registry of 200+ versions
-//! registered for this test (five good models of 40 versions, a bad model of 3, one version
-//! whose model files do not exist), selected by `--filter` so other tests' models stay out.
+//! registered for this test (five good models of 40 versions, two bad models of 3 — one without
+//! a description, one from an unsigned quick hack — and one version whose model files do not
+//! exist), selected by `--filter` so other tests' models stay out.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,7 +16,10 @@ const VERSIONS: usize = 40;
 /// The test registry: its name prefix, and the versions expected to fail or err.
 struct Registry {
     prefix: String,
+    /// No description: fails `missing-description`.
     bad: String,
+    /// Described, but registered from the lab's quick-hack run: no signature, no params.
+    unsigned: String,
     broken: (String, String),
 }
 
@@ -50,6 +54,16 @@ fn populate(s: &Server, test: &str) -> Registry {
     let bad = format!("{prefix}-bad");
     models.push(json!({ "name": bad }));
     versions.extend((0..3).map(|_| version_of(&bad)));
+    let unsigned = format!("{prefix}-unsigned");
+    models.push(json!({ "name": unsigned, "description": "Registered from a quick hack." }));
+    let hack = &s.ids["models"][s.ids["bad_model"].as_str().unwrap()]["versions"]["1"];
+    versions.extend((0..3).map(|_| {
+        let mut v = json!({ "name": unsigned, "source": hack["source"], "run_id": hack["run_id"] });
+        if let Some(id) = hack["logged_model_id"].as_str() {
+            v["model_id"] = json!(id);
+        }
+        v
+    }));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -109,6 +123,7 @@ fn populate(s: &Server, test: &str) -> Registry {
         broken: (format!("{prefix}-good-0"), (VERSIONS + 1).to_string()),
         prefix,
         bad,
+        unsigned,
     }
 }
 
@@ -209,9 +224,11 @@ fn mlflow3_all_models_finds_exactly_the_bad_versions() {
         ],
     );
     let by_version = statuses(&results);
-    let total = GOOD_MODELS * VERSIONS + 3 + 1;
+    let total = GOOD_MODELS * VERSIONS + 3 + 3 + 1;
     assert_eq!(by_version.len(), total, "one result per version");
-    let bad: BTreeSet<Key> = (1..=3).map(|v| key(&r.bad, &v.to_string())).collect();
+    let bad: BTreeSet<Key> = (1..=3)
+        .flat_map(|v| [key(&r.bad, &v.to_string()), key(&r.unsigned, &v.to_string())])
+        .collect();
     assert_eq!(
         with(&by_version, "fail"),
         bad,
@@ -224,9 +241,9 @@ fn mlflow3_all_models_finds_exactly_the_bad_versions() {
         "the broken version is an error"
     );
     assert_eq!(code, 1, "a failure beats an error");
-    assert_eq!(results["summary"]["fail"], 3);
+    assert_eq!(results["summary"]["fail"], 6);
     assert_eq!(results["summary"]["error"], 1);
-    assert_eq!(results["summary"]["pass"], total - 4);
+    assert_eq!(results["summary"]["pass"], total - 7);
 
     // JUnit says the same: one testsuite per version, failures exactly in the bad ones.
     let doc = roxmltree::Document::parse(&junit).expect("well-formed JUnit");
@@ -260,6 +277,10 @@ fn mlflow3_all_models_finds_exactly_the_bad_versions() {
             summary.contains(&format!("| {} | {v} | `missing-description` |", r.bad)),
             "{summary}"
         );
+        assert!(
+            summary.contains(&format!("| {} | {v} | ", r.unsigned)),
+            "{summary}"
+        );
     }
     assert!(
         summary.contains(&format!("| {} | {} |", r.broken.0, r.broken.1)),
@@ -270,6 +291,7 @@ fn mlflow3_all_models_finds_exactly_the_bad_versions() {
     // Single checks of the same versions give the same verdicts and findings.
     for (k, expected_code) in [
         (key(&r.bad, "2"), 1),
+        (key(&r.unsigned, "3"), 1),
         (r.broken.clone(), 3),
         (key(&format!("{}-good-3", r.prefix), "17"), 0),
     ] {
@@ -362,6 +384,7 @@ fn mlflow3_filter_and_versions_select_what_they_say() {
     expected.insert(r.broken.clone());
     expected.remove(&key(&r.broken.0, &VERSIONS.to_string()));
     expected.insert(key(&r.bad, "3"));
+    expected.insert(key(&r.unsigned, "3"));
     assert_eq!(
         statuses(&results).into_keys().collect::<BTreeSet<_>>(),
         expected
