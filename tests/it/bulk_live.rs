@@ -227,7 +227,12 @@ fn mlflow3_all_models_finds_exactly_the_bad_versions() {
     let total = GOOD_MODELS * VERSIONS + 3 + 3 + 1;
     assert_eq!(by_version.len(), total, "one result per version");
     let bad: BTreeSet<Key> = (1..=3)
-        .flat_map(|v| [key(&r.bad, &v.to_string()), key(&r.unsigned, &v.to_string())])
+        .flat_map(|v| {
+            [
+                key(&r.bad, &v.to_string()),
+                key(&r.unsigned, &v.to_string()),
+            ]
+        })
         .collect();
     assert_eq!(
         with(&by_version, "fail"),
