@@ -427,3 +427,57 @@ fn mlflow3_filter_and_versions_select_what_they_say() {
         expected
     );
 }
+
+#[test]
+fn mlflow3_target_alias_gathers_each_versions_incumbent() {
+    let Some(s) = server("MLFLOW3") else { return };
+    let r = populate(&s, "tgt");
+    // good-1 has 40 versions; @champion on v1, and the audit checks each latest version as the
+    // candidate for @champion (good-2 has no champion: its first promotion).
+    let (g1, g2) = (
+        format!("{}-good-1", r.prefix),
+        format!("{}-good-2", r.prefix),
+    );
+    crate::promote_live::call(
+        &s,
+        "POST",
+        "registered-models/alias",
+        &json!({ "name": g1, "alias": "champion", "version": "1" }),
+    );
+    let snapshots = tempfile::tempdir().unwrap();
+    let filter = format!("name LIKE '{}-good-%'", r.prefix);
+    let (code, results, _, _) = audit(
+        &s,
+        &[
+            "--filter",
+            &filter,
+            "--versions",
+            "latest",
+            "--target-alias",
+            "champion",
+            "-q",
+            "--snapshot-dir",
+            snapshots.path().to_str().unwrap(),
+        ],
+    );
+    let by_version = statuses(&results);
+    assert!(by_version.contains_key(&key(&g1, "40")), "{results}");
+    assert!(by_version.contains_key(&key(&g2, "40")), "{results}");
+    assert_ne!(code, 2, "{results}");
+    let snapshot = |model: &str| -> Value {
+        let path = snapshots.path().join(model).join("40.snapshot.json");
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let with_champion = snapshot(&g1);
+    assert_eq!(with_champion["target"]["alias"], "champion");
+    assert_eq!(with_champion["incumbent"]["holds"], "@champion");
+    assert_eq!(with_champion["incumbent"]["version"], "1");
+    assert_eq!(
+        with_champion["incumbent"]["model_version"]["aliases"],
+        json!(["champion"])
+    );
+    assert!(with_champion["incumbent"]["run"].is_object());
+    let first = snapshot(&g2);
+    assert_eq!(first["incumbent"]["holds"], "@champion");
+    assert!(first["incumbent"].get("version").is_none(), "{first}");
+}
