@@ -9,11 +9,10 @@
 
 use serde::Deserialize;
 
-use super::{encode, join, relative, Credential, Location, Store};
+use super::{encode, join, walk, Credential, Location, Page, Store};
 use crate::client::{Client, ClientError, Stored};
-use crate::gather::artifacts::{Listing, MAX_LISTINGS};
+use crate::gather::artifacts::Listing;
 use crate::gather::wire::lenient;
-use crate::snapshot::ArtifactFile;
 use crate::url::shown as shown_url;
 
 /// The storage service version sent with each request (`Path - List` needs one).
@@ -98,48 +97,45 @@ pub(super) async fn list(store: &Store, http: &Client) -> Result<Listing, Client
         encode(&filesystem, false),
         encode(&prefix, false)
     );
-    let mut files = Vec::new();
-    let mut continuation: Option<String> = None;
-    for _ in 0..MAX_LISTINGS {
+    walk(&prefix, |continuation| {
         let url = match &continuation {
             Some(c) => format!("{base}&continuation={}", encode(c, false)),
             None => base.clone(),
         };
-        let stored = store
-            .authorized(http, |credential| {
-                let url = url.clone();
-                async move { get(http, &url, &credential).await }
-            })
-            .await?;
-        let page: Paths = serde_json::from_str(&stored.text).map_err(|e| ClientError::Shape {
-            method: "GET",
-            url: shown_url(&url),
-            message: format!("not a path listing: {e}"),
-        })?;
-        for item in page.paths {
-            if item.is_directory.eq_ignore_ascii_case("true") {
-                continue;
-            }
-            if let Some(path) = relative(&prefix, &item.name) {
-                files.push(ArtifactFile {
-                    path: path.to_string(),
-                    size_bytes: item.content_length.and_then(|n| u64::try_from(n).ok()),
-                });
-            }
+        async move {
+            let stored = store
+                .authorized(http, |credential| {
+                    let url = url.clone();
+                    async move { get(http, &url, &credential).await }
+                })
+                .await?;
+            let page: Paths =
+                serde_json::from_str(&stored.text).map_err(|e| ClientError::Shape {
+                    method: "GET",
+                    url: shown_url(&url),
+                    message: format!("not a path listing: {e}"),
+                })?;
+            let objects = page
+                .paths
+                .into_iter()
+                .filter(|item| !item.is_directory.eq_ignore_ascii_case("true"))
+                .map(|item| {
+                    (
+                        item.name,
+                        item.content_length.and_then(|n| u64::try_from(n).ok()),
+                    )
+                })
+                .collect();
+            let next = stored
+                .headers
+                .get("x-ms-continuation")
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| !v.is_empty())
+                .map(str::to_string);
+            Ok(Page { objects, next })
         }
-        continuation = stored
-            .headers
-            .get("x-ms-continuation")
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty())
-            .map(str::to_string);
-        if continuation.is_none() {
-            files.sort_by(|a, b| a.path.cmp(&b.path));
-            return Ok((files, false));
-        }
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok((files, true))
+    })
+    .await
 }
 
 #[cfg(test)]

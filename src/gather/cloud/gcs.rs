@@ -6,11 +6,10 @@
 
 use serde::Deserialize;
 
-use super::{encode, join, relative, Credential, Location, Store};
+use super::{encode, join, walk, Credential, Location, Page, Store};
 use crate::client::{Client, ClientError, Stored};
-use crate::gather::artifacts::{Listing, MAX_LISTINGS};
+use crate::gather::artifacts::Listing;
 use crate::gather::wire::lenient;
-use crate::snapshot::ArtifactFile;
 use crate::url::shown as shown_url;
 
 #[derive(Deserialize)]
@@ -81,38 +80,34 @@ pub(super) async fn list(store: &Store, http: &Client) -> Result<Listing, Client
         format!("{prefix}/")
     };
     let base = format!("{objects}?prefix={}", encode(&list_prefix, false));
-    let mut files = Vec::new();
-    let mut token: Option<String> = None;
-    for _ in 0..MAX_LISTINGS {
+    walk(&prefix, |token| {
         let url = match &token {
             Some(t) => format!("{base}&pageToken={}", encode(t, false)),
             None => base.clone(),
         };
-        let stored = store
-            .authorized(http, |credential| {
-                let url = url.clone();
-                async move { get(http, &url, &credential).await }
+        async move {
+            let stored = store
+                .authorized(http, |credential| {
+                    let url = url.clone();
+                    async move { get(http, &url, &credential).await }
+                })
+                .await?;
+            let page: Objects =
+                serde_json::from_str(&stored.text).map_err(|e| ClientError::Shape {
+                    method: "GET",
+                    url: shown_url(&url),
+                    message: format!("not an object listing: {e}"),
+                })?;
+            let objects = page
+                .items
+                .into_iter()
+                .map(|o| (o.name, o.size.and_then(|n| u64::try_from(n).ok())))
+                .collect();
+            Ok(Page {
+                objects,
+                next: page.next_page_token.filter(|t| !t.is_empty()),
             })
-            .await?;
-        let page: Objects = serde_json::from_str(&stored.text).map_err(|e| ClientError::Shape {
-            method: "GET",
-            url: shown_url(&url),
-            message: format!("not an object listing: {e}"),
-        })?;
-        for object in page.items {
-            if let Some(path) = relative(&prefix, &object.name) {
-                files.push(ArtifactFile {
-                    path: path.to_string(),
-                    size_bytes: object.size.and_then(|n| u64::try_from(n).ok()),
-                });
-            }
         }
-        token = page.next_page_token.filter(|t| !t.is_empty());
-        if token.is_none() {
-            files.sort_by(|a, b| a.path.cmp(&b.path));
-            return Ok((files, false));
-        }
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok((files, true))
+    })
+    .await
 }

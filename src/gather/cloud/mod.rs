@@ -16,8 +16,9 @@ use std::future::Future;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::artifacts::Listing;
+use super::artifacts::{Listing, MAX_LISTINGS};
 use crate::client::{Client, ClientError};
+use crate::snapshot::ArtifactFile;
 
 /// A temporary credential, as Unity Catalog issues it. Deliberately not `Debug`.
 #[derive(Clone)]
@@ -292,6 +293,41 @@ fn join(prefix: &str, file: &str) -> String {
     }
 }
 
+/// One page of a storage listing: each object's key and size, and the next page's token.
+struct Page {
+    objects: Vec<(String, Option<u64>)>,
+    next: Option<String>,
+}
+
+/// Walks a paged listing of the objects under `prefix`, `page(token)` fetching each page, for
+/// at most [`MAX_LISTINGS`] pages: the files (relative to `prefix`, sorted) and whether pages
+/// were left.
+async fn walk<F, Fut>(prefix: &str, mut page: F) -> Result<Listing, ClientError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Page, ClientError>>,
+{
+    let mut files = Vec::new();
+    let mut token = None;
+    let mut truncated = true;
+    for _ in 0..MAX_LISTINGS {
+        let Page { objects, next } = page(token.take()).await?;
+        files.extend(objects.into_iter().filter_map(|(key, size_bytes)| {
+            relative(prefix, &key).map(|path| ArtifactFile {
+                path: path.to_string(),
+                size_bytes,
+            })
+        }));
+        token = next;
+        if token.is_none() {
+            truncated = false;
+            break;
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((files, truncated))
+}
+
 /// `key` relative to `prefix/`; `None` for the prefix itself.
 fn relative<'a>(prefix: &str, key: &'a str) -> Option<&'a str> {
     let rest = if prefix.is_empty() {
@@ -317,6 +353,57 @@ fn encode(text: &str, keep_slash: bool) -> String {
 
 #[cfg(test)]
 mod tests {
+    fn run<T>(f: impl Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn a_paged_listing_is_joined_relative_and_sorted() {
+        let asked = std::cell::RefCell::new(Vec::new());
+        let listing = run(walk("root/v1", |token| {
+            asked.borrow_mut().push(token.clone());
+            async move {
+                Ok(match token.as_deref() {
+                    None => Page {
+                        objects: vec![("root/v1/b.pkl".into(), Some(2)), ("root/v1".into(), None)],
+                        next: Some("t2".into()),
+                    },
+                    _ => Page {
+                        objects: vec![("root/v1/MLmodel".into(), Some(1))],
+                        next: None,
+                    },
+                })
+            }
+        }))
+        .unwrap();
+        assert_eq!(*asked.borrow(), [None, Some("t2".to_string())]);
+        let paths: Vec<_> = listing.0.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["MLmodel", "b.pkl"]);
+        assert!(!listing.1, "every page was read");
+    }
+
+    #[test]
+    fn an_endless_listing_stops_and_says_so() {
+        let mut pages = 0;
+        let listing = run(walk("", |_| {
+            pages += 1;
+            let key = format!("f{pages}");
+            async move {
+                Ok(Page {
+                    objects: vec![(key, Some(1))],
+                    next: Some("more".into()),
+                })
+            }
+        }))
+        .unwrap();
+        assert_eq!(pages, MAX_LISTINGS);
+        assert_eq!(listing.0.len(), MAX_LISTINGS);
+        assert!(listing.1, "truncated");
+    }
+
     use super::*;
 
     #[test]

@@ -18,10 +18,9 @@ use aws_sigv4::sign::v4;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use super::{encode, join, relative, Credential, Location, Store};
+use super::{encode, join, walk, Credential, Location, Page as Listed, Store};
 use crate::client::{Client, ClientError, ConnectKind};
-use crate::gather::artifacts::{Listing, MAX_LISTINGS};
-use crate::snapshot::ArtifactFile;
+use crate::gather::artifacts::Listing;
 use crate::url::shown as shown_url;
 
 /// Where the bucket is: its name and prefix.
@@ -56,43 +55,34 @@ pub(super) async fn list(store: &Store, http: &Client) -> Result<Listing, Client
     } else {
         format!("{prefix}/")
     };
-    let mut files = Vec::new();
-    let mut token: Option<String> = None;
-    for _ in 0..MAX_LISTINGS {
+    walk(prefix, |token| {
         let mut query = vec![
             ("encoding-type".to_string(), "url".to_string()),
             ("list-type".to_string(), "2".to_string()),
             ("prefix".to_string(), list_prefix.clone()),
         ];
-        if let Some(t) = &token {
-            query.insert(0, ("continuation-token".to_string(), t.clone()));
+        if let Some(t) = token {
+            query.insert(0, ("continuation-token".to_string(), t));
         }
-        let text = store
-            .authorized(http, |credential| {
-                get(store, http, credential, bucket, None, query.clone())
+        let shown = format!("s3://{bucket}/{list_prefix}");
+        async move {
+            let text = store
+                .authorized(http, |credential| {
+                    get(store, http, credential, bucket, None, query.clone())
+                })
+                .await?;
+            let page = parse_listing(&text).map_err(|message| ClientError::Shape {
+                method: "GET",
+                url: shown,
+                message,
+            })?;
+            Ok(Listed {
+                objects: page.objects,
+                next: page.next.filter(|_| page.truncated),
             })
-            .await?;
-        let page = parse_listing(&text).map_err(|message| ClientError::Shape {
-            method: "GET",
-            url: format!("s3://{bucket}/{list_prefix}"),
-            message,
-        })?;
-        for (key, size) in page.objects {
-            if let Some(path) = relative(prefix, &key) {
-                files.push(ArtifactFile {
-                    path: path.to_string(),
-                    size_bytes: size,
-                });
-            }
         }
-        token = page.next.filter(|_| page.truncated);
-        if token.is_none() {
-            files.sort_by(|a, b| a.path.cmp(&b.path));
-            return Ok((files, false));
-        }
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok((files, true))
+    })
+    .await
 }
 
 /// One signed GET of `key` (or of the bucket, with `query`), following S3's word on the
