@@ -153,8 +153,13 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     }
     if total == 0 {
         stdio::err(&format!(
-            "mlgate: no model version selected ({}); nothing was checked\n",
-            summary.selection
+            "mlgate: no model version selected ({}); nothing was checked{}\n",
+            summary.selection,
+            if shard.is_some() {
+                ""
+            } else {
+                "\n  help: the filter is the server's own `registered-models/search` syntax, e.g. \"name LIKE 'fraud%'\" (% is the wildcard, names are case-sensitive); without --filter every registered model is listed"
+            }
         ));
         // An empty shard is normal (fewer models than shards); an empty run otherwise is
         // most often a mistyped filter, and no pass.
