@@ -12,6 +12,7 @@ use super::config::{self, Effective};
 use super::{gather_or_say_why, render_error, stdio, use_color, write, AppError, EXAMPLE_SNAPSHOT};
 use crate::cli::{CheckArgs, OutputArgs};
 use crate::engine::{self, Status, Waiver, WaiverNote};
+use crate::error_code::Code;
 use crate::exit::Exit;
 use crate::policy::{Policy, PolicyText};
 use crate::report::{self, Evaluation};
@@ -269,7 +270,7 @@ pub fn waiver_warnings(notes: &[WaiverNote], waivers: &[Waiver], texts: &[Policy
         // The note quotes the waiver's fields: shown, never obeyed by the terminal.
         let diagnostic = MietteDiagnostic::new(report::sanitize::terminal(&note.message))
             .with_severity(Level::Warning)
-            .with_code(if note.expired { "waiver::expired" } else { "waiver::unmatched" })
+            .with_code(if note.expired { Code::WaiverExpired } else { Code::WaiverUnmatched }.as_str())
             .with_labels(labels.into_iter().map(|(span, label)| LabeledSpan::at(span, label)))
             .with_help(if note.expired {
                 "renew it with a new `expires` (and a fresh reason), or fix the finding and delete the waiver"
