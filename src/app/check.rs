@@ -9,7 +9,10 @@ use miette::{
 };
 
 use super::config::{self, Effective};
-use super::{gather_or_say_why, render_error, stdio, use_color, write, AppError, EXAMPLE_SNAPSHOT};
+use super::{
+    gather_or_say_why, render_error, stdio, use_color, write, AppError, UsageError,
+    EXAMPLE_SNAPSHOT,
+};
 use crate::cli::{CheckArgs, OutputArgs};
 use crate::engine::{self, Status, Waiver, WaiverNote};
 use crate::error_code::Code;
@@ -228,9 +231,9 @@ pub fn today(now: Option<&str>) -> Result<i64, AppError> {
         Some(text) => timefmt::parse_instant(text)
             .map(|secs| secs.div_euclid(86_400))
             .ok_or_else(|| {
-                AppError::Usage(format!(
-                    "--now `{text}` is not a date (YYYY-MM-DD) or an RFC 3339 instant"
-                ))
+                AppError::from(UsageError::BadNow {
+                    text: text.to_string(),
+                })
             }),
         None => Ok(std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
