@@ -392,7 +392,7 @@ mod tests {
     #[test]
     fn every_code_is_family_colon_colon_kebab_name_and_says_what_to_do() {
         for code in Code::ALL {
-            let (family, name) = code.as_str().split_once("::").expect("family::name");
+            let (family, name) = code.as_str().split_once("::").expect("a family and a name");
             for part in [family, name] {
                 assert!(
                     !part.is_empty()

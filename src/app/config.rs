@@ -113,11 +113,8 @@ impl Config {
         match (flag, &self.file.fail_on) {
             (Some(FailOn::Warning), _) => Ok(Severity::Warning),
             (Some(FailOn::Info), _) => Ok(Severity::Info),
-            (None, Some(text)) => Severity::parse(text).ok_or_else(|| {
-                AppError::from(UsageError::BadFailOn {
-                    text: text.to_string(),
-                })
-            }),
+            (None, Some(text)) => Severity::parse(text)
+                .ok_or_else(|| AppError::from(UsageError::BadFailOn { text: text.clone() })),
             (Some(FailOn::Error), _) | (None, None) => Ok(Severity::Error),
         }
     }

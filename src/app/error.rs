@@ -248,7 +248,7 @@ mod tests {
         });
         assert_eq!(recorded.exit(), Exit::RecordFailed);
         let moved = AppError::from(PromoteError::MoveFailed {
-            source: http(500, "boom"),
+            source: Box::new(http(500, "boom")),
         });
         assert_eq!(moved.exit(), Exit::Gather);
         let usage = AppError::from(UsageError::BadNow { text: "x".into() });

@@ -12,7 +12,8 @@ fn held(version: Option<&str>) -> String {
     version.map_or_else(|| "no version".into(), |v| format!("version {v}"))
 }
 
-/// Why a promotion stopped after the rules were judged.
+/// Why a promotion stopped after the rules were judged. Client errors are boxed: they are
+/// large, and every `Result` of the app carries this type inside an `AppError`.
 #[derive(Debug, Error)]
 pub enum PromoteError {
     #[error("{holds} of {name} is held by {}, not {} as --expect-incumbent says; nothing moved", held(holder.as_deref()), held(expected.as_deref()))]
@@ -51,18 +52,21 @@ pub enum PromoteError {
         source: Box<PromoteError>,
     },
     #[error("cannot re-read who holds {holds} right before moving: {}; nothing moved", source.message())]
-    RereadHolder { holds: String, source: ClientError },
+    RereadHolder {
+        holds: String,
+        source: Box<ClientError>,
+    },
     #[error("cannot re-read the transition requests of models:/{name}/{version}: {}; nothing moved", source.message())]
     RereadRequests {
         name: String,
         version: String,
-        source: ClientError,
+        source: Box<ClientError>,
     },
     /// The candidate's version could not be read back after the move.
     #[error("{}", source.message())]
-    ReadBack { source: ClientError },
+    ReadBack { source: Box<ClientError> },
     #[error("the move failed: {}; nothing moved", source.message())]
-    MoveFailed { source: ClientError },
+    MoveFailed { source: Box<ClientError> },
     #[error("{candidate} was promoted to {holds} and the promotion stands, but recording the verdict failed: {reason}")]
     RecordFailed {
         candidate: String,

@@ -28,7 +28,7 @@ impl Step<'_> {
         live.block_on(gather::holder(&live.cx, live.backend, self.name, goal))
             .map_err(|source| PromoteError::RereadHolder {
                 holds: goal.holds(),
-                source,
+                source: Box::new(source),
             })
     }
 
@@ -45,7 +45,7 @@ impl Step<'_> {
             .map_err(|source| PromoteError::RereadRequests {
                 name: self.name.to_string(),
                 version: self.candidate.to_string(),
-                source,
+                source: Box::new(source),
             })?
             .unwrap_or_default();
         if requests.iter().any(|r| is_request_to(r, stage)) {
@@ -103,7 +103,10 @@ impl Step<'_> {
                     }
                     Ok(())
                 }
-                _ => Err(PromoteError::MoveFailed { source: e }.into()),
+                _ => Err(PromoteError::MoveFailed {
+                    source: Box::new(e),
+                }
+                .into()),
             },
         }
     }
@@ -123,7 +126,9 @@ impl Step<'_> {
                         self.name,
                         self.candidate,
                     ))
-                    .map_err(|source| PromoteError::ReadBack { source })?;
+                    .map_err(|source| PromoteError::ReadBack {
+                        source: Box::new(source),
+                    })?;
                 Ok(version
                     .current_stage
                     .is_some_and(|s| s.eq_ignore_ascii_case(stage)))
