@@ -142,8 +142,9 @@ const ERROR_FAMILIES: [(&str, &str); 8] = [
 
 const ERRORS_INTRO: &str = r"# Error codes
 
-Every error and warning mlgate prints on standard error starts with a stable code, such as
-`policy::unknown-check` or `gather::connect`, above the message and its help:
+Every error mlgate prints on standard error starts with a stable code, such as
+`policy::unknown-check` or `gather::connect`, above the message and its help (so do the
+warnings about waivers):
 
 ```text
 gather::connect

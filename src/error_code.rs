@@ -1,4 +1,4 @@
-//! The stable codes of everything mlgate reports as an error or a warning, in one table.
+//! The stable codes of every error mlgate reports (and of its waiver warnings), in one table.
 //!
 //! A code is printed above its message (`policy::unknown-check`, `usage::bad-now`,
 //! `gather::connect`, `promote::holder-changed`), and `docs/errors.md` is generated from this

@@ -276,13 +276,16 @@ pub fn render_error(error: &AppError) -> String {
             e.for_display().render(&handler).map(|text| out = text)
         }
         other => {
-            // Server words reach stderr too: shown, never obeyed by the terminal.
+            // Server words reach stderr too: shown, never obeyed by the terminal. The code and
+            // the help are the error's own (its `Diagnostic`).
             let mut diagnostic = miette::MietteDiagnostic::new(crate::report::sanitize::terminal(
                 &other.to_string(),
-            ))
-            .with_code(other.code().as_str());
-            if let Some(help) = other.help() {
-                diagnostic = diagnostic.with_help(help);
+            ));
+            if let Some(code) = miette::Diagnostic::code(other) {
+                diagnostic = diagnostic.with_code(code.to_string());
+            }
+            if let Some(help) = miette::Diagnostic::help(other) {
+                diagnostic = diagnostic.with_help(help.to_string());
             }
             handler.render_report(&mut out, &diagnostic)
         }
