@@ -175,7 +175,7 @@ codes! {
         "Write the type the message names (a string, a table, an array, a number).";
     PolicyMissingKey = "policy::missing-key", USAGE,
         "A rule or a check lacks a key it needs.",
-        "Add the keys the message names (a rule needs `id`, `select`, `check` and `message`).";
+        "Add the keys the message names (a rule needs `id`, `title`, `severity`, `description`, `select` and `check`).";
     PolicyBadId = "policy::bad-id", USAGE,
         "A rule id is not kebab-case.",
         "Name the problem in lowercase words joined by `-`, e.g. `missing-signature`.";

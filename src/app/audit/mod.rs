@@ -55,7 +55,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         .shard
         .as_deref()
         .map(|text| {
-            Shard::parse(text).map_err(|_| UsageError::BadShard {
+            Shard::parse(text).ok_or_else(|| UsageError::BadShard {
                 text: text.to_string(),
             })
         })
