@@ -69,6 +69,9 @@ macro_rules! codes {
 
 codes! {
     // Command line and configuration.
+    UsageArguments = "usage::arguments", USAGE,
+        "The command line does not parse: an unknown subcommand or flag, a missing argument, a value of the wrong form.",
+        "Read clap's message below the code; `mlgate help` and `mlgate COMMAND --help` list the arguments.";
     UsageBadReference = "usage::bad-reference", USAGE,
         "The model reference is not one mlgate knows how to read.",
         "Write `models:/NAME/VERSION`, `models:/NAME@ALIAS`, `models:/NAME/STAGE`, `models:/NAME/latest`, `models:/m-ID`, `runs:/RUN_ID/PATH` or a Unity Catalog name `catalog.schema.model`.";

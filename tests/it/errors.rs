@@ -71,7 +71,7 @@ fn no_diagnostic_is_given_a_bare_string_code() {
 }
 
 /// The stderr and exit code of `mlgate ARGS`, with no tracking server in the environment.
-fn run(args: &[&str], dir: Option<&Path>) -> (String, Option<i32>) {
+fn run(args: &[&str]) -> (String, Option<i32>) {
     let mut cmd = mlgate();
     for var in [
         "MLFLOW_TRACKING_URI",
@@ -82,9 +82,6 @@ fn run(args: &[&str], dir: Option<&Path>) -> (String, Option<i32>) {
     ] {
         cmd.env_remove(var);
     }
-    if let Some(dir) = dir {
-        cmd.current_dir(dir);
-    }
     let out = cmd.args(args).output().expect("mlgate runs");
     (
         String::from_utf8(out.stderr).expect("UTF-8 stderr"),
@@ -94,8 +91,8 @@ fn run(args: &[&str], dir: Option<&Path>) -> (String, Option<i32>) {
 
 /// Runs `args`, checks the exit code is the one `code` documents and that stderr opens with
 /// the code, and pins the whole stderr.
-fn pinned(name: &str, args: &[&str], dir: Option<&Path>, code: Code) {
-    let (stderr, exit) = run(args, dir);
+fn pinned(name: &str, args: &[&str], code: Code) {
+    let (stderr, exit) = run(args);
     let documented = code.exit().map(mlgate::exit::Exit::code);
     assert_eq!(exit, documented, "{name}: {stderr}");
     assert!(
@@ -117,7 +114,6 @@ fn an_unreachable_server_prints_its_code() {
             "--tracking-uri",
             "http://127.0.0.1:9",
         ],
-        None,
         Code::GatherConnect,
     );
 }
@@ -133,7 +129,6 @@ fn a_bad_model_reference_prints_its_code() {
             "--tracking-uri",
             "http://127.0.0.1:9",
         ],
-        None,
         Code::UsageBadReference,
     );
 }
@@ -148,7 +143,6 @@ fn a_missing_snapshot_file_prints_its_code() {
             "--snapshot",
             "tests/fixtures/no-such.snapshot.json",
         ],
-        None,
         Code::SnapshotUnreadable,
     );
 }
@@ -164,7 +158,6 @@ fn a_typo_in_the_target_stage_prints_its_code() {
             "--target-stage",
             "Prod",
         ],
-        None,
         Code::UsageBadStage,
     );
 }
@@ -174,7 +167,6 @@ fn a_bad_now_prints_its_code() {
     pinned(
         "bad_now",
         &["check", "--example", "--no-config", "--now", "next tuesday"],
-        None,
         Code::UsageBadNow,
     );
 }
@@ -184,25 +176,30 @@ fn an_unknown_rule_to_explain_prints_its_code() {
     pinned(
         "unknown_rule",
         &["explain", "missing-signatur", "--no-config"],
-        None,
         Code::UsageUnknownRule,
     );
 }
 
 #[test]
 fn an_unknown_check_in_a_policy_prints_each_problem_and_the_summary_with_codes() {
-    let (stderr, exit) = run(
-        &[
-            "check",
-            "--example",
-            "--no-config",
-            "--policy",
-            "tests/fixtures/policies/unknown-check.toml",
-        ],
-        None,
-    );
+    let (stderr, exit) = run(&[
+        "check",
+        "--example",
+        "--no-config",
+        "--policy",
+        "tests/fixtures/policies/unknown-check.toml",
+    ]);
     assert_eq!(exit, Some(2), "{stderr}");
     assert!(stderr.starts_with("policy::unknown-check\n"), "{stderr}");
     assert!(stderr.contains("\npolicy::invalid\n"), "{stderr}");
     insta::assert_snapshot!("unknown_check_in_policy", stderr);
+}
+
+#[test]
+fn a_command_line_clap_refuses_prints_its_code() {
+    pinned(
+        "unknown_flag",
+        &["check", "--example", "--no-config", "--fial-on", "warning"],
+        Code::UsageArguments,
+    );
 }
