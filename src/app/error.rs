@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use miette::Diagnostic;
 use thiserror::Error;
 
+pub(crate) use promote::held;
 pub use promote::PromoteError;
 pub use usage::{AliasFlaw, UsageError};
 

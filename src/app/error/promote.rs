@@ -7,8 +7,8 @@ use thiserror::Error;
 use crate::client::ClientError;
 use crate::error_code::Code;
 
-/// `version 3`, or `no version` for a vacant target.
-fn held(version: Option<&str>) -> String {
+/// `version 3`, or `no version` for a vacant target (also in `promote`'s own lines).
+pub(crate) fn held(version: Option<&str>) -> String {
     version.map_or_else(|| "no version".into(), |v| format!("version {v}"))
 }
 

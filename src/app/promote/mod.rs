@@ -14,6 +14,7 @@ mod steps;
 
 use super::check::{append, emit, judge, today};
 use super::config::{self, Effective};
+use super::error::held;
 use super::{not_gathered, now_rfc3339, stdio, AppError, Live, PromoteError, UsageError};
 use crate::cli::PromoteArgs;
 use crate::engine::Status;
@@ -253,10 +254,6 @@ fn is_request_to(request: &serde_json::Value, stage: &str) -> bool {
         .get("to_stage")
         .and_then(serde_json::Value::as_str)
         .is_some_and(|s| s.eq_ignore_ascii_case(stage))
-}
-
-fn held(version: Option<&str>) -> String {
-    version.map_or_else(|| "no version".into(), |v| format!("version {v}"))
 }
 
 fn say(args: &PromoteArgs, line: &str) {
