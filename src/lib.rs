@@ -9,6 +9,7 @@ pub mod cli;
 pub mod client;
 pub mod docs;
 pub mod engine;
+pub mod error_code;
 pub mod exit;
 pub mod gather;
 pub mod glob;

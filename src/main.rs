@@ -3,13 +3,21 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::Parser as _;
 
 use mlgate::app;
 use mlgate::cli::Cli;
+use mlgate::error_code::Code;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|error| {
+        // clap's own errors (an unknown flag, a missing argument) carry a code like every
+        // other error; help and version are not errors.
+        if error.use_stderr() {
+            app::stdio::err(&format!("{}\n\n", Code::UsageArguments));
+        }
+        error.exit()
+    });
     match app::run(cli) {
         Ok(exit) => ExitCode::from(u8::try_from(exit.code()).unwrap_or(2)),
         Err(error) => {

@@ -9,9 +9,13 @@ use miette::{
 };
 
 use super::config::{self, Effective};
-use super::{gather_or_say_why, render_error, stdio, use_color, write, AppError, EXAMPLE_SNAPSHOT};
+use super::{
+    gather_or_say_why, render_error, stdio, use_color, write, AppError, UsageError,
+    EXAMPLE_SNAPSHOT,
+};
 use crate::cli::{CheckArgs, OutputArgs};
 use crate::engine::{self, Status, Waiver, WaiverNote};
+use crate::error_code::Code;
 use crate::exit::Exit;
 use crate::policy::{Policy, PolicyText};
 use crate::report::{self, Evaluation};
@@ -227,9 +231,9 @@ pub fn today(now: Option<&str>) -> Result<i64, AppError> {
         Some(text) => timefmt::parse_instant(text)
             .map(|secs| secs.div_euclid(86_400))
             .ok_or_else(|| {
-                AppError::Usage(format!(
-                    "--now `{text}` is not a date (YYYY-MM-DD) or an RFC 3339 instant"
-                ))
+                AppError::from(UsageError::BadNow {
+                    text: text.to_string(),
+                })
             }),
         None => Ok(std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -269,7 +273,7 @@ pub fn waiver_warnings(notes: &[WaiverNote], waivers: &[Waiver], texts: &[Policy
         // The note quotes the waiver's fields: shown, never obeyed by the terminal.
         let diagnostic = MietteDiagnostic::new(report::sanitize::terminal(&note.message))
             .with_severity(Level::Warning)
-            .with_code(if note.expired { "waiver::expired" } else { "waiver::unmatched" })
+            .with_code(if note.expired { Code::WaiverExpired } else { Code::WaiverUnmatched }.as_str())
             .with_labels(labels.into_iter().map(|(span, label)| LabeledSpan::at(span, label)))
             .with_help(if note.expired {
                 "renew it with a new `expires` (and a fresh reason), or fix the finding and delete the waiver"

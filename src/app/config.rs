@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::AppError;
+use super::{AppError, UsageError};
 use crate::cli::{FailOn, PolicyArgs};
 use crate::engine::Severity;
 use crate::policy::{self, Policy, PolicyLoadError, PolicyText};
@@ -57,11 +57,8 @@ impl Config {
         } else {
             // Without the working directory the project's config cannot be found, and
             // running without it would quietly apply the bundled baseline instead.
-            let cwd = std::env::current_dir().map_err(|e| {
-                AppError::Usage(format!(
-                    "cannot find mlgate.toml: the working directory is unreadable ({e}); pass --config FILE or --no-config"
-                ))
-            })?;
+            let cwd = std::env::current_dir()
+                .map_err(|e| AppError::from(UsageError::NoConfigDir { source: e }))?;
             // Any entry named mlgate.toml counts, so one that cannot be read (a dangling
             // symlink, a directory) is reported below instead of being skipped for a
             // parent's config or none.
@@ -78,11 +75,10 @@ impl Config {
             source,
         })?;
         let file = parse(&text).map_err(|e| {
-            AppError::Usage(format!(
-                "config {} is invalid: {}",
-                path.display(),
-                e.to_string().trim()
-            ))
+            AppError::from(UsageError::BadConfig {
+                path: path.clone(),
+                source: e,
+            })
         })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Ok(Self {
@@ -117,11 +113,8 @@ impl Config {
         match (flag, &self.file.fail_on) {
             (Some(FailOn::Warning), _) => Ok(Severity::Warning),
             (Some(FailOn::Info), _) => Ok(Severity::Info),
-            (None, Some(text)) => Severity::parse(text).ok_or_else(|| {
-                AppError::Usage(format!(
-                    "fail_on = \"{text}\" in mlgate.toml: use error, warning or info"
-                ))
-            }),
+            (None, Some(text)) => Severity::parse(text)
+                .ok_or_else(|| AppError::from(UsageError::BadFailOn { text: text.clone() })),
             (Some(FailOn::Error), _) | (None, None) => Ok(Severity::Error),
         }
     }
@@ -166,25 +159,29 @@ pub fn effective(args: &PolicyArgs) -> Result<Effective, AppError> {
             (k.trim().to_string(), v.trim().to_string(), "--severity")
         }));
     for (id, level, origin) in overrides {
-        let severity = Severity::parse(&level)
-            .ok_or_else(|| AppError::Usage(format!("{origin}: severity `{level}` for `{id}` is not error, warning or info (write RULE=LEVEL)")))?;
+        let severity = Severity::parse(&level).ok_or_else(|| UsageError::BadSeverity {
+            origin,
+            id: id.clone(),
+            level: level.clone(),
+        })?;
         let known: Vec<String> = policy.rules.iter().map(|r| r.id.clone()).collect();
         let Some(rule) = policy.rules.iter_mut().find(|r| r.id == id) else {
-            let hint = crate::suggest::closest(&id, known.iter().map(String::as_str))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            return Err(AppError::Usage(format!(
-                "{origin}: no rule `{id}` in the policies in effect{hint}"
-            )));
+            let suggestion =
+                crate::suggest::closest(&id, known.iter().map(String::as_str)).map(str::to_string);
+            return Err(UsageError::OverrideUnknownRule {
+                origin,
+                id,
+                suggestion,
+            }
+            .into());
         };
         rule.severity = severity;
     }
     if policy.rules.is_empty() {
-        return Err(AppError::Usage(format!(
-            "no rules in effect: {} hold{} no [[rule]]; a gate without rules would pass anything",
-            policy.files.join(", "),
-            if policy.files.len() == 1 { "s" } else { "" }
-        )));
+        return Err(UsageError::NoRules {
+            files: policy.files.clone(),
+        }
+        .into());
     }
     Ok(Effective {
         policy,

@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 use super::config::{self, Effective};
-use super::{AppError, EXAMPLE_SNAPSHOT};
+use super::{AppError, UsageError, EXAMPLE_SNAPSHOT};
 use crate::cli::{ExplainArgs, LintArgs, RulesArgs};
 use crate::engine::{self, Rule};
 use crate::exit::Exit;
@@ -89,13 +89,14 @@ fn shorten(text: &str, max: usize) -> String {
 pub fn explain(args: &ExplainArgs) -> Result<Exit, AppError> {
     let Effective { policy, .. } = config::effective(&args.policy)?;
     let Some(rule) = policy.rules.iter().find(|r| r.id == args.rule) else {
-        let hint = crate::suggest::closest(&args.rule, policy.rules.iter().map(|r| r.id.as_str()))
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
-        return Err(AppError::Usage(format!(
-            "no rule `{}` in the policies in effect{hint} (`mlgate rules` lists them)",
-            args.rule
-        )));
+        let suggestion =
+            crate::suggest::closest(&args.rule, policy.rules.iter().map(|r| r.id.as_str()))
+                .map(str::to_string);
+        return Err(UsageError::ExplainUnknownRule {
+            id: args.rule.clone(),
+            suggestion,
+        }
+        .into());
     };
     super::stdio::out(&explain_rule(rule))?;
     Ok(Exit::Pass)

@@ -5,7 +5,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use super::AppError;
+use super::{AppError, UsageError};
 use crate::cli::OutputArgs;
 
 /// Fails when two output flags name the same file.
@@ -19,17 +19,19 @@ pub fn distinct(args: &OutputArgs) -> Result<(), AppError> {
     ])
 }
 
-fn check(named: &[(&str, Option<&Path>)]) -> Result<(), AppError> {
-    let mut seen: Vec<(&str, &Path, PathBuf)> = Vec::new();
+fn check(named: &[(&'static str, Option<&Path>)]) -> Result<(), AppError> {
+    let mut seen: Vec<(&'static str, &Path, PathBuf)> = Vec::new();
     for &(flag, path) in named {
         let Some(path) = path else { continue };
         let key = identity(path);
         if let Some((first, first_path, _)) = seen.iter().find(|(_, _, k)| *k == key) {
-            return Err(AppError::Usage(format!(
-                "{first} {} and {flag} {} name the same file: each output needs its own path",
-                first_path.display(),
-                path.display()
-            )));
+            return Err(UsageError::SameOutput {
+                first,
+                first_path: first_path.to_path_buf(),
+                flag,
+                path: path.to_path_buf(),
+            }
+            .into());
         }
         seen.push((flag, path, key));
     }

@@ -26,7 +26,7 @@ use std::path::{Component, Path, PathBuf};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 use super::config::Config;
-use super::AppError;
+use super::{AppError, UsageError};
 use crate::cli::{OutputArgs, PolicyArgs};
 use crate::policy::{Policy, BUNDLED};
 use crate::report::sarif::{Place, Site};
@@ -194,17 +194,16 @@ fn anchor(
     if let Some(flag) = flag {
         let path = env.cwd.join(flag);
         if !path.is_file() {
-            return Err(AppError::Usage(format!(
-                "--sarif-anchor {}: no such file (it names a file of the repository to show bundled rules at)",
-                flag.display()
-            )));
+            return Err(UsageError::AnchorMissing {
+                path: flag.to_path_buf(),
+            }
+            .into());
         }
         let (uri, shown) = relative(root, &path).ok_or_else(|| {
-            AppError::Usage(format!(
-                "--sarif-anchor {} is outside the repository root {}: GitHub shows results only at files of the repository",
-                flag.display(),
-                root.display()
-            ))
+            AppError::from(UsageError::AnchorOutside {
+                path: flag.to_path_buf(),
+                root: root.to_path_buf(),
+            })
         })?;
         return Ok(Some(Anchor {
             uri,

@@ -3,7 +3,7 @@
 //! with neither, `DATABRICKS_HOST` means `databricks`) and `--registry-uri` /
 //! `MLFLOW_REGISTRY_URI` (`databricks` = workspace registry, `databricks-uc` = Unity Catalog).
 
-use super::AppError;
+use super::{AppError, UsageError};
 use crate::cli::ServerArgs;
 use crate::client::auth::{self, Auth};
 use crate::client::Config;
@@ -20,7 +20,7 @@ pub fn connect(
     if !tracking.starts_with("databricks") {
         return Ok((Config::mlflow(tracking, env), Backend::MlflowOss));
     }
-    let workspace = auth::databricks(&tracking, env).map_err(|e| AppError::Usage(e.to_string()))?;
+    let workspace = auth::databricks(&tracking, env).map_err(UsageError::from)?;
     let registry = server
         .registry_uri
         .clone()
@@ -35,21 +35,27 @@ pub fn connect(
         Some(r) if r.starts_with(uc) => Backend::UnityCatalog,
         Some(r) if r.starts_with(classic) => Backend::DatabricksWorkspace,
         Some(other) => {
-            return Err(AppError::Usage(format!(
-                "registry URI `{other}` is not supported with a Databricks tracking URI: use `databricks` (workspace registry) or `databricks-uc` (Unity Catalog)"
-            )))
+            return Err(UsageError::BadRegistryUri {
+                uri: other.to_string(),
+            }
+            .into())
         }
         // MLflow 3 defaults a `databricks` tracking URI to the Unity Catalog registry; we follow
         // it for three-level names and keep the workspace registry for the others, which UC
         // could not hold anyway.
-        None if tracking.starts_with(uc) || reference.name().is_some_and(is_three_level) => Backend::UnityCatalog,
+        None if tracking.starts_with(uc) || reference.name().is_some_and(is_three_level) => {
+            Backend::UnityCatalog
+        }
         None => Backend::DatabricksWorkspace,
     };
     if backend == Backend::UnityCatalog {
         if let ModelRef::Stage { name, stage } = reference {
-            return Err(AppError::Usage(format!(
-                "Unity Catalog models have no stages, so `{reference}` cannot be resolved (stage {stage}); use an alias, e.g. models:/{name}@champion"
-            )));
+            return Err(UsageError::StageReferenceOnUnityCatalog {
+                reference: reference.to_string(),
+                stage: stage.clone(),
+                name: name.clone(),
+            }
+            .into());
         }
     }
     // Named with a 401 or 403, never with the value.

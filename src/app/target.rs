@@ -3,7 +3,7 @@
 //! skips everything must not pass. Stages are the registry's four (case-insensitive, written
 //! back in the registry's case); aliases follow MLflow's own rules and are never trimmed.
 
-use super::AppError;
+use super::{AliasFlaw, AppError, UsageError};
 use crate::cli::EvalArgs;
 use crate::engine::Rule;
 use crate::gather::Goal;
@@ -61,50 +61,52 @@ pub fn stage(flag: &str, given: &str) -> Result<String, AppError> {
         return Ok((*found).to_string());
     }
     let lower: Vec<String> = STAGES.iter().map(|s| s.to_ascii_lowercase()).collect();
-    let hint = crate::suggest::closest(
+    let suggestion = crate::suggest::closest(
         &given.to_ascii_lowercase(),
         lower.iter().map(String::as_str),
     )
     .and_then(|l| STAGES.iter().find(|s| s.eq_ignore_ascii_case(l)))
-    .map(|s| format!("; did you mean `{s}`?"))
-    .unwrap_or_default();
-    Err(AppError::Usage(format!(
-        "{flag} `{given}` is not a registry stage ({}){hint}",
-        STAGES.join(", ")
-    )))
+    .map(|s| (*s).to_string());
+    Err(UsageError::BadStage {
+        flag: flag.to_string(),
+        given: given.to_string(),
+        suggestion,
+    }
+    .into())
 }
 
 /// MLflow's alias rules (`_validate_model_alias_name`): not empty, at most 255 characters,
 /// only letters, digits, `_` and `-`; `latest` and version-like `v3` are reserved.
 pub fn alias(flag: &str, given: &str, rules: &[Rule]) -> Result<String, AppError> {
     let name = given.strip_prefix('@').unwrap_or(given);
-    let bad = |why: &str| {
-        Err(AppError::Usage(format!(
-            "{flag} `{given}` is not a valid alias: {why}"
-        )))
+    let bad = |flaw: AliasFlaw| {
+        Err(UsageError::BadAlias {
+            flag: flag.to_string(),
+            given: given.to_string(),
+            flaw,
+        }
+        .into())
     };
     if name.is_empty() {
-        return bad("it is empty");
+        return bad(AliasFlaw::Empty);
     }
     if name.len() > 255 {
-        return bad("it is longer than 255 characters");
+        return bad(AliasFlaw::TooLong);
     }
     if let Some(c) = name
         .chars()
         .find(|c| !(c.is_alphanumeric() || *c == '_' || *c == '-'))
     {
-        return bad(&format!(
-            "{c:?} is not allowed (letters, digits, `_` and `-` only; nothing is trimmed)"
-        ));
+        return bad(AliasFlaw::BadCharacter(c));
     }
     if name.eq_ignore_ascii_case("latest") {
-        return bad("`latest` is reserved");
+        return bad(AliasFlaw::Latest);
     }
     if name.len() > 1
         && name.starts_with(['v', 'V'])
         && name[1..].bytes().all(|b| b.is_ascii_digit())
     {
-        return bad("version-like names (`v3`) are reserved");
+        return bad(AliasFlaw::VersionLike);
     }
     // Aliases are case-sensitive: `Champion` turns on no rule scoped to `@champion`. A near
     // miss of an alias the policies name is almost surely a typo.
@@ -120,9 +122,12 @@ pub fn alias(flag: &str, given: &str, rules: &[Rule]) -> Result<String, AppError
             .copied()
             .or_else(|| crate::suggest::closest(name, named.iter().copied()));
         if let Some(near) = near {
-            return Err(AppError::Usage(format!(
-                "{flag} `{given}` turns on no rule, but rules are scoped to `@{near}`: did you mean `{near}`? (aliases are case-sensitive)"
-            )));
+            return Err(UsageError::AliasTypo {
+                flag: flag.to_string(),
+                given: given.to_string(),
+                near: near.to_string(),
+            }
+            .into());
         }
     }
     Ok(name.to_string())

@@ -10,6 +10,7 @@ use super::raw::{Problems, Sp};
 use super::validate::walk;
 use crate::engine::check::check_names;
 use crate::engine::{Check, CheckSet, Conditions, FieldCondition, Selector};
+use crate::error_code::Code;
 use crate::snapshot::schema::Node;
 
 /// Compiles a check table evaluated against `node` (the schema node the selector reached);
@@ -26,7 +27,7 @@ pub fn check_set(
     };
     if table.is_empty() {
         problems.push(
-            "policy::empty-check",
+            Code::PolicyEmptyCheck,
             value.span(),
             "no check here",
             "the check table is empty",
@@ -43,7 +44,7 @@ pub fn check_set(
                 None => ok = false,
             }
         } else {
-            problems.unknown_key("policy::unknown-check", key, &check_names(), "a check");
+            problems.unknown_key(Code::PolicyUnknownCheck, key, &check_names(), "a check");
             ok = false;
         }
     }
@@ -88,7 +89,7 @@ fn regex(name: &str, v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Optio
                 .trim()
                 .to_string();
             problems.push(
-                "policy::bad-regex",
+                Code::PolicyBadRegex,
                 v.span(),
                 "invalid regular expression",
                 format!("`{name}` is not a valid regular expression: {last}"),
@@ -202,7 +203,7 @@ fn one_check(
         // rule with no problem recorded, and the policy would load without it.
         _ => {
             problems.push(
-                "policy::unsupported-check",
+                Code::PolicyUnsupportedCheck,
                 v.span(),
                 "not implemented",
                 format!("check `{name}` is documented but this build of mlgate cannot compile it"),
@@ -231,7 +232,7 @@ fn conditions(
     };
     if table.is_empty() {
         problems.push(
-            "policy::empty-check",
+            Code::PolicyEmptyCheck,
             v.span(),
             "no conditions here",
             "a quantifier needs at least one condition",
@@ -283,7 +284,7 @@ fn field_selector(
         .or_else(|| Selector::parse(&format!("[\"{}\"]", key.value.replace('"', ""))).ok());
     let Some(parsed) = parsed else {
         problems.push(
-            "policy::bad-selector",
+            Code::PolicyBadSelector,
             key.span.clone(),
             "not a field path",
             format!("`{}` is not a field path", key.value),
@@ -297,7 +298,7 @@ fn field_selector(
         Some(within),
         |_, _, label, message, help| {
             problems.push(
-                "policy::selector-never-matches",
+                Code::PolicySelectorNeverMatches,
                 key.span.clone(),
                 label,
                 format!("field condition `{}` can never match: {message}", key.value),
@@ -402,7 +403,7 @@ mod tests {
             ),
         ] {
             let errors = load(&[policy(select, check)]).unwrap_err();
-            let codes: Vec<&str> = errors.problems.iter().map(|p| p.code).collect();
+            let codes: Vec<&str> = errors.problems.iter().map(|p| p.code.as_str()).collect();
             assert_eq!(codes, ["policy::wrong-type"], "{check}");
         }
     }
@@ -423,7 +424,7 @@ mod tests {
             &mut problems,
         );
         assert!(compiled.is_none());
-        let codes: Vec<&str> = problems.list.iter().map(|p| p.code).collect();
+        let codes: Vec<&str> = problems.list.iter().map(|p| p.code.as_str()).collect();
         assert_eq!(codes, ["policy::unsupported-check"]);
     }
 
@@ -443,7 +444,7 @@ mod tests {
                 errors
                     .problems
                     .iter()
-                    .any(|p| p.code == "policy::wrong-type"),
+                    .any(|p| p.code.as_str() == "policy::wrong-type"),
                 "`{}` accepted a date-time: {:?}",
                 kind.name,
                 errors
@@ -459,7 +460,7 @@ mod tests {
                 errors
                     .problems
                     .iter()
-                    .any(|p| p.code == "policy::wrong-type"),
+                    .any(|p| p.code.as_str() == "policy::wrong-type"),
                 "{name}"
             );
         }

@@ -14,6 +14,7 @@ use super::raw::{Problems, Sp};
 use super::validate::{inner_span, selector};
 use crate::engine::check::{Better, Comparison, Tolerance};
 use crate::engine::{Check, Selector};
+use crate::error_code::Code;
 use crate::suggest;
 
 const NOT_WORSE_THAN_KEYS: [&str; 4] = ["select", "better", "by_more_than", "by_more_than_ratio"];
@@ -46,7 +47,7 @@ pub fn not_worse_than(v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Opti
                 }
             }
             _ => problems.unknown_key(
-                "policy::unknown-key",
+                Code::PolicyUnknownKey,
                 key,
                 &NOT_WORSE_THAN_KEYS,
                 "`not_worse_than`",
@@ -55,7 +56,7 @@ pub fn not_worse_than(v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Opti
     }
     if let [(first, _), (second, _), ..] = tolerances.as_slice() {
         problems.push(
-            "policy::conflicting-tolerance",
+            Code::PolicyConflictingTolerance,
             second.clone(),
             "second tolerance",
             "`not_worse_than` takes `by_more_than` or `by_more_than_ratio`, not both",
@@ -71,7 +72,7 @@ pub fn not_worse_than(v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Opti
     ] {
         if !given {
             problems.push(
-                "policy::missing-key",
+                Code::PolicyMissingKey,
                 v.span(),
                 "in this check",
                 format!("`not_worse_than` is missing `{key}`"),
@@ -120,7 +121,7 @@ fn reference_selector(
     let (parsed, _) = selector(&spanned, problems)?;
     if let Some(at) = parsed.fans_out().then(|| text.find("[*]")).flatten() {
         problems.push(
-            "policy::bad-selector",
+            Code::PolicyBadSelector,
             inner_span(&spanned, at, 3),
             "selects many",
             format!("`{key}` must name one value to compare with, but `{text}` selects many"),
@@ -149,7 +150,7 @@ fn direction(v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<Better
         |s| format!("did you mean `{s}`?"),
     );
     problems.push(
-        "policy::bad-direction",
+        Code::PolicyBadDirection,
         v.span(),
         "not a direction",
         format!("`better` must be \"higher\" or \"lower\", not {text:?}"),
@@ -174,7 +175,7 @@ mod tests {
     }
 
     fn codes(e: &PolicyErrors) -> Vec<&str> {
-        e.problems.iter().map(|p| p.code).collect()
+        e.problems.iter().map(|p| p.code.as_str()).collect()
     }
 
     #[test]

@@ -5,13 +5,14 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
+use crate::error_code::Code;
 use miette::{Diagnostic, GraphicalReportHandler, LabeledSpan, NamedSource, SourceCode};
 
 /// One problem in a policy file.
 #[derive(Debug, Clone)]
 pub struct PolicyProblem {
     /// Stable code, e.g. `policy::unknown-check`.
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
     pub source: Arc<NamedSource<String>>,
@@ -22,7 +23,7 @@ pub struct PolicyProblem {
 
 impl PolicyProblem {
     pub fn new(
-        code: &'static str,
+        code: Code,
         source: &Arc<NamedSource<String>>,
         span: Range<usize>,
         label: impl Into<String>,
@@ -144,7 +145,7 @@ impl std::error::Error for PolicyErrors {}
 
 impl Diagnostic for PolicyErrors {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new("policy::invalid"))
+        Some(Box::new(Code::PolicyInvalid))
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
@@ -188,7 +189,7 @@ impl std::error::Error for Summary<'_> {}
 
 impl Diagnostic for Summary<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new("policy::invalid"))
+        Some(Box::new(Code::PolicyInvalid))
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {

@@ -25,6 +25,7 @@ pub use diagnostic::{PolicyErrors, PolicyProblem};
 use raw::Problems;
 
 use crate::engine::{Rule, Waiver};
+use crate::error_code::Code;
 
 /// The bundled packs, embedded in the binary: (`builtin:` name, file name, text). The first
 /// is the default policy.
@@ -174,7 +175,7 @@ pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
             };
             let help = format!("see https://toml.io for the syntax; strings need quotes, tables `[name]`, rules `[[rule]]`{later}");
             problems.push(
-                "policy::syntax",
+                Code::PolicySyntax,
                 span,
                 "here",
                 format!("TOML syntax error: {}", e.message().trim()),
@@ -193,7 +194,7 @@ pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
                 if let Some(id) = &raw_rule.id {
                     if let Some((first_source, first_span)) = first_seen.get(&id.value) {
                         let note = PolicyProblem::new(
-                            "policy::duplicate-id",
+                            Code::PolicyDuplicateId,
                             first_source,
                             first_span.clone(),
                             "first defined here",
@@ -205,7 +206,7 @@ pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
                         );
                         problems.list.push(
                             PolicyProblem::new(
-                                "policy::duplicate-id",
+                                Code::PolicyDuplicateId,
                                 &source,
                                 id.span.clone(),
                                 "defined again here",
@@ -232,7 +233,7 @@ pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
                     // recorded the policy would load without it and the gate pass silently.
                     let span = raw_rule.id.as_ref().map_or(0..0, |id| id.span.clone());
                     problems.push(
-                        "policy::internal",
+                        Code::PolicyInternal,
                         span,
                         "this rule",
                         "mlgate could not compile this rule and recorded no reason",
@@ -262,7 +263,7 @@ pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
                 );
             all_problems.push(
                 PolicyProblem::new(
-                    "policy::unknown-rule",
+                    Code::PolicyUnknownRule,
                     &source,
                     compiled.rule_span,
                     "no rule has this id",
@@ -330,7 +331,7 @@ mod tests {
         let errors = load(&[policy]).unwrap_err();
         assert_eq!(errors.problems.len(), 1, "{:?}", errors.problems);
         let problem = &errors.problems[0];
-        assert_eq!(problem.code, "policy::syntax");
+        assert_eq!(problem.code.as_str(), "policy::syntax");
         let help = problem.help.as_deref().unwrap_or_default();
         assert!(help.contains("later syntax errors are not shown"), "{help}");
     }
@@ -351,7 +352,7 @@ colour = "red"
 "#,
         );
         let errors = load(&[policy]).unwrap_err();
-        let codes: Vec<&str> = errors.problems.iter().map(|p| p.code).collect();
+        let codes: Vec<&str> = errors.problems.iter().map(|p| p.code.as_str()).collect();
         assert_eq!(
             codes,
             [

@@ -11,6 +11,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::diagnostic::PolicyProblem;
+use crate::error_code::Code;
 use crate::suggest;
 
 /// A value with the byte span it came from.
@@ -66,7 +67,7 @@ pub struct Problems {
 impl Problems {
     pub fn push(
         &mut self,
-        code: &'static str,
+        code: Code,
         span: Range<usize>,
         label: impl Into<String>,
         message: impl Into<String>,
@@ -80,7 +81,7 @@ impl Problems {
     /// Reports an unknown key, suggesting the closest known one.
     pub fn unknown_key(
         &mut self,
-        code: &'static str,
+        code: Code,
         key: &Spanned<toml::de::DeString<'_>>,
         known: &[&str],
         what: &str,
@@ -95,7 +96,7 @@ impl Problems {
             "not recognised here",
             format!(
                 "unknown {} `{}`",
-                if code.ends_with("check") {
+                if code == Code::PolicyUnknownCheck {
                     "check"
                 } else {
                     "key"
@@ -108,7 +109,7 @@ impl Problems {
 
     pub fn wrong_type(&mut self, value: &Spanned<DeValue<'_>>, key: &str, expected: &str) {
         self.push(
-            "policy::wrong-type",
+            Code::PolicyWrongType,
             value.span(),
             format!("this is {}", describe(value.get_ref())),
             format!("`{key}` must be {expected}"),
@@ -131,7 +132,7 @@ pub fn document<'a, 'i>(
                     for (k, v) in table {
                         if !POLICY_KEYS.contains(&k.get_ref().as_ref()) {
                             problems.unknown_key(
-                                "policy::unknown-key",
+                                Code::PolicyUnknownKey,
                                 k,
                                 &POLICY_KEYS,
                                 "[policy]",
@@ -168,7 +169,7 @@ pub fn document<'a, 'i>(
                 }
                 _ => problems.wrong_type(value, "waiver", "an array of tables (`[[waiver]]`)"),
             },
-            _ => problems.unknown_key("policy::unknown-key", key, &TOP_KEYS, "a policy file"),
+            _ => problems.unknown_key(Code::PolicyUnknownKey, key, &TOP_KEYS, "a policy file"),
         }
     }
     (rules, waivers)
@@ -225,7 +226,7 @@ fn rule<'a, 'i>(
                 continue;
             }
             _ => {
-                problems.unknown_key("policy::unknown-key", key, &RULE_KEYS, "a rule");
+                problems.unknown_key(Code::PolicyUnknownKey, key, &RULE_KEYS, "a rule");
                 continue;
             }
         };
@@ -261,7 +262,7 @@ fn rule<'a, 'i>(
     if !missing.is_empty() {
         let list: Vec<String> = missing.iter().map(|k| format!("`{k}`")).collect();
         problems.push(
-            "policy::missing-key",
+            Code::PolicyMissingKey,
             head,
             "in this rule",
             format!(
@@ -279,7 +280,7 @@ fn rule<'a, 'i>(
                 |s| format!("did you mean `{s}`?"),
             );
             problems.push(
-                "policy::bad-severity",
+                Code::PolicyBadSeverity,
                 sev.span.clone(),
                 "not a severity",
                 format!("unknown severity `{}`", sev.value),

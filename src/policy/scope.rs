@@ -7,6 +7,7 @@ use toml::Spanned;
 use super::checks::{check_set, to_json};
 use super::raw::Problems;
 use crate::engine::{Check, CheckSet, Scope};
+use crate::error_code::Code;
 use crate::snapshot::schema::Node;
 use crate::snapshot::Backend;
 
@@ -44,7 +45,7 @@ pub fn compile(value: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<
                     );
                     if !ok {
                         problems.push(
-                            "policy::bad-target",
+                            Code::PolicyBadTarget,
                             v.span(),
                             "not a stage or @alias",
                             format!(
@@ -67,7 +68,7 @@ pub fn compile(value: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<
                             |s| format!("did you mean `{s}`?"),
                         );
                         problems.push(
-                            "policy::bad-backend",
+                            Code::PolicyBadBackend,
                             v.span(),
                             "not a backend",
                             format!("`{b}` is not a backend; a rule scoped to it would be skipped everywhere"),
@@ -80,7 +81,7 @@ pub fn compile(value: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<
                 DeValue::String(s) => match Regex::new(s) {
                     Ok(re) => scope.model_regex = Some(re),
                     Err(e) => problems.push(
-                        "policy::bad-regex",
+                        Code::PolicyBadRegex,
                         v.span(),
                         "invalid regular expression",
                         format!(
@@ -126,7 +127,7 @@ pub fn compile(value: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<
                     scope.run_tags = list;
                 }
             }
-            _ => problems.unknown_key("policy::unknown-key", key, &WHEN_KEYS, "`when`"),
+            _ => problems.unknown_key(Code::PolicyUnknownKey, key, &WHEN_KEYS, "`when`"),
         }
     }
     (problems.list.len() == before).then_some(scope)

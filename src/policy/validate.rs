@@ -6,6 +6,7 @@ use super::checks::check_set;
 use super::raw::{Problems, RawRule, Sp};
 use crate::engine::selector::Segment;
 use crate::engine::{Rule, Selector, Severity};
+use crate::error_code::Code;
 use crate::snapshot::schema::{self, Node};
 use crate::suggest;
 
@@ -21,7 +22,7 @@ pub fn rule(
     if let Some(id) = &raw.id {
         if !is_kebab_case(&id.value) {
             problems.push(
-                "policy::bad-id",
+                Code::PolicyBadId,
                 id.span.clone(),
                 "not kebab-case",
                 format!("rule id `{}` is not kebab-case", id.value),
@@ -91,7 +92,7 @@ pub(super) fn selector(
         Ok(p) => p,
         Err(e) => {
             problems.push(
-                "policy::bad-selector",
+                Code::PolicyBadSelector,
                 inner_span(s, e.offset, 1),
                 e.message.clone(),
                 format!("selector `{}` is malformed: {}", s.value, e.message),
@@ -106,7 +107,7 @@ pub(super) fn selector(
         None,
         |offset, len, label, message, help| {
             problems.push(
-                "policy::selector-never-matches",
+                Code::PolicySelectorNeverMatches,
                 inner_span(s, offset, len),
                 label,
                 format!(
@@ -207,7 +208,7 @@ fn template(message: &Sp<String>, problems: &mut Problems) {
             .is_some_and(|s| walk(&s, &schema::SNAPSHOT, None, |_, _, _, _, _| {}).is_some());
         if !ok {
             problems.push(
-                "policy::bad-template",
+                Code::PolicyBadTemplate,
                 inner_span(message, offset, name.len()),
                 "not a snapshot path",
                 format!("message placeholder `{{{name}}}` names nothing in the snapshot"),

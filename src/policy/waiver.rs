@@ -4,6 +4,7 @@ use toml::de::DeValue;
 
 use super::raw::{Problems, RawWaiver};
 use crate::engine::Waiver;
+use crate::error_code::Code;
 use crate::timefmt;
 
 /// The keys a waiver may have.
@@ -27,7 +28,7 @@ pub fn compile(raw: &RawWaiver<'_, '_>, source: &str, problems: &mut Problems) -
             DeValue::String(s) if !s.trim().is_empty() => Some((s.to_string(), v.span())),
             DeValue::String(_) => {
                 problems.push(
-                    "policy::waiver-field",
+                    Code::PolicyWaiverField,
                     v.span(),
                     "empty",
                     format!("waiver `{key}` is empty"),
@@ -57,7 +58,7 @@ pub fn compile(raw: &RawWaiver<'_, '_>, source: &str, problems: &mut Problems) -
     let expires = text("expires");
     for (key, _) in raw.table {
         if !WAIVER_KEYS.contains(&key.get_ref().as_ref()) {
-            problems.unknown_key("policy::unknown-key", key, &WAIVER_KEYS, "a waiver");
+            problems.unknown_key(Code::PolicyUnknownKey, key, &WAIVER_KEYS, "a waiver");
         }
     }
     let head = raw.span.start..raw.span.start + 1;
@@ -75,7 +76,7 @@ pub fn compile(raw: &RawWaiver<'_, '_>, source: &str, problems: &mut Problems) -
     .collect();
     if !missing.is_empty() {
         problems.push(
-            "policy::waiver-incomplete",
+            Code::PolicyWaiverIncomplete,
             head,
             "in this waiver",
             format!("waiver is missing {}", missing.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
@@ -87,7 +88,7 @@ pub fn compile(raw: &RawWaiver<'_, '_>, source: &str, problems: &mut Problems) -
             let day = timefmt::parse_date(date.get(..10).unwrap_or(date));
             if day.is_none() || date.len() != 10 {
                 problems.push(
-                    "policy::bad-date",
+                    Code::PolicyBadDate,
                     span.clone(),
                     "not a date",
                     format!("`expires` is not a date: `{date}`"),
@@ -109,7 +110,7 @@ pub fn compile(raw: &RawWaiver<'_, '_>, source: &str, problems: &mut Problems) -
                 if items.is_empty() {
                     // An empty list used to mean "every version": the opposite of what it says.
                     problems.push(
-                        "policy::waiver-field",
+                        Code::PolicyWaiverField,
                         v.span(),
                         "no versions listed",
                         "waiver `versions` is empty",

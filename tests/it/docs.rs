@@ -42,3 +42,17 @@ fn every_check_kind_is_documented() {
         );
     }
 }
+
+#[test]
+fn errors_doc_is_current() {
+    check("docs/errors.md", &mlgate::docs::errors());
+}
+
+#[test]
+fn every_error_code_has_its_entry() {
+    let doc = mlgate::docs::errors();
+    for code in mlgate::error_code::Code::ALL {
+        let entry = format!("\n### `{code}`\n");
+        assert_eq!(doc.matches(&entry).count(), 1, "{code}");
+    }
+}

@@ -11,6 +11,7 @@ mod comparison;
 mod databricks;
 mod docs;
 mod ergonomics;
+mod errors;
 mod faults;
 mod gather_layer;
 mod hostile;

@@ -18,7 +18,7 @@ use futures_util::stream::{self, StreamExt};
 
 use super::check::judge_quietly;
 use super::config::{self, Effective};
-use super::{now_rfc3339, stdio, use_color, AppError, Live};
+use super::{now_rfc3339, stdio, use_color, AppError, Live, UsageError};
 use crate::cli::{CheckArgs, Versions};
 use crate::engine::Status;
 use crate::exit::Exit;
@@ -39,9 +39,7 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
 pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     if args.output.sarif.is_some() || args.output.github {
-        return Err(AppError::Usage(
-            "--sarif and --github are not available with --all-models yet: use --junit, --json or --report".into(),
-        ));
+        return Err(UsageError::AllModelsOutputs.into());
     }
     super::outputs::distinct(&args.output)?;
     let Effective {
@@ -56,16 +54,17 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     let shard = bulk
         .shard
         .as_deref()
-        .map(Shard::parse)
-        .transpose()
-        .map_err(AppError::Usage)?;
+        .map(|text| {
+            Shard::parse(text).ok_or_else(|| UsageError::BadShard {
+                text: text.to_string(),
+            })
+        })
+        .transpose()?;
 
     let mut live = Live::open(SESSION, &args.server)?;
     live.cx.bulk = true;
     if live.backend == Backend::UnityCatalog {
-        return Err(AppError::Usage(
-            "--all-models does not list Unity Catalog models yet: use the workspace registry (--registry-uri databricks) or check versions one by one".into(),
-        ));
+        return Err(UsageError::AllModelsOnUnityCatalog.into());
     }
     let jobs = usize::from(bulk.jobs);
     let selection = live

@@ -24,18 +24,12 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// Parses `I/N` with 1 ≤ I ≤ N (the numbering of CI matrices).
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let bad = || format!("--shard `{text}` is not I/N with 1 <= I <= N (e.g. 2/4)");
-        let (i, n) = text.split_once('/').ok_or_else(bad)?;
-        let (i, n): (u64, u64) = (
-            i.trim().parse().map_err(|_| bad())?,
-            n.trim().parse().map_err(|_| bad())?,
-        );
-        if i == 0 || i > n {
-            return Err(bad());
-        }
-        Ok(Self {
+    /// Parses `I/N` with 1 ≤ I ≤ N (the numbering of CI matrices); `None` for anything else
+    /// (the caller says why, as `usage::bad-shard`).
+    pub fn parse(text: &str) -> Option<Self> {
+        let (i, n) = text.split_once('/')?;
+        let (i, n): (u64, u64) = (i.trim().parse().ok()?, n.trim().parse().ok()?);
+        (i != 0 && i <= n).then(|| Self {
             index: i - 1,
             count: n,
         })
@@ -196,10 +190,10 @@ mod tests {
 
     #[test]
     fn shards_parse_one_based_and_refuse_nonsense() {
-        assert_eq!(Shard::parse("1/4"), Ok(Shard { index: 0, count: 4 }));
-        assert_eq!(Shard::parse("4/4"), Ok(Shard { index: 3, count: 4 }));
+        assert_eq!(Shard::parse("1/4"), Some(Shard { index: 0, count: 4 }));
+        assert_eq!(Shard::parse("4/4"), Some(Shard { index: 3, count: 4 }));
         for bad in ["0/4", "5/4", "1", "a/b", "1/0", "/"] {
-            assert!(Shard::parse(bad).is_err(), "{bad}");
+            assert!(Shard::parse(bad).is_none(), "{bad}");
         }
     }
 

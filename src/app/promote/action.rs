@@ -1,7 +1,7 @@
 //! What a promotion is asked to do (`--to-alias`, `--to-stage`, `--approve-request`), what
 //! each backend can do, and the other arguments checked before anything is read.
 
-use super::AppError;
+use super::{AppError, UsageError};
 use crate::cli::PromoteArgs;
 use crate::gather::Goal;
 use crate::model_ref::ModelRef;
@@ -37,20 +37,14 @@ impl Action {
 
     /// Refuses, before anything is read, what the backend cannot do.
     pub fn supported_on(&self, backend: Backend) -> Result<(), AppError> {
-        let refuse = |why: &str| Err(AppError::Usage(why.to_string()));
-        match (self, backend) {
-            (Action::Alias(_), Backend::DatabricksWorkspace) => refuse(
-                "the Databricks workspace registry has no aliases: use --to-stage or --approve-request (or a Unity Catalog model)",
-            ),
-            (Action::Stage(_), Backend::UnityCatalog) => {
-                refuse("Unity Catalog models have no stages: use --to-alias")
-            }
-            (Action::Request(_), Backend::DatabricksWorkspace) => Ok(()),
-            (Action::Request(_), _) => refuse(
-                "only the Databricks workspace registry has transition requests: use --to-alias or --to-stage",
-            ),
-            _ => Ok(()),
-        }
+        let refusal = match (self, backend) {
+            (Action::Alias(_), Backend::DatabricksWorkspace) => UsageError::NoAliasesInWorkspace,
+            (Action::Stage(_), Backend::UnityCatalog) => UsageError::NoStagesInUnityCatalog,
+            (Action::Request(_), Backend::DatabricksWorkspace) => return Ok(()),
+            (Action::Request(_), _) => UsageError::NoTransitionRequests,
+            _ => return Ok(()),
+        };
+        Err(refusal.into())
     }
 }
 
@@ -60,9 +54,11 @@ pub fn action(args: &PromoteArgs, rules: &[crate::engine::Rule]) -> Result<Actio
     let active = |flag: &str, s: &str| -> Result<String, AppError> {
         let s = stage(flag, s)?;
         if s == "None" || s == "Archived" {
-            return Err(AppError::Usage(format!(
-                "{flag} {s}: promotion is to Staging or Production (archiving is not a promotion)"
-            )));
+            return Err(UsageError::NotAPromotionStage {
+                flag: flag.to_string(),
+                stage: s,
+            }
+            .into());
         }
         Ok(s)
     };
@@ -70,9 +66,7 @@ pub fn action(args: &PromoteArgs, rules: &[crate::engine::Rule]) -> Result<Actio
         (Some(a), _, _) => Ok(Action::Alias(alias("--to-alias", a, rules)?)),
         (_, Some(s), _) => Ok(Action::Stage(active("--to-stage", s)?)),
         (_, _, Some(s)) => Ok(Action::Request(active("--approve-request", s)?)),
-        _ => Err(AppError::Usage(
-            "say where to promote: --to-alias, --to-stage or --approve-request".into(),
-        )),
+        _ => Err(UsageError::NoPromotionTarget.into()),
     }
 }
 
@@ -91,9 +85,10 @@ pub fn expected(given: &str) -> Result<Option<String>, AppError> {
             }
         }));
     }
-    Err(AppError::Usage(format!(
-        "--expect-incumbent `{given}` is not a version number or `none`"
-    )))
+    Err(UsageError::BadIncumbent {
+        given: given.to_string(),
+    }
+    .into())
 }
 
 /// The registered model a promotion moves within; only registry references name one.
@@ -103,9 +98,10 @@ pub fn registry_name(reference: &ModelRef) -> Result<String, AppError> {
         | ModelRef::Alias { name, .. }
         | ModelRef::Stage { name, .. }
         | ModelRef::Latest { name } => Ok(name.clone()),
-        ModelRef::Run { .. } | ModelRef::LoggedModel { .. } => Err(AppError::Usage(format!(
-            "`{reference}` is not a registered model version: register it first, then promote models:/NAME/VERSION"
-        ))),
+        ModelRef::Run { .. } | ModelRef::LoggedModel { .. } => Err(UsageError::NotAVersion {
+            reference: reference.to_string(),
+        }
+        .into()),
     }
 }
 

@@ -14,7 +14,8 @@ mod steps;
 
 use super::check::{append, emit, judge, today};
 use super::config::{self, Effective};
-use super::{not_gathered, now_rfc3339, stdio, AppError, Live};
+use super::error::held;
+use super::{not_gathered, now_rfc3339, stdio, AppError, Live, PromoteError, UsageError};
 use crate::cli::PromoteArgs;
 use crate::engine::Status;
 use crate::exit::Exit;
@@ -30,7 +31,7 @@ pub fn run(args: &PromoteArgs) -> Result<Exit, AppError> {
     if args.output.github {
         let promoted = match &result {
             Ok(Exit::Pass) => !args.dry_run,
-            Err(AppError::RecordFailed(_)) => true,
+            Err(AppError::Promote(PromoteError::RecordFailed { .. })) => true,
             _ => false,
         };
         if let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
@@ -56,9 +57,7 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
     let site = super::sarif_site::for_output(&args.output, &args.policy, &config, &policy)?;
     let expected = args.expect_incumbent.as_deref().map(expected).transpose()?;
     if args.archive_existing && matches!(action, Action::Alias(_)) {
-        return Err(AppError::Usage(
-            "--archive-existing archives the versions in a stage: use it with --to-stage or --approve-request".into(),
-        ));
+        return Err(UsageError::ArchiveNeedsStage.into());
     }
     let live = Live::open(&args.model, &args.server)?;
     let name = registry_name(&live.reference)?;
@@ -72,11 +71,13 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
         .map_err(|e| AppError::Gather(Box::new(live.failure(e))))?;
     if let Some(expected) = &expected {
         if &holder != expected {
-            return Err(AppError::Conflict(format!(
-                "{holds} of {name} is held by {}, not {} as --expect-incumbent says; nothing moved",
-                held(holder.as_deref()),
-                held(expected.as_deref())
-            )));
+            return Err(PromoteError::UnexpectedIncumbent {
+                holds,
+                name,
+                holder,
+                expected: expected.clone(),
+            }
+            .into());
         }
     }
     let gathered = live.block_on(gather::gather_promotion(
@@ -204,11 +205,13 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
     // The guard: the target must still be held by the version judged against.
     let now_held = step.holder(&goal)?;
     if now_held != holder {
-        return Err(AppError::Conflict(format!(
-            "{holds} of {name} changed while mlgate was checking: held by {} when it started, by {} now; the verdict was against the former, so nothing moved",
-            held(holder.as_deref()),
-            held(now_held.as_deref())
-        )));
+        return Err(PromoteError::HolderChanged {
+            holds,
+            name,
+            before: holder,
+            now: now_held,
+        }
+        .into());
     }
     if let Action::Request(stage) = &action {
         step.require_open_request(stage)?;
@@ -223,10 +226,10 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
         ),
     );
     if !args.no_record {
-        step.record().map_err(|e| {
-            AppError::RecordFailed(format!(
-                "{candidate_uri} was promoted to {holds} and the promotion stands, but recording the verdict failed: {e}"
-            ))
+        step.record().map_err(|reason| PromoteError::RecordFailed {
+            candidate: candidate_uri,
+            holds,
+            reason,
         })?;
     }
     Ok(Exit::Pass)
@@ -251,10 +254,6 @@ fn is_request_to(request: &serde_json::Value, stage: &str) -> bool {
         .get("to_stage")
         .and_then(serde_json::Value::as_str)
         .is_some_and(|s| s.eq_ignore_ascii_case(stage))
-}
-
-fn held(version: Option<&str>) -> String {
-    version.map_or_else(|| "no version".into(), |v| format!("version {v}"))
 }
 
 fn say(args: &PromoteArgs, line: &str) {

@@ -3,9 +3,9 @@
 //! confirmation, the rejection of a request, and the record.
 
 use super::action::Action;
+use super::is_request_to;
 use super::record::Record;
-use super::{held, is_request_to};
-use crate::app::{stdio, AppError, Live};
+use crate::app::{stdio, AppError, Live, PromoteError, UsageError};
 use crate::gather::{self, Goal, Write, WriteError};
 
 /// The registry steps after the verdict, all on the one live session.
@@ -23,15 +23,12 @@ impl Step<'_> {
         live.block_on(gather::write(&live.cx, live.backend, write))
     }
 
-    pub(super) fn holder(&self, goal: &Goal) -> Result<Option<String>, AppError> {
+    pub(super) fn holder(&self, goal: &Goal) -> Result<Option<String>, PromoteError> {
         let live = self.live;
         live.block_on(gather::holder(&live.cx, live.backend, self.name, goal))
-            .map_err(|e| {
-                AppError::Write(format!(
-                    "cannot re-read who holds {} right before moving: {}; nothing moved",
-                    goal.holds(),
-                    e.message()
-                ))
+            .map_err(|source| PromoteError::RereadHolder {
+                holds: goal.holds(),
+                source: Box::new(source),
             })
     }
 
@@ -45,22 +42,21 @@ impl Step<'_> {
                 self.name,
                 self.candidate,
             ))
-            .map_err(|e| {
-                AppError::Write(format!(
-                    "cannot re-read the transition requests of models:/{}/{}: {}; nothing moved",
-                    self.name,
-                    self.candidate,
-                    e.message()
-                ))
+            .map_err(|source| PromoteError::RereadRequests {
+                name: self.name.to_string(),
+                version: self.candidate.to_string(),
+                source: Box::new(source),
             })?
             .unwrap_or_default();
         if requests.iter().any(|r| is_request_to(r, stage)) {
             return Ok(());
         }
-        Err(AppError::Conflict(format!(
-            "models:/{}/{} has no open request to {stage} (any more); nothing moved",
-            self.name, self.candidate
-        )))
+        Err(PromoteError::RequestGone {
+            name: self.name.to_string(),
+            version: self.candidate.to_string(),
+            stage: stage.to_string(),
+        }
+        .into())
     }
 
     pub(super) fn make_move(
@@ -94,7 +90,7 @@ impl Step<'_> {
         match self.write(&write) {
             Ok(()) => Ok(()),
             Err(WriteError::Unsupported { backend, what }) => {
-                Err(AppError::Usage(format!("{backend} cannot {what}")))
+                Err(UsageError::RegistryCannot { backend, what }.into())
             }
             // The answer may be lost after the server acted: the registry says what happened.
             Err(WriteError::Client(e)) => match self.holds_now(action, goal) {
@@ -107,16 +103,16 @@ impl Step<'_> {
                     }
                     Ok(())
                 }
-                _ => Err(AppError::Write(format!(
-                    "the move failed: {}; nothing moved",
-                    e.message()
-                ))),
+                _ => Err(PromoteError::MoveFailed {
+                    source: Box::new(e),
+                }
+                .into()),
             },
         }
     }
 
     /// Whether the candidate holds the goal now.
-    fn holds_now(&self, action: &Action, goal: &Goal) -> Result<bool, AppError> {
+    fn holds_now(&self, action: &Action, goal: &Goal) -> Result<bool, PromoteError> {
         let live = self.live;
         match action {
             Action::Alias(_) => Ok(self.holder(goal)?.as_deref() == Some(self.candidate)),
@@ -130,7 +126,9 @@ impl Step<'_> {
                         self.name,
                         self.candidate,
                     ))
-                    .map_err(|e| AppError::Write(e.message()))?;
+                    .map_err(|source| PromoteError::ReadBack {
+                        source: Box::new(source),
+                    })?;
                 Ok(version
                     .current_stage
                     .is_some_and(|s| s.eq_ignore_ascii_case(stage)))
@@ -143,20 +141,20 @@ impl Step<'_> {
             Ok(true) => Ok(()),
             Ok(false) => {
                 let now = self.holder(goal).ok().flatten();
-                Err(AppError::Conflict(format!(
-                    "after the move, {} of {} is held by {}, not models:/{}/{}: another client moved it; the verdict is not recorded",
-                    goal.holds(),
-                    self.name,
-                    held(now.as_deref()),
-                    self.name,
-                    self.candidate
-                )))
+                Err(PromoteError::LostRace {
+                    holds: goal.holds(),
+                    name: self.name.to_string(),
+                    version: self.candidate.to_string(),
+                    now,
+                }
+                .into())
             }
-            Err(e) => Err(AppError::Conflict(format!(
-                "the move was sent, but it cannot be confirmed ({e}); check {} of {} by hand",
-                goal.holds(),
-                self.name
-            ))),
+            Err(source) => Err(PromoteError::Unconfirmed {
+                holds: goal.holds(),
+                name: self.name.to_string(),
+                source: Box::new(source),
+            }
+            .into()),
         }
     }
 

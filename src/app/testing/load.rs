@@ -15,6 +15,7 @@ use crate::app::config::Effective;
 use crate::app::EXAMPLE_SNAPSHOT;
 use crate::cli::EvalArgs;
 use crate::engine::Outcome;
+use crate::error_code::Code;
 use crate::policy::{self, Policy, PolicyErrors, PolicyProblem};
 use crate::snapshot::io as snapshot_io;
 
@@ -41,14 +42,13 @@ pub(super) fn load(
     let name = path.display().to_string();
     let source = Arc::new(NamedSource::new(&name, text.to_string()));
     let before = problems.len();
-    let problem =
-        |code: &'static str, span: std::ops::Range<usize>, label: &str, message: String| {
-            PolicyProblem::new(code, &source, span, label, message)
-        };
+    let problem = |code: Code, span: std::ops::Range<usize>, label: &str, message: String| {
+        PolicyProblem::new(code, &source, span, label, message)
+    };
     let (doc, syntax) = DeTable::parse_recoverable(text);
     for e in &syntax {
         problems.push(problem(
-            "test::syntax",
+            Code::TestSyntax,
             e.span().unwrap_or(0..0),
             "here",
             format!("TOML syntax error: {}", e.message().trim()),
@@ -68,7 +68,7 @@ pub(super) fn load(
                         Some(p) if p.starts_with("builtin:") => policy_paths.push(PathBuf::from(p)),
                         Some(p) => policy_paths.push(base.join(p)),
                         None => problems.push(problem(
-                            "test::wrong-type",
+                            Code::TestWrongType,
                             item.span(),
                             "not a path",
                             "`policies` lists file paths".into(),
@@ -78,7 +78,7 @@ pub(super) fn load(
             }
             ("case", DeValue::Array(items)) => raw_cases.extend(items.iter()),
             ("policies" | "case", _) => problems.push(problem(
-                "test::wrong-type",
+                Code::TestWrongType,
                 value.span(),
                 "wrong type",
                 format!(
@@ -93,7 +93,7 @@ pub(super) fn load(
             )),
             (other, _) => problems.push(
                 problem(
-                    "test::unknown-key",
+                    Code::TestUnknownKey,
                     key.span(),
                     "not recognised here",
                     format!("unknown key `{other}` in a test file"),
@@ -106,7 +106,7 @@ pub(super) fn load(
     if raw_cases.is_empty() {
         problems.push(
             problem(
-                "test::no-cases",
+                Code::TestNoCases,
                 0..0,
                 "this file",
                 format!("test file {name} has no `[[case]]`"),
@@ -119,7 +119,7 @@ pub(super) fn load(
     } else {
         let texts = policy::read_paths(&policy_paths).map_err(|e| PolicyErrors {
             problems: vec![problem(
-                "test::policy",
+                Code::TestPolicy,
                 0..0,
                 "policies of this file",
                 e.to_string(),
@@ -147,13 +147,12 @@ fn case(
     source: &Arc<NamedSource<String>>,
     problems: &mut Vec<PolicyProblem>,
 ) -> Option<Case> {
-    let problem =
-        |code: &'static str, span: std::ops::Range<usize>, label: &str, message: String| {
-            PolicyProblem::new(code, source, span, label, message)
-        };
+    let problem = |code: Code, span: std::ops::Range<usize>, label: &str, message: String| {
+        PolicyProblem::new(code, source, span, label, message)
+    };
     let DeValue::Table(table) = raw.get_ref() else {
         problems.push(problem(
-            "test::wrong-type",
+            Code::TestWrongType,
             raw.span(),
             "not a table",
             "each `[[case]]` is a table".into(),
@@ -175,7 +174,7 @@ fn case(
             );
             problems.push(
                 problem(
-                    "test::unknown-key",
+                    Code::TestUnknownKey,
                     key.span(),
                     "not recognised here",
                     format!("unknown key `{}` in a case", key.get_ref()),
@@ -191,7 +190,7 @@ fn case(
             DeValue::Datetime(d) => Some(d.to_string()),
             _ => {
                 problems.push(problem(
-                    "test::wrong-type",
+                    Code::TestWrongType,
                     v.span(),
                     "not a string",
                     format!("`{key}` must be a string"),
@@ -210,7 +209,7 @@ fn case(
     let head = raw.span().start..raw.span().start + 1;
     if name.is_none() || snapshot_ref.is_none() || text("expect").is_none() {
         problems.push(
-            problem("test::missing-key", head.clone(), "in this case", "a case needs `name`, `snapshot` and `expect`".into())
+            problem(Code::TestMissingKey, head.clone(), "in this case", "a case needs `name`, `snapshot` and `expect`".into())
                 .with_help("e.g. name = \"no description\", snapshot = \"fixtures/good.json\", expect = { missing-description = \"fail\" }"),
         );
         return None;
@@ -226,7 +225,7 @@ fn case(
         Ok(text) => text,
         Err(e) => {
             problems.push(problem(
-                "test::snapshot",
+                Code::TestSnapshot,
                 snapshot_span,
                 "cannot read",
                 format!(
@@ -241,7 +240,7 @@ fn case(
         Ok(v) => v,
         Err(e) => {
             problems.push(problem(
-                "test::snapshot",
+                Code::TestSnapshot,
                 snapshot_span,
                 "not JSON",
                 format!("snapshot fixture {snapshot_ref} is not valid JSON: {e}"),
@@ -253,7 +252,7 @@ fn case(
         match crate::policy::toml_to_json(patch.get_ref()) {
             Some(p @ Value::Object(_)) => merge_patch(&mut snapshot, &p),
             _ => problems.push(problem(
-                "test::wrong-type",
+                Code::TestWrongType,
                 patch.span(),
                 "not a table",
                 "`patch` must be a table (a JSON merge patch)".into(),
@@ -270,12 +269,12 @@ fn case(
                         .as_str()
                         .and_then(|path| remove_path(&mut snapshot, path));
                     if removed.is_none() {
-                        problems.push(problem("test::bad-remove", p.span(), "nothing here", "`remove` lists snapshot paths that exist in the fixture, e.g. \"mlflow_model.signature\"".into()));
+                        problems.push(problem(Code::TestBadRemove, p.span(), "nothing here", "`remove` lists snapshot paths that exist in the fixture, e.g. \"mlflow_model.signature\"".into()));
                     }
                 }
             }
             _ => problems.push(problem(
-                "test::wrong-type",
+                Code::TestWrongType,
                 remove.span(),
                 "not an array",
                 "`remove` is an array of snapshot paths".into(),
@@ -284,7 +283,7 @@ fn case(
     }
     if let Err(e) = snapshot_io::parse(&snapshot.to_string(), Path::new(&snapshot_ref)) {
         problems.push(problem(
-            "test::snapshot",
+            Code::TestSnapshot,
             text("patch").map_or(snapshot_span, Spanned::span),
             "invalid snapshot",
             format!("the case's snapshot is invalid: {e}"),
@@ -293,7 +292,7 @@ fn case(
     if let Some(now) = &eval.now {
         if today(Some(now)).is_err() {
             problems.push(problem(
-                "test::bad-date",
+                Code::TestBadDate,
                 text("now").map(Spanned::span).unwrap_or(head.clone()),
                 "not a date",
                 format!("`now` is not a date: {now}"),
@@ -314,7 +313,7 @@ fn case(
                             );
                     problems.push(
                         problem(
-                            "test::unknown-rule",
+                            Code::TestUnknownRule,
                             rule.span(),
                             "no rule has this id",
                             format!("expectation names unknown rule `{id}`"),
@@ -331,7 +330,7 @@ fn case(
                     Some(o) => expect.push((id, o)),
                     None => problems.push(
                         problem(
-                            "test::bad-outcome",
+                            Code::TestBadOutcome,
                             outcome.span(),
                             "not an outcome",
                             "expected outcomes are pass, fail, error, skipped or waived".into(),
@@ -342,7 +341,7 @@ fn case(
             }
         }
         Some((v, _)) => problems.push(problem(
-            "test::wrong-type",
+            Code::TestWrongType,
             v.span(),
             "not a table",
             "`expect` maps rule ids to outcomes".into(),

@@ -10,7 +10,7 @@ mod load;
 
 use super::check::today;
 use super::config::{self};
-use super::{write, AppError};
+use super::{write, AppError, UsageError};
 use crate::cli::{EvalArgs, TestArgs};
 use crate::engine::{self, Outcome};
 use crate::exit::Exit;
@@ -51,10 +51,7 @@ pub fn run(args: &TestArgs) -> Result<Exit, AppError> {
     let files = collect(&paths)?;
     if files.is_empty() {
         let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(AppError::Usage(format!(
-            "no test files (*.toml) found in {}",
-            list.join(", ")
-        )));
+        return Err(UsageError::NoTestFiles { searched: list }.into());
     }
     let mut problems = Vec::new();
     let mut tests = Vec::new();

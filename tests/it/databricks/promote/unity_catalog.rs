@@ -128,3 +128,24 @@ fn tags_refused_after_the_move_are_exit_5_and_the_promotion_stands() {
     );
     assert_eq!(mock.registry().aliases["champion"], 4);
 }
+
+#[test]
+fn a_promotion_conflict_prints_its_code() {
+    let mock = Mock::with_registry(Options::default(), churn());
+    let dir = tempfile::tempdir().unwrap();
+    let out = promote(
+        &mock,
+        dir.path(),
+        &[
+            "models:/main.ml.churn/4",
+            "--to-alias",
+            "champion",
+            "--quiet",
+        ],
+    )
+    .args(["--expect-incumbent", "2"])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    insta::assert_snapshot!(String::from_utf8(out.stderr).unwrap());
+}
