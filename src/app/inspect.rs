@@ -4,7 +4,8 @@ use std::fmt::Write;
 use std::path::Path;
 
 use super::config::{self, Effective};
-use super::{AppError, EXAMPLE_SNAPSHOT};
+use super::pipeline::prepare::EXAMPLE_SNAPSHOT;
+use super::AppError;
 use crate::cli::{ExplainArgs, LintArgs, RulesArgs};
 use crate::engine::{self, Rule};
 use crate::exit::Exit;

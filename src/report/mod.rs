@@ -10,6 +10,7 @@ pub mod junit;
 pub mod junit_ext;
 pub mod junit_many;
 pub mod markdown;
+pub mod notice;
 pub mod sanitize;
 pub mod sarif;
 pub mod summary;

@@ -10,13 +10,14 @@ use std::path::{Path, PathBuf};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use super::super::check::{redact_findings, Judged};
+use super::super::files::write;
+use super::super::pipeline::judge::{Judged, Shown};
 use super::super::AppError;
 use crate::cli::{BulkArgs, OutputArgs};
 use crate::engine::{Status, WaiverNote};
 use crate::policy::Policy;
+use crate::report;
 use crate::report::summary::{Summary, VersionResult};
-use crate::report::{self, Evaluation};
 use crate::snapshot::io as snapshot_io;
 use crate::snapshot::Snapshot;
 
@@ -124,16 +125,8 @@ impl<'a> Sink<'a> {
         judged: &Judged,
         not_gathered: Option<String>,
     ) -> Result<(), AppError> {
-        let (shown, redactor) = crate::redact::snapshot(snapshot, self.redact);
-        let findings = redact_findings(&judged.evaluation.findings, &redactor);
-        let e = Evaluation {
-            snapshot: &shown,
-            findings: &findings,
-            verdict: &judged.verdict,
-            policy_files: &self.policy.files,
-            policy_digest: &self.policy.digest,
-            notes: &judged.notes,
-        };
+        let shown = Shown::new(snapshot, judged, self.redact);
+        let e = shown.evaluation(judged, self.policy);
         if let Some(json) = &mut self.json {
             let doc = report::json::render(&e);
             let sep = if self.json_first { "" } else { ",\n" };
@@ -154,11 +147,11 @@ impl<'a> Sink<'a> {
         }
         if let Some(dir) = &self.report_dir {
             let path = file_for(dir, model, version, "md")?;
-            super::super::write(&path, &report::markdown::render(&shown, Some(&e)))?;
+            write(&path, &report::markdown::render(&shown.snapshot, Some(&e)))?;
         }
         if let Some(dir) = &self.snapshot_dir {
             let path = file_for(dir, model, version, "snapshot.json")?;
-            snapshot_io::save(&shown, &path)?;
+            snapshot_io::save(&shown.snapshot, &path)?;
         }
         for note in &judged.evaluation.waiver_notes {
             self.waivers
@@ -215,7 +208,7 @@ impl<'a> Sink<'a> {
             junit.close(report::junit_many::TAIL)?;
         }
         if let Some(path) = report {
-            super::super::write(path, &report::summary::markdown(s))?;
+            write(path, &report::summary::markdown(s))?;
         }
         Ok(self.summary)
     }

@@ -109,6 +109,18 @@ pub fn registry_name(reference: &ModelRef) -> Result<String, AppError> {
     }
 }
 
+/// Whether a transition request (as the registry lists it) asks for `stage`.
+pub fn is_request_to(request: &serde_json::Value, stage: &str) -> bool {
+    request
+        .get("to_stage")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|s| s.eq_ignore_ascii_case(stage))
+}
+
+pub fn held(version: Option<&str>) -> String {
+    version.map_or_else(|| "no version".into(), |v| format!("version {v}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

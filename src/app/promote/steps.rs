@@ -2,10 +2,10 @@
 //! re-reads, the move sent once and settled by reading when its answer is lost, the
 //! confirmation, the rejection of a request, and the record.
 
-use super::action::Action;
+use super::action::{held, is_request_to, Action};
 use super::record::Record;
-use super::{held, is_request_to};
-use crate::app::{stdio, AppError, Live};
+use crate::app::pipeline::session::Live;
+use crate::app::{stdio, AppError};
 use crate::gather::{self, Goal, Write, WriteError};
 
 /// The registry steps after the verdict, all on the one live session.

@@ -4,34 +4,20 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
+mod case;
 mod load;
 
-use super::check::today;
 use super::config::{self};
-use super::{write, AppError};
-use crate::cli::{EvalArgs, TestArgs};
+use super::files::write;
+use super::pipeline::prepare::today;
+use super::AppError;
+use crate::cli::TestArgs;
 use crate::engine::{self, Outcome};
 use crate::exit::Exit;
 use crate::policy::{Policy, PolicyErrors, PolicyLoadError};
 use crate::report::junit_ext::{self, JunitError};
 use crate::snapshot::io as snapshot_io;
-
-/// One case, ready to run.
-struct Case {
-    name: String,
-    snapshot: Value,
-    eval: EvalArgs,
-    expect: Vec<(String, Outcome)>,
-}
-
-/// One test file's cases and the policy they run against.
-struct TestFile {
-    name: String,
-    policy: Policy,
-    cases: Vec<Case>,
-}
+use case::{Case, TestFile};
 
 /// The result of one case.
 struct CaseResult {
