@@ -15,18 +15,71 @@
 //! findings are not problems to fix), and issues point where SARIF results do ([`Site`]): the
 //! rule's line in its policy file, or a stand-in file of the repository for bundled rules.
 //! This module does no I/O.
+//!
+//! A bulk run writes one array over all versions, streamed version by version; the same rule
+//! failing on two versions of one model is one fingerprint, so GitLab tracks it as one issue.
 
 use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::reporter::{JsonList, Reporter};
 use super::sarif::{Place, Site};
+use super::summary::Summary;
 use super::{sanitize, Evaluation};
 use crate::engine::{Outcome, Severity};
 
-/// The report: one issue per failed or unevaluable rule, in rule order.
+/// The report of one version.
 pub fn render(e: &Evaluation<'_>, site: &Site) -> String {
+    let mut report = CodeQuality::new(site);
+    let mut out = String::new();
+    report.version(e, &mut out);
+    report.finish(&Summary::default(), &mut out);
+    out
+}
+
+/// The Code Quality reporter: one array of issues over every version of the run.
+pub struct CodeQuality<'a> {
+    site: &'a Site,
+    issues: JsonList,
+    unplaced: usize,
+}
+
+impl<'a> CodeQuality<'a> {
+    pub fn new(site: &'a Site) -> Self {
+        Self {
+            site,
+            issues: JsonList::default(),
+            unplaced: 0,
+        }
+    }
+}
+
+impl Reporter for CodeQuality<'_> {
+    fn version(&mut self, e: &Evaluation<'_>, out: &mut String) {
+        let mut text = String::new();
+        for issue in issues(e, self.site) {
+            self.issues.push(&issue, 1, &mut text);
+        }
+        self.unplaced += super::sarif::unplaced(e, self.site);
+        // GitLab shows the text as it is: controls and bidi characters a server sent are
+        // shown escaped, never acted on.
+        out.push_str(&sanitize::json(&text));
+    }
+
+    fn finish(&mut self, _: &Summary, out: &mut String) {
+        self.issues.close(0, out);
+        out.push('\n');
+    }
+
+    fn warning(&self) -> Option<String> {
+        (self.unplaced > 0).then(|| super::notice::codequality_unplaced(self.unplaced))
+    }
+}
+
+/// One issue per failed or unevaluable rule, in rule order.
+fn issues(e: &Evaluation<'_>, site: &Site) -> Vec<Value> {
     let s = e.snapshot;
     let model_uri = s.model_uri();
     // Without the version, as SARIF's fingerprints: the same problem on the next version of
@@ -36,8 +89,7 @@ pub fn render(e: &Evaluation<'_>, site: &Site) -> String {
         .name
         .clone()
         .unwrap_or_else(|| s.target.reference.clone());
-    let issues: Vec<Value> = e
-        .findings
+    e.findings
         .iter()
         .filter(|f| matches!(f.outcome, Outcome::Fail | Outcome::Error))
         .map(|f| {
@@ -66,12 +118,7 @@ pub fn render(e: &Evaluation<'_>, site: &Site) -> String {
                 },
             })
         })
-        .collect();
-    let mut text = sanitize::json(
-        &serde_json::to_string_pretty(&Value::Array(issues)).unwrap_or_else(|_| "[]".into()),
-    );
-    text.push('\n');
-    text
+        .collect()
 }
 
 /// Rule, model and file: stable across runs and versions, and unique in a report (a rule

@@ -1,13 +1,17 @@
 //! GitHub Actions output: workflow-command annotations (most severe first, since GitHub shows
 //! only the first ten of each kind per step), the job summary (`$GITHUB_STEP_SUMMARY`, capped
-//! at 1 MiB by GitHub) and step outputs (`$GITHUB_OUTPUT`).
+//! at 1 MiB by GitHub) and step outputs (`$GITHUB_OUTPUT`) — three reporters, one per
+//! destination. For a bulk run the annotations of every version share GitHub's per-kind cap,
+//! and the summary and outputs are the bulk run's (`report::summary`).
 
 use std::fmt::Write;
 
+use super::reporter::{Reporter, Shape};
 use super::sanitize::{github_data as data, github_property as property};
 use super::sarif::Site;
+use super::summary::Summary;
 use super::Evaluation;
-use crate::engine::{Outcome, Severity};
+use crate::engine::{Outcome, Severity, Status};
 
 /// GitHub's annotation display limit per kind and step.
 const SHOWN_PER_KIND: usize = 10;
@@ -35,6 +39,71 @@ const KINDS: [&str; 3] = ["error", "warning", "notice"];
 /// property goes through [`property`] (`:` and `,` would end it), every message through
 /// [`data`].
 pub fn annotations(e: &Evaluation<'_>, site: &Site) -> String {
+    let mut reporter = Annotations::new(site);
+    let mut out = String::new();
+    reporter.version(e, &mut out);
+    reporter.finish(&Summary::default(), &mut out);
+    out
+}
+
+/// The annotations reporter: workflow commands on standard output, capped per kind over the
+/// whole run.
+pub struct Annotations<'a> {
+    site: &'a Site,
+    shown: [usize; 3],
+    hidden: usize,
+}
+
+impl<'a> Annotations<'a> {
+    pub fn new(site: &'a Site) -> Self {
+        Self {
+            site,
+            shown: [0; 3],
+            hidden: 0,
+        }
+    }
+}
+
+impl Reporter for Annotations<'_> {
+    fn version(&mut self, e: &Evaluation<'_>, out: &mut String) {
+        for a in collect(e, self.site) {
+            // One notice is kept for the count of hidden annotations.
+            let cap = SHOWN_PER_KIND - usize::from(a.slot == 2);
+            if self.shown[a.slot] >= cap {
+                self.hidden += 1;
+                continue;
+            }
+            self.shown[a.slot] += 1;
+            let mut props = String::new();
+            if let Some((file, line)) = &a.file {
+                let _ = write!(props, "file={},line={line},", property(file));
+            }
+            let _ = writeln!(
+                out,
+                "::{} {props}title={}::{}",
+                KINDS[a.slot],
+                property(&a.title),
+                data(&a.message)
+            );
+        }
+    }
+
+    fn finish(&mut self, _: &Summary, out: &mut String) {
+        if self.hidden > 0 {
+            let _ = writeln!(
+                out,
+                "::notice title=mlgate::{}",
+                data(&format!(
+                    "{} more annotations are not shown here; see the job summary or the report",
+                    self.hidden
+                ))
+            );
+        }
+    }
+}
+
+/// One version's annotations, in the order they are shown.
+fn collect(e: &Evaluation<'_>, site: &Site) -> Vec<Annotation> {
     let model = e.snapshot.model_uri();
     let mut all = Vec::new();
     let gathered = &e.snapshot.errors;
@@ -82,39 +151,7 @@ pub fn annotations(e: &Evaluation<'_>, site: &Site) -> String {
         title: "mlgate: waiver".into(),
         message: note.clone(),
     }));
-    let mut out = String::new();
-    let mut shown = [0usize; 3];
-    let mut hidden = 0;
-    for a in all {
-        // One notice is kept for the count of hidden annotations.
-        let cap = SHOWN_PER_KIND - usize::from(a.slot == 2);
-        if shown[a.slot] >= cap {
-            hidden += 1;
-            continue;
-        }
-        shown[a.slot] += 1;
-        let mut props = String::new();
-        if let Some((file, line)) = &a.file {
-            let _ = write!(props, "file={},line={line},", property(file));
-        }
-        let _ = writeln!(
-            out,
-            "::{} {props}title={}::{}",
-            KINDS[a.slot],
-            property(&a.title),
-            data(&a.message)
-        );
-    }
-    if hidden > 0 {
-        let _ = writeln!(
-            out,
-            "::notice title=mlgate::{}",
-            data(&format!(
-                "{hidden} more annotations are not shown here; see the job summary or the report"
-            ))
-        );
-    }
-    out
+    all
 }
 
 /// The most items a summary list (gather errors, waivers) shows.
@@ -265,6 +302,77 @@ fn clip_cell(message: &str, max: usize) -> String {
     }
     out.push('…');
     out
+}
+
+/// The job summary reporter: one version's summary, or the bulk run's.
+pub struct StepSummary {
+    shape: Shape,
+}
+
+impl StepSummary {
+    pub fn new(shape: Shape) -> Self {
+        Self { shape }
+    }
+}
+
+impl Reporter for StepSummary {
+    fn version(&mut self, e: &Evaluation<'_>, out: &mut String) {
+        if self.shape == Shape::One {
+            out.push_str(&summary(e));
+        }
+    }
+
+    fn finish(&mut self, s: &Summary, out: &mut String) {
+        if self.shape == Shape::Many {
+            let text = super::summary::markdown(s);
+            // The bulk summary's tables grow with the versions: kept under GitHub's limit.
+            if text.len() > SUMMARY_LIMIT {
+                let mut cut = SUMMARY_LIMIT - TRUNCATED.len();
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                let cut = text[..cut].rfind('\n').map_or(cut, |i| i + 1);
+                out.push_str(&text[..cut]);
+                out.push_str(TRUNCATED);
+            } else {
+                out.push_str(&text);
+            }
+        }
+    }
+}
+
+/// The step outputs reporter: `key=value` lines for the steps after mlgate.
+pub struct StepOutputs {
+    shape: Shape,
+}
+
+impl StepOutputs {
+    pub fn new(shape: Shape) -> Self {
+        Self { shape }
+    }
+}
+
+impl Reporter for StepOutputs {
+    fn version(&mut self, e: &Evaluation<'_>, out: &mut String) {
+        if self.shape == Shape::One {
+            out.push_str(&outputs(e));
+        }
+    }
+
+    /// A bulk run: its verdict, and how many versions had each.
+    fn finish(&mut self, s: &Summary, out: &mut String) {
+        if self.shape == Shape::Many {
+            let _ = write!(
+                out,
+                "verdict={}\nchecked={}\n",
+                s.status().as_str(),
+                s.versions.len()
+            );
+            for status in [Status::Pass, Status::Fail, Status::Error] {
+                let _ = writeln!(out, "{}={}", status.as_str(), s.tally(status));
+            }
+        }
+    }
 }
 
 /// `key=value` step outputs.

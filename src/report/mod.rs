@@ -7,14 +7,16 @@ pub mod compare;
 pub mod github;
 pub mod json;
 pub mod junit;
-pub mod junit_ext;
-pub mod junit_many;
 pub mod markdown;
 pub mod notice;
+pub mod reporter;
 pub mod sanitize;
 pub mod sarif;
 pub mod summary;
 pub mod terminal;
+
+// The path `AppError::Junit` names its source by; the error enum is owned elsewhere.
+pub use junit as junit_ext;
 
 use crate::engine::{Finding, Outcome, Verdict};
 use crate::snapshot::Snapshot;

@@ -48,6 +48,22 @@ pub fn calls_failed(failed: usize) -> String {
     )
 }
 
+/// A bulk run stopped by Ctrl-C: what was finished is still written.
+pub const INTERRUPTED: &str =
+    "mlgate: interrupted; the outputs hold the versions finished so far\n";
+
+/// A bulk run whose selection held no version; `sharded` when it was one shard of a run.
+pub fn nothing_selected(selection: &str, sharded: bool) -> String {
+    format!(
+        "mlgate: no model version selected ({selection}); nothing was checked{}\n",
+        if sharded {
+            ""
+        } else {
+            "\n  help: the filter is the server's own `registered-models/search` syntax, e.g. \"name LIKE 'fraud%'\" (% is the wildcard, names are case-sensitive); without --filter every registered model is listed"
+        }
+    )
+}
+
 /// Results of bundled rules with no file in the repository to point at, in a SARIF file.
 pub fn sarif_unplaced(unplaced: usize) -> String {
     format!(

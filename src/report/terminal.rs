@@ -6,9 +6,38 @@
 
 use std::fmt::Write;
 
+use super::reporter::{Reporter, Shape};
 use super::sanitize;
+use super::summary::Summary;
 use super::Evaluation;
 use crate::engine::Outcome;
+
+/// The terminal reporter: one version's summary, or the bulk run's closing lines.
+pub struct Terminal {
+    shape: Shape,
+    color: bool,
+}
+
+impl Terminal {
+    pub fn new(shape: Shape, color: bool) -> Self {
+        Self { shape, color }
+    }
+}
+
+impl Reporter for Terminal {
+    fn version(&mut self, e: &Evaluation<'_>, out: &mut String) {
+        if self.shape == Shape::One {
+            out.push_str(&render(e, self.color));
+        }
+    }
+
+    fn finish(&mut self, s: &Summary, out: &mut String) {
+        if self.shape == Shape::Many {
+            // The 50 versions most worth a look; the report lists them all.
+            out.push_str(&super::summary::terminal(s, self.color, 50));
+        }
+    }
+}
 
 /// Renders the summary; `color` adds ANSI colours.
 pub fn render(e: &Evaluation<'_>, color: bool) -> String {

@@ -40,11 +40,6 @@ const SESSION: &str = "models:/mlgate-all-models/1";
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
 pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
-    if args.output.sarif.is_some() || args.output.github {
-        return Err(AppError::Usage(
-            "--sarif and --github are not available with --all-models yet: use --junit, --json or --report".into(),
-        ));
-    }
     let prepared = prepare(&args.policy, &args.output, args.eval.now.as_deref())?;
     let target = prepared.target(&args.eval)?;
     let policy = &prepared.policy;
@@ -79,7 +74,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
             }))
         })?;
 
-    let mut sink = Sink::open(&args.output, bulk, policy, !args.server.no_redact)?;
+    let mut sink = Sink::open(&args.output, bulk, &prepared, !args.server.no_redact)?;
     sink.summary.selected = selection.versions.len();
     sink.summary.models = selection.models;
     sink.summary.fail_on = Some(prepared.fail_on);
@@ -128,7 +123,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     let interrupted = match outcome {
         Ok(interrupted) => interrupted,
         Err(error) => {
-            let _ = sink.finish(None);
+            let _ = sink.finish();
             return Err(error);
         }
     };
@@ -141,26 +136,14 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         &prepared.texts,
         console::use_color(),
     ));
-    let summary = sink.finish(args.output.report.as_deref())?;
     if interrupted {
-        stdio::err("mlgate: interrupted; the outputs hold the versions finished so far\n");
+        stdio::err(notice::INTERRUPTED);
     }
-    if !args.output.quiet {
-        stdio::out(&crate::report::summary::terminal(
-            &summary,
-            console::use_color(),
-            50,
-        ))?;
-    }
+    let summary = sink.finish()?;
     if total == 0 {
-        stdio::err(&format!(
-            "mlgate: no model version selected ({}); nothing was checked{}\n",
-            summary.selection,
-            if shard.is_some() {
-                ""
-            } else {
-                "\n  help: the filter is the server's own `registered-models/search` syntax, e.g. \"name LIKE 'fraud%'\" (% is the wildcard, names are case-sensitive); without --filter every registered model is listed"
-            }
+        stdio::err(&notice::nothing_selected(
+            &summary.selection,
+            shard.is_some(),
         ));
         // An empty shard is normal (fewer models than shards); an empty run otherwise is
         // most often a mistyped filter, and no pass.
