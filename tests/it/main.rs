@@ -5,6 +5,7 @@ mod action;
 mod architecture;
 mod bulk_interrupt;
 mod bulk_live;
+mod bulk_outputs;
 mod ci_snippets;
 mod cli;
 mod comparison;
