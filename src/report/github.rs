@@ -11,7 +11,7 @@ use super::sanitize::{github_data as data, github_property as property};
 use super::sarif::Site;
 use super::summary::Summary;
 use super::Evaluation;
-use crate::engine::{Outcome, Severity, Status};
+use crate::engine::{Severity, Status};
 
 /// GitHub's annotation display limit per kind and step.
 const SHOWN_PER_KIND: usize = 10;
@@ -119,8 +119,12 @@ fn collect(e: &Evaluation<'_>, site: &Site) -> Vec<Annotation> {
                 "the run fails closed; --allow-gather-errors to accept"
             }
         );
-        for g in gathered {
+        for outage in super::outages(e) {
+            let g = outage.error;
             let _ = write!(message, "\n- {}: {}", g.section, g.describe());
+            if let Some(blocked) = outage.blocked_line() {
+                let _ = write!(message, " ({blocked})");
+            }
         }
         all.push(Annotation {
             slot: usize::from(allowed),
@@ -129,10 +133,11 @@ fn collect(e: &Evaluation<'_>, site: &Site) -> Vec<Annotation> {
             message,
         });
     }
+    // Rules a failed call blocked are listed under that call above, not one by one.
     let mut findings: Vec<_> = e
         .findings
         .iter()
-        .filter(|f| matches!(f.outcome, Outcome::Fail | Outcome::Error))
+        .filter(|f| super::sarif::is_result(e, f))
         .collect();
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     all.extend(findings.into_iter().map(|f| Annotation {
@@ -401,6 +406,7 @@ mod tests {
         assert_eq!(clip_cell("ééé", 5), "é…");
     }
 
+    use crate::engine::Outcome;
     use crate::report::sanitize::{is_hidden, tests::hostile};
     use crate::report::sarif::Place;
     use crate::report::Fixture;
@@ -458,16 +464,17 @@ mod tests {
         );
         assert!(lines[0].contains("%0A- permissions.experiment: GET /api/2.0/permissions/experiments/3336498746257830 failed (HTTP 400"));
         assert!(out.contains("::warning title=mlgate%3A waiver::waiver for `no-metrics` (owner ml-team) expired on 2024-01-31"));
+        // The rule the failed call blocked is listed under the call, not annotated again
+        // (issue 19: one outage, one error).
         assert!(
-            out.contains(
-                "models:/dolly3b/1: experiment-users-group-can-manage: could not evaluate: GET"
-            ),
+            lines[0].contains("(1 rule could not be evaluated: experiment-users-group-can-manage)"),
             "{out}"
         );
+        assert!(!out.contains("experiment-users-group-can-manage: could not evaluate"));
         assert!(!out.contains("could not be evaluated: could not evaluate"));
         // Bundled rules with nowhere to point: on the run, no file the user does not have.
         assert!(!out.contains("file="), "{out}");
-        assert_eq!(lines.len(), 1 + 4 + 1);
+        assert_eq!(lines.len(), 1 + 3 + 1);
 
         let mut allowed = Fixture::example(|_| {});
         allowed.verdict.gather_errors_allowed = true;
@@ -481,6 +488,8 @@ mod tests {
         for f in &mut fixture.findings {
             if f.outcome == Outcome::Error {
                 f.message = "GET /x failed".into();
+                // An error on facts that were gathered: annotated as itself.
+                f.blocked_by = None;
             }
         }
         let out = annotations(&fixture.evaluation(), &Site::default());
@@ -513,7 +522,8 @@ mod tests {
             },
         );
         let out = annotations(&fixture.evaluation(), &site);
-        assert_eq!(out.matches("file=mlgate.toml,line=4,").count(), 4, "{out}");
+        // 3 failures; the blocked rule is said with its failed call, which has no file.
+        assert_eq!(out.matches("file=mlgate.toml,line=4,").count(), 3, "{out}");
     }
 
     #[test]

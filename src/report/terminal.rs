@@ -65,7 +65,8 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
             sanitize::terminal(&comparison.headline())
         );
     }
-    for f in e.findings {
+    // A rule a failed call kept from being evaluated is said under that call, below.
+    for f in e.findings.iter().filter(|f| !super::is_blocked(e, f)) {
         let (code, label) = match f.outcome {
             Outcome::Pass => continue,
             Outcome::Fail if f.blocks(e.verdict.fail_on) => ("1;31", "FAIL"),
@@ -90,12 +91,18 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
         } else {
             paint("1;35", "GATHER")
         };
-        for g in gathered {
+        for outage in super::outages(e) {
+            let g = outage.error;
+            let blocked = outage
+                .blocked_line()
+                .map(|l| format!("; {l}"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  {label} {}: {}",
+                "  {label} {}: {}{}",
                 sanitize::terminal(&g.section),
-                sanitize::terminal(&g.describe())
+                sanitize::terminal(&g.describe()),
+                sanitize::terminal(&blocked)
             );
         }
     }

@@ -20,6 +20,7 @@ mod junit;
 mod live;
 mod mock_http;
 mod oss_mock;
+mod outage;
 mod outputs;
 mod policy_diagnostics;
 mod policy_language;

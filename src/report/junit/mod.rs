@@ -130,6 +130,16 @@ fn suite_of(e: &Evaluation<'_>) -> (TestSuite, Vec<(String, String)>) {
         // that says what it found in <system-out> and in a suite property.
         let blocks = f.blocks(fail_on);
         let mut case = match f.outcome {
+            // Kept from evaluation by a failed call: the `gather` case is the one error that
+            // says so and lists it; the rule's own case stays, under its stable name.
+            Outcome::Error if super::is_blocked(e, f) => TestCase::skipped_with_cause(
+                &f.rule_id,
+                "blocked",
+                &clean(&format!(
+                    "not evaluated: a call failed while gathering (see the `gather` case): {}",
+                    f.message
+                )),
+            ),
             Outcome::Fail if blocks => TestCase::failure(
                 &f.rule_id,
                 Duration::ZERO,
@@ -180,13 +190,34 @@ fn suite_of(e: &Evaluation<'_>) -> (TestSuite, Vec<(String, String)>) {
     let gather_case = if snapshot.errors.is_empty() {
         TestCase::success("gather", Duration::ZERO)
     } else {
-        let text = snapshot
-            .errors
+        let outages = super::outages(e);
+        let text = outages
             .iter()
-            .map(|g| format!("{}: {}", g.section, g.describe()))
+            .map(|o| {
+                let blocked = o
+                    .blocked_line()
+                    .map(|l| format!("\n  {l}"))
+                    .unwrap_or_default();
+                format!("{}: {}{blocked}", o.error.section, o.error.describe())
+            })
             .collect::<Vec<_>>()
             .join("\n");
-        let message = format!("{} call(s) failed while gathering", snapshot.errors.len());
+        let blocked: Vec<&str> = outages
+            .iter()
+            .flat_map(|o| o.blocked.iter().map(|f| f.rule_id.as_str()))
+            .collect();
+        // The call itself in the message when it is the only one: some CI views show only it.
+        let mut message = match outages.as_slice() {
+            [one] => format!("1 call(s) failed while gathering: {}", one.error.describe()),
+            all => format!("{} call(s) failed while gathering", all.len()),
+        };
+        if !blocked.is_empty() {
+            message.push_str(&format!(
+                "; {} rule(s) could not be evaluated: {}",
+                blocked.len(),
+                blocked.join(", ")
+            ));
+        }
         let mut case = if e.verdict.gather_errors_allowed {
             TestCase::skipped_with_cause("gather", "allowed", &clean(&message))
         } else {

@@ -206,7 +206,10 @@ impl Reporter for Sarif<'_> {
         self.open(out);
         let s = e.snapshot;
         let mut text = String::new();
-        for f in e.findings.iter().filter(|f| is_result(f)) {
+        // A rule a failed call kept from being evaluated was never evaluated: no result (an
+        // alert opened by an outage would close on the next run); the call's notification
+        // names it instead.
+        for f in e.findings.iter().filter(|f| is_result(e, f)) {
             self.results.push(&self.result(e, f), 4, &mut text);
         }
         self.unplaced += unplaced(e, self.site);
@@ -216,11 +219,16 @@ impl Reporter for Sarif<'_> {
             Shape::One => String::new(),
             Shape::Many => format!(" of {}", s.model_uri()),
         };
-        self.notifications.extend(s.errors.iter().map(|err| {
+        self.notifications.extend(super::outages(e).iter().map(|outage| {
+            let err = outage.error;
+            let blocked = outage
+                .blocked_line()
+                .map(|l| format!("; {l}"))
+                .unwrap_or_default();
             json!({
                 // Facts that could not be read leave the verdict undecided unless allowed.
                 "level": if e.verdict.gather_errors_allowed { "warning" } else { "error" },
-                "message": { "text": format!("could not gather {}{whose}: {}", err.section, err.describe()) }
+                "message": { "text": format!("could not gather {}{whose}: {}{blocked}", err.section, err.describe()) }
             })
         }));
         if self.properties.is_none() {
@@ -320,7 +328,7 @@ fn model_name(e: &Evaluation<'_>) -> String {
 pub fn unplaced(e: &Evaluation<'_>, site: &Site) -> usize {
     e.findings
         .iter()
-        .filter(|f| is_result(f))
+        .filter(|f| is_result(e, f))
         .filter(|f| {
             matches!(
                 site.places.get(&f.source),
@@ -330,9 +338,10 @@ pub fn unplaced(e: &Evaluation<'_>, site: &Site) -> usize {
         .count()
 }
 
-/// Failures and evaluation errors are results; passes, waivers and skips are not.
-fn is_result(f: &Finding) -> bool {
-    matches!(f.outcome, Outcome::Fail | Outcome::Error)
+/// Failures and evaluation errors are results; passes, waivers and skips are not, nor are
+/// rules a failed call blocked (said once, with the call).
+pub fn is_result(e: &Evaluation<'_>, f: &Finding) -> bool {
+    matches!(f.outcome, Outcome::Fail | Outcome::Error) && !super::is_blocked(e, f)
 }
 
 fn physical(uri: &str, line: usize) -> Value {
