@@ -78,10 +78,6 @@ impl JsonList {
             out.push(']');
         }
     }
-
-    pub fn len(&self) -> usize {
-        self.items
-    }
 }
 
 #[cfg(test)]

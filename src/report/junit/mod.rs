@@ -16,6 +16,8 @@
 
 pub mod writer;
 
+use std::fmt::Write as _;
+
 use junit_report::{Duration, OffsetDateTime, TestCase, TestResult, TestSuite, TestSuiteBuilder};
 use thiserror::Error;
 
@@ -212,11 +214,12 @@ fn suite_of(e: &Evaluation<'_>) -> (TestSuite, Vec<(String, String)>) {
             all => format!("{} call(s) failed while gathering", all.len()),
         };
         if !blocked.is_empty() {
-            message.push_str(&format!(
+            let _ = write!(
+                message,
                 "; {} rule(s) could not be evaluated: {}",
                 blocked.len(),
                 blocked.join(", ")
-            ));
+            );
         }
         let mut case = if e.verdict.gather_errors_allowed {
             TestCase::skipped_with_cause("gather", "allowed", &clean(&message))

@@ -19,6 +19,7 @@
 mod rules;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
@@ -299,7 +300,7 @@ impl Reporter for Sarif<'_> {
         }
         let mut text = String::new();
         for (key, value) in tail {
-            text.push_str(&format!(",\n      \"{key}\": {}", value_at(&value, 3)));
+            let _ = write!(text, ",\n      \"{key}\": {}", value_at(&value, 3));
         }
         text.push_str("\n    }\n  ]\n}\n");
         out.push_str(&super::sanitize::json(&text));
