@@ -39,7 +39,7 @@ const KINDS: [&str; 3] = ["error", "warning", "notice"];
 /// property goes through [`property`] (`:` and `,` would end it), every message through
 /// [`data`].
 pub fn annotations(e: &Evaluation<'_>, site: &Site) -> String {
-    let mut reporter = Annotations::new(site);
+    let mut reporter = Annotations::new(site, Shape::One);
     let mut out = String::new();
     reporter.version(e, &mut out);
     reporter.finish(&Summary::default(), &mut out);
@@ -50,14 +50,16 @@ pub fn annotations(e: &Evaluation<'_>, site: &Site) -> String {
 /// whole run.
 pub struct Annotations<'a> {
     site: &'a Site,
+    shape: Shape,
     shown: [usize; 3],
     hidden: usize,
 }
 
 impl<'a> Annotations<'a> {
-    pub fn new(site: &'a Site) -> Self {
+    pub fn new(site: &'a Site, shape: Shape) -> Self {
         Self {
             site,
+            shape,
             shown: [0; 3],
             hidden: 0,
         }
@@ -66,7 +68,10 @@ impl<'a> Annotations<'a> {
 
 impl Reporter for Annotations<'_> {
     fn version(&mut self, e: &Evaluation<'_>, out: &mut String) {
-        for a in collect(e, self.site) {
+        // A bulk run says its waiver warnings once, over all versions (on standard error),
+        // not once per version.
+        let notes = self.shape == Shape::One;
+        for a in collect(e, self.site, notes) {
             // One notice is kept for the count of hidden annotations.
             let cap = SHOWN_PER_KIND - usize::from(a.slot == 2);
             if self.shown[a.slot] >= cap {
@@ -102,8 +107,8 @@ impl Reporter for Annotations<'_> {
     }
 }
 
-/// One version's annotations, in the order they are shown.
-fn collect(e: &Evaluation<'_>, site: &Site) -> Vec<Annotation> {
+/// One version's annotations, in the order they are shown; its waiver notes when `notes`.
+fn collect(e: &Evaluation<'_>, site: &Site, notes: bool) -> Vec<Annotation> {
     let model = e.snapshot.model_uri();
     let mut all = Vec::new();
     let gathered = &e.snapshot.errors;
@@ -150,7 +155,7 @@ fn collect(e: &Evaluation<'_>, site: &Site) -> Vec<Annotation> {
         title: format!("{}: {}", f.rule_id, f.title),
         message: super::finding_line(&model, f),
     }));
-    all.extend(e.notes.iter().map(|note| Annotation {
+    all.extend(e.notes.iter().filter(|_| notes).map(|note| Annotation {
         slot: 1,
         file: None,
         title: "mlgate: waiver".into(),

@@ -15,6 +15,9 @@ pub mod sarif;
 pub mod summary;
 pub mod terminal;
 
+#[cfg(test)]
+mod formats;
+
 // The path `AppError::Junit` names its source by; the error enum is owned elsewhere.
 pub use junit as junit_ext;
 

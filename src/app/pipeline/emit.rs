@@ -119,7 +119,7 @@ impl<'a> Outputs<'a> {
             add(Box::new(CodeQuality::new(site)), Dest::file(path)?);
         }
         if output.github {
-            add(Box::new(Annotations::new(site)), Dest::Stdout);
+            add(Box::new(Annotations::new(site, shape)), Dest::Stdout);
             let github = |var| std::env::var_os(var).filter(|p| !p.is_empty());
             if let Some(path) = github("GITHUB_STEP_SUMMARY") {
                 add(Box::new(StepSummary::new(shape)), Dest::Append(path.into()));

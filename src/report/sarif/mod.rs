@@ -277,10 +277,12 @@ impl Reporter for Sarif<'_> {
                     p.insert("versions".into(), json!(summary.versions.len()));
                     p.insert("models".into(), json!(summary.models));
                 }
+                // Any version that could not be judged (or an interrupted run) is a run
+                // that did not fully execute, even when another version failed.
                 (
                     "mlgate/all-models/".to_string(),
                     properties,
-                    summary.status() != Status::Error,
+                    !self.errored && summary.status() != Status::Error,
                 )
             }
         };
