@@ -117,9 +117,6 @@ codes! {
     UsageSameOutput = "usage::same-output", USAGE,
         "Two output flags name the same file.",
         "Give each output (`--report`, `--junit`, `--json`, `--sarif`, `--codequality`) its own path.";
-    UsageUnsupportedOutput = "usage::unsupported-output", USAGE,
-        "An output flag is not available in this mode.",
-        "Use one of the outputs the message lists.";
     UsageBadShard = "usage::bad-shard", USAGE,
         "`--shard` is not I/N with 1 <= I <= N.",
         "Write it as a CI matrix numbers its jobs, e.g. `--shard 2/4`.";
@@ -150,9 +147,6 @@ codes! {
     OutputWrite = "output::write", USAGE,
         "An output file (report, JUnit, JSON, SARIF, Code Quality, a GitHub file) or standard output cannot be written.",
         "Check that the directory exists and is writable, and that the disk is not full.";
-    OutputJunit = "output::junit", USAGE,
-        "The JUnit report could not be rendered.",
-        "This is a bug in mlgate; please report it with the command line.";
 
     // Policy files.
     PolicyInvalid = "policy::invalid", USAGE,

@@ -10,14 +10,19 @@ use mlgate::cli::Cli;
 use mlgate::error_code::Code;
 
 fn main() -> ExitCode {
-    let cli = Cli::try_parse().unwrap_or_else(|error| {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version are not errors: clap prints them (with its colours) and exits 0.
+        Err(error) if !error.use_stderr() => error.exit(),
         // clap's own errors (an unknown flag, a missing argument) carry a code like every
-        // other error; help and version are not errors.
-        if error.use_stderr() {
-            app::stdio::err(&format!("{}\n\n", Code::UsageArguments));
+        // other error, in the same `error[CODE]: …` form.
+        Err(error) => {
+            let text = error.render().to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            app::stdio::err(&format!("error[{}]: {text}", Code::UsageArguments));
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
         }
-        error.exit()
-    });
+    };
     match app::run(cli) {
         Ok(exit) => ExitCode::from(u8::try_from(exit.code()).unwrap_or(2)),
         Err(error) => {

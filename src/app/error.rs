@@ -50,11 +50,6 @@ pub enum AppError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot render the JUnit report {path}: {source}")]
-    Junit {
-        path: PathBuf,
-        source: crate::report::junit_ext::JunitError,
-    },
     #[error("cannot write {path}: {source}")]
     Output {
         path: PathBuf,
@@ -88,7 +83,6 @@ impl AppError {
             AppError::Gather(g) => client_code(&g.error),
             AppError::Usage(e) => e.code(),
             AppError::Read { .. } => Code::UsageUnreadable,
-            AppError::Junit { .. } => Code::OutputJunit,
             AppError::Output { .. } => Code::OutputWrite,
             AppError::Promote(e) => e.code(),
         }

@@ -4,7 +4,8 @@ use std::fmt::Write;
 use std::path::Path;
 
 use super::config::{self, Effective};
-use super::{AppError, UsageError, EXAMPLE_SNAPSHOT};
+use super::error::{AppError, UsageError};
+use super::pipeline::prepare::EXAMPLE_SNAPSHOT;
 use crate::cli::{ExplainArgs, LintArgs, RulesArgs};
 use crate::engine::{self, Rule};
 use crate::exit::Exit;

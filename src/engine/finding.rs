@@ -100,6 +100,11 @@ pub struct Finding {
     /// The waiver that covers this finding (outcome `waived`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<super::waiver::AppliedWaiver>,
+    /// For a rule that could not be evaluated because a call failed: that call, as its index
+    /// in the snapshot's `errors`. Outputs say an outage once, listing the rules it blocked,
+    /// instead of once per rule; a rule that failed on facts that were gathered has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_by: Option<usize>,
 }
 
 impl Finding {
@@ -107,6 +112,12 @@ impl Finding {
     /// of a rule at or above it.
     pub fn blocks(&self, fail_on: Severity) -> bool {
         self.severity >= fail_on && matches!(self.outcome, Outcome::Fail | Outcome::Error)
+    }
+
+    /// The failed call (its index in the snapshot's `errors`) this rule could not be
+    /// evaluated for, if that is why it was not.
+    pub fn blocker(&self) -> Option<usize> {
+        self.blocked_by.filter(|_| self.outcome == Outcome::Error)
     }
 }
 

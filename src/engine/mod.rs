@@ -72,17 +72,26 @@ pub fn evaluate(snapshot: &Snapshot, rules: &[Rule], waivers: &[Waiver], today: 
     }
 }
 
+/// The sections a scope reads; when one is missing because its call failed, that call is
+/// what left the scope undecided.
+const SCOPED_SECTIONS: [&str; 3] = ["registered_model", "model_version", "run"];
+
 fn evaluate_rule(snapshot: &Snapshot, doc: &Value, rule: &Rule) -> Finding {
-    let (outcome, detail, values) = match rule.scope.excludes(doc) {
+    let (outcome, detail, values, blocked_by) = match rule.scope.excludes(doc) {
         Some(scope::Scoped::Out(reason)) => (
             Outcome::Skipped,
             format!("not applicable: {reason}"),
             Vec::new(),
+            None,
         ),
         Some(scope::Scoped::Unknown(reason)) => (
             Outcome::Error,
             format!("could not evaluate: {reason}"),
             Vec::new(),
+            SCOPED_SECTIONS
+                .iter()
+                .filter(|s| doc.get(**s).is_none_or(Value::is_null))
+                .find_map(|s| blocker(snapshot, s)),
         ),
         None => decide(snapshot, doc, rule),
     };
@@ -111,18 +120,29 @@ fn evaluate_rule(snapshot: &Snapshot, doc: &Value, rule: &Rule) -> Finding {
         source: rule.source.clone(),
         line: rule.line,
         waiver: None,
+        blocked_by,
     }
 }
 
-/// The outcome of one rule, what was found, and the values the selector reached.
+/// The failed call that left `path` unread: its index in the snapshot's errors.
+fn blocker(snapshot: &Snapshot, path: &str) -> Option<usize> {
+    let e = snapshot.error_for(path)?;
+    snapshot.errors.iter().position(|x| std::ptr::eq(x, e))
+}
+
+/// The outcome of one rule, what was found, the values the selector reached, and the failed
+/// call that kept it from being evaluated.
 fn decide<'a>(
     snapshot: &Snapshot,
     doc: &'a Value,
     rule: &Rule,
-) -> (Outcome, String, Vec<&'a Value>) {
+) -> (Outcome, String, Vec<&'a Value>, Option<usize>) {
     if incumbent::read_by(rule) {
         if let Some((outcome, detail)) = incumbent::unreadable(snapshot) {
-            return (outcome, detail, Vec::new());
+            let blocked_by = (outcome == Outcome::Error)
+                .then(|| blocker(snapshot, INCUMBENT))
+                .flatten();
+            return (outcome, detail, Vec::new(), blocked_by);
         }
     }
     let mut selection = Selection {
@@ -154,19 +174,20 @@ fn decide<'a>(
     // Fail closed: an error outweighs a section that is merely unavailable.
     let worst = gaps
         .iter()
-        .position(|(o, _)| *o == Outcome::Error)
+        .position(|(o, _, _)| *o == Outcome::Error)
         .or((!gaps.is_empty()).then_some(0));
     if let Some(i) = worst {
-        let (outcome, detail) = gaps.swap_remove(i);
-        return (outcome, detail, Vec::new());
+        let (outcome, detail, blocked_by) = gaps.swap_remove(i);
+        return (outcome, detail, Vec::new(), blocked_by);
     }
     match rule.check.evaluate(&selection, Mode::Rule, Context { doc }) {
-        CheckVerdict::Pass => (Outcome::Pass, String::new(), selection.found),
-        CheckVerdict::Fail(detail) => (Outcome::Fail, detail, selection.found),
+        CheckVerdict::Pass => (Outcome::Pass, String::new(), selection.found, None),
+        CheckVerdict::Fail(detail) => (Outcome::Fail, detail, selection.found, None),
         CheckVerdict::Error(e) => (
             Outcome::Error,
             format!("could not evaluate: {e}"),
             selection.found,
+            None,
         ),
     }
 }
@@ -175,8 +196,9 @@ fn decide<'a>(
 /// (error), the backend cannot provide it (skipped), its section was never gathered (error),
 /// or the value before it is of the wrong kind (error: `run.params.lr.x` where `lr` is text).
 /// `None`: the section was gathered and the value is absent from it — the checks judge that
-/// (positive checks fail, saying what is missing).
-fn gap(snapshot: &Snapshot, path: &str, why: &Why) -> Option<(Outcome, String)> {
+/// (positive checks fail, saying what is missing). With the outcome, the failed call behind
+/// it (its index in the snapshot's errors), when a call failed.
+fn gap(snapshot: &Snapshot, path: &str, why: &Why) -> Option<(Outcome, String, Option<usize>)> {
     if let Some(e) = snapshot.error_for(path) {
         // The incumbent's sections look like the candidate's: say whose call failed.
         let whose = e
@@ -188,6 +210,7 @@ fn gap(snapshot: &Snapshot, path: &str, why: &Why) -> Option<(Outcome, String)> 
         return Some((
             Outcome::Error,
             format!("could not evaluate: {whose}{}", e.describe()),
+            blocker(snapshot, path),
         ));
     }
     if let Some(u) = snapshot.unavailable_for(path) {
@@ -197,18 +220,21 @@ fn gap(snapshot: &Snapshot, path: &str, why: &Why) -> Option<(Outcome, String)> 
                 "not applicable: {} is not available ({})",
                 u.section, u.reason
             ),
+            None,
         ));
     }
     if crate::snapshot::is_section(path) {
         return Some((
             Outcome::Error,
             format!("could not evaluate: section `{path}` was not gathered"),
+            None,
         ));
     }
     why.is_mismatch().then(|| {
         (
             Outcome::Error,
             format!("could not evaluate: {}", why.describe()),
+            None,
         )
     })
 }

@@ -307,3 +307,52 @@ fn every_error_message_says_could_not_evaluate_once() {
         );
     }
 }
+
+/// A rule kept from its facts by a failed call names that call, so outputs can say the
+/// outage once; a rule that could not be evaluated on facts that were gathered names none.
+#[test]
+fn a_rule_blocked_by_a_failed_call_names_the_call() {
+    let failed = |section: &str| GatherError {
+        section: section.into(),
+        call: "GET /x".into(),
+        http_status: Some(503),
+        error_code: None,
+        message: "down".into(),
+    };
+    let mut s = versioned(&json!({}), &json!({}));
+    s.errors = vec![failed("run"), failed("permissions.experiment")];
+    let entries = rule(
+        "permissions.experiment.entries[*]",
+        Check::NonEmpty(true),
+        None,
+    );
+    let f = judge(&s, entries.clone());
+    assert_eq!(
+        (f.outcome, f.blocked_by, f.blocker()),
+        (Outcome::Error, Some(1), Some(1))
+    );
+    let f = judge(&s, rule("run.params", Check::NonEmpty(true), None));
+    assert_eq!(f.blocker(), Some(0));
+    // Gathered but of the wrong kind: an error of its own.
+    let mut typed = snapshot(
+        Some(json!({"name": "m", "version": "3", "description": "text"})),
+        &json!({}),
+    );
+    typed.errors = vec![failed("run")];
+    let f = judge(
+        &typed,
+        rule(
+            "model_version.description.author",
+            Check::Exists(false),
+            None,
+        ),
+    );
+    assert_eq!((f.outcome, f.blocker()), (Outcome::Error, None));
+    // Nothing gathered at all: every rule is blocked by the one failure.
+    let mut nothing = snapshot(None, &json!({}));
+    nothing.errors = vec![failed(crate::snapshot::NOTHING_GATHERED)];
+    let f = judge(&nothing, rule(TAG, reviewer(), None));
+    assert_eq!((f.outcome, f.blocker()), (Outcome::Error, Some(0)));
+    let f = judge(&nothing, entries);
+    assert_eq!((f.outcome, f.blocker()), (Outcome::Error, Some(0)));
+}

@@ -15,18 +15,72 @@
 //! findings are not problems to fix), and issues point where SARIF results do ([`Site`]): the
 //! rule's line in its policy file, or a stand-in file of the repository for bundled rules.
 //! This module does no I/O.
+//!
+//! A bulk run writes one array over all versions, streamed version by version; the same rule
+//! failing on two versions of one model is one fingerprint, so GitLab tracks it as one issue.
 
 use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::reporter::{JsonList, Reporter};
 use super::sarif::{Place, Site};
+use super::summary::Summary;
 use super::{sanitize, Evaluation};
-use crate::engine::{Outcome, Severity};
+use crate::engine::Severity;
 
-/// The report: one issue per failed or unevaluable rule, in rule order.
+/// The report of one version.
 pub fn render(e: &Evaluation<'_>, site: &Site) -> String {
+    let mut report = CodeQuality::new(site);
+    let mut out = String::new();
+    report.version(e, &mut out);
+    report.finish(&Summary::default(), &mut out);
+    out
+}
+
+/// The Code Quality reporter: one array of issues over every version of the run.
+pub struct CodeQuality<'a> {
+    site: &'a Site,
+    issues: JsonList,
+    unplaced: usize,
+}
+
+impl<'a> CodeQuality<'a> {
+    pub fn new(site: &'a Site) -> Self {
+        Self {
+            site,
+            issues: JsonList::default(),
+            unplaced: 0,
+        }
+    }
+}
+
+impl Reporter for CodeQuality<'_> {
+    fn version(&mut self, e: &Evaluation<'_>, out: &mut String) {
+        let mut text = String::new();
+        for (issue, placed) in issues(e, self.site) {
+            self.issues.push(&issue, 1, &mut text);
+            self.unplaced += usize::from(!placed);
+        }
+        // GitLab shows the text as it is: controls and bidi characters a server sent are
+        // shown escaped, never acted on.
+        out.push_str(&sanitize::json(&text));
+    }
+
+    fn finish(&mut self, _: &Summary, out: &mut String) {
+        self.issues.close(0, out);
+        out.push('\n');
+    }
+
+    fn warning(&self) -> Option<String> {
+        (self.unplaced > 0).then(|| super::notice::codequality_unplaced(self.unplaced))
+    }
+}
+
+/// One issue per failed or unevaluable rule, in rule order, then one per failed call that
+/// blocked rules; each with whether it points at a file of the repository.
+fn issues(e: &Evaluation<'_>, site: &Site) -> Vec<(Value, bool)> {
     let s = e.snapshot;
     let model_uri = s.model_uri();
     // Without the version, as SARIF's fingerprints: the same problem on the next version of
@@ -36,24 +90,23 @@ pub fn render(e: &Evaluation<'_>, site: &Site) -> String {
         .name
         .clone()
         .unwrap_or_else(|| s.target.reference.clone());
-    let issues: Vec<Value> = e
+    let has_file = |source: &str| {
+        matches!(
+            site.places.get(source),
+            Some(Place::File(_) | Place::StandIn { .. })
+        )
+    };
+    let mut issues: Vec<(Value, bool)> = e
         .findings
         .iter()
-        .filter(|f| matches!(f.outcome, Outcome::Fail | Outcome::Error))
+        .filter(|f| super::sarif::is_result(e, f))
         .map(|f| {
             // With no file, line 1: the rule's line is in a file the user does not have.
             let (path, line) = site
                 .file_of(f)
                 .unwrap_or_else(|| (unplaced_path(&f.source), 1));
-            let mut description = super::finding_line(&model_uri, f);
-            match site.places.get(&f.source) {
-                Some(Place::StandIn { why, .. } | Place::Nowhere { why }) => {
-                    description = format!("{description} ({why})");
-                }
-                Some(Place::File(_)) => {}
-                None => description.push_str(" (no file in this repository to show it at)"),
-            }
-            json!({
+            let description = placed(super::finding_line(&model_uri, f), site, &f.source);
+            let issue = json!({
                 // GitLab shows the text as it is: controls and bidi characters a server sent
                 // are shown escaped, never acted on.
                 "description": sanitize::visible(&description),
@@ -64,14 +117,60 @@ pub fn render(e: &Evaluation<'_>, site: &Site) -> String {
                     "path": sanitize::visible(&path),
                     "lines": { "begin": line },
                 },
-            })
+            });
+            (issue, has_file(&f.source))
         })
         .collect();
-    let mut text = sanitize::json(
-        &serde_json::to_string_pretty(&Value::Array(issues)).unwrap_or_else(|_| "[]".into()),
-    );
-    text.push('\n');
-    text
+    // One issue per failed call that kept rules from being evaluated, not one per rule: an
+    // outage is one thing to fix. It is shown where its first blocked rule would be.
+    for outage in super::outages(e) {
+        let (Some(first), Some(blocked)) = (outage.blocked.first(), outage.blocked_line()) else {
+            continue;
+        };
+        let (path, line) = site
+            .file_of(first)
+            .unwrap_or_else(|| (unplaced_path(&first.source), 1));
+        let worst = outage
+            .blocked
+            .iter()
+            .map(|f| f.severity)
+            .max()
+            .unwrap_or(first.severity);
+        let g = outage.error;
+        let description = placed(
+            format!(
+                "{model_uri}: could not gather {}: {}; {blocked}",
+                g.section,
+                g.describe()
+            ),
+            site,
+            &first.source,
+        );
+        let issue = json!({
+            "description": sanitize::visible(&description),
+            "check_name": "mlgate/gather",
+            "fingerprint": fingerprint(&format!("gather:{}", g.section), &model, &path),
+            "severity": severity(worst),
+            "location": {
+                "path": sanitize::visible(&path),
+                "lines": { "begin": line },
+            },
+        });
+        issues.push((issue, has_file(&first.source)));
+    }
+    issues
+}
+
+/// `description` with why it is shown where it is, when that is not the rule's own file.
+fn placed(mut description: String, site: &Site, source: &str) -> String {
+    match site.places.get(source) {
+        Some(Place::StandIn { why, .. } | Place::Nowhere { why }) => {
+            description = format!("{description} ({why})");
+        }
+        Some(Place::File(_)) => {}
+        None => description.push_str(" (no file in this repository to show it at)"),
+    }
+    description
 }
 
 /// Rule, model and file: stable across runs and versions, and unique in a report (a rule
@@ -147,7 +246,7 @@ mod tests {
         });
         insta::assert_snapshot!(render(&fixture.evaluation(), &site));
         let issues = issues(&fixture, &site);
-        assert_eq!(issues.len(), 4, "3 failures and 1 evaluation error");
+        assert_eq!(issues.len(), 4, "3 failures and 1 failed call");
         for issue in &issues {
             for key in ["description", "check_name", "fingerprint", "severity"] {
                 assert!(issue[key].is_string(), "{key}: {issue}");
@@ -157,16 +256,20 @@ mod tests {
             assert!(["info", "minor", "major", "critical", "blocker"]
                 .contains(&issue["severity"].as_str().unwrap()));
         }
-        let error = issues
+        // The rule a failed call blocked is said once, as the call's issue (issue 19).
+        assert!(!issues
             .iter()
-            .find(|i| i["check_name"] == "experiment-users-group-can-manage")
+            .any(|i| i["check_name"] == "experiment-users-group-can-manage"));
+        let outage = issues
+            .iter()
+            .find(|i| i["check_name"] == "mlgate/gather")
             .unwrap();
-        let text = error["description"].as_str().unwrap();
+        let text = outage["description"].as_str().unwrap();
         assert!(
             text.starts_with(
-                "models:/dolly3b/1: experiment-users-group-can-manage: could not evaluate: GET"
-            ),
-            "the verb once: {text}"
+                "models:/dolly3b/1: could not gather permissions.experiment: GET /api/2.0/permissions/experiments/3336498746257830 failed"
+            ) && text.contains("; 1 rule could not be evaluated: experiment-users-group-can-manage"),
+            "{text}"
         );
     }
 

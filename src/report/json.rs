@@ -1,8 +1,13 @@
 //! Machine-readable results: verdict, findings and the policy identity, as JSON.
 
+use std::fmt::Write as _;
+
 use serde_json::json;
 
+use super::reporter::{Reporter, Shape};
+use super::summary::Summary;
 use super::Evaluation;
+use crate::engine::Status;
 
 /// The JSON results document (`schema: mlgate.results/v1`).
 pub fn render(e: &Evaluation<'_>) -> String {
@@ -32,4 +37,65 @@ pub fn render(e: &Evaluation<'_>) -> String {
     let mut text = super::sanitize::json(&serde_json::to_string_pretty(&doc).unwrap_or_default());
     text.push('\n');
     text
+}
+
+/// The JSON reporter: one results document, or for many versions one document listing each
+/// version's (`schema: mlgate.bulk-results/v1`) with the run's summary, streamed.
+pub struct Json {
+    shape: Shape,
+    results: usize,
+}
+
+impl Json {
+    pub fn new(shape: Shape) -> Self {
+        Self { shape, results: 0 }
+    }
+
+    fn open(&self, out: &mut String) {
+        if self.results == 0 {
+            let _ = write!(
+                out,
+                "{{\n\"schema\": \"mlgate.bulk-results/v1\",\n\"mlgate_version\": \"{}\",\n\"results\": [\n",
+                env!("CARGO_PKG_VERSION")
+            );
+        }
+    }
+}
+
+impl Reporter for Json {
+    fn version(&mut self, e: &Evaluation<'_>, out: &mut String) {
+        match self.shape {
+            Shape::One => out.push_str(&render(e)),
+            Shape::Many => {
+                self.open(out);
+                if self.results > 0 {
+                    out.push_str(",\n");
+                }
+                out.push_str(render(e).trim_end());
+            }
+        }
+        self.results += 1;
+    }
+
+    fn finish(&mut self, s: &Summary, out: &mut String) {
+        if self.shape == Shape::One {
+            return;
+        }
+        self.open(out);
+        let summary = json!({
+            "status": s.status(),
+            "selected": s.selected,
+            "checked": s.versions.len(),
+            "models": s.models,
+            "pass": s.tally(Status::Pass),
+            "fail": s.tally(Status::Fail),
+            "error": s.tally(Status::Error),
+            "interrupted": s.interrupted,
+        });
+        let _ = write!(
+            out,
+            "\n],\n\"summary\": {}\n}}\n",
+            serde_json::to_string_pretty(&summary).unwrap_or_default()
+        );
+    }
 }

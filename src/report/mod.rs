@@ -7,16 +7,19 @@ pub mod compare;
 pub mod github;
 pub mod json;
 pub mod junit;
-pub mod junit_ext;
-pub mod junit_many;
 pub mod markdown;
+pub mod notice;
+pub mod reporter;
 pub mod sanitize;
 pub mod sarif;
 pub mod summary;
 pub mod terminal;
 
+#[cfg(test)]
+mod formats;
+
 use crate::engine::{Finding, Outcome, Verdict};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{GatherError, Snapshot};
 
 /// Everything a reporter may show about one evaluated model version.
 #[derive(Debug, Clone)]
@@ -28,6 +31,53 @@ pub struct Evaluation<'a> {
     pub policy_digest: &'a str,
     /// Notes on waivers: expired ones, and ones that matched nothing.
     pub notes: &'a [String],
+}
+
+/// A call that failed while gathering, with the rules it kept from being evaluated: what
+/// every format says once, instead of once per rule.
+#[derive(Debug)]
+pub struct Outage<'a> {
+    pub error: &'a GatherError,
+    /// The rules (in policy order) that could not be evaluated because of it.
+    pub blocked: Vec<&'a Finding>,
+}
+
+impl Outage<'_> {
+    /// `3 rules could not be evaluated: a, b, c`, or nothing when it blocked none.
+    pub fn blocked_line(&self) -> Option<String> {
+        let n = self.blocked.len();
+        (n > 0).then(|| {
+            let ids: Vec<&str> = self.blocked.iter().map(|f| f.rule_id.as_str()).collect();
+            format!(
+                "{n} rule{} could not be evaluated: {}",
+                if n == 1 { "" } else { "s" },
+                ids.join(", ")
+            )
+        })
+    }
+}
+
+/// Every call of the version that failed, in the snapshot's order, with the rules it blocked.
+pub fn outages<'a>(e: &Evaluation<'a>) -> Vec<Outage<'a>> {
+    e.snapshot
+        .errors
+        .iter()
+        .enumerate()
+        .map(|(i, error)| Outage {
+            error,
+            blocked: e
+                .findings
+                .iter()
+                .filter(|f| f.blocker() == Some(i))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Whether a failed call kept this rule from being evaluated: such rules are said under
+/// their outage ([`outages`]), not one by one.
+pub fn is_blocked(e: &Evaluation<'_>, f: &Finding) -> bool {
+    f.blocker().is_some_and(|i| i < e.snapshot.errors.len())
 }
 
 /// One line on a rule that failed or could not be evaluated, for sinks that list results

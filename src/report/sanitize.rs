@@ -8,7 +8,7 @@
 //!
 //! Nothing is dropped silently where a human may need it: control and invisible characters are
 //! shown escaped (`\x1b`, `\u{202e}`), so a reviewer sees that something odd was there. JSON
-//! and SARIF need nothing here (serde_json escapes controls); XML uses `junit_ext::clean`,
+//! and SARIF need nothing here (serde_json escapes controls); XML uses `junit::clean`,
 //! which calls [`visible`] for the same reason. Mermaid labels are the exception: a Mermaid
 //! string cannot escape anything, so [`mermaid_label`] replaces what it cannot carry.
 

@@ -6,9 +6,38 @@
 
 use std::fmt::Write;
 
+use super::reporter::{Reporter, Shape};
 use super::sanitize;
+use super::summary::Summary;
 use super::Evaluation;
 use crate::engine::Outcome;
+
+/// The terminal reporter: one version's summary, or the bulk run's closing lines.
+pub struct Terminal {
+    shape: Shape,
+    color: bool,
+}
+
+impl Terminal {
+    pub fn new(shape: Shape, color: bool) -> Self {
+        Self { shape, color }
+    }
+}
+
+impl Reporter for Terminal {
+    fn version(&mut self, e: &Evaluation<'_>, out: &mut String) {
+        if self.shape == Shape::One {
+            out.push_str(&render(e, self.color));
+        }
+    }
+
+    fn finish(&mut self, s: &Summary, out: &mut String) {
+        if self.shape == Shape::Many {
+            // The 50 versions most worth a look; the report lists them all.
+            out.push_str(&super::summary::terminal(s, self.color, 50));
+        }
+    }
+}
 
 /// Renders the summary; `color` adds ANSI colours.
 pub fn render(e: &Evaluation<'_>, color: bool) -> String {
@@ -36,7 +65,8 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
             sanitize::terminal(&comparison.headline())
         );
     }
-    for f in e.findings {
+    // A rule a failed call kept from being evaluated is said under that call, below.
+    for f in e.findings.iter().filter(|f| !super::is_blocked(e, f)) {
         let (code, label) = match f.outcome {
             Outcome::Pass => continue,
             Outcome::Fail if f.blocks(e.verdict.fail_on) => ("1;31", "FAIL"),
@@ -61,12 +91,18 @@ pub fn render(e: &Evaluation<'_>, color: bool) -> String {
         } else {
             paint("1;35", "GATHER")
         };
-        for g in gathered {
+        for outage in super::outages(e) {
+            let g = outage.error;
+            let blocked = outage
+                .blocked_line()
+                .map(|l| format!("; {l}"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  {label} {}: {}",
+                "  {label} {}: {}{}",
                 sanitize::terminal(&g.section),
-                sanitize::terminal(&g.describe())
+                sanitize::terminal(&g.describe()),
+                sanitize::terminal(&blocked)
             );
         }
     }

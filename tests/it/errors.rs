@@ -90,13 +90,13 @@ fn run(args: &[&str]) -> (String, Option<i32>) {
 }
 
 /// Runs `args`, checks the exit code is the one `code` documents and that stderr opens with
-/// the code, and pins the whole stderr.
+/// `error[CODE]: `, and pins the whole stderr.
 fn pinned(name: &str, args: &[&str], code: Code) {
     let (stderr, exit) = run(args);
     let documented = code.exit().map(mlgate::exit::Exit::code);
     assert_eq!(exit, documented, "{name}: {stderr}");
     assert!(
-        stderr.starts_with(&format!("{code}\n")),
+        stderr.starts_with(&format!("error[{code}]: ")),
         "{name}: no code `{code}` first on stderr:\n{stderr}"
     );
     insta::assert_snapshot!(name, stderr);

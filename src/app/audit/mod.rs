@@ -16,14 +16,17 @@ use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
 
-use super::check::judge_quietly;
-use super::config::{self, Effective};
-use super::{now_rfc3339, stdio, use_color, AppError, Live, UsageError};
+use super::error::{AppError, UsageError};
+use super::pipeline::judge::judge_quietly;
+use super::pipeline::prepare::prepare;
+use super::pipeline::session::{now_rfc3339, Live};
+use super::{console, stdio};
 use crate::cli::{CheckArgs, Versions};
 use crate::engine::Status;
 use crate::exit::Exit;
 use crate::gather::{self, GatherFailure, Goal};
 use crate::model_ref::ModelRef;
+use crate::report::notice;
 use crate::snapshot::{Backend, Snapshot};
 use progress::Progress;
 use select::{Selected, Shard};
@@ -38,18 +41,9 @@ const SESSION: &str = "models:/mlgate-all-models/1";
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
 pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
-    if args.output.sarif.is_some() || args.output.github {
-        return Err(UsageError::AllModelsOutputs.into());
-    }
-    super::outputs::distinct(&args.output)?;
-    let Effective {
-        policy,
-        texts,
-        config,
-    } = config::effective(&args.policy)?;
-    let fail_on = config.fail_on(args.output.fail_on)?;
-    let today = super::today(args.eval.now.as_deref())?;
-    let target = super::target::validate(&args.eval, &policy.rules)?;
+    let prepared = prepare(&args.policy, &args.output, args.eval.now.as_deref())?;
+    let target = prepared.target(&args.eval)?;
+    let policy = &prepared.policy;
     let bulk = &args.bulk;
     let shard = bulk
         .shard
@@ -82,10 +76,10 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
             }))
         })?;
 
-    let mut sink = Sink::open(&args.output, bulk, &policy, !args.server.no_redact)?;
+    let mut sink = Sink::open(&args.output, bulk, &prepared, !args.server.no_redact)?;
     sink.summary.selected = selection.versions.len();
     sink.summary.models = selection.models;
-    sink.summary.fail_on = Some(fail_on);
+    sink.summary.fail_on = Some(prepared.fail_on);
     sink.summary.selection = describe(bulk.filter.as_deref(), bulk.versions, bulk.shard.as_deref());
     let goal = target.goal();
     let now = now_rfc3339();
@@ -117,7 +111,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
                         Err(failure) => not_gathered(&live, sel, &now, &failure),
                     };
                     target.apply(&mut snapshot);
-                    let judged = judge_quietly(&snapshot, &policy, fail_on, today, &args.output);
+                    let judged = judge_quietly(&snapshot, &prepared, &args.output);
                     sink.record(&sel.model, &sel.version, &snapshot, &judged, not_gathered)?;
                     // The snapshot and its findings end here: nothing of it is kept but the
                     // summary line.
@@ -131,34 +125,27 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     let interrupted = match outcome {
         Ok(interrupted) => interrupted,
         Err(error) => {
-            let _ = sink.finish(None);
+            let _ = sink.finish();
             return Err(error);
         }
     };
     progress.clear();
     sink.summary.interrupted = interrupted;
     let notes = sink.waiver_notes();
-    stdio::err(&super::check::waiver_warnings(
+    stdio::err(&notice::waiver_warnings(
         &notes,
         &policy.waivers,
-        &texts,
+        &prepared.texts,
+        console::use_color(),
     ));
-    let summary = sink.finish(args.output.report.as_deref())?;
     if interrupted {
-        stdio::err("mlgate: interrupted; the outputs hold the versions finished so far\n");
+        stdio::err(notice::INTERRUPTED);
     }
-    if !args.output.quiet {
-        stdio::out(&crate::report::summary::terminal(&summary, use_color(), 50))?;
-    }
+    let summary = sink.finish()?;
     if total == 0 {
-        stdio::err(&format!(
-            "mlgate: no model version selected ({}); nothing was checked{}\n",
-            summary.selection,
-            if shard.is_some() {
-                ""
-            } else {
-                "\n  help: the filter is the server's own `registered-models/search` syntax, e.g. \"name LIKE 'fraud%'\" (% is the wildcard, names are case-sensitive); without --filter every registered model is listed"
-            }
+        stdio::err(&notice::nothing_selected(
+            &summary.selection,
+            shard.is_some(),
         ));
         // An empty shard is normal (fewer models than shards); an empty run otherwise is
         // most often a mistyped filter, and no pass.

@@ -1,72 +1,34 @@
-//! Where each checked version goes as soon as it is judged: its JSON result and JUnit
-//! testsuite appended to the open files, its snapshot and Markdown report written when asked,
-//! and a small [`VersionResult`] kept for the summary. The snapshot is dropped by the caller
+//! Where each checked version goes as soon as it is judged: to every output of the run (the
+//! pipeline's [`Outputs`], the same reporters a single `check` writes with), its snapshot and
+//! Markdown report written when asked, and a small [`VersionResult`] kept for the summary. The snapshot is dropped by the caller
 //! right after, so memory stays flat however many versions a run checks.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use super::super::check::{redact_findings, Judged};
+use super::super::files::write;
+use super::super::pipeline::emit::Outputs;
+use super::super::pipeline::judge::{Judged, Shown};
+use super::super::pipeline::prepare::Prepared;
 use super::super::AppError;
 use crate::cli::{BulkArgs, OutputArgs};
-use crate::engine::{Status, WaiverNote};
-use crate::policy::Policy;
+use crate::engine::WaiverNote;
+use crate::report;
+use crate::report::reporter::Shape;
 use crate::report::summary::{Summary, VersionResult};
-use crate::report::{self, Evaluation};
 use crate::snapshot::io as snapshot_io;
 use crate::snapshot::Snapshot;
 
 /// Characters kept as they are in a file name made from a model name or version.
 const NAME_SAFE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.');
 
-/// A file written as the run goes.
-struct Stream {
-    path: PathBuf,
-    file: BufWriter<File>,
-}
-
-impl Stream {
-    fn create(path: &Path, head: &str) -> Result<Self, AppError> {
-        let mut s = Self {
-            path: path.to_path_buf(),
-            file: BufWriter::new(File::create(path).map_err(|source| AppError::Output {
-                path: path.to_path_buf(),
-                source,
-            })?),
-        };
-        s.put(head)?;
-        Ok(s)
-    }
-
-    fn put(&mut self, text: &str) -> Result<(), AppError> {
-        self.file
-            .write_all(text.as_bytes())
-            .map_err(|source| AppError::Output {
-                path: self.path.clone(),
-                source,
-            })
-    }
-
-    fn close(mut self, tail: &str) -> Result<(), AppError> {
-        self.put(tail)?;
-        self.file.flush().map_err(|source| AppError::Output {
-            path: self.path.clone(),
-            source,
-        })
-    }
-}
-
 /// The outputs of one bulk run.
 pub struct Sink<'a> {
-    policy: &'a Policy,
+    prepared: &'a Prepared,
     redact: bool,
-    json: Option<Stream>,
-    json_first: bool,
-    junit: Option<Stream>,
+    outputs: Outputs<'a>,
     snapshot_dir: Option<PathBuf>,
     report_dir: Option<PathBuf>,
     pub summary: Summary,
@@ -79,7 +41,7 @@ impl<'a> Sink<'a> {
     pub fn open(
         output: &OutputArgs,
         bulk: &BulkArgs,
-        policy: &'a Policy,
+        prepared: &'a Prepared,
         redact: bool,
     ) -> Result<Self, AppError> {
         for dir in [&bulk.snapshot_dir, &bulk.report_dir].into_iter().flatten() {
@@ -88,26 +50,10 @@ impl<'a> Sink<'a> {
                 source,
             })?;
         }
-        let json = match &output.json {
-            Some(path) => Some(Stream::create(
-                path,
-                &format!(
-                    "{{\n\"schema\": \"mlgate.bulk-results/v1\",\n\"mlgate_version\": \"{}\",\n\"results\": [\n",
-                    env!("CARGO_PKG_VERSION")
-                ),
-            )?),
-            None => None,
-        };
-        let junit = match &output.junit {
-            Some(path) => Some(Stream::create(path, report::junit_many::HEAD)?),
-            None => None,
-        };
         Ok(Self {
-            policy,
+            prepared,
             redact,
-            json,
-            json_first: true,
-            junit,
+            outputs: Outputs::open(output, prepared, Shape::Many)?,
             snapshot_dir: bulk.snapshot_dir.clone(),
             report_dir: bulk.report_dir.clone(),
             summary: Summary::default(),
@@ -124,41 +70,16 @@ impl<'a> Sink<'a> {
         judged: &Judged,
         not_gathered: Option<String>,
     ) -> Result<(), AppError> {
-        let (shown, redactor) = crate::redact::snapshot(snapshot, self.redact);
-        let findings = redact_findings(&judged.evaluation.findings, &redactor);
-        let e = Evaluation {
-            snapshot: &shown,
-            findings: &findings,
-            verdict: &judged.verdict,
-            policy_files: &self.policy.files,
-            policy_digest: &self.policy.digest,
-            notes: &judged.notes,
-        };
-        if let Some(json) = &mut self.json {
-            let doc = report::json::render(&e);
-            let sep = if self.json_first { "" } else { ",\n" };
-            json.put(&format!("{sep}{}", doc.trim_end()))?;
-            self.json_first = false;
-        }
-        if let Some(junit) = &mut self.junit {
-            let render_error = |source| AppError::Junit {
-                path: junit.path.clone(),
-                source,
-            };
-            let xml = report::junit::render(&e).map_err(render_error)?;
-            let suites = report::junit_many::suites(&xml).map_err(|source| AppError::Junit {
-                path: junit.path.clone(),
-                source,
-            })?;
-            junit.put(&suites)?;
-        }
+        let shown = Shown::new(snapshot, judged, self.redact);
+        let e = shown.evaluation(judged, &self.prepared.policy);
+        self.outputs.version(&e)?;
         if let Some(dir) = &self.report_dir {
             let path = file_for(dir, model, version, "md")?;
-            super::super::write(&path, &report::markdown::render(&shown, Some(&e)))?;
+            write(&path, &report::markdown::render(&shown.snapshot, Some(&e)))?;
         }
         if let Some(dir) = &self.snapshot_dir {
             let path = file_for(dir, model, version, "snapshot.json")?;
-            snapshot_io::save(&shown, &path)?;
+            snapshot_io::save(&shown.snapshot, &path)?;
         }
         for note in &judged.evaluation.waiver_notes {
             self.waivers
@@ -191,32 +112,11 @@ impl<'a> Sink<'a> {
         notes
     }
 
-    /// Closes the streamed files (valid documents even after Ctrl-C) and writes the summary.
-    pub fn finish(mut self, report: Option<&Path>) -> Result<Summary, AppError> {
+    /// Closes every output as a valid document (even after Ctrl-C or an error) with the
+    /// run's summary, and hands the summary back.
+    pub fn finish(mut self) -> Result<Summary, AppError> {
         self.summary.sort();
-        let s = &self.summary;
-        if let Some(json) = self.json.take() {
-            let summary = serde_json::json!({
-                "status": s.status(),
-                "selected": s.selected,
-                "checked": s.versions.len(),
-                "models": s.models,
-                "pass": s.tally(Status::Pass),
-                "fail": s.tally(Status::Fail),
-                "error": s.tally(Status::Error),
-                "interrupted": s.interrupted,
-            });
-            json.close(&format!(
-                "\n],\n\"summary\": {}\n}}\n",
-                serde_json::to_string_pretty(&summary).unwrap_or_default()
-            ))?;
-        }
-        if let Some(junit) = self.junit.take() {
-            junit.close(report::junit_many::TAIL)?;
-        }
-        if let Some(path) = report {
-            super::super::write(path, &report::summary::markdown(s))?;
-        }
+        self.outputs.finish(&self.summary)?;
         Ok(self.summary)
     }
 }

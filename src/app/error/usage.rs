@@ -34,8 +34,6 @@ pub enum UsageError {
     RegistryCannot { backend: Backend, what: String },
     #[error("--all-models does not list Unity Catalog models yet: use the workspace registry (--registry-uri databricks) or check versions one by one")]
     AllModelsOnUnityCatalog,
-    #[error("--sarif and --github are not available with --all-models yet: use --junit, --json or --report")]
-    AllModelsOutputs,
     #[error("--shard `{text}` is not I/N with 1 <= I <= N (e.g. 2/4)")]
     BadShard { text: String },
     #[error("--now `{text}` is not a date (YYYY-MM-DD) or an RFC 3339 instant")]
@@ -161,7 +159,6 @@ impl UsageError {
             | UsageError::NoTransitionRequests
             | UsageError::RegistryCannot { .. }
             | UsageError::AllModelsOnUnityCatalog => Code::UsageNotSupported,
-            UsageError::AllModelsOutputs => Code::UsageUnsupportedOutput,
             UsageError::BadShard { .. } => Code::UsageBadShard,
             UsageError::BadNow { .. } => Code::UsageBadNow,
             UsageError::BadStage { .. } => Code::UsageBadStage,

@@ -105,6 +105,14 @@ pub fn registry_name(reference: &ModelRef) -> Result<String, AppError> {
     }
 }
 
+/// Whether a transition request (as the registry lists it) asks for `stage`.
+pub fn is_request_to(request: &serde_json::Value, stage: &str) -> bool {
+    request
+        .get("to_stage")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|s| s.eq_ignore_ascii_case(stage))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

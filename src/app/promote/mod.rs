@@ -12,10 +12,13 @@ mod action;
 mod record;
 mod steps;
 
-use super::check::{append, emit, judge, today};
-use super::config::{self, Effective};
-use super::error::held;
-use super::{not_gathered, now_rfc3339, stdio, AppError, Live, PromoteError, UsageError};
+use super::error::{held, AppError, PromoteError, UsageError};
+use super::files::append;
+use super::pipeline::emit::emit;
+use super::pipeline::judge::judge;
+use super::pipeline::prepare::prepare;
+use super::pipeline::session::{not_gathered, now_rfc3339, Live};
+use super::{server, stdio};
 use crate::cli::PromoteArgs;
 use crate::engine::Status;
 use crate::exit::Exit;
@@ -45,16 +48,9 @@ pub fn run(args: &PromoteArgs) -> Result<Exit, AppError> {
 }
 
 fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
-    super::outputs::distinct(&args.output)?;
-    let Effective {
-        policy,
-        texts,
-        config,
-    } = config::effective(&args.policy)?;
-    let fail_on = config.fail_on(args.output.fail_on)?;
-    let today = today(args.now.as_deref())?;
+    let prepared = prepare(&args.policy, &args.output, args.now.as_deref())?;
+    let policy = &prepared.policy;
     let action = action(args, &policy.rules)?;
-    let site = super::sarif_site::for_output(&args.output, &args.policy, &config, &policy)?;
     let expected = args.expect_incumbent.as_deref().map(expected).transpose()?;
     if args.archive_existing && matches!(action, Action::Alias(_)) {
         return Err(UsageError::ArchiveNeedsStage.into());
@@ -94,14 +90,13 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
             // Every output still says why, before the run ends on exit 3.
             let error = AppError::Gather(Box::new(failure));
             if let Some(snapshot) = not_gathered(&args.model, &args.server, &error) {
-                let judged = judge(&snapshot, &policy, &texts, fail_on, today, &args.output);
+                let judged = judge(&snapshot, &prepared, &args.output);
                 emit(
                     &args.output,
                     !args.server.no_redact,
                     &snapshot,
-                    &policy,
+                    &prepared,
                     &judged,
-                    &site,
                 )?;
             }
             stdio::err("mlgate: nothing was moved\n");
@@ -127,14 +122,13 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
             message: why,
         });
     }
-    let judged = judge(&snapshot, &policy, &texts, fail_on, today, &args.output);
+    let judged = judge(&snapshot, &prepared, &args.output);
     emit(
         &args.output,
         !args.server.no_redact,
         &snapshot,
-        &policy,
+        &prepared,
         &judged,
-        &site,
     )?;
 
     let mut status = judged.verdict.status;
@@ -149,7 +143,7 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
         policy_digest: &policy.digest,
         evaluated_at: now_rfc3339(),
         summary: record::summary(&judged.verdict, &holds, holder.as_deref()),
-        report: record::report_url(args.report_url.as_deref(), &super::server::process_env),
+        report: record::report_url(args.report_url.as_deref(), &server::process_env),
     };
     let step = Step {
         live: &live,
@@ -246,14 +240,6 @@ fn not_ready(snapshot: &Snapshot) -> Option<String> {
             other.unwrap_or("unknown")
         )),
     }
-}
-
-/// Whether a transition request (as the registry lists it) asks for `stage`.
-fn is_request_to(request: &serde_json::Value, stage: &str) -> bool {
-    request
-        .get("to_stage")
-        .and_then(serde_json::Value::as_str)
-        .is_some_and(|s| s.eq_ignore_ascii_case(stage))
 }
 
 fn say(args: &PromoteArgs, line: &str) {

@@ -2,10 +2,11 @@
 //! re-reads, the move sent once and settled by reading when its answer is lost, the
 //! confirmation, the rejection of a request, and the record.
 
-use super::action::Action;
-use super::is_request_to;
+use super::action::{is_request_to, Action};
 use super::record::Record;
-use crate::app::{stdio, AppError, Live, PromoteError, UsageError};
+use crate::app::error::{AppError, PromoteError, UsageError};
+use crate::app::pipeline::session::Live;
+use crate::app::stdio;
 use crate::gather::{self, Goal, Write, WriteError};
 
 /// The registry steps after the verdict, all on the one live session.

@@ -9,10 +9,9 @@ use serde_json::Value;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::{Case, TestFile};
-use crate::app::check::today;
+use super::case::{Case, TestFile};
 use crate::app::config::Effective;
-use crate::app::EXAMPLE_SNAPSHOT;
+use crate::app::pipeline::prepare::{today, EXAMPLE_SNAPSHOT};
 use crate::cli::EvalArgs;
 use crate::engine::Outcome;
 use crate::error_code::Code;

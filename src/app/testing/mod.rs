@@ -4,34 +4,20 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
+mod case;
 mod load;
 
-use super::check::today;
 use super::config::{self};
-use super::{write, AppError, UsageError};
-use crate::cli::{EvalArgs, TestArgs};
+use super::error::{AppError, UsageError};
+use super::files::write;
+use super::pipeline::prepare::today;
+use crate::cli::TestArgs;
 use crate::engine::{self, Outcome};
 use crate::exit::Exit;
 use crate::policy::{Policy, PolicyErrors, PolicyLoadError};
-use crate::report::junit_ext::{self, JunitError};
+use crate::report::junit::{clean, writer};
 use crate::snapshot::io as snapshot_io;
-
-/// One case, ready to run.
-struct Case {
-    name: String,
-    snapshot: Value,
-    eval: EvalArgs,
-    expect: Vec<(String, Outcome)>,
-}
-
-/// One test file's cases and the policy they run against.
-struct TestFile {
-    name: String,
-    policy: Policy,
-    cases: Vec<Case>,
-}
+use case::{Case, TestFile};
 
 /// The result of one case.
 struct CaseResult {
@@ -81,11 +67,7 @@ pub fn run(args: &TestArgs) -> Result<Exit, AppError> {
     let failed = results.iter().filter(|r| !r.mismatches.is_empty()).count();
     super::stdio::out(&render(&results))?;
     if let Some(path) = &args.junit {
-        let xml = junit(&tests, &results).map_err(|source| AppError::Junit {
-            path: path.clone(),
-            source,
-        })?;
-        write(path, &xml)?;
+        write(path, &junit(&tests, &results))?;
     }
     Ok(if failed == 0 {
         Exit::Pass
@@ -205,22 +187,22 @@ fn render(results: &[CaseResult]) -> String {
     out
 }
 
-/// One testsuite per test file, with the policy it ran (files and digest) as properties.
-fn junit(tests: &[TestFile], results: &[CaseResult]) -> Result<String, JunitError> {
-    use junit_report::{Duration, ReportBuilder, TestCase, TestSuiteBuilder};
-    let mut report = ReportBuilder::new();
-    let mut properties = Vec::new();
-    for test in tests {
+/// One testsuite per test file, with the policy it ran (files and digest) as properties,
+/// written by the same JUnit writer as `check`'s.
+fn junit(tests: &[TestFile], results: &[CaseResult]) -> String {
+    use junit_report::{Duration, TestCase, TestSuiteBuilder};
+    let mut out = writer::head(None);
+    for (id, test) in tests.iter().enumerate() {
         let file = test.name.as_str();
-        properties.push(vec![
-            ("policy_files", test.policy.files.join(",")),
-            ("policy_digest", test.policy.digest.clone()),
-        ]);
+        let properties = [
+            ("policy_files".to_string(), test.policy.files.join(",")),
+            ("policy_digest".to_string(), test.policy.digest.clone()),
+        ];
         let mut suite = TestSuiteBuilder::new(file);
         suite.set_timestamp(junit_report::OffsetDateTime::UNIX_EPOCH);
         for r in results.iter().filter(|r| r.file == file) {
             let case = if r.mismatches.is_empty() {
-                TestCase::success(&junit_ext::clean(&r.name), Duration::ZERO)
+                TestCase::success(&clean(&r.name), Duration::ZERO)
             } else {
                 let text: Vec<String> = r
                     .mismatches
@@ -233,15 +215,16 @@ fn junit(tests: &[TestFile], results: &[CaseResult]) -> Result<String, JunitErro
                     })
                     .collect();
                 TestCase::failure(
-                    &junit_ext::clean(&r.name),
+                    &clean(&r.name),
                     Duration::ZERO,
                     "mismatch",
-                    &junit_ext::clean(&text.join("; ")),
+                    &clean(&text.join("; ")),
                 )
             };
             suite.add_testcase(case);
         }
-        report.add_testsuite(suite.build());
+        out.push_str(&writer::suite(id, &suite.build(), &properties));
     }
-    junit_ext::extend(&junit_ext::write(&report.build())?, &properties)
+    out.push_str(writer::TAIL);
+    out
 }

@@ -9,9 +9,36 @@ mod sections;
 
 use doc::Doc;
 
+use super::reporter::{Reporter, Shape};
+use super::summary::Summary;
 use super::Evaluation;
 use crate::engine::Outcome;
 use crate::snapshot::Snapshot;
+
+/// The Markdown reporter (`--report`): one version's report, or the bulk run's summary.
+pub struct Markdown {
+    shape: Shape,
+}
+
+impl Markdown {
+    pub fn new(shape: Shape) -> Self {
+        Self { shape }
+    }
+}
+
+impl Reporter for Markdown {
+    fn version(&mut self, e: &Evaluation<'_>, out: &mut String) {
+        if self.shape == Shape::One {
+            out.push_str(&render(e.snapshot, Some(e)));
+        }
+    }
+
+    fn finish(&mut self, s: &Summary, out: &mut String) {
+        if self.shape == Shape::Many {
+            out.push_str(&super::summary::markdown(s));
+        }
+    }
+}
 
 /// The report of a snapshot, with the verdict section when a policy was evaluated.
 pub fn render(snapshot: &Snapshot, evaluation: Option<&Evaluation<'_>>) -> String {

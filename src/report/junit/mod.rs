@@ -10,17 +10,75 @@
 //! `not_blocking.<rule>` suite property, and the `gather` case stands for the calls. The
 //! document is valid against the Jenkins JUnit schema (`tests/fixtures/schemas/junit-10.xsd`),
 //! which is why testcases have no `file` attribute.
+//!
+//! The cases are built as junit-report's types and written by [`writer`], in one pass; a bulk
+//! run writes one suite per version into one `<testsuites>` as it goes.
 
-use junit_report::{
-    Duration, OffsetDateTime, ReportBuilder, TestCase, TestResult, TestSuiteBuilder,
-};
+pub mod writer;
 
-use super::junit_ext::{self, clean, JunitError};
+use std::fmt::Write as _;
+
+use junit_report::{Duration, OffsetDateTime, TestCase, TestResult, TestSuite, TestSuiteBuilder};
+
+use super::reporter::{Reporter, Shape};
+use super::summary::Summary;
 use super::Evaluation;
 use crate::engine::Outcome;
+pub use writer::clean;
 
-/// Renders the JUnit document.
-pub fn render(e: &Evaluation<'_>) -> Result<String, JunitError> {
+/// The JUnit document of one version.
+pub fn render(e: &Evaluation<'_>) -> String {
+    let (suite, properties) = suite_of(e);
+    format!(
+        "{}{}{}",
+        writer::head(None),
+        writer::suite(0, &suite, &properties),
+        writer::TAIL
+    )
+}
+
+/// The JUnit reporter: one document, one `<testsuite>` per version.
+pub struct Junit {
+    shape: Shape,
+    suites: usize,
+}
+
+impl Junit {
+    pub fn new(shape: Shape) -> Self {
+        Self { shape, suites: 0 }
+    }
+
+    fn open(&self, out: &mut String) {
+        if self.suites == 0 {
+            out.push_str(&writer::head(
+                (self.shape == Shape::Many).then_some("mlgate"),
+            ));
+        }
+    }
+}
+
+impl Reporter for Junit {
+    fn version(&mut self, e: &Evaluation<'_>, out: &mut String) {
+        self.open(out);
+        let (suite, properties) = suite_of(e);
+        out.push_str(&writer::suite(self.suites, &suite, &properties));
+        if self.shape == Shape::Many {
+            out.push('\n');
+        }
+        self.suites += 1;
+    }
+
+    fn finish(&mut self, _: &Summary, out: &mut String) {
+        self.open(out);
+        out.push_str(writer::TAIL);
+        if self.shape == Shape::Many {
+            out.push('\n');
+        }
+    }
+}
+
+/// The suite of one version (one case per rule, and the `gather` case) and its properties.
+fn suite_of(e: &Evaluation<'_>) -> (TestSuite, Vec<(String, String)>) {
     let snapshot = e.snapshot;
     // Names come from the server: keep them to characters XML can carry.
     let model = clean(
@@ -66,6 +124,16 @@ pub fn render(e: &Evaluation<'_>) -> Result<String, JunitError> {
         // that says what it found in <system-out> and in a suite property.
         let blocks = f.blocks(fail_on);
         let mut case = match f.outcome {
+            // Kept from evaluation by a failed call: the `gather` case is the one error that
+            // says so and lists it; the rule's own case stays, under its stable name.
+            Outcome::Error if super::is_blocked(e, f) => TestCase::skipped_with_cause(
+                &f.rule_id,
+                "blocked",
+                &clean(&format!(
+                    "not evaluated: a call failed while gathering (see the `gather` case): {}",
+                    f.message
+                )),
+            ),
             Outcome::Fail if blocks => TestCase::failure(
                 &f.rule_id,
                 Duration::ZERO,
@@ -116,13 +184,35 @@ pub fn render(e: &Evaluation<'_>) -> Result<String, JunitError> {
     let gather_case = if snapshot.errors.is_empty() {
         TestCase::success("gather", Duration::ZERO)
     } else {
-        let text = snapshot
-            .errors
+        let outages = super::outages(e);
+        let text = outages
             .iter()
-            .map(|g| format!("{}: {}", g.section, g.describe()))
+            .map(|o| {
+                let blocked = o
+                    .blocked_line()
+                    .map(|l| format!("\n  {l}"))
+                    .unwrap_or_default();
+                format!("{}: {}{blocked}", o.error.section, o.error.describe())
+            })
             .collect::<Vec<_>>()
             .join("\n");
-        let message = format!("{} call(s) failed while gathering", snapshot.errors.len());
+        let blocked: Vec<&str> = outages
+            .iter()
+            .flat_map(|o| o.blocked.iter().map(|f| f.rule_id.as_str()))
+            .collect();
+        // The call itself in the message when it is the only one: some CI views show only it.
+        let mut message = match outages.as_slice() {
+            [one] => format!("1 call(s) failed while gathering: {}", one.error.describe()),
+            all => format!("{} call(s) failed while gathering", all.len()),
+        };
+        if !blocked.is_empty() {
+            let _ = write!(
+                message,
+                "; {} rule(s) could not be evaluated: {}",
+                blocked.len(),
+                blocked.join(", ")
+            );
+        }
         let mut case = if e.verdict.gather_errors_allowed {
             TestCase::skipped_with_cause("gather", "allowed", &clean(&message))
         } else {
@@ -147,8 +237,6 @@ pub fn render(e: &Evaluation<'_>) -> Result<String, JunitError> {
         case.set_classname(&classname);
         suite.add_testcase(case);
     }
-    let report = ReportBuilder::new().add_testsuite(suite.build()).build();
-    let xml = junit_ext::write(&report)?;
     let model_version_url = crate::snapshot::derive::links(snapshot)
         .model_version
         .unwrap_or_default();
@@ -158,7 +246,7 @@ pub fn render(e: &Evaluation<'_>) -> Result<String, JunitError> {
         .as_deref()
         .or(snapshot.run.as_ref().map(|r| r.info.run_id.as_str()))
         .unwrap_or("");
-    let mut properties = vec![
+    let properties = vec![
         ("model", model),
         ("version", version),
         ("reference", snapshot.target.reference.clone()),
@@ -173,10 +261,10 @@ pub fn render(e: &Evaluation<'_>) -> Result<String, JunitError> {
         ("model_version_url", model_version_url),
         ("mlgate_version", env!("CARGO_PKG_VERSION").to_string()),
     ];
-    properties.extend(
-        not_blocking
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.clone())),
-    );
-    junit_ext::extend(&xml, &[properties])
+    let properties = properties
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .chain(not_blocking)
+        .collect();
+    (suite.build(), properties)
 }

@@ -1,0 +1,98 @@
+//! Judging a snapshot: the engine's findings and verdict at the run's threshold, and the copy
+//! outputs are written from. The rules see the real values; every output shows a redacted
+//! snapshot and findings whose messages were redacted the same way (see `redact`).
+
+use super::super::{console, stdio};
+use super::prepare::Prepared;
+use crate::cli::OutputArgs;
+use crate::engine;
+use crate::policy::Policy;
+use crate::redact::Redactor;
+use crate::report::{notice, Evaluation};
+use crate::snapshot::Snapshot;
+
+/// What the engine made of a snapshot: findings, waiver notes and the verdict.
+pub(crate) struct Judged {
+    pub evaluation: engine::Evaluation,
+    pub verdict: engine::Verdict,
+    pub notes: Vec<String>,
+}
+
+/// Evaluates the policies against the snapshot; waiver warnings go to stderr.
+pub(crate) fn judge(snapshot: &Snapshot, prepared: &Prepared, output: &OutputArgs) -> Judged {
+    let judged = judge_quietly(snapshot, prepared, output);
+    stdio::err(&notice::waiver_warnings(
+        &judged.evaluation.waiver_notes,
+        &prepared.policy.waivers,
+        &prepared.texts,
+        console::use_color(),
+    ));
+    judged
+}
+
+/// [`judge`] without the waiver warnings (a bulk run says them once, over all versions).
+pub(crate) fn judge_quietly(
+    snapshot: &Snapshot,
+    prepared: &Prepared,
+    output: &OutputArgs,
+) -> Judged {
+    let policy = &prepared.policy;
+    let evaluation = engine::evaluate(snapshot, &policy.rules, &policy.waivers, prepared.today);
+    let verdict = engine::verdict(
+        &evaluation.findings,
+        prepared.fail_on,
+        snapshot.errors.len(),
+        output.allow_gather_errors,
+        output.allow_all_skipped,
+    );
+    let notes = evaluation
+        .waiver_notes
+        .iter()
+        .map(|n| n.message.clone())
+        .collect();
+    Judged {
+        evaluation,
+        verdict,
+        notes,
+    }
+}
+
+/// A judged version as outputs show it: the snapshot and findings, redacted when asked.
+pub(crate) struct Shown {
+    pub snapshot: Snapshot,
+    pub findings: Vec<engine::Finding>,
+}
+
+impl Shown {
+    pub fn new(snapshot: &Snapshot, judged: &Judged, redact: bool) -> Self {
+        let (shown, redactor) = crate::redact::snapshot(snapshot, redact);
+        Self {
+            findings: redact_findings(&judged.evaluation.findings, &redactor),
+            snapshot: shown,
+        }
+    }
+
+    /// What every reporter is given.
+    pub fn evaluation<'a>(&'a self, judged: &'a Judged, policy: &'a Policy) -> Evaluation<'a> {
+        Evaluation {
+            snapshot: &self.snapshot,
+            findings: &self.findings,
+            verdict: &judged.verdict,
+            policy_files: &policy.files,
+            policy_digest: &policy.digest,
+            notes: &judged.notes,
+        }
+    }
+}
+
+/// Findings as outputs show them: messages and details quote the values they judged.
+fn redact_findings(findings: &[engine::Finding], redactor: &Redactor) -> Vec<engine::Finding> {
+    findings
+        .iter()
+        .map(|f| engine::Finding {
+            message: redactor.text(&f.message),
+            detail: redactor.text(&f.detail),
+            ..f.clone()
+        })
+        .collect()
+}

@@ -1,0 +1,54 @@
+//! `mlgate snapshot` and `mlgate report`: gather a model version and save what was read —
+//! the snapshot as JSON, or the Markdown report of it — without judging it. Both end on exit
+//! 3 when a call failed, with the file written all the same.
+
+use super::files::write;
+use super::pipeline::session::gather_or_say_why;
+use super::{stdio, target, AppError};
+use crate::cli::{EvalArgs, ReportArgs, SnapshotArgs};
+use crate::exit::Exit;
+use crate::report::{self, notice};
+use crate::snapshot::io as snapshot_io;
+use crate::snapshot::Snapshot;
+
+/// `mlgate snapshot`: the snapshot file, with the promotion target's incumbent when named.
+pub fn snapshot(args: &SnapshotArgs) -> Result<Exit, AppError> {
+    let eval = EvalArgs {
+        target_stage: args.target_stage.clone(),
+        target_alias: args.target_alias.clone(),
+        now: None,
+    };
+    let target = target::validate(&eval, &[])?;
+    let (mut snapshot, fatal) =
+        gather_or_say_why(&args.model, &args.server, target.goal().as_ref())?;
+    target.apply(&mut snapshot);
+    let (snapshot, _) = crate::redact::snapshot(&snapshot, !args.server.no_redact);
+    snapshot_io::save(&snapshot, &args.output)?;
+    if !args.quiet {
+        stdio::err(&notice::wrote("", &snapshot, &args.output));
+    }
+    done_gathering(&snapshot, fatal)
+}
+
+/// `mlgate report`: the Markdown report of what was gathered, with no policy.
+pub fn report(args: &ReportArgs) -> Result<Exit, AppError> {
+    let (snapshot, fatal) = gather_or_say_why(&args.model, &args.server, None)?;
+    let (snapshot, _) = crate::redact::snapshot(&snapshot, !args.server.no_redact);
+    write(&args.output, &report::markdown::render(&snapshot, None))?;
+    if !args.quiet {
+        stdio::err(&notice::wrote("the report of ", &snapshot, &args.output));
+    }
+    done_gathering(&snapshot, fatal)
+}
+
+/// Exit 3 when a call failed (the file is written all the same).
+fn done_gathering(snapshot: &Snapshot, fatal: Option<AppError>) -> Result<Exit, AppError> {
+    if let Some(error) = fatal {
+        return Err(error);
+    }
+    if !snapshot.errors.is_empty() {
+        stdio::err(&notice::calls_failed(snapshot.errors.len()));
+        return Ok(Exit::Gather);
+    }
+    Ok(Exit::Pass)
+}
