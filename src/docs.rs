@@ -142,15 +142,22 @@ const ERROR_FAMILIES: [(&str, &str); 8] = [
 
 const ERRORS_INTRO: &str = r"# Error codes
 
-Every error mlgate prints on standard error starts with a stable code, such as
-`policy::unknown-check` or `gather::connect`, above the message and its help (so do the
-warnings about waivers):
+Every error mlgate prints on standard error carries a stable code, such as
+`gather::connect` or `policy::unknown-check`: `error[CODE]: message` with the help on the next
+line, as cargo and rustc print theirs:
 
 ```text
-gather::connect
-
-  × could not gather models:/churn/3 from http://127.0.0.1:5000: cannot reach http://127.0.0.1:5000: connection refused (…)
+error[gather::connect]: could not gather models:/churn/3 from http://127.0.0.1:5000: cannot reach http://127.0.0.1:5000: connection refused (…)
   help: is the server running and reachable? check --tracking-uri / MLFLOW_TRACKING_URI
+```
+
+Policy problems (and the warnings about waivers) are drawn with the excerpt of the file they
+point at, their code above it:
+
+```text
+policy::unknown-check
+
+  × unknown check `non-empty`
 ```
 
 A code names one kind of problem: it is never renamed or reused, so a script or a search can
