@@ -12,7 +12,7 @@ use super::config::StorageEnv;
 use super::error::{snippet, ClientError, ConnectKind};
 use super::http::Client;
 use super::transport::{self, SendFailure};
-use crate::redact::redact_shapes;
+use crate::redact::shapes::redact_shapes;
 use crate::url::shown as shown_url;
 
 /// A cloud-storage answer, whatever its status (not `Debug`: bodies can echo credentials).

@@ -8,6 +8,7 @@ use super::{absence, row};
 use crate::report::thousands;
 use crate::snapshot::Snapshot;
 
+/// The MLmodel file and what was read beside it (input example, logged model, artifact list).
 pub fn mlflow_model(doc: &mut Doc, s: &Snapshot) {
     doc.heading(1, "MLflow Model");
     let Some(m) = &s.mlflow_model else {
@@ -30,44 +31,7 @@ pub fn mlflow_model(doc: &mut Doc, s: &Snapshot) {
         }
         _ => doc.none_found(None),
     }
-    doc.heading(2, "Signature");
-    match m.get("signature").and_then(Value::as_object) {
-        Some(signature) => {
-            let columns = |key: &str| -> Vec<Value> {
-                signature
-                    .get(key)
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            doc.heading(3, "Inputs");
-            let inputs: Vec<(String, String)> = columns("inputs")
-                .iter()
-                .map(|c| (field(c, "name"), type_text(c)))
-                .collect();
-            doc.pairs_with("Column", "Type", inputs);
-            doc.heading(3, "Outputs");
-            let outputs: Vec<(String, String)> = columns("outputs")
-                .iter()
-                .map(|c| {
-                    (
-                        field(c, "type"),
-                        c.get("tensor-spec").map_or_else(|| field(c, "name"), cell),
-                    )
-                })
-                .collect();
-            doc.pairs_with("Type name", "Type value", outputs);
-            if let Some(params) = signature.get("params").filter(|p| !p.is_null()) {
-                doc.heading(3, "Params");
-                let rows = params.as_array().map_or_else(
-                    || vec![row("params", cell(params))],
-                    |list| list.iter().map(|p| (field(p, "name"), cell(p))).collect(),
-                );
-                doc.pairs("Name", rows);
-            }
-        }
-        None => doc.none_found(None),
-    }
+    signature(doc, m);
     doc.heading(2, "Saved input example info");
     match m.get("saved_input_example_info").and_then(Value::as_object) {
         Some(info) => doc.pairs("Name", all_rows(info)),
@@ -121,6 +85,48 @@ pub fn mlflow_model(doc: &mut Doc, s: &Snapshot) {
                 .collect();
             doc.table(&["Path", "Size (bytes)"], &rows);
         }
+    }
+}
+
+/// The signature's inputs, outputs and params, as the seed lays them out.
+fn signature(doc: &mut Doc, m: &Map<String, Value>) {
+    doc.heading(2, "Signature");
+    match m.get("signature").and_then(Value::as_object) {
+        Some(signature) => {
+            let columns = |key: &str| -> Vec<Value> {
+                signature
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            doc.heading(3, "Inputs");
+            let inputs: Vec<(String, String)> = columns("inputs")
+                .iter()
+                .map(|c| (field(c, "name"), type_text(c)))
+                .collect();
+            doc.pairs_with("Column", "Type", inputs);
+            doc.heading(3, "Outputs");
+            let outputs: Vec<(String, String)> = columns("outputs")
+                .iter()
+                .map(|c| {
+                    (
+                        field(c, "type"),
+                        c.get("tensor-spec").map_or_else(|| field(c, "name"), cell),
+                    )
+                })
+                .collect();
+            doc.pairs_with("Type name", "Type value", outputs);
+            if let Some(params) = signature.get("params").filter(|p| !p.is_null()) {
+                doc.heading(3, "Params");
+                let rows = params.as_array().map_or_else(
+                    || vec![row("params", cell(params))],
+                    |list| list.iter().map(|p| (field(p, "name"), cell(p))).collect(),
+                );
+                doc.pairs("Name", rows);
+            }
+        }
+        None => doc.none_found(None),
     }
 }
 

@@ -30,12 +30,20 @@ fn flavor_summary(mlmodel: &Map<String, Value>) -> (String, String) {
     (flavor, version)
 }
 
+/// The dashboard: one two-column table per thing the report is about, in the seed's order.
 pub fn overview(doc: &mut Doc, s: &Snapshot) {
     doc.heading(1, "Overview");
     doc.heading(2, "Dashboard");
-    let uri = s.model_uri();
     let empty = Map::new();
     let mlmodel = s.mlflow_model.as_ref().unwrap_or(&empty);
+    model_tables(doc, s, mlmodel);
+    run_tables(doc, s, mlmodel);
+    server_tables(doc, s);
+}
+
+/// MLflow Model, Registered Model Version, Registered Model.
+fn model_tables(doc: &mut Doc, s: &Snapshot, mlmodel: &Map<String, Value>) {
+    let uri = s.model_uri();
     let text = |key: &str| mlmodel.get(key).map(cell).unwrap_or_default();
     let (flavor, flavor_version) = flavor_summary(mlmodel);
     let created = text("utc_time_created");
@@ -92,6 +100,10 @@ pub fn overview(doc: &mut Doc, s: &Snapshot) {
             ],
         );
     }
+}
+
+/// Run, Experiment, Source Code.
+fn run_tables(doc: &mut Doc, s: &Snapshot, mlmodel: &Map<String, Value>) {
     if let Some(r) = &s.run {
         let path = mlmodel
             .get("artifact_path")
@@ -158,6 +170,17 @@ pub fn overview(doc: &mut Doc, s: &Snapshot) {
             row("source_type", run_tag("mlflow.source.type")),
         ],
     );
+}
+
+/// Server, Links, Other.
+fn server_tables(doc: &mut Doc, s: &Snapshot) {
+    let run_tag = |k: &str| {
+        opt(s
+            .run
+            .as_ref()
+            .and_then(|r| r.tags.get(k))
+            .map(String::as_str))
+    };
     doc.caption("Server");
     doc.pairs(
         "Name",
