@@ -2,11 +2,12 @@
 //! requested output, and turn the verdict into the exit code. `--all-models` is the bulk
 //! audit (`audit`), on the same pipeline.
 
+use super::error::AppError;
 use super::pipeline::emit::emit;
 use super::pipeline::judge::judge;
 use super::pipeline::prepare::{example, prepare};
 use super::pipeline::session::gather_or_say_why;
-use super::{audit, console, stdio, AppError};
+use super::{audit, console, stdio};
 use crate::cli::CheckArgs;
 use crate::engine::Status;
 use crate::exit::Exit;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{AppError, UsageError};
+use super::error::{AppError, UsageError};
 use crate::cli::{FailOn, PolicyArgs};
 use crate::engine::Severity;
 use crate::policy::{self, Policy, PolicyLoadError, PolicyText};

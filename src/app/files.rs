@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::AppError;
+use super::error::AppError;
 
 /// Writes `text` to `path`, replacing it.
 pub(crate) fn write(path: &Path, text: &str) -> Result<(), AppError> {

@@ -5,7 +5,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use super::{AppError, UsageError};
+use super::error::{AppError, UsageError};
 use crate::cli::OutputArgs;
 
 /// Fails when two output flags name the same file.

@@ -26,7 +26,7 @@ use std::path::{Component, Path, PathBuf};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 use super::config::Config;
-use super::{AppError, UsageError};
+use super::error::{AppError, UsageError};
 use crate::cli::{OutputArgs, PolicyArgs};
 use crate::policy::{Policy, BUNDLED};
 use crate::report::sarif::{Place, Site};

@@ -2,9 +2,10 @@
 //! the snapshot as JSON, or the Markdown report of it — without judging it. Both end on exit
 //! 3 when a call failed, with the file written all the same.
 
+use super::error::AppError;
 use super::files::write;
 use super::pipeline::session::gather_or_say_why;
-use super::{stdio, target, AppError};
+use super::{stdio, target};
 use crate::cli::{EvalArgs, ReportArgs, SnapshotArgs};
 use crate::exit::Exit;
 use crate::report::{self, notice};

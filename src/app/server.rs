@@ -3,7 +3,7 @@
 //! with neither, `DATABRICKS_HOST` means `databricks`) and `--registry-uri` /
 //! `MLFLOW_REGISTRY_URI` (`databricks` = workspace registry, `databricks-uc` = Unity Catalog).
 
-use super::{AppError, UsageError};
+use super::error::{AppError, UsageError};
 use crate::cli::ServerArgs;
 use crate::client::auth::{self, Auth};
 use crate::client::Config;

@@ -6,7 +6,7 @@
 
 use std::io::{ErrorKind, Write};
 
-use super::AppError;
+use super::error::AppError;
 
 /// Writes `text` to standard output. A closed pipe is not an error; any other failure is
 /// (the run's output is lost, so the run must not look clean).

@@ -3,7 +3,7 @@
 //! skips everything must not pass. Stages are the registry's four (case-insensitive, written
 //! back in the registry's case); aliases follow MLflow's own rules and are never trimmed.
 
-use super::{AliasFlaw, AppError, UsageError};
+use super::error::{AliasFlaw, AppError, UsageError};
 use crate::cli::EvalArgs;
 use crate::engine::Rule;
 use crate::gather::Goal;

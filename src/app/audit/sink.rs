@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+use super::super::error::AppError;
 use super::super::files::write;
 use super::super::pipeline::emit::Outputs;
 use super::super::pipeline::judge::{Judged, Shown};
 use super::super::pipeline::prepare::Prepared;
-use super::super::AppError;
 use crate::cli::{BulkArgs, OutputArgs};
 use crate::engine::WaiverNote;
 use crate::report;

@@ -11,8 +11,9 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use super::super::error::AppError;
 use super::super::files::append;
-use super::super::{console, stdio, AppError};
+use super::super::{console, stdio};
 use super::judge::{Judged, Shown};
 use super::prepare::Prepared;
 use crate::cli::OutputArgs;

@@ -3,7 +3,8 @@
 //! promotion target is named), and — when nothing could be gathered — the snapshot that says
 //! why, so every output is still written before the run ends on exit 3.
 
-use super::super::{server, stdio, AppError};
+use super::super::error::AppError;
+use super::super::{server, stdio};
 use crate::cli::ServerArgs;
 use crate::client::{Client, ClientError, ConnectKind};
 use crate::gather::{self, Context, GatherFailure, Goal};

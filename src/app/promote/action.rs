@@ -1,7 +1,7 @@
 //! What a promotion is asked to do (`--to-alias`, `--to-stage`, `--approve-request`), what
 //! each backend can do, and the other arguments checked before anything is read.
 
-use super::{AppError, UsageError};
+use crate::app::error::{AppError, UsageError};
 use crate::cli::PromoteArgs;
 use crate::gather::Goal;
 use crate::model_ref::ModelRef;

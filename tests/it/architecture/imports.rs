@@ -254,6 +254,27 @@ fn resolve<'m>(path: &[String], modules: &'m BTreeSet<ModPath>) -> Option<&'m Mo
 
 /// The file-level import graph: for each file (by its path under `src/`), the files it imports.
 pub fn graph(files: &[(String, String)]) -> BTreeMap<String, BTreeSet<String>> {
+    // Modules declared only for tests (`#[cfg(test)] mod fixtures;`) are test code too.
+    let test_only_re = regex::Regex::new(
+        r"#\[cfg\(test\)\]\s*(?:pub(?:\([a-z]+\))?\s+)?mod\s+([a-z_][a-z0-9_]*)\s*;",
+    )
+    .expect("regex");
+    let mut test_only: BTreeSet<ModPath> = BTreeSet::new();
+    for (f, text) in files {
+        if let Some(me) = module_of(f) {
+            for cap in test_only_re.captures_iter(&strip_literals(text)) {
+                let mut child = me.clone();
+                child.push(cap[1].to_string());
+                test_only.insert(child);
+            }
+        }
+    }
+    let files: Vec<&(String, String)> = files
+        .iter()
+        .filter(|(f, _)| {
+            module_of(f).is_some_and(|m| !(1..=m.len()).any(|n| test_only.contains(&m[..n])))
+        })
+        .collect();
     let by_mod: BTreeMap<ModPath, String> = files
         .iter()
         .filter_map(|(f, _)| Some((module_of(f)?, f.clone())))
@@ -265,7 +286,7 @@ pub fn graph(files: &[(String, String)]) -> BTreeMap<String, BTreeSet<String>> {
         regex::Regex::new(r"\b([A-Za-z_][A-Za-z0-9_]*)((?:\s*::\s*[A-Za-z_][A-Za-z0-9_]*)+)")
             .expect("regex");
     let mut out = BTreeMap::new();
-    for (file, text) in files {
+    for &(file, text) in &files {
         let Some(me) = module_of(file) else { continue };
         let code = shipped_code(text);
         let mut targets = BTreeSet::new();

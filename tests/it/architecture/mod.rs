@@ -178,7 +178,8 @@ fn layers_hold_through_indirect_imports() {
 fn the_import_reader_sees_indirect_loops_and_ignores_text() {
     let file = |p: &str, t: &str| (p.to_string(), t.to_string());
     let files = vec![
-        file("src/lib.rs", "pub mod a;\npub mod b;\n"),
+        file("src/lib.rs", "pub mod a;\npub mod b;\n#[cfg(test)]\nmod fixtures;\n"),
+        file("src/fixtures.rs", "use crate::a::y;\n"),
         file("src/a/mod.rs", "mod x;\nmod y;\npub struct Shared;\npub fn f() { x::g(); }\n"),
         file("src/a/x.rs", "use super::Shared;\npub fn g() {}\n"),
         file("src/a/y.rs", "use crate::b;\npub fn h() { b::deep::k(); }\n"),
@@ -192,6 +193,7 @@ fn the_import_reader_sees_indirect_loops_and_ignores_text() {
     assert_eq!(graph["src/a/y.rs"], set(&["src/b/mod.rs", "src/b/deep.rs"]));
     assert_eq!(graph["src/b/mod.rs"], set(&[]));
     assert_eq!(graph["src/b/deep.rs"], set(&["src/a/mod.rs"]));
+    assert!(!graph.contains_key("src/fixtures.rs"), "test-only module");
     assert_eq!(
         imports::loops_within(&graph, "src/a/"),
         vec![vec!["src/a/mod.rs".to_string(), "src/a/x.rs".to_string()]]
@@ -201,4 +203,15 @@ fn the_import_reader_sees_indirect_loops_and_ignores_text() {
         imports::chain(&graph, "src/a/y.rs", "src/a/x.rs"),
         ["src/a/y.rs", "src/b/deep.rs", "src/a/mod.rs", "src/a/x.rs"]
     );
+}
+
+#[test]
+#[ignore = "prints the graph of one folder, for a person"]
+fn print_graph() {
+    let folder = std::env::var("MLGATE_GRAPH").unwrap_or_else(|_| "src/app/".into());
+    for (file, targets) in crate_graph().iter().filter(|(f, _)| f.starts_with(&folder)) {
+        for t in targets.iter().filter(|t| t.starts_with(&folder)) {
+            println!("{file} -> {t}");
+        }
+    }
 }
