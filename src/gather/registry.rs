@@ -6,78 +6,16 @@
 //! Reads come first; the writes a promotion needs follow, each backend saying plainly what it
 //! cannot do rather than doing something else.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::artifacts::Access;
 use super::context::Context;
+use super::error::WriteError;
+use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
+use super::files::{FoundModel, Route};
 use super::wire;
 use crate::client::ClientError;
 use crate::model_ref::ModelRef;
-use crate::snapshot::{Backend, GatherError, ObjectPermissions, Permissions, Unavailable};
-
-/// The registered model, and what gathering it learned on the side.
-#[derive(Debug, Clone)]
-pub struct RegisteredFacts {
-    pub model: wire::RegisteredModel,
-    /// The model's owner, where the registry has one (Unity Catalog).
-    pub owner: Option<String>,
-    /// Why the backend's own id of the model (needed for its ACL) is unknown.
-    pub id_error: Option<ClientError>,
-}
-
-/// The MLmodel file, where it was read, and the logged model met on the way (MLflow 3).
-pub struct FoundModel {
-    pub mlmodel: Map<String, Value>,
-    pub logged_model: Option<wire::LoggedModel>,
-    pub access: Access,
-}
-
-/// What the reference resolved to, for finding the model's files.
-pub struct ModelSource<'a> {
-    pub reference: &'a ModelRef,
-    pub version: Option<&'a wire::ModelVersion>,
-    pub logged_model: Option<&'a wire::LoggedModel>,
-    /// The version's download URI, when it was read first (bulk runs).
-    pub download_uri: Option<&'a str>,
-}
-
-/// What an ACL read needs to know about the model.
-pub struct AclSubject<'a> {
-    /// The registered model's name, when the reference is a registry version.
-    pub name: Option<&'a str>,
-    /// The registered model, when it could be read.
-    pub registered: Option<&'a RegisteredFacts>,
-    pub experiment_id: Option<&'a str>,
-    /// The notebook a Databricks notebook experiment belongs to (its ACL governs).
-    pub notebook_id: Option<&'a str>,
-}
-
-/// One object's ACL read: the object and the calls that failed on the way.
-pub type AclRead = (ObjectPermissions, Vec<ClientError>);
-
-/// The permissions section and what to record beside it.
-#[derive(Default)]
-pub struct AclGathered {
-    pub permissions: Permissions,
-    pub errors: Vec<GatherError>,
-    pub unavailable: Vec<Unavailable>,
-}
-
-/// A section a backend has (and the outcome of reading it) or does not have (and why).
-pub enum Section<T> {
-    Read(Result<T, ClientError>),
-    Unavailable(&'static str),
-}
-
-/// Why a registry write was not made.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum WriteError {
-    #[error(transparent)]
-    Client(#[from] ClientError),
-    /// The backend has no such operation (stages on Unity Catalog).
-    #[error("{backend} cannot {what}")]
-    Unsupported { backend: Backend, what: String },
-}
+use crate::snapshot::{Backend, GatherError};
 
 // Static dispatch only (the orchestration is generic), so the futures' auto traits are
 // inferred at each use: the lint guards `dyn` and cross-crate callers, which this has neither.
@@ -127,7 +65,7 @@ pub trait Registry {
     }
 
     /// The route that lists the model's files: by default where the MLmodel was read.
-    fn listing(&self, _download_uri: Option<&str>, mlmodel: Option<&Access>) -> Option<Access> {
+    fn listing(&self, _download_uri: Option<&str>, mlmodel: Option<&Route>) -> Option<Route> {
         mlmodel.cloned()
     }
 

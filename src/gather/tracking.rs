@@ -6,6 +6,7 @@
 use super::context::Context;
 use super::wire;
 use crate::client::ClientError;
+use crate::model_ref::ModelRef;
 use crate::snapshot::Backend;
 
 /// The MLflow REST API root.
@@ -136,4 +137,19 @@ pub async fn download_uri(
         )
         .await?;
     Ok(Some(response.artifact_uri).filter(|u| !u.is_empty()))
+}
+
+/// The version a reference names, through the classic registry calls (open-source MLflow's and
+/// the Databricks workspace registry's): `get-latest-versions` for stages and `latest`.
+pub async fn resolve(
+    cx: &Context,
+    reference: &ModelRef,
+) -> Result<Option<wire::ModelVersion>, ClientError> {
+    Ok(Some(match reference {
+        ModelRef::Version { name, version } => model_version(cx, name, version).await?,
+        ModelRef::Alias { name, alias } => version_by_alias(cx, name, alias).await?,
+        ModelRef::Stage { name, stage } => latest_version(cx, name, Some(stage)).await?,
+        ModelRef::Latest { name } => latest_version(cx, name, None).await?,
+        ModelRef::LoggedModel { .. } | ModelRef::Run { .. } => return Ok(None),
+    }))
 }

@@ -305,6 +305,40 @@ pub struct LoggedModelInfo {
     pub extra: Map<String, Value>,
 }
 
+/// One entry of an MLflow file listing (`FileInfo`): the artifact proxy's, the workspace
+/// registry's `list-artifacts` and a Databricks run's `artifacts/list`.
+#[derive(Debug, Deserialize)]
+pub struct FileInfo {
+    pub path: String,
+    #[serde(default)]
+    pub is_dir: bool,
+    #[serde(default, deserialize_with = "lenient::int64")]
+    pub file_size: Option<i64>,
+}
+
+/// `{"files": [...]}`; left out when the directory is empty.
+#[derive(Debug, Deserialize)]
+pub struct FileListing {
+    #[serde(default)]
+    pub files: Vec<FileInfo>,
+}
+
+/// A header storage requires with a signed URL (`get-signed-download-uri`,
+/// `fs/create-download-url`), sent exactly as given and never with our token.
+#[derive(Deserialize)]
+pub struct SignedHeader {
+    pub name: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+impl SignedHeader {
+    /// The headers as the client sends them.
+    pub fn pairs(headers: Vec<SignedHeader>) -> Vec<(String, String)> {
+        headers.into_iter().map(|h| (h.name, h.value)).collect()
+    }
+}
+
 /// Deserialisers that accept the forms servers actually send for one logical type.
 pub mod lenient {
     use serde::{Deserialize, Deserializer};

@@ -3,16 +3,18 @@
 //! documents it: the registry's `get-artifact` route first, then the source resolved by hand
 //! (logged model → run artifacts → the `mlflow-artifacts` proxy).
 
+mod files;
 mod permissions;
+
+use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::artifacts::Access;
 use super::context::Context;
-use super::registry::{
-    AclGathered, AclSubject, FoundModel, ModelSource, RegisteredFacts, Registry, Section,
-    WriteError,
-};
+use super::error::WriteError;
+use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
+use super::files::{FoundModel, Route};
+use super::registry::Registry;
 use super::{mlmodel, tracking, wire};
 use crate::client::ClientError;
 use crate::model_ref::ModelRef;
@@ -31,7 +33,7 @@ impl Registry for Oss {
         cx: &Context,
         reference: &ModelRef,
     ) -> Result<Option<wire::ModelVersion>, ClientError> {
-        resolve(cx, reference).await
+        tracking::resolve(cx, reference).await
     }
 
     async fn registered_model(
@@ -82,27 +84,27 @@ impl Registry for Oss {
             .as_deref()?
             .trim_end_matches('/');
         let uri = format!("{location}/models/{id}/artifacts");
-        let access = Access::proxy(&uri)?;
-        let text = access.read(cx.client(), "MLmodel").await.ok()?;
+        let route: Route = Arc::new(files::Proxy::of(&uri)?);
+        let text = route.read(cx.client(), "MLmodel").await.ok()?;
         let mlmodel = mlmodel::parse(&text).ok()?;
         (mlmodel.get("model_id").and_then(Value::as_str) == Some(id)).then(|| {
             let found = FoundModel {
                 mlmodel,
                 logged_model: None,
-                access,
+                route,
             };
             (uri, found)
         })
     }
 
-    /// The proxy lists files; the registry route cannot. A `mlflow-artifacts:/` download URI
-    /// is listed even when the MLmodel came through the registry route.
-    fn listing(&self, download_uri: Option<&str>, mlmodel: Option<&Access>) -> Option<Access> {
-        download_uri.and_then(Access::proxy).or_else(|| {
-            mlmodel
-                .filter(|a| matches!(a, Access::Proxy { .. }))
-                .cloned()
-        })
+    /// The proxy lists files; the registry route cannot (its `list` is `None`). A
+    /// `mlflow-artifacts:/` download URI is listed even when the MLmodel came through the
+    /// registry route.
+    fn listing(&self, download_uri: Option<&str>, mlmodel: Option<&Route>) -> Option<Route> {
+        match download_uri.and_then(files::Proxy::of) {
+            Some(proxy) => Some(Arc::new(proxy)),
+            None => mlmodel.cloned(),
+        }
     }
 
     async fn server_version(&self, cx: &Context) -> Section<String> {
@@ -190,21 +192,6 @@ impl Registry for Oss {
     }
 }
 
-/// The version a reference names, through the classic registry calls (also the Databricks
-/// workspace registry's).
-pub(super) async fn resolve(
-    cx: &Context,
-    reference: &ModelRef,
-) -> Result<Option<wire::ModelVersion>, ClientError> {
-    Ok(Some(match reference {
-        ModelRef::Version { name, version } => tracking::model_version(cx, name, version).await?,
-        ModelRef::Alias { name, alias } => tracking::version_by_alias(cx, name, alias).await?,
-        ModelRef::Stage { name, stage } => tracking::latest_version(cx, name, Some(stage)).await?,
-        ModelRef::Latest { name } => tracking::latest_version(cx, name, None).await?,
-        ModelRef::LoggedModel { .. } | ModelRef::Run { .. } => return Ok(None),
-    }))
-}
-
 /// The MLmodel file: the registry's own route first, then the source resolved as the MLflow
 /// lab documents it. A `runs:/RUN/PATH` source names one model: the run's artifacts at PATH,
 /// or (MLflow 3) the run's logged model *named* PATH; never some other model of the run.
@@ -217,31 +204,32 @@ async fn find_mlmodel(cx: &Context, source: &ModelSource<'_>) -> Result<FoundMod
     let mut last_error = None;
     // Known first in bulk runs: the proxy's read costs the server less than the registry
     // route's, which resolves the version again.
-    if let Some(access) = source.download_uri.and_then(Access::proxy) {
-        match access.read(client, "MLmodel").await {
+    if let Some(proxy) = source.download_uri.and_then(files::Proxy::of) {
+        let route: Route = Arc::new(proxy);
+        match route.read(client, "MLmodel").await {
             Ok(text) => {
-                let call = access.describe("MLmodel");
+                let call = route.describe("MLmodel");
                 return parse(text, call).map(|mlmodel| FoundModel {
                     mlmodel,
                     logged_model: None,
-                    access,
+                    route,
                 });
             }
             Err(e) => last_error = Some(e),
         }
     }
     if let Some(v) = source.version {
-        let access = Access::Registry {
+        let route: Route = Arc::new(files::GetArtifact {
             name: v.name.clone(),
             version: v.version.clone(),
-        };
-        match access.read(client, "MLmodel").await {
+        });
+        match route.read(client, "MLmodel").await {
             Ok(text) => {
                 return parse(text, "GET /model-versions/get-artifact".into()).map(|mlmodel| {
                     FoundModel {
                         mlmodel,
                         logged_model: None,
-                        access,
+                        route,
                     }
                 });
             }
@@ -299,16 +287,17 @@ async fn find_mlmodel(cx: &Context, source: &ModelSource<'_>) -> Result<FoundMod
     let mut tried = location.clone();
     for (candidate, logged_model) in candidates {
         tried.clone_from(&candidate);
-        let Some(access) = Access::proxy(&candidate) else {
+        let Some(proxy) = files::Proxy::of(&candidate) else {
             continue;
         };
-        match access.read(client, "MLmodel").await {
+        let route: Route = Arc::new(proxy);
+        match route.read(client, "MLmodel").await {
             Ok(text) => {
-                let call = access.describe("MLmodel");
+                let call = route.describe("MLmodel");
                 return parse(text, call).map(|mlmodel| FoundModel {
                     mlmodel,
                     logged_model,
-                    access,
+                    route,
                 });
             }
             Err(e) => last_error = Some(e),

@@ -5,24 +5,22 @@
 //! itself with temporary credentials). UC has no stages: stage references and stage writes are
 //! refused, never approximated.
 
+mod files;
 mod grants;
 mod storage;
 mod wire;
-
-pub(super) use storage::temporary_credentials;
 
 use serde::de::IgnoredAny;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::context::Context;
-use super::databricks::{self, permissions};
+use super::error::WriteError;
+use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
+use super::files::{read_mlmodel, FoundModel};
 use super::record::failure;
-use super::registry::{
-    AclGathered, AclSubject, FoundModel, ModelSource, RegisteredFacts, Registry, Section,
-    WriteError,
-};
-use super::{wire as mlflow, writes};
+use super::registry::Registry;
+use super::{wire as mlflow, workspace_acl, writes};
 use crate::client::{ClientError, Retry, WriteMethod};
 use crate::model_ref::ModelRef;
 use crate::snapshot::{Backend, GatherError};
@@ -109,8 +107,8 @@ impl Registry for UnityCatalog {
                 "only registered model versions are read from Databricks",
             ));
         };
-        let access = storage::access(cx, v).await?;
-        databricks::read_mlmodel(cx, access).await
+        let route = storage::route(cx, v).await?;
+        read_mlmodel(cx.client(), route).await
     }
 
     async fn permissions(&self, cx: &Context, subject: &AclSubject<'_>) -> AclGathered {
@@ -120,7 +118,7 @@ impl Registry for UnityCatalog {
             None => AclGathered::default(),
         };
         let (experiment, errors) =
-            permissions::experiment(cx, subject.experiment_id, subject.notebook_id).await;
+            workspace_acl::experiment(cx, subject.experiment_id, subject.notebook_id).await;
         out.permissions.experiment = experiment;
         out.errors.extend(errors);
         out
