@@ -10,9 +10,10 @@ use serde_json::{Map, Value};
 
 use super::backends::on_registry;
 use super::context::Context;
+use super::error::ReadError;
 use super::facts::{AclSubject, ModelSource, RegisteredFacts, Section};
 use super::files::{Listing, MAX_LISTINGS};
-use super::record::{error_entry, failure};
+use super::record::{error_entry, failure, read_entry};
 use super::registry::Registry;
 use super::{convert, mlmodel, tracking, wire};
 use crate::client::ClientError;
@@ -30,13 +31,13 @@ pub struct GatherFailure {
     /// user named it when that differs (`https://adb-1.azuredatabricks.net (databricks://prod)`).
     pub server: String,
     pub backend: Backend,
-    pub error: ClientError,
+    pub error: ReadError,
 }
 
 impl GatherFailure {
     /// The snapshot's error entry: nothing beyond the reference was gathered.
     pub fn entry(&self) -> GatherError {
-        failure_entry(&self.error)
+        read_entry(crate::snapshot::NOTHING_GATHERED, &self.error)
     }
 }
 
@@ -145,7 +146,7 @@ async fn gather_from<R: Registry>(
 ) -> Result<Snapshot, GatherFailure> {
     let backend = registry.backend();
     let client = cx.client();
-    let fail = |error: ClientError| GatherFailure {
+    let fail = |error: ReadError| GatherFailure {
         reference: reference.to_string(),
         server: server_label(client),
         backend,
@@ -170,7 +171,9 @@ async fn gather_from<R: Registry>(
     };
     let mut logged_model = None;
     if let ModelRef::LoggedModel { id } = reference {
-        let lm = tracking::logged_model(cx, id).await.map_err(fail)?;
+        let lm = tracking::logged_model(cx, id)
+            .await
+            .map_err(|e| fail(e.into()))?;
         run_id.clone_from(&lm.info.source_run_id);
         logged_model = Some(lm);
     }

@@ -35,6 +35,6 @@ mod writes;
 pub use backends::{write, Write};
 pub use chain::{failure_entry, gather, gather_listed, server_label, target_of, GatherFailure};
 pub use context::{Caches, Context, Memo};
-pub use error::WriteError;
+pub use error::{ReadError, WriteError};
 pub use promotion::{gather_promotion, holder, transition_requests, version_now, Gathered, Goal};
 pub use registry::Registry;

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::backends::on_registry;
 use super::chain::{gather, target_of, GatherFailure};
 use super::context::Context;
+use super::error::{Asked, ReadError};
 use super::facts::Section;
 use super::registry::Registry;
 use super::wire;
@@ -84,17 +85,20 @@ pub async fn version_now(
     backend: Backend,
     name: &str,
     version: &str,
-) -> Result<wire::ModelVersion, ClientError> {
+) -> Result<wire::ModelVersion, ReadError> {
     let reference = ModelRef::Version {
         name: name.to_string(),
         version: version.to_string(),
     };
     let found = on_registry!(backend, |r| r.resolve(cx, &reference).await)?;
     // A version reference always resolves to a version on every backend.
-    found.ok_or_else(|| ClientError::Shape {
-        method: "GET",
-        url: cx.client().url(""),
-        message: format!("models:/{name}/{version} did not resolve to a model version"),
+    found.ok_or_else(|| ReadError::Unresolved {
+        asked: Asked {
+            method: "GET",
+            url: cx.client().url(""),
+        },
+        name: name.to_string(),
+        version: version.to_string(),
     })
 }
 

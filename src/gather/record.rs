@@ -1,6 +1,7 @@
 //! Turning failed calls into the snapshot's `errors` entries: which section is missing, which
 //! call failed, and the server's words.
 
+use super::error::ReadError;
 use crate::client::ClientError;
 use crate::snapshot::GatherError;
 
@@ -12,6 +13,21 @@ pub fn error_entry(section: &str, e: &ClientError) -> GatherError {
         http_status: e.status(),
         error_code: e.error_code().map(str::to_string),
         message: e.message(),
+    }
+}
+
+/// The entry recording that `section` is missing because a read failed (on the wire, or on a
+/// fact of the registry: the same fields either way).
+pub fn read_entry(section: &str, e: &ReadError) -> GatherError {
+    match e {
+        ReadError::Client(e) => error_entry(section, e),
+        fact => GatherError {
+            section: section.to_string(),
+            call: fact.call(),
+            http_status: fact.status(),
+            error_code: fact.error_code().map(str::to_string),
+            message: fact.message(),
+        },
     }
 }
 

@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use super::context::Context;
-use super::error::WriteError;
+use super::error::{ReadError, WriteError};
 use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
 use super::files::{FoundModel, Route};
 use super::wire;
@@ -29,7 +29,7 @@ pub trait Registry {
         &self,
         cx: &Context,
         reference: &ModelRef,
-    ) -> Result<Option<wire::ModelVersion>, ClientError>;
+    ) -> Result<Option<wire::ModelVersion>, ReadError>;
 
     /// The registered model (cached per context: versions of one model share it).
     async fn registered_model(

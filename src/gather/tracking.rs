@@ -4,6 +4,7 @@
 //! answer.
 
 use super::context::Context;
+use super::error::{Asked, ReadError};
 use super::wire;
 use crate::client::ClientError;
 use crate::model_ref::ModelRef;
@@ -84,12 +85,12 @@ pub async fn version_by_alias(
 }
 
 /// The latest version in a stage (or overall), from `get-latest-versions`; a model with none
-/// is a 404 in MLflow's words, as `model-versions/get` would answer.
+/// is [`ReadError::NoVersion`] (said in MLflow's words, as `model-versions/get` would).
 pub async fn latest_version(
     cx: &Context,
     name: &str,
     stage: Option<&str>,
-) -> Result<wire::ModelVersion, ClientError> {
+) -> Result<wire::ModelVersion, ReadError> {
     let mut query = vec![("name", name)];
     if let Some(stage) = stage {
         query.push(("stages", stage));
@@ -100,17 +101,13 @@ pub async fn latest_version(
         .model_versions
         .into_iter()
         .max_by_key(|v| v.version.parse::<u64>().unwrap_or(0))
-        .ok_or_else(|| ClientError::Http {
-            method: "GET",
-            url: cx.client().url(&path),
-            status: 404,
-            error_code: Some("RESOURCE_DOES_NOT_EXIST".into()),
-            message: match stage {
-                Some(s) => format!("registered model `{name}` has no version in stage {s}"),
-                None => format!("registered model `{name}` has no versions"),
+        .ok_or_else(|| ReadError::NoVersion {
+            asked: Asked {
+                method: "GET",
+                url: cx.client().url(&path),
             },
-            attempts: 1,
-            credentials: None,
+            model: name.to_string(),
+            stage: stage.map(str::to_string),
         })
 }
 
@@ -144,7 +141,7 @@ pub async fn download_uri(
 pub async fn resolve(
     cx: &Context,
     reference: &ModelRef,
-) -> Result<Option<wire::ModelVersion>, ClientError> {
+) -> Result<Option<wire::ModelVersion>, ReadError> {
     Ok(Some(match reference {
         ModelRef::Version { name, version } => model_version(cx, name, version).await?,
         ModelRef::Alias { name, alias } => version_by_alias(cx, name, alias).await?,

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::context::Context;
-use super::error::WriteError;
+use super::error::{ReadError, WriteError};
 use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
 use super::files::{parse_mlmodel, read_mlmodel, FoundModel, Route};
 use super::record::{error_entry, failure};
@@ -43,7 +43,7 @@ impl Registry for Workspace {
         &self,
         cx: &Context,
         reference: &ModelRef,
-    ) -> Result<Option<wire::ModelVersion>, ClientError> {
+    ) -> Result<Option<wire::ModelVersion>, ReadError> {
         tracking::resolve(cx, reference).await
     }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::context::Context;
-use super::error::WriteError;
+use super::error::{ReadError, WriteError};
 use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
 use super::files::{FoundModel, Route};
 use super::registry::Registry;
@@ -32,7 +32,7 @@ impl Registry for Oss {
         &self,
         cx: &Context,
         reference: &ModelRef,
-    ) -> Result<Option<wire::ModelVersion>, ClientError> {
+    ) -> Result<Option<wire::ModelVersion>, ReadError> {
         tracking::resolve(cx, reference).await
     }
 

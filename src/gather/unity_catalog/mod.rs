@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::context::Context;
-use super::error::WriteError;
+use super::error::{Asked, ReadError, WriteError};
 use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
 use super::files::{read_mlmodel, FoundModel};
 use super::record::failure;
@@ -40,7 +40,7 @@ impl Registry for UnityCatalog {
         &self,
         cx: &Context,
         reference: &ModelRef,
-    ) -> Result<Option<mlflow::ModelVersion>, ClientError> {
+    ) -> Result<Option<mlflow::ModelVersion>, ReadError> {
         let aliases = [("include_aliases", "true")];
         let path = match reference {
             ModelRef::Version { name, version } => format!("{UC}/{name}/versions/{version}"),
@@ -49,18 +49,14 @@ impl Registry for UnityCatalog {
                 let version = latest(cx, name).await?;
                 format!("{UC}/{name}/versions/{version}")
             }
-            // Refused before gathering (a usage error); unreachable here, but never a panic.
+            // Refused before gathering (a usage error); a typed refusal here, never a panic.
             ModelRef::Stage { name, stage } => {
-                return Err(ClientError::Http {
-                    method: "GET",
-                    url: cx.client().url(&format!("{UC}/{name}")),
-                    status: 400,
-                    error_code: Some("INVALID_PARAMETER_VALUE".into()),
-                    message: format!(
-                        "Unity Catalog models have no stages (asked for {stage}); use an alias"
-                    ),
-                    attempts: 0,
-                    credentials: None,
+                return Err(ReadError::NoStages {
+                    asked: Asked {
+                        method: "GET",
+                        url: cx.client().url(&format!("{UC}/{name}")),
+                    },
+                    stage: stage.clone(),
                 })
             }
             ModelRef::LoggedModel { .. } | ModelRef::Run { .. } => return Ok(None),
@@ -214,20 +210,19 @@ impl Registry for UnityCatalog {
 }
 
 /// The highest version number of a UC model, over every page of its versions.
-async fn latest(cx: &Context, name: &str) -> Result<u64, ClientError> {
+async fn latest(cx: &Context, name: &str) -> Result<u64, ReadError> {
     let path = format!("{UC}/{name}/versions");
     let versions: Vec<wire::VersionNumber> = cx
         .client()
         .get_all_pages(&path, &[("max_results", "1000")], "model_versions")
         .await?;
     let best = versions.iter().filter_map(|v| v.version.parse().ok()).max();
-    best.ok_or_else(|| ClientError::Http {
-        method: "GET",
-        url: cx.client().url(&path),
-        status: 404,
-        error_code: Some("RESOURCE_DOES_NOT_EXIST".into()),
-        message: format!("registered model `{name}` has no versions"),
-        attempts: 1,
-        credentials: None,
+    best.ok_or_else(|| ReadError::NoVersion {
+        asked: Asked {
+            method: "GET",
+            url: cx.client().url(&path),
+        },
+        model: name.to_string(),
+        stage: None,
     })
 }
