@@ -7,7 +7,7 @@
 
 use super::context::Context;
 use super::error::WriteError;
-use super::registry::Registry;
+use super::registry::{Capabilities, Registry, Write};
 use crate::snapshot::Backend;
 
 /// Runs `$body` with `$r` bound to the [`Registry`] of `$backend`: the one place each backend
@@ -32,86 +32,24 @@ macro_rules! on_registry {
 }
 pub(crate) use on_registry;
 
-/// A registry write, applied to whichever backend the model lives in.
-#[derive(Debug, Clone)]
-pub enum Write<'a> {
-    SetAlias {
-        name: &'a str,
-        alias: &'a str,
-        version: &'a str,
-    },
-    TransitionStage {
-        name: &'a str,
-        version: &'a str,
-        stage: &'a str,
-        archive_existing: bool,
-    },
-    SetVersionTag {
-        name: &'a str,
-        version: &'a str,
-        key: &'a str,
-        value: &'a str,
-    },
-    ApproveTransitionRequest {
-        name: &'a str,
-        version: &'a str,
-        stage: &'a str,
-        archive_existing: bool,
-        comment: &'a str,
-    },
-    RejectTransitionRequest {
-        name: &'a str,
-        version: &'a str,
-        stage: &'a str,
-        comment: &'a str,
-    },
-}
-
-/// Makes `write` on `backend`.
+/// Makes `write` on `backend`; a write the backend cannot make is refused from its
+/// capabilities, before any request.
 pub async fn write(cx: &Context, backend: Backend, write: &Write<'_>) -> Result<(), WriteError> {
-    on_registry!(backend, |r| apply(r, cx, write).await)
+    on_registry!(
+        backend,
+        |r| match r.capabilities().refusal(backend, write) {
+            Some(refused) => Err(refused),
+            None => r.write(cx, write).await,
+        }
+    )
 }
 
-async fn apply<R: Registry>(r: &R, cx: &Context, write: &Write<'_>) -> Result<(), WriteError> {
-    match *write {
-        Write::SetAlias {
-            name,
-            alias,
-            version,
-        } => r.set_alias(cx, name, alias, version).await,
-        Write::TransitionStage {
-            name,
-            version,
-            stage,
-            archive_existing,
-        } => {
-            r.transition_stage(cx, name, version, stage, archive_existing)
-                .await
-        }
-        Write::SetVersionTag {
-            name,
-            version,
-            key,
-            value,
-        } => r.set_version_tag(cx, name, version, key, value).await,
-        Write::ApproveTransitionRequest {
-            name,
-            version,
-            stage,
-            archive_existing,
-            comment,
-        } => {
-            r.approve_transition_request(cx, name, version, stage, archive_existing, comment)
-                .await
-        }
-        Write::RejectTransitionRequest {
-            name,
-            version,
-            stage,
-            comment,
-        } => {
-            r.reject_transition_request(cx, name, version, stage, comment)
-                .await
-        }
-    }
+/// What `backend` has.
+pub fn capabilities(backend: Backend) -> Capabilities {
+    on_registry!(backend, |r| r.capabilities())
+}
+
+/// What every registry has, in [`Backend::ALL`]'s order.
+pub fn all_capabilities() -> Vec<Capabilities> {
+    Backend::ALL.into_iter().map(capabilities).collect()
 }

@@ -32,9 +32,9 @@ pub mod wire;
 mod workspace_acl;
 mod writes;
 
-pub use backends::{write, Write};
+pub use backends::{all_capabilities, capabilities, write};
 pub use chain::{failure_entry, gather, gather_listed, server_label, target_of, GatherFailure};
 pub use context::{Caches, Context, Memo};
 pub use error::{ReadError, WriteError};
 pub use promotion::{gather_promotion, holder, transition_requests, version_now, Gathered, Goal};
-pub use registry::Registry;
+pub use registry::{Capabilities, Registry, Write};

@@ -62,10 +62,12 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
 
     let mut live = Live::open(SESSION, &args.server)?;
     live.cx.bulk = true;
-    if live.backend == Backend::UnityCatalog {
-        return Err(AppError::Usage(
-            "--all-models does not list Unity Catalog models yet: use the workspace registry (--registry-uri databricks) or check versions one by one".into(),
-        ));
+    let can = gather::capabilities(live.backend);
+    if !can.listing {
+        return Err(AppError::Usage(format!(
+            "--all-models does not list {} yet: use a registry that lists its models or check versions one by one",
+            can.name
+        )));
     }
     let jobs = usize::from(bulk.jobs);
     let selection = live

@@ -17,7 +17,7 @@ use super::error::{ReadError, WriteError};
 use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
 use super::files::{parse_mlmodel, read_mlmodel, FoundModel, Route};
 use super::record::{error_entry, failure};
-use super::registry::Registry;
+use super::registry::{refused, Capabilities, Registry, Write};
 use super::tracking::{self, API};
 use super::{wire, workspace_acl, writes};
 use crate::client::ClientError;
@@ -37,6 +37,18 @@ struct TransitionRequests {
 impl Registry for Workspace {
     fn backend(&self) -> Backend {
         Backend::DatabricksWorkspace
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            name: "the Databricks workspace registry",
+            plural: false,
+            aliases: false,
+            stages: true,
+            transition_requests: true,
+            listing: true,
+            version_tags: true,
+        }
     }
 
     async fn resolve(
@@ -160,76 +172,57 @@ impl Registry for Workspace {
         Section::Read(answer.map(|a| a.requests))
     }
 
-    async fn set_alias(
-        &self,
-        cx: &Context,
-        name: &str,
-        alias: &str,
-        version: &str,
-    ) -> Result<(), WriteError> {
-        let _ = (cx, name, version);
-        Err(WriteError::Unsupported {
-            backend: Backend::DatabricksWorkspace,
-            what: format!(
-                "set alias @{alias}: the workspace registry has no aliases (Unity Catalog has)"
-            ),
-        })
-    }
-
-    async fn transition_stage(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        stage: &str,
-        archive_existing: bool,
-    ) -> Result<(), WriteError> {
-        // The workspace registry's own variant, which records who moved it and why.
-        let comment = Some("moved by mlgate");
-        writes::transition_stage(
-            cx,
-            "/databricks",
-            name,
-            version,
-            stage,
-            archive_existing,
-            comment,
-        )
-        .await
-    }
-
-    async fn set_version_tag(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        key: &str,
-        value: &str,
-    ) -> Result<(), WriteError> {
-        writes::set_version_tag(cx, "", name, version, key, value).await
-    }
-
-    async fn approve_transition_request(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        stage: &str,
-        archive_existing: bool,
-        comment: &str,
-    ) -> Result<(), WriteError> {
-        writes::approve_transition_request(cx, name, version, stage, archive_existing, comment)
-            .await
-    }
-
-    async fn reject_transition_request(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        stage: &str,
-        comment: &str,
-    ) -> Result<(), WriteError> {
-        writes::reject_transition_request(cx, name, version, stage, comment).await
+    async fn write(&self, cx: &Context, write: &Write<'_>) -> Result<(), WriteError> {
+        match *write {
+            // The workspace registry's own variant, which records who moved it and why.
+            Write::TransitionStage {
+                name,
+                version,
+                stage,
+                archive_existing,
+            } => {
+                let comment = Some("moved by mlgate");
+                writes::transition_stage(
+                    cx,
+                    "/databricks",
+                    name,
+                    version,
+                    stage,
+                    archive_existing,
+                    comment,
+                )
+                .await
+            }
+            Write::SetVersionTag {
+                name,
+                version,
+                key,
+                value,
+            } => writes::set_version_tag(cx, "", name, version, key, value).await,
+            Write::ApproveTransitionRequest {
+                name,
+                version,
+                stage,
+                archive_existing,
+                comment,
+            } => {
+                writes::approve_transition_request(
+                    cx,
+                    name,
+                    version,
+                    stage,
+                    archive_existing,
+                    comment,
+                )
+                .await
+            }
+            Write::RejectTransitionRequest {
+                name,
+                version,
+                stage,
+                comment,
+            } => writes::reject_transition_request(cx, name, version, stage, comment).await,
+            Write::SetAlias { .. } => Err(refused(self, write)),
+        }
     }
 }

@@ -14,8 +14,8 @@ use super::context::Context;
 use super::error::{ReadError, WriteError};
 use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
 use super::files::{FoundModel, Route};
-use super::registry::Registry;
-use super::{mlmodel, tracking, wire};
+use super::registry::{refused, Capabilities, Registry, Write};
+use super::{mlmodel, tracking, wire, writes};
 use crate::client::ClientError;
 use crate::model_ref::ModelRef;
 use crate::snapshot::{Backend, GatherError};
@@ -26,6 +26,18 @@ pub struct Oss;
 impl Registry for Oss {
     fn backend(&self) -> Backend {
         Backend::MlflowOss
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            name: "open-source MLflow",
+            plural: false,
+            aliases: true,
+            stages: true,
+            transition_requests: false,
+            listing: true,
+            version_tags: true,
+        }
     }
 
     async fn resolve(
@@ -130,65 +142,31 @@ impl Registry for Oss {
         Section::Unavailable("open-source MLflow has no stage-transition requests")
     }
 
-    async fn set_alias(
-        &self,
-        cx: &Context,
-        name: &str,
-        alias: &str,
-        version: &str,
-    ) -> Result<(), WriteError> {
-        super::writes::set_alias(cx, "", name, alias, version).await
-    }
-
-    async fn transition_stage(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        stage: &str,
-        archive_existing: bool,
-    ) -> Result<(), WriteError> {
-        super::writes::transition_stage(cx, "", name, version, stage, archive_existing, None).await
-    }
-
-    async fn set_version_tag(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        key: &str,
-        value: &str,
-    ) -> Result<(), WriteError> {
-        super::writes::set_version_tag(cx, "", name, version, key, value).await
-    }
-
-    async fn approve_transition_request(
-        &self,
-        _: &Context,
-        _: &str,
-        _: &str,
-        _: &str,
-        _: bool,
-        _: &str,
-    ) -> Result<(), WriteError> {
-        Err(WriteError::Unsupported {
-            backend: Backend::MlflowOss,
-            what: "approve transition requests (it has none; move the stage instead)".into(),
-        })
-    }
-
-    async fn reject_transition_request(
-        &self,
-        _: &Context,
-        _: &str,
-        _: &str,
-        stage: &str,
-        _: &str,
-    ) -> Result<(), WriteError> {
-        Err(WriteError::Unsupported {
-            backend: Backend::MlflowOss,
-            what: format!("reject a request to {stage}: it has no transition requests"),
-        })
+    async fn write(&self, cx: &Context, write: &Write<'_>) -> Result<(), WriteError> {
+        match *write {
+            Write::SetAlias {
+                name,
+                alias,
+                version,
+            } => writes::set_alias(cx, "", name, alias, version).await,
+            Write::TransitionStage {
+                name,
+                version,
+                stage,
+                archive_existing,
+            } => {
+                writes::transition_stage(cx, "", name, version, stage, archive_existing, None).await
+            }
+            Write::SetVersionTag {
+                name,
+                version,
+                key,
+                value,
+            } => writes::set_version_tag(cx, "", name, version, key, value).await,
+            Write::ApproveTransitionRequest { .. } | Write::RejectTransitionRequest { .. } => {
+                Err(refused(self, write))
+            }
+        }
     }
 }
 

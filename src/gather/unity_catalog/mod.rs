@@ -19,7 +19,7 @@ use super::error::{Asked, ReadError, WriteError};
 use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
 use super::files::{read_mlmodel, FoundModel};
 use super::record::failure;
-use super::registry::Registry;
+use super::registry::{refused, Capabilities, Registry, Write};
 use super::{wire as mlflow, workspace_acl, writes};
 use crate::client::{ClientError, Retry, WriteMethod};
 use crate::model_ref::ModelRef;
@@ -34,6 +34,19 @@ pub struct UnityCatalog;
 impl Registry for UnityCatalog {
     fn backend(&self) -> Backend {
         Backend::UnityCatalog
+    }
+
+    /// No stages, so no transition requests; models are not listed registry-wide yet.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            name: "Unity Catalog models",
+            plural: true,
+            aliases: true,
+            stages: false,
+            transition_requests: false,
+            listing: false,
+            version_tags: true,
+        }
     }
 
     async fn resolve(
@@ -124,89 +137,48 @@ impl Registry for UnityCatalog {
         Section::Unavailable("Unity Catalog has no stages, so no transition requests")
     }
 
-    /// `PUT …/aliases/{alias}` with the version as a number (an upsert).
-    async fn set_alias(
-        &self,
-        cx: &Context,
-        name: &str,
-        alias: &str,
-        version: &str,
-    ) -> Result<(), WriteError> {
-        #[derive(Serialize)]
-        struct SetAlias {
-            version_num: u64,
+    async fn write(&self, cx: &Context, write: &Write<'_>) -> Result<(), WriteError> {
+        match *write {
+            Write::SetAlias {
+                name,
+                alias,
+                version,
+            } => set_alias(cx, name, alias, version).await,
+            // Version tags exist only in MLflow's UC API (UC's entity tags do not cover models).
+            Write::SetVersionTag {
+                name,
+                version,
+                key,
+                value,
+            } => writes::set_version_tag(cx, "/unity-catalog", name, version, key, value).await,
+            Write::TransitionStage { .. }
+            | Write::ApproveTransitionRequest { .. }
+            | Write::RejectTransitionRequest { .. } => Err(refused(self, write)),
         }
-        let version_num = version.parse().map_err(|_| WriteError::Unsupported {
-            backend: Backend::UnityCatalog,
-            what: format!("point an alias at `{version}`: UC versions are numbers"),
-        })?;
-        let _: IgnoredAny = cx
-            .client()
-            .write(
-                WriteMethod::Put,
-                &format!("{UC}/{name}/aliases/{alias}"),
-                &SetAlias { version_num },
-                // Not resent after a lost answer: it could undo another client's move.
-                Retry::Once,
-            )
-            .await?;
-        Ok(())
     }
+}
 
-    async fn transition_stage(
-        &self,
-        _: &Context,
-        _: &str,
-        _: &str,
-        stage: &str,
-        _: bool,
-    ) -> Result<(), WriteError> {
-        Err(WriteError::Unsupported {
-            backend: Backend::UnityCatalog,
-            what: format!("move a version to stage {stage}: it has no stages; use an alias"),
-        })
+/// `PUT …/aliases/{alias}` with the version as a number (an upsert).
+async fn set_alias(cx: &Context, name: &str, alias: &str, version: &str) -> Result<(), WriteError> {
+    #[derive(Serialize)]
+    struct SetAlias {
+        version_num: u64,
     }
-
-    /// Version tags exist only in MLflow's UC API (UC's entity tags do not cover models).
-    async fn set_version_tag(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        key: &str,
-        value: &str,
-    ) -> Result<(), WriteError> {
-        writes::set_version_tag(cx, "/unity-catalog", name, version, key, value).await
-    }
-
-    async fn approve_transition_request(
-        &self,
-        _: &Context,
-        _: &str,
-        _: &str,
-        stage: &str,
-        _: bool,
-        _: &str,
-    ) -> Result<(), WriteError> {
-        Err(WriteError::Unsupported {
-            backend: Backend::UnityCatalog,
-            what: format!("approve a request to {stage}: it has no stages or transition requests"),
-        })
-    }
-
-    async fn reject_transition_request(
-        &self,
-        _: &Context,
-        _: &str,
-        _: &str,
-        stage: &str,
-        _: &str,
-    ) -> Result<(), WriteError> {
-        Err(WriteError::Unsupported {
-            backend: Backend::UnityCatalog,
-            what: format!("reject a request to {stage}: it has no stages or transition requests"),
-        })
-    }
+    let version_num = version.parse().map_err(|_| WriteError::Unsupported {
+        backend: Backend::UnityCatalog,
+        what: format!("point an alias at `{version}`: UC versions are numbers"),
+    })?;
+    let _: IgnoredAny = cx
+        .client()
+        .write(
+            WriteMethod::Put,
+            &format!("{UC}/{name}/aliases/{alias}"),
+            &SetAlias { version_num },
+            // Not resent after a lost answer: it could undo another client's move.
+            Retry::Once,
+        )
+        .await?;
+    Ok(())
 }
 
 /// The highest version number of a UC model, over every page of its versions.
