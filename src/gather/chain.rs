@@ -12,14 +12,15 @@ use super::backends::on_registry;
 use super::context::Context;
 use super::error::ReadError;
 use super::facts::{AclSubject, ModelSource, RegisteredFacts, Section};
-use super::files::{Listing, MAX_LISTINGS};
-use super::record::{error_entry, failure, read_entry};
+use super::files::{FoundModel, Listing, Route, MAX_LISTINGS};
+use super::record::{error_entry, failure, read_entry, Recorder};
 use super::registry::Registry;
 use super::{convert, mlmodel, tracking, wire};
 use crate::client::ClientError;
 use crate::model_ref::ModelRef;
 use crate::snapshot::{
-    Artifacts, Backend, GatherError, Manifest, Snapshot, Target, Unavailable, SCHEMA_VERSION,
+    ArtifactFile, Artifacts, Backend, Experiment, GatherError, Manifest, Permissions, Run,
+    Snapshot, Target, SCHEMA_VERSION,
 };
 
 /// Why a snapshot could not be gathered at all.
@@ -144,19 +145,47 @@ async fn gather_from<R: Registry>(
     listed: Option<wire::ModelVersion>,
     now: String,
 ) -> Result<Snapshot, GatherFailure> {
-    let backend = registry.backend();
-    let client = cx.client();
+    let mut rec = Recorder::default();
+    let resolved = resolve(registry, cx, reference, listed).await?;
+    let answers = ask_facts(registry, cx, reference, &resolved).await;
+    let mut resolved = resolved;
+    let facts = record_facts(&mut rec, answers, &mut resolved.logged_model);
+    let reads = files_and_acls(registry, cx, &resolved, &facts, &mut rec).await;
+    Ok(assemble(
+        cx,
+        registry.backend(),
+        reference,
+        resolved,
+        facts,
+        reads,
+        rec,
+        now,
+    ))
+}
+
+/// What the reference names (the first stage): nothing else can be asked without it.
+struct Resolved {
+    target: Target,
+    version: Option<wire::ModelVersion>,
+    run_id: Option<String>,
+    logged_model: Option<wire::LoggedModel>,
+}
+
+/// Resolves the reference: the version (a listed one with its aliases, else asked for), or
+/// the logged model, and the run either names. A failure here is fatal.
+async fn resolve<R: Registry>(
+    registry: &R,
+    cx: &Context,
+    reference: &ModelRef,
+    listed: Option<wire::ModelVersion>,
+) -> Result<Resolved, GatherFailure> {
     let fail = |error: ReadError| GatherFailure {
         reference: reference.to_string(),
-        server: server_label(client),
-        backend,
+        server: server_label(cx.client()),
+        backend: registry.backend(),
         error,
     };
-    let mut errors = Vec::new();
-    let mut unavailable = Vec::new();
     let mut target = target_of(reference);
-
-    // First stage: what the reference names. Nothing else can be asked without it.
     let listed = match listed {
         Some(v) => with_aliases(registry, cx, v).await,
         None => None,
@@ -183,10 +212,41 @@ async fn gather_from<R: Registry>(
         run_id = v.source_run().map(str::to_string);
     }
     target.run_id.clone_from(&run_id);
+    Ok(Resolved {
+        target,
+        version,
+        run_id,
+        logged_model,
+    })
+}
 
-    // Second stage, all concurrent.
+/// The run and its experiment, as read (the experiment only when the run names one).
+type RunAnswers = (
+    Result<wire::Run, ClientError>,
+    Option<Result<wire::Experiment, ClientError>>,
+);
+
+/// The second stage's answers, failures and all.
+struct Answers {
+    registered: Option<Result<RegisteredFacts, ClientError>>,
+    download_uri: Option<Result<Option<String>, ClientError>>,
+    found: Result<FoundModel, GatherError>,
+    run_and_experiment: Option<RunAnswers>,
+    server_version: Section<String>,
+}
+
+/// The second stage, all concurrent: the registered model, the download URI, run →
+/// experiment, the MLmodel and the server's version.
+async fn ask_facts<R: Registry>(
+    registry: &R,
+    cx: &Context,
+    reference: &ModelRef,
+    resolved: &Resolved,
+) -> Answers {
+    let backend = registry.backend();
+    let version = resolved.version.as_ref();
     let registered = async {
-        let v = version.as_ref()?;
+        let v = version?;
         Some(
             cx.caches
                 .registered_models
@@ -194,18 +254,15 @@ async fn gather_from<R: Registry>(
                 .await,
         )
     };
-    let download_uri = async {
-        let v = version.as_ref()?;
-        Some(registry.download_uri(cx, v).await)
-    };
+    let download_uri = async { Some(registry.download_uri(cx, version?).await) };
     let source = |download_uri| ModelSource {
         reference,
-        version: version.as_ref(),
-        logged_model: logged_model.as_ref(),
+        version,
+        logged_model: resolved.logged_model.as_ref(),
         download_uri,
     };
     let run_and_experiment = async {
-        let id = run_id.as_deref()?;
+        let id = resolved.run_id.as_deref()?;
         let run = tracking::run(cx, id).await;
         let experiment = match run
             .as_ref()
@@ -228,7 +285,7 @@ async fn gather_from<R: Registry>(
             .as_ref()
             .and_then(|(_, e)| e.as_ref())
             .and_then(|e| e.as_ref().ok());
-        let located = match (version.as_ref(), experiment) {
+        let located = match (version, experiment) {
             (Some(v), Some(e)) => registry.located_without_asking(cx, v, e).await,
             _ => None,
         };
@@ -250,78 +307,103 @@ async fn gather_from<R: Registry>(
         let files = async { tokio::join!(download_uri, registry.mlmodel(cx, &source)) };
         tokio::join!(registered, files, run_and_experiment, server_version)
     };
+    Answers {
+        registered,
+        download_uri,
+        found,
+        run_and_experiment,
+        server_version,
+    }
+}
 
-    // Every call that failed is recorded against the section it leaves empty.
-    let registered: Option<RegisteredFacts> = match registered {
-        Some(Ok(facts)) => Some(facts),
-        Some(Err(e)) => {
-            errors.push(error_entry("registered_model", &e));
-            None
-        }
-        None => None,
-    };
-    let download = match download_uri {
-        Some(Ok(uri)) => uri,
-        Some(Err(e)) => {
-            errors.push(error_entry("model_version.download_uri", &e));
-            None
-        }
-        None => None,
-    };
-    let (run, experiment) = match run_and_experiment {
-        Some((run, experiment)) => {
-            let run = match run {
-                Ok(r) => Some(convert::run(r)),
-                Err(e) => {
-                    errors.push(error_entry("run", &e));
-                    None
-                }
-            };
-            let experiment = match experiment {
-                Some(Ok(e)) => Some(convert::experiment(e)),
-                Some(Err(e)) => {
-                    errors.push(error_entry("experiment", &e));
-                    None
-                }
-                None => None,
-            };
-            (run, experiment)
-        }
+/// The second stage's facts, each failure recorded against the section it leaves empty.
+struct Facts {
+    registered: Option<RegisteredFacts>,
+    download: Option<String>,
+    run: Option<Run>,
+    experiment: Option<Experiment>,
+    mlflow_model: Option<Map<String, Value>>,
+    route: Option<Route>,
+    server_version: Option<String>,
+}
+
+/// Records the second stage's failures; a logged model met on the way to the MLmodel
+/// replaces the one the reference named.
+fn record_facts(
+    rec: &mut Recorder,
+    answers: Answers,
+    logged_model: &mut Option<wire::LoggedModel>,
+) -> Facts {
+    let registered = answers
+        .registered
+        .and_then(|r| rec.read("registered_model", r));
+    let download = answers
+        .download_uri
+        .and_then(|d| rec.read("model_version.download_uri", d))
+        .flatten();
+    let (run, experiment) = match answers.run_and_experiment {
+        Some((run, experiment)) => (
+            rec.read("run", run).map(convert::run),
+            experiment
+                .and_then(|e| rec.read("experiment", e))
+                .map(convert::experiment),
+        ),
         None => (None, None),
     };
-    let (mlflow_model, access) = match found {
+    let (mlflow_model, route) = match answers.found {
         Ok(found) => {
             if found.logged_model.is_some() {
-                logged_model = found.logged_model;
+                *logged_model = found.logged_model;
             }
             (Some(found.mlmodel), Some(found.route))
         }
         Err(e) => {
-            errors.push(e);
+            rec.error(e);
             (None, None)
         }
     };
-    let server_version = match server_version {
-        Section::Read(Ok(v)) => Some(v.trim().to_string()),
-        // Optional, but a failure is still a fact: listed, never dropped.
-        Section::Read(Err(e)) => {
-            unavailable.push(Unavailable {
-                section: "manifest.server_version".into(),
-                reason: error_entry("manifest.server_version", &e).describe(),
-            });
-            None
-        }
-        Section::Unavailable(_) => None,
-    };
+    let server_version = rec
+        .optional("manifest.server_version", answers.server_version)
+        .map(|v| v.trim().to_string());
+    Facts {
+        registered,
+        download,
+        run,
+        experiment,
+        mlflow_model,
+        route,
+        server_version,
+    }
+}
 
-    // Third and last stage, all concurrent: the input example and the file listing (both need
-    // the MLmodel's location), the ACLs (need the model id / experiment id) and, on the
-    // workspace registry, the open transition requests.
-    let example_path = mlflow_model.as_ref().and_then(mlmodel::input_example_path);
-    let listing_route = registry.listing(download.as_deref(), access.as_ref());
+/// The third stage's reads, failures recorded.
+struct Reads {
+    input_example: Option<Value>,
+    listing: Listing,
+    permissions: Permissions,
+    transition_requests: Option<Vec<Value>>,
+}
+
+/// The third and last stage, all concurrent: the input example and the file listing (both
+/// need the MLmodel's location), the ACLs (need the model id / experiment id) and, on the
+/// workspace registry, the open transition requests.
+async fn files_and_acls<R: Registry>(
+    registry: &R,
+    cx: &Context,
+    resolved: &Resolved,
+    facts: &Facts,
+    rec: &mut Recorder,
+) -> Reads {
+    let client = cx.client();
+    let version = resolved.version.as_ref();
+    let example_path = facts
+        .mlflow_model
+        .as_ref()
+        .and_then(mlmodel::input_example_path);
+    let listing_route = registry.listing(facts.download.as_deref(), facts.route.as_ref());
     let example = async {
-        match (&access, &example_path) {
-            (Some(a), Some(p)) => Some((a.describe(p), a.read(client, p).await)),
+        match (&facts.route, &example_path) {
+            (Some(r), Some(p)) => Some((r.describe(p), r.read(client, p).await)),
             _ => None,
         }
     };
@@ -331,87 +413,145 @@ async fn gather_from<R: Registry>(
             None => None,
         }
     };
-    let notebook_id = run
+    let notebook_id = facts
+        .run
         .as_ref()
-        .and_then(|r| r.tags.get("mlflow.databricks.notebookID"))
-        .cloned();
+        .and_then(|r| r.tags.get("mlflow.databricks.notebookID"));
     let subject = AclSubject {
-        name: version.as_ref().map(|v| v.name.as_str()),
-        registered: registered.as_ref(),
-        experiment_id: experiment.as_ref().map(|e| e.experiment_id.as_str()),
-        notebook_id: notebook_id.as_deref(),
+        name: version.map(|v| v.name.as_str()),
+        registered: facts.registered.as_ref(),
+        experiment_id: facts.experiment.as_ref().map(|e| e.experiment_id.as_str()),
+        notebook_id: notebook_id.map(String::as_str),
     };
     let acl = registry.permissions(cx, &subject);
     let transitions = async {
-        match &version {
+        match version {
             Some(v) => registry.transition_requests(cx, &v.name, &v.version).await,
             None => Section::Unavailable("the reference is not a registered model version"),
         }
     };
-    let (example, listing, acl, transitions) = tokio::join!(example, listing, acl, transitions);
+    let (example, listing, mut acl, transitions) = tokio::join!(example, listing, acl, transitions);
 
-    let mut extra = Map::new();
-    match example {
-        Some((_, Ok(text))) => {
-            let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-            extra.insert("input_example".into(), value);
-        }
-        Some((call, Err(e))) => errors.push(GatherError {
-            call,
-            ..error_entry("input_example", &e)
-        }),
-        None => {}
-    }
-    let Listing { files, truncated } = match listing {
-        Some(Ok(listing)) => listing,
-        Some(Err(e)) => {
-            errors.push(error_entry("artifacts.files", &e));
-            Listing::default()
-        }
-        None => Listing::default(),
-    };
-    errors.extend(acl.errors);
-    unavailable.extend(acl.unavailable);
-    let transition_requests = match transitions {
-        Section::Read(Ok(requests)) => Some(requests),
-        Section::Read(Err(e)) => {
-            errors.push(error_entry("transition_requests", &e));
-            None
-        }
-        Section::Unavailable(reason) => {
-            unavailable.push(Unavailable {
-                section: "transition_requests".into(),
-                reason: reason.into(),
+    let input_example = match example {
+        Some((_, Ok(text))) => Some(serde_json::from_str(&text).unwrap_or(Value::String(text))),
+        Some((call, Err(e))) => {
+            rec.error(GatherError {
+                call,
+                ..error_entry("input_example", &e)
             });
             None
         }
+        None => None,
     };
-    if run_id.is_none() && !matches!(reference, ModelRef::Run { .. }) {
+    let listing = listing
+        .and_then(|l| rec.read("artifacts.files", l))
+        .unwrap_or_default();
+    rec.acl(&mut acl);
+    let transition_requests = rec.section("transition_requests", transitions);
+    Reads {
+        input_example,
+        listing,
+        permissions: acl.permissions,
+        transition_requests,
+    }
+}
+
+/// The snapshot from what the stages found: the sections a reference has no source for are
+/// unavailable, and the model's size comes from the listing (or the MLmodel's own word).
+#[allow(clippy::too_many_arguments)] // the stages' outputs, each named; a struct would only wrap them
+fn assemble(
+    cx: &Context,
+    backend: Backend,
+    reference: &ModelRef,
+    resolved: Resolved,
+    facts: Facts,
+    reads: Reads,
+    mut rec: Recorder,
+    now: String,
+) -> Snapshot {
+    let client = cx.client();
+    if resolved.run_id.is_none() && !matches!(reference, ModelRef::Run { .. }) {
         let reason =
             "the model version has no source run (it was registered from an external source)";
         for section in ["run", "experiment"] {
-            unavailable.push(Unavailable {
-                section: section.into(),
-                reason: reason.into(),
-            });
+            rec.unavailable(section, reason);
         }
     }
-    if version.is_none() {
+    if resolved.version.is_none() {
         let reason = "the reference is not a registered model version";
         for section in ["registered_model", "model_version"] {
-            unavailable.push(Unavailable {
-                section: section.into(),
-                reason: reason.into(),
-            });
+            rec.unavailable(section, reason);
         }
     }
-    // The listed files are the truth; the MLmodel's own `model_size_bytes` (MLflow >= 2.9)
-    // stands in when the artifacts cannot be listed. A partial listing or a file without a
-    // size gives no total: a size rule must not pass on part of the model.
-    let size = if files.is_empty() {
-        mlflow_model.as_ref().and_then(mlmodel::size_bytes)
-    } else if truncated || files.iter().any(|f| f.size_bytes.is_none()) {
-        errors.push(failure(
+    let Listing { files, truncated } = reads.listing;
+    let size = model_size(&mut rec, facts.mlflow_model.as_ref(), &files, truncated);
+    let model_version = resolved
+        .version
+        .map(|v| convert::model_version(v, facts.download.clone()));
+    let artifacts_uri = facts
+        .download
+        .or_else(|| model_version.as_ref().and_then(|v| v.source.clone()));
+    let mut extra = Map::new();
+    if let Some(example) = reads.input_example {
+        extra.insert("input_example".into(), example);
+    }
+    if let Some(lm) = &resolved.logged_model {
+        extra.insert("logged_model".into(), convert::logged_model(lm));
+    }
+    let mut manifest_extra = Map::new();
+    manifest_extra.insert(
+        "ui_url".into(),
+        Value::String(client.base_url().to_string()),
+    );
+    let (errors, unavailable) = rec.finish();
+    Snapshot {
+        schema_version: SCHEMA_VERSION,
+        manifest: Manifest {
+            gathered_by: concat!("mlgate ", env!("CARGO_PKG_VERSION")).to_string(),
+            gathered_at: now,
+            tracking_uri: Some(crate::url::shown(client.tracking_uri())),
+            registry_uri: backend.registry_uri().map(str::to_string),
+            backend: Some(backend),
+            server_version: facts.server_version,
+            extra: manifest_extra,
+        },
+        target: resolved.target,
+        registered_model: facts
+            .registered
+            .map(|facts| convert::registered_model(facts.model)),
+        model_version,
+        run: facts.run,
+        experiment: facts.experiment,
+        mlflow_model: facts.mlflow_model,
+        artifacts: Some(Artifacts {
+            uri: artifacts_uri,
+            size_bytes: size,
+            files,
+            extra: Map::new(),
+        }),
+        permissions: reads.permissions,
+        transition_requests: reads.transition_requests,
+        incumbent: None,
+        errors,
+        unavailable,
+        extra,
+    }
+}
+
+/// The listed files are the truth; the MLmodel's own `model_size_bytes` (MLflow >= 2.9)
+/// stands in when the artifacts cannot be listed. A partial listing or a file without a
+/// size gives no total: a size rule must not pass on part of the model.
+fn model_size(
+    rec: &mut Recorder,
+    mlflow_model: Option<&Map<String, Value>>,
+    files: &[ArtifactFile],
+    truncated: bool,
+) -> Option<u64> {
+    if files.is_empty() {
+        return mlflow_model.and_then(mlmodel::size_bytes);
+    }
+    if truncated || files.iter().any(|f| f.size_bytes.is_none()) {
+        rec.error(failure(
             "artifacts.size_bytes",
             "list artifacts",
             if truncated {
@@ -420,55 +560,12 @@ async fn gather_from<R: Registry>(
                 "the server gave no size for some files".into()
             },
         ));
-        None
-    } else {
-        Some(
-            files
-                .iter()
-                .filter_map(|f| f.size_bytes)
-                .fold(0u64, u64::saturating_add),
-        )
-    };
-    let model_version = version.map(|v| convert::model_version(v, download.clone()));
-    let artifacts_uri = download.or_else(|| model_version.as_ref().and_then(|v| v.source.clone()));
-    if let Some(lm) = &logged_model {
-        extra.insert("logged_model".into(), convert::logged_model(lm));
+        return None;
     }
-    let mut manifest_extra = Map::new();
-    manifest_extra.insert(
-        "ui_url".into(),
-        Value::String(client.base_url().to_string()),
-    );
-    let mut snapshot = Snapshot {
-        schema_version: SCHEMA_VERSION,
-        manifest: Manifest {
-            gathered_by: concat!("mlgate ", env!("CARGO_PKG_VERSION")).to_string(),
-            gathered_at: now,
-            tracking_uri: Some(crate::url::shown(client.tracking_uri())),
-            registry_uri: backend.registry_uri().map(str::to_string),
-            backend: Some(backend),
-            server_version,
-            extra: manifest_extra,
-        },
-        target,
-        registered_model: registered.map(|facts| convert::registered_model(facts.model)),
-        model_version,
-        run,
-        experiment,
-        mlflow_model,
-        artifacts: Some(Artifacts {
-            uri: artifacts_uri,
-            size_bytes: size,
-            files,
-            extra: Map::new(),
-        }),
-        permissions: acl.permissions,
-        transition_requests,
-        incumbent: None,
-        errors,
-        unavailable,
-        extra,
-    };
-    snapshot.errors.sort_by(|a, b| a.section.cmp(&b.section));
-    Ok(snapshot)
+    Some(
+        files
+            .iter()
+            .filter_map(|f| f.size_bytes)
+            .fold(0u64, u64::saturating_add),
+    )
 }

@@ -1,9 +1,78 @@
-//! Turning failed calls into the snapshot's `errors` entries: which section is missing, which
-//! call failed, and the server's words.
+//! Turning failed calls into the snapshot's `errors` entries (which section is missing, which
+//! call failed, and the server's words) and sections a registry does not have into its
+//! `unavailable` entries. The read chain records both through one [`Recorder`].
 
 use super::error::ReadError;
+use super::facts::{AclGathered, Section};
 use crate::client::ClientError;
-use crate::snapshot::GatherError;
+use crate::snapshot::{GatherError, Unavailable};
+
+/// The error and unavailable entries of one snapshot, in the order they were met.
+#[derive(Default)]
+pub struct Recorder {
+    errors: Vec<GatherError>,
+    unavailable: Vec<Unavailable>,
+}
+
+impl Recorder {
+    /// Records `entry` as an error.
+    pub fn error(&mut self, entry: GatherError) {
+        self.errors.push(entry);
+    }
+
+    /// Records `section` as one the registry or reference does not have, and why.
+    pub fn unavailable(&mut self, section: &str, reason: impl Into<String>) {
+        self.unavailable.push(Unavailable {
+            section: section.into(),
+            reason: reason.into(),
+        });
+    }
+
+    /// The value of a call, or `None` with its failure recorded against `section`.
+    pub fn read<T>(&mut self, section: &str, read: Result<T, ClientError>) -> Option<T> {
+        read.map_err(|e| self.error(error_entry(section, &e))).ok()
+    }
+
+    /// The value of a section the backend may not have: a failure is an error, a section it
+    /// does not have is unavailable.
+    pub fn section<T>(&mut self, section: &str, read: Section<T>) -> Option<T> {
+        match read {
+            Section::Read(read) => self.read(section, read),
+            Section::Unavailable(reason) => {
+                self.unavailable(section, reason);
+                None
+            }
+        }
+    }
+
+    /// The value of an optional section: its failure is still a fact, listed as unavailable
+    /// (never dropped); a section the backend does not have is not mentioned.
+    pub fn optional<T>(&mut self, section: &str, read: Section<T>) -> Option<T> {
+        match read {
+            Section::Read(Ok(value)) => Some(value),
+            Section::Read(Err(e)) => {
+                let reason = error_entry(section, &e).describe();
+                self.unavailable(section, reason);
+                None
+            }
+            Section::Unavailable(_) => None,
+        }
+    }
+
+    /// The permissions read's own entries.
+    pub fn acl(&mut self, acl: &mut AclGathered) {
+        self.errors.append(&mut acl.errors);
+        self.unavailable.append(&mut acl.unavailable);
+    }
+
+    /// The entries: errors by section (stable, so one section's keep their order), the
+    /// unavailable sections as met.
+    pub fn finish(self) -> (Vec<GatherError>, Vec<Unavailable>) {
+        let mut errors = self.errors;
+        errors.sort_by(|a, b| a.section.cmp(&b.section));
+        (errors, self.unavailable)
+    }
+}
 
 /// The entry recording that `section` is missing because `e` happened.
 pub fn error_entry(section: &str, e: &ClientError) -> GatherError {
