@@ -20,6 +20,7 @@ mod databricks;
 mod error;
 mod facts;
 mod files;
+pub mod listing;
 // pub for the fuzz targets.
 pub mod mlmodel;
 mod oss;

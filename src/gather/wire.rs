@@ -305,6 +305,25 @@ pub struct LoggedModelInfo {
     pub extra: Map<String, Value>,
 }
 
+impl RegisteredModel {
+    /// `latest_versions` as (stage, version): a version without a stage is in `None`; an
+    /// entry without a version (string or number) is skipped.
+    pub fn staged(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        self.latest_versions.iter().filter_map(|v| {
+            let stage = v
+                .get("current_stage")
+                .and_then(Value::as_str)
+                .unwrap_or("None");
+            let version = match v.get("version") {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => return None,
+            };
+            Some((stage.to_string(), version))
+        })
+    }
+}
+
 /// One entry of an MLflow file listing (`FileInfo`): the artifact proxy's, the workspace
 /// registry's `list-artifacts` and a Databricks run's `artifacts/list`.
 #[derive(Debug, Deserialize)]
