@@ -91,8 +91,9 @@ pub async fn gather(
 }
 
 /// Gathers the snapshot of a version already listed by `model-versions/search` (bulk runs):
-/// the listing is the version's own answer but for its aliases, which the registered model
-/// (read once per model) names; so the version is not read again.
+/// where the registry's listing is the version's own answer but for its aliases
+/// ([`Registry::listing_is_whole`]), which the registered model (read once per model) names,
+/// the version is not read again; elsewhere it is read as any reference is.
 pub async fn gather_listed(
     cx: &Context,
     backend: Backend,
@@ -103,14 +104,10 @@ pub async fn gather_listed(
         name: listed.name.clone(),
         version: listed.version.clone(),
     };
-    on_registry!(backend, |r| Box::pin(gather_from(
-        r,
-        cx,
-        &reference,
-        Some(listed),
-        now
-    ))
-    .await)
+    on_registry!(backend, |r| {
+        let listed = r.listing_is_whole().then_some(listed);
+        Box::pin(gather_from(r, cx, &reference, listed, now)).await
+    })
 }
 
 /// A listed version with its aliases from the registered model; `None` when that model cannot

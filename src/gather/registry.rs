@@ -180,6 +180,13 @@ pub trait Registry {
         None
     }
 
+    /// Whether a version as `model-versions/search` lists it is the version as
+    /// `model-versions/get` answers it, but for its aliases (measured on the server, never
+    /// assumed: `false` by default).
+    fn listing_is_whole(&self) -> bool {
+        false
+    }
+
     /// The route that lists the model's files: by default where the MLmodel was read.
     fn listing(&self, _download_uri: Option<&str>, mlmodel: Option<&Route>) -> Option<Route> {
         mlmodel.cloned()

@@ -24,7 +24,7 @@ use crate::engine::Status;
 use crate::exit::Exit;
 use crate::gather::{self, GatherFailure, Goal};
 use crate::model_ref::ModelRef;
-use crate::snapshot::{Backend, Snapshot};
+use crate::snapshot::Snapshot;
 use progress::Progress;
 use select::{Selected, Shard};
 use sink::Sink;
@@ -187,9 +187,8 @@ async fn gather_one<'s>(
 ) -> (&'s Selected, Result<Snapshot, GatherFailure>) {
     let reference = reference(sel);
     let result = match (goal, &sel.listed) {
-        // Measured identical to `model-versions/get` but for the aliases on MLflow 2.22 and
-        // 3.17; Databricks' listing is not relied on.
-        (None, Some(listed)) if live.backend == Backend::MlflowOss => {
+        // Read again unless the registry's listing is the version's own answer (gather knows).
+        (None, Some(listed)) => {
             gather::gather_listed(&live.cx, live.backend, (**listed).clone(), now).await
         }
         (None, _) => gather::gather(&live.cx, live.backend, &reference, now).await,

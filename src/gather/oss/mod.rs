@@ -48,6 +48,11 @@ impl Registry for Oss {
         tracking::resolve(cx, reference).await
     }
 
+    /// Measured identical to `model-versions/get` but for the aliases on MLflow 2.22 and 3.17.
+    fn listing_is_whole(&self) -> bool {
+        true
+    }
+
     async fn registered_model(
         &self,
         cx: &Context,
