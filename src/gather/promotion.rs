@@ -6,10 +6,11 @@
 use serde_json::Value;
 
 use super::backends::on_registry;
-use super::chain::{gather, target_of, GatherFailure};
+use super::chain::gather;
 use super::context::Context;
 use super::error::{Asked, ReadError};
 use super::facts::Section;
+use super::reference::{target_of, GatherFailure};
 use super::registry::Registry;
 use super::wire;
 use crate::client::ClientError;
