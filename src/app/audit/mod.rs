@@ -24,7 +24,7 @@ use crate::engine::Status;
 use crate::exit::Exit;
 use crate::gather::{self, GatherFailure, Goal};
 use crate::model_ref::ModelRef;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Backend, Snapshot};
 use progress::Progress;
 use select::{Selected, Shard};
 use sink::Sink;
@@ -64,8 +64,20 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     live.cx.bulk = true;
     let can = gather::capabilities(live.backend);
     if !can.listing {
+        // The registries of the same server that list (another registry URI), by their word.
+        let instead: String = Backend::ALL
+            .into_iter()
+            .filter(|b| gather::capabilities(*b).listing)
+            .filter_map(|b| {
+                let uri = b.registry_uri()?;
+                Some(format!(
+                    "{} (--registry-uri {uri}) or ",
+                    gather::capabilities(b).name
+                ))
+            })
+            .collect();
         return Err(AppError::Usage(format!(
-            "--all-models does not list {} yet: use a registry that lists its models or check versions one by one",
+            "--all-models does not list {} yet: use {instead}check versions one by one",
             can.name
         )));
     }
