@@ -109,3 +109,61 @@ pub fn failure(section: &str, call: impl Into<String>, message: impl Into<String
         ..GatherError::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(status: u16) -> ClientError {
+        ClientError::Http {
+            method: "GET",
+            url: "http://h/api/2.0/mlflow/x".into(),
+            status,
+            error_code: None,
+            message: "no".into(),
+            attempts: 1,
+            credentials: None,
+        }
+    }
+
+    #[test]
+    fn one_recorder_keeps_errors_by_section_and_unavailable_as_met() {
+        let mut rec = Recorder::default();
+        assert_eq!(rec.read::<u8>("run", Err(refused(500))), None);
+        assert_eq!(rec.read("experiment", Ok(1)), Some(1));
+        assert_eq!(
+            rec.optional::<String>("manifest.server_version", Section::Read(Err(refused(404)))),
+            None
+        );
+        assert_eq!(
+            rec.optional::<String>("manifest.server_version", Section::Unavailable("never")),
+            None
+        );
+        assert_eq!(
+            rec.section::<u8>("transition_requests", Section::Unavailable("no stages")),
+            None
+        );
+        assert_eq!(
+            rec.section::<u8>("artifacts.files", Section::Read(Err(refused(403)))),
+            None
+        );
+        let (errors, unavailable) = rec.finish();
+        let sections: Vec<_> = errors.iter().map(|e| e.section.as_str()).collect();
+        assert_eq!(sections, ["artifacts.files", "run"]);
+        assert_eq!(errors[1].http_status, Some(500));
+        let unavailable: Vec<_> = unavailable
+            .iter()
+            .map(|u| (u.section.as_str(), u.reason.as_str()))
+            .collect();
+        assert_eq!(
+            unavailable,
+            [
+                (
+                    "manifest.server_version",
+                    "GET /api/2.0/mlflow/x failed (HTTP 404: no)"
+                ),
+                ("transition_requests", "no stages"),
+            ]
+        );
+    }
+}

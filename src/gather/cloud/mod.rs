@@ -107,6 +107,41 @@ pub fn open(uri: &str, granted: Issued, issuer: Arc<dyn Issue>) -> Option<Route>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::Client;
+    use crate::gather::files::Fetch;
+
+    /// An issuer never asked (the tests below open stores, they do not renew).
+    struct Never;
+
+    impl Issue for Never {
+        fn issue<'a>(&'a self, _: &'a Client) -> Fetch<'a, Issued> {
+            Box::pin(async { panic!("not asked in these tests") })
+        }
+    }
+
+    fn issued(credential: Credential) -> Issued {
+        Issued {
+            credential,
+            expires_at_ms: None,
+        }
+    }
+
+    #[test]
+    fn a_store_opens_only_with_the_credential_its_storage_takes() {
+        let token = || issued(Credential::GcpToken("t".into()));
+        let gcs = open("gs://b/models/v1", token(), Arc::new(Never)).unwrap();
+        assert_eq!(gcs.describe("MLmodel"), "GET gs://b/models/v1/MLmodel");
+        assert!(open("s3://b/models/v1", token(), Arc::new(Never)).is_none());
+        assert!(open(
+            "abfss://fs@a.dfs.core.windows.net/p",
+            token(),
+            Arc::new(Never)
+        )
+        .is_none());
+        let sas = issued(Credential::AzureSas("sv=1".into()));
+        assert!(open("abfss://fs@a.dfs.core.windows.net/p", sas, Arc::new(Never)).is_some());
+        assert!(open("r2://a/b", token(), Arc::new(Never)).is_none());
+    }
 
     #[test]
     fn storage_uris() {

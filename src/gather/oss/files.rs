@@ -112,3 +112,37 @@ async fn list_proxy(http: &Client, prefix: &str) -> Result<Listing, ClientError>
     }
     Ok(Listing::sorted(files, !dirs.is_empty()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_proxy_serves_mlflow_artifacts_uris_only() {
+        let proxy = Proxy::of("mlflow-artifacts:/1/models/m-1/artifacts/").unwrap();
+        assert_eq!(
+            proxy.describe("MLmodel"),
+            "GET /api/2.0/mlflow-artifacts/artifacts/1/models/m-1/artifacts/MLmodel"
+        );
+        assert!(Proxy::of("s3://bucket/1/models/m-1/artifacts").is_none());
+        assert!(Proxy::of("runs:/abc/model").is_none());
+    }
+
+    #[test]
+    fn the_registry_route_reads_but_cannot_list() {
+        let route = GetArtifact {
+            name: "m".into(),
+            version: "1".into(),
+        };
+        let http = crate::client::Client::new(crate::client::Config::mlflow(
+            "http://127.0.0.1:9".into(),
+            &|_| None,
+        ))
+        .unwrap();
+        assert!(route.list(&http).is_none());
+        assert_eq!(
+            route.describe("MLmodel"),
+            "GET /model-versions/get-artifact (path=MLmodel)"
+        );
+    }
+}
