@@ -33,7 +33,7 @@ pub async fn gather(
 
 /// Gathers the snapshot of a version already listed by `model-versions/search` (bulk runs):
 /// where the registry's listing is the version's own answer but for its aliases
-/// ([`Registry::listing_is_whole`]), which the registered model (read once per model) names,
+/// ([`Registry::listed_version_is_whole`]), which the registered model (read once per model) names,
 /// the version is not read again; elsewhere it is read as any reference is.
 pub async fn gather_listed(
     cx: &Context,
@@ -46,7 +46,7 @@ pub async fn gather_listed(
         version: listed.version.clone(),
     };
     on_registry!(backend, |r| {
-        let listed = r.listing_is_whole().then_some(listed);
+        let listed = r.listed_version_is_whole().then_some(listed);
         Box::pin(gather_from(r, cx, &reference, listed, now)).await
     })
 }

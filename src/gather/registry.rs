@@ -183,12 +183,12 @@ pub trait Registry {
     /// Whether a version as `model-versions/search` lists it is the version as
     /// `model-versions/get` answers it, but for its aliases (measured on the server, never
     /// assumed: `false` by default).
-    fn listing_is_whole(&self) -> bool {
+    fn listed_version_is_whole(&self) -> bool {
         false
     }
 
     /// The route that lists the model's files: by default where the MLmodel was read.
-    fn listing(&self, _download_uri: Option<&str>, mlmodel: Option<&Route>) -> Option<Route> {
+    fn listing_route(&self, _download_uri: Option<&str>, mlmodel: Option<&Route>) -> Option<Route> {
         mlmodel.cloned()
     }
 

@@ -278,7 +278,7 @@ pub(super) async fn files_and_acls<R: Registry>(
         .mlflow_model
         .as_ref()
         .and_then(mlmodel::input_example_path);
-    let listing_route = registry.listing(facts.download.as_deref(), facts.route.as_ref());
+    let listing_route = registry.listing_route(facts.download.as_deref(), facts.route.as_ref());
     let example = async {
         match (&facts.route, &example_path) {
             (Some(r), Some(p)) => Some((r.describe(p), r.read(client, p).await)),

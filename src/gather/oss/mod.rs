@@ -49,7 +49,7 @@ impl Registry for Oss {
     }
 
     /// Measured identical to `model-versions/get` but for the aliases on MLflow 2.22 and 3.17.
-    fn listing_is_whole(&self) -> bool {
+    fn listed_version_is_whole(&self) -> bool {
         true
     }
 
@@ -117,7 +117,7 @@ impl Registry for Oss {
     /// The proxy lists files; the registry route cannot (its `list` is `None`). A
     /// `mlflow-artifacts:/` download URI is listed even when the MLmodel came through the
     /// registry route.
-    fn listing(&self, download_uri: Option<&str>, mlmodel: Option<&Route>) -> Option<Route> {
+    fn listing_route(&self, download_uri: Option<&str>, mlmodel: Option<&Route>) -> Option<Route> {
         match download_uri.and_then(files::Proxy::of) {
             Some(proxy) => Some(Arc::new(proxy)),
             None => mlmodel.cloned(),
