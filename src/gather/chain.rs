@@ -33,8 +33,8 @@ pub async fn gather(
 
 /// Gathers the snapshot of a version already listed by `model-versions/search` (bulk runs):
 /// where the registry's listing is the version's own answer but for its aliases
-/// ([`Registry::listed_version_is_whole`]), which the registered model (read once per model) names,
-/// the version is not read again; elsewhere it is read as any reference is.
+/// ([`Registry::listed_version_is_whole`]), which the registered model (read once per model)
+/// names, the version is not read again; elsewhere it is read as any reference is.
 pub async fn gather_listed(
     cx: &Context,
     backend: Backend,

@@ -67,13 +67,10 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         // The registries of the same server that list (another registry URI), by their word.
         let instead: String = Backend::ALL
             .into_iter()
-            .filter(|b| gather::capabilities(*b).listing)
-            .filter_map(|b| {
-                let uri = b.registry_uri()?;
-                Some(format!(
-                    "{} (--registry-uri {uri}) or ",
-                    gather::capabilities(b).name
-                ))
+            .map(|b| (b.registry_uri(), gather::capabilities(b)))
+            .filter_map(|(uri, other)| {
+                let uri = uri.filter(|_| other.listing)?;
+                Some(format!("{} (--registry-uri {uri}) or ", other.name))
             })
             .collect();
         return Err(AppError::Usage(format!(
