@@ -19,7 +19,7 @@ pub use usage::{AliasFlaw, UsageError};
 use crate::client::{ClientError, ConnectKind};
 use crate::error_code::Code;
 use crate::exit::Exit;
-use crate::gather::GatherFailure;
+use crate::gather::{GatherFailure, ReadError};
 use crate::model_ref::ModelRefError;
 use crate::policy::PolicyLoadError;
 use crate::snapshot::io::SnapshotIoError;
@@ -80,7 +80,12 @@ impl AppError {
             AppError::Reference(_) => Code::UsageBadReference,
             AppError::NoTrackingUri => Code::UsageNoTrackingUri,
             AppError::Client(e) => client_code(e),
-            AppError::Gather(g) => client_code(&g.error),
+            AppError::Gather(g) => match &g.error {
+                ReadError::Client(e) => client_code(e),
+                ReadError::NoVersion { .. } => Code::GatherNotFound,
+                ReadError::NoStages { .. } => Code::GatherHttp,
+                ReadError::Unresolved { .. } => Code::GatherBadAnswer,
+            },
             AppError::Usage(e) => e.code(),
             AppError::Read { .. } => Code::UsageUnreadable,
             AppError::Output { .. } => Code::OutputWrite,
@@ -96,29 +101,31 @@ impl AppError {
 
     /// What the user can do about it, when there is something to say.
     pub fn help(&self) -> Option<String> {
-        let client = match self {
-            AppError::Client(e) => e,
-            AppError::Gather(g) => &g.error,
+        // A fact of the registry (a model without versions) has no client error, but the
+        // status and words the registry gives it.
+        let (client, status, message) = match self {
+            AppError::Client(e) => (Some(e), e.status(), e.message()),
+            AppError::Gather(g) => (g.error.client(), g.error.status(), g.error.message()),
             AppError::NoTrackingUri => {
                 return Some("e.g. --tracking-uri http://127.0.0.1:5000".into())
             }
             _ => return None,
         };
-        let text = match (client, client.status()) {
-            (ClientError::Connect { kind: ConnectKind::Tls, .. }, _) => "the server's certificate is not trusted: give its certificate (or its CA) in MLFLOW_TRACKING_SERVER_CERT_PATH",
-            (ClientError::Connect { kind: ConnectKind::Dns, .. }, _) => "check the host name in --tracking-uri / MLFLOW_TRACKING_URI",
-            (ClientError::Connect { .. }, _) => "is the server running and reachable? check --tracking-uri / MLFLOW_TRACKING_URI",
-            (ClientError::Timeout { .. }, _) => "the server is slow or unreachable; raise MLFLOW_HTTP_REQUEST_TIMEOUT if it is just slow",
-            (ClientError::Deadline { .. }, _) => "the server is too slow for the gather budget; raise MLGATE_GATHER_TIMEOUT (seconds) if that is expected",
-            (ClientError::RateLimited { .. }, _) => "the server is rate limiting this client: run the gate later, or raise MLGATE_GATHER_TIMEOUT to wait it out",
-            (ClientError::TooLarge { .. }, _) => "an answer this large is not from a tracking server as expected; raise MLGATE_MAX_RESPONSE_BYTES if it is genuine",
-            (ClientError::Reset { .. } | ClientError::Truncated { .. }, _) => "the connection broke mid-answer: a proxy or load balancer in between may be cutting it",
-            (ClientError::NotJson { .. }, _) => "the answer is a web page, not the MLflow API: a login proxy or a wrong --tracking-uri",
+        let text = match (client, status) {
+            (Some(ClientError::Connect { kind: ConnectKind::Tls, .. }), _) => "the server's certificate is not trusted: give its certificate (or its CA) in MLFLOW_TRACKING_SERVER_CERT_PATH",
+            (Some(ClientError::Connect { kind: ConnectKind::Dns, .. }), _) => "check the host name in --tracking-uri / MLFLOW_TRACKING_URI",
+            (Some(ClientError::Connect { .. }), _) => "is the server running and reachable? check --tracking-uri / MLFLOW_TRACKING_URI",
+            (Some(ClientError::Timeout { .. }), _) => "the server is slow or unreachable; raise MLFLOW_HTTP_REQUEST_TIMEOUT if it is just slow",
+            (Some(ClientError::Deadline { .. }), _) => "the server is too slow for the gather budget; raise MLGATE_GATHER_TIMEOUT (seconds) if that is expected",
+            (Some(ClientError::RateLimited { .. }), _) => "the server is rate limiting this client: run the gate later, or raise MLGATE_GATHER_TIMEOUT to wait it out",
+            (Some(ClientError::TooLarge { .. }), _) => "an answer this large is not from a tracking server as expected; raise MLGATE_MAX_RESPONSE_BYTES if it is genuine",
+            (Some(ClientError::Reset { .. } | ClientError::Truncated { .. }), _) => "the connection broke mid-answer: a proxy or load balancer in between may be cutting it",
+            (Some(ClientError::NotJson { .. }), _) => "the answer is a web page, not the MLflow API: a login proxy or a wrong --tracking-uri",
             (_, Some(401)) => "the server requires credentials: set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN",
             (_, Some(403)) => "these credentials may not read this model; ask its owner for READ on the registered model and its experiment",
             (_, Some(404)) => "check the model name, version or stage (names are case-sensitive)",
-            (_, Some(400)) if is_alias_refusal(client) => "check the alias: the registered model's aliases are listed in the MLflow UI",
-            (ClientError::Decode { .. } | ClientError::Shape { .. }, _) => "the answer is not what an MLflow server sends; check --tracking-uri and any proxy in between",
+            (_, Some(400)) if message.contains("alias") => "check the alias: the registered model's aliases are listed in the MLflow UI",
+            (Some(ClientError::Decode { .. } | ClientError::Shape { .. }) | None, None) => "the answer is not what an MLflow server sends; check --tracking-uri and any proxy in between",
             _ => return None,
         };
         Some(text.to_string())

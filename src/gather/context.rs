@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
-use super::registry::{AclRead, RegisteredFacts};
+use super::facts::{AclRead, RegisteredFacts};
 use super::wire;
 use crate::client::{Client, ClientError};
 use crate::snapshot::Backend;

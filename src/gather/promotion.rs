@@ -5,8 +5,14 @@
 
 use serde_json::Value;
 
-use super::registry::{Registry, Section};
-use super::{context::Context, gather, wire, GatherFailure};
+use super::backends::on_registry;
+use super::chain::gather;
+use super::context::Context;
+use super::error::{Asked, ReadError};
+use super::facts::Section;
+use super::reference::{target_of, GatherFailure};
+use super::registry::Registry;
+use super::wire;
 use crate::client::ClientError;
 use crate::model_ref::ModelRef;
 use crate::snapshot::{Backend, Incumbent, Snapshot};
@@ -43,7 +49,7 @@ pub async fn holder(
     name: &str,
     goal: &Goal,
 ) -> Result<Option<String>, ClientError> {
-    let facts = super::on_registry!(backend, |r| r.registered_model(cx, name).await)?;
+    let facts = on_registry!(backend, |r| r.registered_model(cx, name).await)?;
     Ok(holder_in(&facts.model, goal))
 }
 
@@ -80,17 +86,20 @@ pub async fn version_now(
     backend: Backend,
     name: &str,
     version: &str,
-) -> Result<wire::ModelVersion, ClientError> {
+) -> Result<wire::ModelVersion, ReadError> {
     let reference = ModelRef::Version {
         name: name.to_string(),
         version: version.to_string(),
     };
-    let found = super::on_registry!(backend, |r| r.resolve(cx, &reference).await)?;
+    let found = on_registry!(backend, |r| r.resolve(cx, &reference).await)?;
     // A version reference always resolves to a version on every backend.
-    found.ok_or_else(|| ClientError::Shape {
-        method: "GET",
-        url: cx.client().url(""),
-        message: format!("models:/{name}/{version} did not resolve to a model version"),
+    found.ok_or_else(|| ReadError::Unresolved {
+        asked: Asked {
+            method: "GET",
+            url: cx.client().url(""),
+        },
+        name: name.to_string(),
+        version: version.to_string(),
     })
 }
 
@@ -101,7 +110,7 @@ pub async fn transition_requests(
     name: &str,
     version: &str,
 ) -> Result<Option<Vec<Value>>, ClientError> {
-    match super::on_registry!(backend, |r| r.transition_requests(cx, name, version).await) {
+    match on_registry!(backend, |r| r.transition_requests(cx, name, version).await) {
         Section::Read(read) => read.map(Some),
         Section::Unavailable(_) => Ok(None),
     }
@@ -133,7 +142,7 @@ pub async fn gather_promotion(
     let mut snapshot = candidate?;
     let incumbent = incumbent.unwrap_or_else(|failure| {
         Snapshot::not_gathered(
-            super::target_of(&incumbent_ref),
+            target_of(&incumbent_ref),
             None,
             Some(backend),
             now,

@@ -1,82 +1,133 @@
 //! The backend seam: what every registry answers, in MLflow's shapes. One implementation per
-//! folder (`oss/`, `databricks/`, `unity_catalog/`), registered in [`super::gather`]'s one
-//! `match` on [`Backend`]. The orchestration in `gather/mod.rs` calls only these methods, so a
-//! new registry (SageMaker, Azure ML) is a new folder and one line there.
+//! folder (`oss/`, `databricks/`, `unity_catalog/`), registered in `backends`' one `match` on
+//! [`Backend`]. The read chain calls only these methods, so a new registry (SageMaker, Azure
+//! ML) is a new folder and one line there.
 //!
-//! Reads come first; the writes a promotion needs follow, each backend saying plainly what it
-//! cannot do rather than doing something else.
+//! Reads come first; then the one write, a typed [`Write`]. What a registry can do is declared
+//! once, in its [`Capabilities`]: writes it cannot make are refused from them before any
+//! request, and promotion and the bulk audit read them instead of knowing backend names.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::artifacts::Access;
 use super::context::Context;
+use super::error::{ReadError, WriteError};
+use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
+use super::files::{FoundModel, Route};
 use super::wire;
 use crate::client::ClientError;
 use crate::model_ref::ModelRef;
-use crate::snapshot::{Backend, GatherError, ObjectPermissions, Permissions, Unavailable};
+use crate::snapshot::{Backend, GatherError};
 
-/// The registered model, and what gathering it learned on the side.
+/// What a registry has, declared once per backend.
+// Independent yes/no facts about a registry, not a state encoded in flags.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// How messages name the registry (`Unity Catalog models`).
+    pub name: &'static str,
+    /// Whether `name` is said with "have" rather than "has".
+    pub plural: bool,
+    /// Named aliases pointing at versions (`@champion`).
+    pub aliases: bool,
+    /// Stages (`Staging`, `Production`) a version is moved into.
+    pub stages: bool,
+    /// Requests to move a version into a stage, approved or rejected.
+    pub transition_requests: bool,
+    /// Every registered model and version can be listed (`check --all-models`).
+    pub listing: bool,
+    /// Tags set on a version (how a verdict is recorded).
+    pub version_tags: bool,
+}
+
+impl Capabilities {
+    /// "`name` has" / "`name` have", to say what the registry lacks.
+    pub fn has(&self) -> String {
+        format!("{} {}", self.name, if self.plural { "have" } else { "has" })
+    }
+
+    /// Why `write` cannot be made on `backend`, when it cannot.
+    pub fn refusal(&self, backend: Backend, write: &Write<'_>) -> Option<WriteError> {
+        let what = match *write {
+            Write::SetAlias { alias, .. } if !self.aliases => {
+                format!("set alias @{alias}: {} no aliases", self.has())
+            }
+            Write::TransitionStage { stage, .. } if !self.stages => format!(
+                "move a version to stage {stage}: {} no stages{}",
+                self.has(),
+                if self.aliases { "; use an alias" } else { "" }
+            ),
+            Write::ApproveTransitionRequest { stage, .. } if !self.transition_requests => {
+                format!(
+                    "approve a request to {stage}: {} no transition requests",
+                    self.has()
+                )
+            }
+            Write::RejectTransitionRequest { stage, .. } if !self.transition_requests => {
+                format!(
+                    "reject a request to {stage}: {} no transition requests",
+                    self.has()
+                )
+            }
+            Write::SetVersionTag { .. } if !self.version_tags => {
+                format!("set a version tag: {} no version tags", self.has())
+            }
+            _ => return None,
+        };
+        Some(WriteError::Unsupported { backend, what })
+    }
+}
+
+/// The refusal of a write `registry` does not make, in its capabilities' words (a write it
+/// declares but does not make is named as such: a bug in that backend, not a guess).
+pub fn refused<R: Registry>(registry: &R, write: &Write<'_>) -> WriteError {
+    let backend = registry.backend();
+    registry
+        .capabilities()
+        .refusal(backend, write)
+        .unwrap_or_else(|| WriteError::Unsupported {
+            backend,
+            what: format!("make {write:?}: declared, but not implemented"),
+        })
+}
+
+/// A registry write, applied to whichever backend the model lives in.
 #[derive(Debug, Clone)]
-pub struct RegisteredFacts {
-    pub model: wire::RegisteredModel,
-    /// The model's owner, where the registry has one (Unity Catalog).
-    pub owner: Option<String>,
-    /// Why the backend's own id of the model (needed for its ACL) is unknown.
-    pub id_error: Option<ClientError>,
-}
-
-/// The MLmodel file, where it was read, and the logged model met on the way (MLflow 3).
-pub struct FoundModel {
-    pub mlmodel: Map<String, Value>,
-    pub logged_model: Option<wire::LoggedModel>,
-    pub access: Access,
-}
-
-/// What the reference resolved to, for finding the model's files.
-pub struct ModelSource<'a> {
-    pub reference: &'a ModelRef,
-    pub version: Option<&'a wire::ModelVersion>,
-    pub logged_model: Option<&'a wire::LoggedModel>,
-    /// The version's download URI, when it was read first (bulk runs).
-    pub download_uri: Option<&'a str>,
-}
-
-/// What an ACL read needs to know about the model.
-pub struct AclSubject<'a> {
-    /// The registered model's name, when the reference is a registry version.
-    pub name: Option<&'a str>,
-    /// The registered model, when it could be read.
-    pub registered: Option<&'a RegisteredFacts>,
-    pub experiment_id: Option<&'a str>,
-    /// The notebook a Databricks notebook experiment belongs to (its ACL governs).
-    pub notebook_id: Option<&'a str>,
-}
-
-/// One object's ACL read: the object and the calls that failed on the way.
-pub type AclRead = (ObjectPermissions, Vec<ClientError>);
-
-/// The permissions section and what to record beside it.
-#[derive(Default)]
-pub struct AclGathered {
-    pub permissions: Permissions,
-    pub errors: Vec<GatherError>,
-    pub unavailable: Vec<Unavailable>,
-}
-
-/// A section a backend has (and the outcome of reading it) or does not have (and why).
-pub enum Section<T> {
-    Read(Result<T, ClientError>),
-    Unavailable(&'static str),
-}
-
-/// Why a registry write was not made.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum WriteError {
-    #[error(transparent)]
-    Client(#[from] ClientError),
-    /// The backend has no such operation (stages on Unity Catalog).
-    #[error("{backend} cannot {what}")]
-    Unsupported { backend: Backend, what: String },
+pub enum Write<'a> {
+    /// Points `alias` of `name` at `version` (an upsert on every registry).
+    SetAlias {
+        name: &'a str,
+        alias: &'a str,
+        version: &'a str,
+    },
+    /// Moves `version` to `stage`, archiving the stage's other versions when asked.
+    TransitionStage {
+        name: &'a str,
+        version: &'a str,
+        stage: &'a str,
+        archive_existing: bool,
+    },
+    /// Sets a tag on the version (how a verdict is recorded in the registry).
+    SetVersionTag {
+        name: &'a str,
+        version: &'a str,
+        key: &'a str,
+        value: &'a str,
+    },
+    /// Approves an open request to move `version` to `stage`.
+    ApproveTransitionRequest {
+        name: &'a str,
+        version: &'a str,
+        stage: &'a str,
+        archive_existing: bool,
+        comment: &'a str,
+    },
+    /// Rejects an open request to move `version` to `stage`, saying why in `comment`.
+    RejectTransitionRequest {
+        name: &'a str,
+        version: &'a str,
+        stage: &'a str,
+        comment: &'a str,
+    },
 }
 
 // Static dispatch only (the orchestration is generic), so the futures' auto traits are
@@ -85,13 +136,16 @@ pub enum WriteError {
 pub trait Registry {
     fn backend(&self) -> Backend;
 
+    /// What this registry has.
+    fn capabilities(&self) -> Capabilities;
+
     /// The model version a reference names; `None` for references that are not registry
     /// versions (`runs:/`, logged models).
     async fn resolve(
         &self,
         cx: &Context,
         reference: &ModelRef,
-    ) -> Result<Option<wire::ModelVersion>, ClientError>;
+    ) -> Result<Option<wire::ModelVersion>, ReadError>;
 
     /// The registered model (cached per context: versions of one model share it).
     async fn registered_model(
@@ -126,8 +180,15 @@ pub trait Registry {
         None
     }
 
+    /// Whether a version as `model-versions/search` lists it is the version as
+    /// `model-versions/get` answers it, but for its aliases (measured on the server, never
+    /// assumed: `false` by default).
+    fn listed_version_is_whole(&self) -> bool {
+        false
+    }
+
     /// The route that lists the model's files: by default where the MLmodel was read.
-    fn listing(&self, _download_uri: Option<&str>, mlmodel: Option<&Access>) -> Option<Access> {
+    fn listing_route(&self, _download_uri: Option<&str>, mlmodel: Option<&Route>) -> Option<Route> {
         mlmodel.cloned()
     }
 
@@ -147,53 +208,62 @@ pub trait Registry {
         version: &str,
     ) -> Section<Vec<Value>>;
 
-    /// Points `alias` of `name` at `version` (an upsert on every registry).
-    async fn set_alias(
-        &self,
-        cx: &Context,
-        name: &str,
-        alias: &str,
-        version: &str,
-    ) -> Result<(), WriteError>;
+    /// Makes `write`. Called only for writes [`Capabilities::refusal`] lets through; a write
+    /// the backend cannot make anyway (a value it does not take) is refused, never approximated.
+    async fn write(&self, cx: &Context, write: &Write<'_>) -> Result<(), WriteError>;
+}
 
-    /// Moves `version` to `stage`, archiving the stage's other versions when asked.
-    async fn transition_stage(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        stage: &str,
-        archive_existing: bool,
-    ) -> Result<(), WriteError>;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// Sets a tag on the version (how a verdict is recorded in the registry).
-    async fn set_version_tag(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        key: &str,
-        value: &str,
-    ) -> Result<(), WriteError>;
+    const UC_LIKE: Capabilities = Capabilities {
+        name: "Unity Catalog models",
+        plural: true,
+        aliases: true,
+        stages: false,
+        transition_requests: false,
+        listing: false,
+        version_tags: true,
+    };
 
-    /// Approves an open request to move `version` to `stage` (Databricks workspace registry).
-    async fn approve_transition_request(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        stage: &str,
-        archive_existing: bool,
-        comment: &str,
-    ) -> Result<(), WriteError>;
-
-    /// Rejects an open request to move `version` to `stage`, saying why in `comment`.
-    async fn reject_transition_request(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        stage: &str,
-        comment: &str,
-    ) -> Result<(), WriteError>;
+    #[test]
+    fn writes_are_refused_from_the_capabilities_alone() {
+        let stage = Write::TransitionStage {
+            name: "m",
+            version: "1",
+            stage: "Production",
+            archive_existing: false,
+        };
+        let refused = UC_LIKE.refusal(Backend::UnityCatalog, &stage).unwrap();
+        assert_eq!(
+            refused.to_string(),
+            "databricks-uc cannot move a version to stage Production: Unity Catalog models have no stages; use an alias"
+        );
+        let alias = Write::SetAlias {
+            name: "m",
+            alias: "champion",
+            version: "1",
+        };
+        assert!(UC_LIKE.refusal(Backend::UnityCatalog, &alias).is_none());
+        let no_aliases = Capabilities {
+            name: "a registry",
+            plural: false,
+            aliases: false,
+            stages: true,
+            ..UC_LIKE
+        };
+        let refused = no_aliases.refusal(Backend::MlflowOss, &alias).unwrap();
+        assert!(refused.to_string().ends_with("a registry has no aliases"));
+        let stage_refusal = Capabilities {
+            stages: false,
+            ..no_aliases
+        }
+        .refusal(Backend::MlflowOss, &stage)
+        .unwrap();
+        assert!(
+            !stage_refusal.to_string().contains("use an alias"),
+            "no alias advice where there are no aliases"
+        );
+    }
 }

@@ -4,8 +4,10 @@
 //! answer.
 
 use super::context::Context;
+use super::error::{Asked, ReadError};
 use super::wire;
 use crate::client::ClientError;
+use crate::model_ref::ModelRef;
 use crate::snapshot::Backend;
 
 /// The MLflow REST API root.
@@ -83,12 +85,12 @@ pub async fn version_by_alias(
 }
 
 /// The latest version in a stage (or overall), from `get-latest-versions`; a model with none
-/// is a 404 in MLflow's words, as `model-versions/get` would answer.
+/// is [`ReadError::NoVersion`] (said in MLflow's words, as `model-versions/get` would).
 pub async fn latest_version(
     cx: &Context,
     name: &str,
     stage: Option<&str>,
-) -> Result<wire::ModelVersion, ClientError> {
+) -> Result<wire::ModelVersion, ReadError> {
     let mut query = vec![("name", name)];
     if let Some(stage) = stage {
         query.push(("stages", stage));
@@ -99,17 +101,13 @@ pub async fn latest_version(
         .model_versions
         .into_iter()
         .max_by_key(|v| v.version.parse::<u64>().unwrap_or(0))
-        .ok_or_else(|| ClientError::Http {
-            method: "GET",
-            url: cx.client().url(&path),
-            status: 404,
-            error_code: Some("RESOURCE_DOES_NOT_EXIST".into()),
-            message: match stage {
-                Some(s) => format!("registered model `{name}` has no version in stage {s}"),
-                None => format!("registered model `{name}` has no versions"),
+        .ok_or_else(|| ReadError::NoVersion {
+            asked: Asked {
+                method: "GET",
+                url: cx.client().url(&path),
             },
-            attempts: 1,
-            credentials: None,
+            model: name.to_string(),
+            stage: stage.map(str::to_string),
         })
 }
 
@@ -136,4 +134,19 @@ pub async fn download_uri(
         )
         .await?;
     Ok(Some(response.artifact_uri).filter(|u| !u.is_empty()))
+}
+
+/// The version a reference names, through the classic registry calls (open-source MLflow's and
+/// the Databricks workspace registry's): `get-latest-versions` for stages and `latest`.
+pub async fn resolve(
+    cx: &Context,
+    reference: &ModelRef,
+) -> Result<Option<wire::ModelVersion>, ReadError> {
+    Ok(Some(match reference {
+        ModelRef::Version { name, version } => model_version(cx, name, version).await?,
+        ModelRef::Alias { name, alias } => version_by_alias(cx, name, alias).await?,
+        ModelRef::Stage { name, stage } => latest_version(cx, name, Some(stage)).await?,
+        ModelRef::Latest { name } => latest_version(cx, name, None).await?,
+        ModelRef::LoggedModel { .. } | ModelRef::Run { .. } => return Ok(None),
+    }))
 }

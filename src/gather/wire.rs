@@ -305,6 +305,59 @@ pub struct LoggedModelInfo {
     pub extra: Map<String, Value>,
 }
 
+impl RegisteredModel {
+    /// `latest_versions` as (stage, version): a version without a stage is in `None`; an
+    /// entry without a version (string or number) is skipped.
+    pub fn staged(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        self.latest_versions.iter().filter_map(|v| {
+            let stage = v
+                .get("current_stage")
+                .and_then(Value::as_str)
+                .unwrap_or("None");
+            let version = match v.get("version") {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => return None,
+            };
+            Some((stage.to_string(), version))
+        })
+    }
+}
+
+/// One entry of an MLflow file listing (`FileInfo`): the artifact proxy's, the workspace
+/// registry's `list-artifacts` and a Databricks run's `artifacts/list`.
+#[derive(Debug, Deserialize)]
+pub struct FileInfo {
+    pub path: String,
+    #[serde(default)]
+    pub is_dir: bool,
+    #[serde(default, deserialize_with = "lenient::int64")]
+    pub file_size: Option<i64>,
+}
+
+/// `{"files": [...]}`; left out when the directory is empty.
+#[derive(Debug, Deserialize)]
+pub struct FileListing {
+    #[serde(default)]
+    pub files: Vec<FileInfo>,
+}
+
+/// A header storage requires with a signed URL (`get-signed-download-uri`,
+/// `fs/create-download-url`), sent exactly as given and never with our token.
+#[derive(Deserialize)]
+pub struct SignedHeader {
+    pub name: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+impl SignedHeader {
+    /// The headers as the client sends them.
+    pub fn pairs(headers: Vec<SignedHeader>) -> Vec<(String, String)> {
+        headers.into_iter().map(|h| (h.name, h.value)).collect()
+    }
+}
+
 /// Deserialisers that accept the forms servers actually send for one logical type.
 pub mod lenient {
     use serde::{Deserialize, Deserializer};

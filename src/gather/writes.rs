@@ -9,7 +9,7 @@ use serde::de::IgnoredAny;
 use serde::Serialize;
 
 use super::context::Context;
-use super::registry::WriteError;
+use super::error::WriteError;
 use super::tracking::API;
 use crate::client::{Retry, WriteMethod};
 

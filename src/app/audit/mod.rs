@@ -57,8 +57,22 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
 
     let mut live = Live::open(SESSION, &args.server)?;
     live.cx.bulk = true;
-    if live.backend == Backend::UnityCatalog {
-        return Err(UsageError::AllModelsOnUnityCatalog.into());
+    let can = gather::capabilities(live.backend);
+    if !can.listing {
+        // The registries of the same server that list (another registry URI), by their word.
+        let instead: String = Backend::ALL
+            .into_iter()
+            .map(|b| (b.registry_uri(), gather::capabilities(b)))
+            .filter_map(|(uri, other)| {
+                let uri = uri.filter(|_| other.listing)?;
+                Some(format!("{} (--registry-uri {uri}) or ", other.name))
+            })
+            .collect();
+        return Err(UsageError::CannotList {
+            registry: can.name,
+            instead,
+        }
+        .into());
     }
     let jobs = usize::from(bulk.jobs);
     let selection = live
@@ -171,9 +185,8 @@ async fn gather_one<'s>(
 ) -> (&'s Selected, Result<Snapshot, GatherFailure>) {
     let reference = reference(sel);
     let result = match (goal, &sel.listed) {
-        // Measured identical to `model-versions/get` but for the aliases on MLflow 2.22 and
-        // 3.17; Databricks' listing is not relied on.
-        (None, Some(listed)) if live.backend == Backend::MlflowOss => {
+        // Read again unless the registry's listing is the version's own answer (gather knows).
+        (None, Some(listed)) => {
             gather::gather_listed(&live.cx, live.backend, (**listed).clone(), now).await
         }
         (None, _) => gather::gather(&live.cx, live.backend, &reference, now).await,

@@ -1,20 +1,15 @@
 //! Which versions `check --all-models` checks: the registered models the server's own filter
-//! selects (paginated `registered-models/search`), those of this shard, and of each the
-//! versions `--versions` asks for (paginated `model-versions/search`, one listing per model,
-//! run concurrently).
+//! selects, those of this shard, and of each the versions `--versions` asks for (one listing
+//! per model, run concurrently). The listings themselves are gather's (`gather::listing`);
+//! this is the choice among what they list.
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use serde_json::Value;
 
 use crate::cli::Versions;
 use crate::client::ClientError;
+use crate::gather::listing;
 use crate::gather::wire::{ModelVersion, RegisteredModel};
 use crate::gather::Context;
-
-const API: &str = "/api/2.0/mlflow";
-
-/// The largest page both listings accept on open-source MLflow and Databricks.
-const PAGE: &str = "1000";
 
 /// `--shard I/N`: this run checks share `index` (0-based) of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,19 +73,8 @@ pub async fn select(
     shard: Option<Shard>,
     jobs: usize,
 ) -> Result<Selection, ClientError> {
-    let mut query = vec![("max_results", PAGE)];
-    if let Some(f) = filter {
-        query.push(("filter", f));
-    }
-    let models: Vec<RegisteredModel> = cx
-        .client()
-        .get_all_pages(
-            &format!("{API}/registered-models/search"),
-            &query,
-            "registered_models",
-        )
-        .await?;
-    let models: Vec<RegisteredModel> = models
+    let models: Vec<RegisteredModel> = listing::registered_models(cx, filter)
+        .await?
         .into_iter()
         .filter(|m| shard.is_none_or(|s| s.holds(&m.name)))
         .collect();
@@ -136,45 +120,20 @@ async fn versions_of(
 ) -> Result<Vec<(String, Option<Box<ModelVersion>>)>, ClientError> {
     // The model's own answer names its aliases and the latest version in each stage; only
     // "all" (and "latest", which needs the highest number whatever its stage) lists versions.
-    let staged = || {
-        model.latest_versions.iter().filter_map(|v| {
-            let stage = v
-                .get("current_stage")
-                .and_then(Value::as_str)
-                .unwrap_or("None");
-            let version = match v.get("version") {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => return None,
-            };
-            (!matches!(stage, "None" | "Archived")).then_some(version)
-        })
-    };
     match which {
         Versions::Aliased => {
-            let mut out: Vec<String> = model.aliases.iter().map(|a| a.version.clone()).collect();
-            out.extend(staged());
+            let mut out = listing::held_versions(model);
             out.sort_by_key(|v| number(v));
             out.dedup();
             Ok(out.into_iter().map(|v| (v, None)).collect())
         }
         Versions::All | Versions::Latest => {
-            let filter = format!("name='{}'", model.name.replace('\'', "\\'"));
-            let listed: Vec<ModelVersion> = cx
-                .client()
-                .get_all_pages(
-                    &format!("{API}/model-versions/search"),
-                    &[("filter", filter.as_str()), ("max_results", PAGE)],
-                    "model_versions",
-                )
-                .await?;
-            // The filter matches this model only; a server that ignores it must not widen
-            // the run to other models' versions.
-            let mut out: Vec<(String, Option<Box<ModelVersion>>)> = listed
-                .into_iter()
-                .filter(|v| v.name == model.name)
-                .map(|v| (v.version.clone(), Some(Box::new(v))))
-                .collect();
+            let mut out: Vec<(String, Option<Box<ModelVersion>>)> =
+                listing::versions(cx, &model.name)
+                    .await?
+                    .into_iter()
+                    .map(|v| (v.version.clone(), Some(Box::new(v))))
+                    .collect();
             out.sort_by_key(|(v, _)| number(v));
             if which == Versions::Latest {
                 out = out.pop().into_iter().collect();

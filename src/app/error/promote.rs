@@ -6,6 +6,7 @@ use thiserror::Error;
 
 use crate::client::ClientError;
 use crate::error_code::Code;
+use crate::gather::ReadError;
 
 /// `version 3`, or `no version` for a vacant target (also in `promote`'s own lines).
 pub(crate) fn held(version: Option<&str>) -> String {
@@ -64,7 +65,7 @@ pub enum PromoteError {
     },
     /// The candidate's version could not be read back after the move.
     #[error("{}", source.message())]
-    ReadBack { source: Box<ClientError> },
+    ReadBack { source: Box<ReadError> },
     #[error("the move failed: {}; nothing moved", source.message())]
     MoveFailed { source: Box<ClientError> },
     #[error("{candidate} was promoted to {holds} and the promotion stands, but recording the verdict failed: {reason}")]

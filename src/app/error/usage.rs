@@ -23,17 +23,18 @@ pub enum UsageError {
         stage: String,
         name: String,
     },
-    #[error("the Databricks workspace registry has no aliases: use --to-stage or --approve-request (or a Unity Catalog model)")]
-    NoAliasesInWorkspace,
-    #[error("Unity Catalog models have no stages: use --to-alias")]
-    NoStagesInUnityCatalog,
-    #[error("only the Databricks workspace registry has transition requests: use --to-alias or --to-stage")]
-    NoTransitionRequests,
+    /// The backend lacks what the action needs (its capabilities say), with what to use instead.
+    #[error("{why}: use {instead}")]
+    RegistryLacks { why: String, instead: String },
+    /// `--all-models` on a registry that cannot list its models.
+    #[error("--all-models does not list {registry} yet: use {instead}check versions one by one")]
+    CannotList {
+        registry: &'static str,
+        instead: String,
+    },
     /// The registry refused an operation it does not have (the write path's own check).
     #[error("{backend} cannot {what}")]
     RegistryCannot { backend: Backend, what: String },
-    #[error("--all-models does not list Unity Catalog models yet: use the workspace registry (--registry-uri databricks) or check versions one by one")]
-    AllModelsOnUnityCatalog,
     #[error("--shard `{text}` is not I/N with 1 <= I <= N (e.g. 2/4)")]
     BadShard { text: String },
     #[error("--now `{text}` is not a date (YYYY-MM-DD) or an RFC 3339 instant")]
@@ -154,11 +155,9 @@ impl UsageError {
             UsageError::Databricks(_) => Code::UsageDatabricksConfig,
             UsageError::BadRegistryUri { .. } => Code::UsageBadRegistryUri,
             UsageError::StageReferenceOnUnityCatalog { .. }
-            | UsageError::NoAliasesInWorkspace
-            | UsageError::NoStagesInUnityCatalog
-            | UsageError::NoTransitionRequests
+            | UsageError::RegistryLacks { .. }
             | UsageError::RegistryCannot { .. }
-            | UsageError::AllModelsOnUnityCatalog => Code::UsageNotSupported,
+            | UsageError::CannotList { .. } => Code::UsageNotSupported,
             UsageError::BadShard { .. } => Code::UsageBadShard,
             UsageError::BadNow { .. } => Code::UsageBadNow,
             UsageError::BadStage { .. } => Code::UsageBadStage,

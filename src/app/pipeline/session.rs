@@ -97,7 +97,7 @@ impl Live {
             reference: self.reference.to_string(),
             server: gather::server_label(self.cx.client()),
             backend: self.backend,
-            error,
+            error: error.into(),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use crate::app::error::{AppError, UsageError};
 use crate::cli::PromoteArgs;
-use crate::gather::Goal;
+use crate::gather::{self, Capabilities, Goal};
 use crate::model_ref::ModelRef;
 use crate::snapshot::Backend;
 
@@ -35,16 +35,59 @@ impl Action {
         }
     }
 
-    /// Refuses, before anything is read, what the backend cannot do.
+    /// Refuses, before anything is read, what the backend cannot do (its capabilities say).
     pub fn supported_on(&self, backend: Backend) -> Result<(), AppError> {
-        let refusal = match (self, backend) {
-            (Action::Alias(_), Backend::DatabricksWorkspace) => UsageError::NoAliasesInWorkspace,
-            (Action::Stage(_), Backend::UnityCatalog) => UsageError::NoStagesInUnityCatalog,
-            (Action::Request(_), Backend::DatabricksWorkspace) => return Ok(()),
-            (Action::Request(_), _) => UsageError::NoTransitionRequests,
+        let can = gather::capabilities(backend);
+        let why = match self {
+            Action::Alias(_) if !can.aliases => format!("{} no aliases", can.has()),
+            Action::Stage(_) if !can.stages => format!("{} no stages", can.has()),
+            Action::Request(_) if !can.transition_requests => {
+                let having: Vec<_> = gather::all_capabilities()
+                    .into_iter()
+                    .filter(|c| c.transition_requests)
+                    .collect();
+                let names: Vec<_> = having.iter().map(|c| c.name).collect();
+                let verb = if having.len() == 1 && !having[0].plural {
+                    "has"
+                } else {
+                    "have"
+                };
+                format!("only {} {verb} transition requests", names.join(" and "))
+            }
             _ => return Ok(()),
         };
-        Err(refusal.into())
+        Err(UsageError::RegistryLacks {
+            why,
+            instead: self.instead(&can),
+        }
+        .into())
+    }
+
+    /// The flags of the other actions `can` allows, for a refusal's advice.
+    fn instead(&self, can: &Capabilities) -> String {
+        let flags: Vec<&str> = [
+            (can.aliases, "--to-alias"),
+            (can.stages, "--to-stage"),
+            (can.transition_requests, "--approve-request"),
+        ]
+        .into_iter()
+        .filter(|&(able, flag)| able && flag != self.flag())
+        .map(|(_, flag)| flag)
+        .collect();
+        if flags.is_empty() {
+            "another registry".into()
+        } else {
+            flags.join(" or ")
+        }
+    }
+
+    /// The flag that asks for this action.
+    fn flag(&self) -> &'static str {
+        match self {
+            Action::Alias(_) => "--to-alias",
+            Action::Stage(_) => "--to-stage",
+            Action::Request(_) => "--approve-request",
+        }
     }
 }
 

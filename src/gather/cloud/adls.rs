@@ -9,9 +9,10 @@
 
 use serde::Deserialize;
 
-use super::{encode, join, walk, Credential, Location, Page, Store};
+use super::paths::{encode, join, walk, Page};
+use super::store::{Credential, Place, Store};
 use crate::client::{Client, ClientError, Stored};
-use crate::gather::artifacts::Listing;
+use crate::gather::files::{Fetch, Files, Listing};
 use crate::gather::wire::lenient;
 use crate::url::shown as shown_url;
 
@@ -35,17 +36,52 @@ struct PathItem {
     content_length: Option<i64>,
 }
 
+/// The version's filesystem and prefix in a storage account.
+pub(super) struct AdlsRoot {
+    pub account: String,
+    pub host: String,
+    pub filesystem: String,
+    pub prefix: String,
+}
+
+/// A user-delegation SAS token. Deliberately not `Debug`.
+#[derive(Clone)]
+pub(super) struct Sas(String);
+
+impl Place for AdlsRoot {
+    type Secret = Sas;
+    const KIND: &'static str = "azure_user_delegation_sas";
+
+    fn secret(credential: Credential) -> Option<Sas> {
+        match credential {
+            Credential::AzureSas(token) => Some(Sas(token)),
+            _ => None,
+        }
+    }
+}
+
+impl Files for Store<AdlsRoot> {
+    fn read<'a>(&'a self, http: &'a Client, file: &'a str) -> Fetch<'a, String> {
+        Box::pin(read(self, http, file))
+    }
+
+    fn describe(&self, file: &str) -> String {
+        self.shown(file)
+    }
+
+    fn list<'a>(&'a self, http: &'a Client) -> Option<Fetch<'a, Listing>> {
+        Some(Box::pin(list(self, http)))
+    }
+}
+
 /// The account endpoint, the filesystem and the prefix.
-fn parts(store: &Store, http: &Client) -> (String, String, String) {
-    let Location::Adls {
+fn parts(store: &Store<AdlsRoot>, http: &Client) -> (String, String, String) {
+    let AdlsRoot {
         account,
         host,
         filesystem,
         prefix,
-    } = &store.location
-    else {
-        unreachable!("an ADLS store has an ADLS location")
-    };
+    } = &store.place;
     let endpoint = http.storage().azure_endpoint.as_ref().map_or_else(
         || format!("https://{host}"),
         |e| e.replace("{account}", account),
@@ -54,16 +90,13 @@ fn parts(store: &Store, http: &Client) -> (String, String, String) {
 }
 
 /// `url` with the SAS token as (the rest of) its query.
-fn with_sas(url: &str, credential: &Credential) -> String {
-    let Credential::AzureSas(sas) = credential else {
-        unreachable!("an ADLS store holds a SAS token")
-    };
+fn with_sas(url: &str, Sas(sas): &Sas) -> String {
     let sas = sas.trim_start_matches('?');
     let separator = if url.contains('?') { '&' } else { '?' };
     format!("{url}{separator}{sas}")
 }
 
-async fn get(http: &Client, url: &str, credential: &Credential) -> Result<Stored, ClientError> {
+async fn get(http: &Client, url: &str, credential: &Sas) -> Result<Stored, ClientError> {
     let headers = [("x-ms-version".to_string(), VERSION.to_string())];
     let stored = http
         .get_storage(&with_sas(url, credential), &headers)
@@ -75,7 +108,7 @@ async fn get(http: &Client, url: &str, credential: &Credential) -> Result<Stored
     }
 }
 
-pub(super) async fn read(store: &Store, http: &Client, file: &str) -> Result<String, ClientError> {
+async fn read(store: &Store<AdlsRoot>, http: &Client, file: &str) -> Result<String, ClientError> {
     let (endpoint, filesystem, prefix) = parts(store, http);
     let url = format!(
         "{endpoint}/{}/{}",
@@ -90,7 +123,7 @@ pub(super) async fn read(store: &Store, http: &Client, file: &str) -> Result<Str
         .await
 }
 
-pub(super) async fn list(store: &Store, http: &Client) -> Result<Listing, ClientError> {
+async fn list(store: &Store<AdlsRoot>, http: &Client) -> Result<Listing, ClientError> {
     let (endpoint, filesystem, prefix) = parts(store, http);
     let base = format!(
         "{endpoint}/{}?directory={}&recursive=true&resource=filesystem",
@@ -144,7 +177,7 @@ mod tests {
 
     #[test]
     fn the_sas_token_is_the_query() {
-        let sas = Credential::AzureSas("?sv=2023-11-03&sr=d&sig=abc".into());
+        let sas = Sas("?sv=2023-11-03&sr=d&sig=abc".into());
         assert_eq!(
             with_sas("https://a.dfs.core.windows.net/fs/p/MLmodel", &sas),
             "https://a.dfs.core.windows.net/fs/p/MLmodel?sv=2023-11-03&sr=d&sig=abc"

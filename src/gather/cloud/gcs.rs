@@ -6,9 +6,10 @@
 
 use serde::Deserialize;
 
-use super::{encode, join, walk, Credential, Location, Page, Store};
+use super::paths::{encode, join, walk, Page};
+use super::store::{Credential, Place, Store};
 use crate::client::{Client, ClientError, Stored};
-use crate::gather::artifacts::Listing;
+use crate::gather::files::{Fetch, Files, Listing};
 use crate::gather::wire::lenient;
 use crate::url::shown as shown_url;
 
@@ -28,11 +29,45 @@ struct Object {
     size: Option<i64>,
 }
 
+/// The version's bucket and prefix.
+pub(super) struct GcsRoot {
+    pub bucket: String,
+    pub prefix: String,
+}
+
+/// An OAuth access token. Deliberately not `Debug`.
+#[derive(Clone)]
+pub(super) struct Token(String);
+
+impl Place for GcsRoot {
+    type Secret = Token;
+    const KIND: &'static str = "gcp_oauth_token";
+
+    fn secret(credential: Credential) -> Option<Token> {
+        match credential {
+            Credential::GcpToken(token) => Some(Token(token)),
+            _ => None,
+        }
+    }
+}
+
+impl Files for Store<GcsRoot> {
+    fn read<'a>(&'a self, http: &'a Client, file: &'a str) -> Fetch<'a, String> {
+        Box::pin(read(self, http, file))
+    }
+
+    fn describe(&self, file: &str) -> String {
+        self.shown(file)
+    }
+
+    fn list<'a>(&'a self, http: &'a Client) -> Option<Fetch<'a, Listing>> {
+        Some(Box::pin(list(self, http)))
+    }
+}
+
 /// The JSON API's root for the bucket, and the prefix.
-fn parts(store: &Store, http: &Client) -> (String, String) {
-    let Location::Gcs { bucket, prefix } = &store.location else {
-        unreachable!("a GCS store has a GCS location")
-    };
+fn parts(store: &Store<GcsRoot>, http: &Client) -> (String, String) {
+    let GcsRoot { bucket, prefix } = &store.place;
     let endpoint = http
         .storage()
         .gcs_endpoint
@@ -44,10 +79,7 @@ fn parts(store: &Store, http: &Client) -> (String, String) {
     )
 }
 
-async fn get(http: &Client, url: &str, credential: &Credential) -> Result<Stored, ClientError> {
-    let Credential::GcpToken(token) = credential else {
-        unreachable!("a GCS store holds an OAuth token")
-    };
+async fn get(http: &Client, url: &str, Token(token): &Token) -> Result<Stored, ClientError> {
     let headers = [("authorization".to_string(), format!("Bearer {token}"))];
     let stored = http.get_storage(url, &headers).await?;
     if (200..300).contains(&stored.status) {
@@ -57,7 +89,7 @@ async fn get(http: &Client, url: &str, credential: &Credential) -> Result<Stored
     }
 }
 
-pub(super) async fn read(store: &Store, http: &Client, file: &str) -> Result<String, ClientError> {
+async fn read(store: &Store<GcsRoot>, http: &Client, file: &str) -> Result<String, ClientError> {
     let (objects, prefix) = parts(store, http);
     // The object name is one path segment of the API: its slashes are escaped too.
     let url = format!(
@@ -72,7 +104,7 @@ pub(super) async fn read(store: &Store, http: &Client, file: &str) -> Result<Str
         .await
 }
 
-pub(super) async fn list(store: &Store, http: &Client) -> Result<Listing, ClientError> {
+async fn list(store: &Store<GcsRoot>, http: &Client) -> Result<Listing, ClientError> {
     let (objects, prefix) = parts(store, http);
     let list_prefix = if prefix.is_empty() {
         String::new()

@@ -18,21 +18,73 @@ use aws_sigv4::sign::v4;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use super::{encode, join, walk, Credential, Location, Page as Listed, Store};
+use super::paths::{encode, join, walk, Page as Listed};
+use super::store::{Credential, Place, Store};
 use crate::client::{Client, ClientError, ConnectKind};
-use crate::gather::artifacts::Listing;
+use crate::gather::files::{Fetch, Files, Listing};
 use crate::url::shown as shown_url;
 
-/// Where the bucket is: its name and prefix.
-fn parts(store: &Store) -> (&str, &str) {
-    match &store.location {
-        Location::S3 { bucket, prefix } => (bucket, prefix),
-        _ => unreachable!("an S3 store has an S3 location"),
+/// The version's bucket and prefix, and the bucket's region once S3 named it.
+pub(super) struct S3Root {
+    bucket: String,
+    prefix: String,
+    region: std::sync::Mutex<Option<String>>,
+}
+
+impl S3Root {
+    pub(super) fn new(bucket: String, prefix: String) -> Self {
+        Self {
+            bucket,
+            prefix,
+            region: std::sync::Mutex::new(None),
+        }
     }
 }
 
-pub(super) async fn read(store: &Store, http: &Client, file: &str) -> Result<String, ClientError> {
-    let (bucket, prefix) = parts(store);
+/// `aws_temp_credentials`. Deliberately not `Debug`.
+#[derive(Clone)]
+pub(super) struct Keys {
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: String,
+}
+
+impl Place for S3Root {
+    type Secret = Keys;
+    const KIND: &'static str = "aws_temp_credentials";
+
+    fn secret(credential: Credential) -> Option<Keys> {
+        match credential {
+            Credential::Aws {
+                access_key_id,
+                secret_access_key,
+                session_token,
+            } => Some(Keys {
+                access_key_id,
+                secret_access_key,
+                session_token,
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl Files for Store<S3Root> {
+    fn read<'a>(&'a self, http: &'a Client, file: &'a str) -> Fetch<'a, String> {
+        Box::pin(read(self, http, file))
+    }
+
+    fn describe(&self, file: &str) -> String {
+        self.shown(file)
+    }
+
+    fn list<'a>(&'a self, http: &'a Client) -> Option<Fetch<'a, Listing>> {
+        Some(Box::pin(list(self, http)))
+    }
+}
+
+async fn read(store: &Store<S3Root>, http: &Client, file: &str) -> Result<String, ClientError> {
+    let (bucket, prefix) = (&store.place.bucket, &store.place.prefix);
     let key = join(prefix, file);
     store
         .authorized(http, |credential| {
@@ -48,8 +100,8 @@ pub(super) async fn read(store: &Store, http: &Client, file: &str) -> Result<Str
         .await
 }
 
-pub(super) async fn list(store: &Store, http: &Client) -> Result<Listing, ClientError> {
-    let (bucket, prefix) = parts(store);
+async fn list(store: &Store<S3Root>, http: &Client) -> Result<Listing, ClientError> {
+    let (bucket, prefix) = (&store.place.bucket, &store.place.prefix);
     let list_prefix = if prefix.is_empty() {
         String::new()
     } else {
@@ -88,25 +140,23 @@ pub(super) async fn list(store: &Store, http: &Client) -> Result<Listing, Client
 /// One signed GET of `key` (or of the bucket, with `query`), following S3's word on the
 /// bucket's region once.
 async fn get(
-    store: &Store,
+    store: &Store<S3Root>,
     http: &Client,
-    credential: Credential,
+    keys: Keys,
     bucket: &str,
     key: Option<String>,
     query: Vec<(String, String)>,
 ) -> Result<String, ClientError> {
-    let Credential::Aws {
+    let Keys {
         access_key_id,
         secret_access_key,
         session_token,
-    } = credential
-    else {
-        unreachable!("an S3 store holds AWS credentials")
-    };
+    } = keys;
     let env = http.storage();
     let mut redirected = false;
     loop {
         let known = store
+            .place
             .region
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -142,6 +192,7 @@ async fn get(
             Some(other) if !redirected && env.aws_endpoint.is_none() => {
                 redirected = true;
                 *store
+                    .place
                     .region
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(other);

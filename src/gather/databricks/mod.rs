@@ -1,25 +1,25 @@
 //! The Databricks workspace model registry: MLflow's registry calls plus the Databricks ones
 //! (`databricks/registered-models/get` for the model's id and the caller's level, transition
 //! requests, the Permissions API), and model files through signed URLs fetched without our
-//! token — or, when those fail, from the source run's artifacts (`run_artifacts`). Shared
-//! with Unity Catalog: the experiment ACL (`permissions::experiment`), since
-//! the experiments of UC models live in the workspace.
+//! token (`files`) — or, when those fail, from the source run's artifacts (`run_artifacts`).
+//! The Permissions API it shares with Unity Catalog is the leaf `workspace_acl`.
 
-pub(super) mod permissions;
-pub(super) mod run_artifacts;
+mod files;
+mod run_artifacts;
+
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::artifacts::Access;
 use super::context::Context;
+use super::error::{ReadError, WriteError};
+use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
+use super::files::{parse_mlmodel, read_mlmodel, FoundModel, Route};
 use super::record::{error_entry, failure};
-use super::registry::{
-    AclGathered, AclSubject, FoundModel, ModelSource, RegisteredFacts, Registry, Section,
-    WriteError,
-};
+use super::registry::{refused, Capabilities, Registry, Write};
 use super::tracking::{self, API};
-use super::{mlmodel, oss, wire, writes};
+use super::{wire, workspace_acl, writes};
 use crate::client::ClientError;
 use crate::model_ref::ModelRef;
 use crate::snapshot::{Backend, GatherError};
@@ -39,12 +39,24 @@ impl Registry for Workspace {
         Backend::DatabricksWorkspace
     }
 
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            name: "the Databricks workspace registry",
+            plural: false,
+            aliases: false,
+            stages: true,
+            transition_requests: true,
+            listing: true,
+            version_tags: true,
+        }
+    }
+
     async fn resolve(
         &self,
         cx: &Context,
         reference: &ModelRef,
-    ) -> Result<Option<wire::ModelVersion>, ClientError> {
-        oss::resolve(cx, reference).await
+    ) -> Result<Option<wire::ModelVersion>, ReadError> {
+        tracking::resolve(cx, reference).await
     }
 
     /// The Databricks variant adds the model's `id` (needed for its ACL) and the caller's
@@ -96,10 +108,10 @@ impl Registry for Workspace {
                 "only registered model versions are read from Databricks",
             ));
         };
-        let registry = Access::Workspace {
+        let registry: Route = Arc::new(files::SignedDownload {
             name: v.name.clone(),
             version: v.version.clone(),
-        };
+        });
         let refused = match registry.read(cx.client(), "MLmodel").await {
             Ok(text) => return parse_mlmodel(registry, &text),
             Err(e) => GatherError {
@@ -119,7 +131,8 @@ impl Registry for Workspace {
                 ..refused
             });
         };
-        match read_mlmodel(cx, Access::RunArtifacts { run_id, root }).await {
+        let fallback: Route = Arc::new(run_artifacts::RunArtifacts { run_id, root });
+        match read_mlmodel(cx.client(), fallback).await {
             Ok(found) => Ok(found),
             Err(fallback) => Err(GatherError {
                 message: format!(
@@ -140,7 +153,7 @@ impl Registry for Workspace {
             },
             None => Err(None),
         };
-        permissions::workspace(cx, model_id, subject.experiment_id, subject.notebook_id).await
+        workspace_acl::workspace(cx, model_id, subject.experiment_id, subject.notebook_id).await
     }
 
     async fn transition_requests(
@@ -159,99 +172,57 @@ impl Registry for Workspace {
         Section::Read(answer.map(|a| a.requests))
     }
 
-    async fn set_alias(
-        &self,
-        cx: &Context,
-        name: &str,
-        alias: &str,
-        version: &str,
-    ) -> Result<(), WriteError> {
-        let _ = (cx, name, version);
-        Err(WriteError::Unsupported {
-            backend: Backend::DatabricksWorkspace,
-            what: format!(
-                "set alias @{alias}: the workspace registry has no aliases (Unity Catalog has)"
-            ),
-        })
-    }
-
-    async fn transition_stage(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        stage: &str,
-        archive_existing: bool,
-    ) -> Result<(), WriteError> {
-        // The workspace registry's own variant, which records who moved it and why.
-        let comment = Some("moved by mlgate");
-        writes::transition_stage(
-            cx,
-            "/databricks",
-            name,
-            version,
-            stage,
-            archive_existing,
-            comment,
-        )
-        .await
-    }
-
-    async fn set_version_tag(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        key: &str,
-        value: &str,
-    ) -> Result<(), WriteError> {
-        writes::set_version_tag(cx, "", name, version, key, value).await
-    }
-
-    async fn approve_transition_request(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        stage: &str,
-        archive_existing: bool,
-        comment: &str,
-    ) -> Result<(), WriteError> {
-        writes::approve_transition_request(cx, name, version, stage, archive_existing, comment)
-            .await
-    }
-
-    async fn reject_transition_request(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        stage: &str,
-        comment: &str,
-    ) -> Result<(), WriteError> {
-        writes::reject_transition_request(cx, name, version, stage, comment).await
-    }
-}
-
-/// Reads and parses the MLmodel through `access`.
-pub(super) async fn read_mlmodel(cx: &Context, access: Access) -> Result<FoundModel, GatherError> {
-    match access.read(cx.client(), "MLmodel").await {
-        Ok(text) => parse_mlmodel(access, &text),
-        Err(e) => Err(GatherError {
-            call: access.describe("MLmodel"),
-            ..error_entry("mlflow_model", &e)
-        }),
-    }
-}
-
-/// The MLmodel read through `access`, parsed.
-fn parse_mlmodel(access: Access, text: &str) -> Result<FoundModel, GatherError> {
-    match mlmodel::parse(text) {
-        Ok(mlmodel) => Ok(FoundModel {
-            mlmodel,
-            logged_model: None,
-            access,
-        }),
-        Err(message) => Err(failure("mlflow_model", access.describe("MLmodel"), message)),
+    async fn write(&self, cx: &Context, write: &Write<'_>) -> Result<(), WriteError> {
+        match *write {
+            // The workspace registry's own variant, which records who moved it and why.
+            Write::TransitionStage {
+                name,
+                version,
+                stage,
+                archive_existing,
+            } => {
+                let comment = Some("moved by mlgate");
+                writes::transition_stage(
+                    cx,
+                    "/databricks",
+                    name,
+                    version,
+                    stage,
+                    archive_existing,
+                    comment,
+                )
+                .await
+            }
+            Write::SetVersionTag {
+                name,
+                version,
+                key,
+                value,
+            } => writes::set_version_tag(cx, "", name, version, key, value).await,
+            Write::ApproveTransitionRequest {
+                name,
+                version,
+                stage,
+                archive_existing,
+                comment,
+            } => {
+                writes::approve_transition_request(
+                    cx,
+                    name,
+                    version,
+                    stage,
+                    archive_existing,
+                    comment,
+                )
+                .await
+            }
+            Write::RejectTransitionRequest {
+                name,
+                version,
+                stage,
+                comment,
+            } => writes::reject_transition_request(cx, name, version, stage, comment).await,
+            Write::SetAlias { .. } => Err(refused(self, write)),
+        }
     }
 }

@@ -10,8 +10,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Client, ClientError};
-use crate::gather::artifacts::{Listing, MAX_LISTINGS};
-use crate::gather::wire::lenient;
+use crate::gather::files::{size, Fetch, Files, Listing, MAX_LISTINGS};
+use crate::gather::wire::FileInfo;
 use crate::snapshot::ArtifactFile;
 
 const CREDENTIALS: &str = "/api/2.0/mlflow/artifacts/credentials-for-read";
@@ -53,22 +53,32 @@ struct Header {
     value: String,
 }
 
-#[derive(Deserialize)]
-struct FileInfo {
-    path: String,
-    #[serde(default)]
-    is_dir: bool,
-    #[serde(default, deserialize_with = "lenient::int64")]
-    file_size: Option<i64>,
+/// A Databricks run's artifacts under `root`: `credentials-for-read` and `artifacts/list`
+/// (the workspace registry's fallback when its signed URLs fail).
+pub struct RunArtifacts {
+    pub run_id: String,
+    pub root: String,
+}
+
+impl Files for RunArtifacts {
+    fn read<'a>(&'a self, http: &'a Client, file: &'a str) -> Fetch<'a, String> {
+        Box::pin(read(http, &self.run_id, &self.root, file))
+    }
+
+    fn describe(&self, file: &str) -> String {
+        format!(
+            "POST {CREDENTIALS} (run_id={}, path={}/{file})",
+            self.run_id, self.root
+        )
+    }
+
+    fn list<'a>(&'a self, http: &'a Client) -> Option<Fetch<'a, Listing>> {
+        Some(Box::pin(list(http, &self.run_id, &self.root)))
+    }
 }
 
 /// Reads `root/file` of the run through a signed URL from R1.
-pub async fn read(
-    http: &Client,
-    run_id: &str,
-    root: &str,
-    file: &str,
-) -> Result<String, ClientError> {
+async fn read(http: &Client, run_id: &str, root: &str, file: &str) -> Result<String, ClientError> {
     #[derive(Serialize)]
     struct Ask<'a> {
         run_id: &'a str,
@@ -105,13 +115,12 @@ pub async fn read(
 }
 
 /// Every file under `root` in the run's artifacts, relative to `root`.
-pub async fn list(http: &Client, run_id: &str, root: &str) -> Result<Listing, ClientError> {
+async fn list(http: &Client, run_id: &str, root: &str) -> Result<Listing, ClientError> {
     let mut files = Vec::new();
     let mut dirs = vec![root.to_string()];
     for _ in 0..MAX_LISTINGS {
         let Some(dir) = dirs.pop() else {
-            files.sort_by(|a: &ArtifactFile, b| a.path.cmp(&b.path));
-            return Ok((files, false));
+            return Ok(Listing::sorted(files, false));
         };
         let entries: Vec<FileInfo> = http
             .get_all_pages(
@@ -126,13 +135,12 @@ pub async fn list(http: &Client, run_id: &str, root: &str) -> Result<Listing, Cl
             } else if let Some(relative) = entry.path.strip_prefix(&format!("{root}/")) {
                 files.push(ArtifactFile {
                     path: relative.to_string(),
-                    size_bytes: entry.file_size.and_then(|n| u64::try_from(n).ok()),
+                    size_bytes: size(entry.file_size),
                 });
             }
         }
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok((files, !dirs.is_empty()))
+    Ok(Listing::sorted(files, !dirs.is_empty()))
 }
 
 #[cfg(test)]

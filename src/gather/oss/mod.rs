@@ -3,17 +3,19 @@
 //! documents it: the registry's `get-artifact` route first, then the source resolved by hand
 //! (logged model → run artifacts → the `mlflow-artifacts` proxy).
 
+mod files;
 mod permissions;
+
+use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::artifacts::Access;
 use super::context::Context;
-use super::registry::{
-    AclGathered, AclSubject, FoundModel, ModelSource, RegisteredFacts, Registry, Section,
-    WriteError,
-};
-use super::{mlmodel, tracking, wire};
+use super::error::{ReadError, WriteError};
+use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
+use super::files::{FoundModel, Route};
+use super::registry::{refused, Capabilities, Registry, Write};
+use super::{mlmodel, tracking, wire, writes};
 use crate::client::ClientError;
 use crate::model_ref::ModelRef;
 use crate::snapshot::{Backend, GatherError};
@@ -26,12 +28,29 @@ impl Registry for Oss {
         Backend::MlflowOss
     }
 
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            name: "open-source MLflow",
+            plural: false,
+            aliases: true,
+            stages: true,
+            transition_requests: false,
+            listing: true,
+            version_tags: true,
+        }
+    }
+
     async fn resolve(
         &self,
         cx: &Context,
         reference: &ModelRef,
-    ) -> Result<Option<wire::ModelVersion>, ClientError> {
-        resolve(cx, reference).await
+    ) -> Result<Option<wire::ModelVersion>, ReadError> {
+        tracking::resolve(cx, reference).await
+    }
+
+    /// Measured identical to `model-versions/get` but for the aliases on MLflow 2.22 and 3.17.
+    fn listed_version_is_whole(&self) -> bool {
+        true
     }
 
     async fn registered_model(
@@ -82,27 +101,27 @@ impl Registry for Oss {
             .as_deref()?
             .trim_end_matches('/');
         let uri = format!("{location}/models/{id}/artifacts");
-        let access = Access::proxy(&uri)?;
-        let text = access.read(cx.client(), "MLmodel").await.ok()?;
+        let route: Route = Arc::new(files::Proxy::of(&uri)?);
+        let text = route.read(cx.client(), "MLmodel").await.ok()?;
         let mlmodel = mlmodel::parse(&text).ok()?;
         (mlmodel.get("model_id").and_then(Value::as_str) == Some(id)).then(|| {
             let found = FoundModel {
                 mlmodel,
                 logged_model: None,
-                access,
+                route,
             };
             (uri, found)
         })
     }
 
-    /// The proxy lists files; the registry route cannot. A `mlflow-artifacts:/` download URI
-    /// is listed even when the MLmodel came through the registry route.
-    fn listing(&self, download_uri: Option<&str>, mlmodel: Option<&Access>) -> Option<Access> {
-        download_uri.and_then(Access::proxy).or_else(|| {
-            mlmodel
-                .filter(|a| matches!(a, Access::Proxy { .. }))
-                .cloned()
-        })
+    /// The proxy lists files; the registry route cannot (its `list` is `None`). A
+    /// `mlflow-artifacts:/` download URI is listed even when the MLmodel came through the
+    /// registry route.
+    fn listing_route(&self, download_uri: Option<&str>, mlmodel: Option<&Route>) -> Option<Route> {
+        match download_uri.and_then(files::Proxy::of) {
+            Some(proxy) => Some(Arc::new(proxy)),
+            None => mlmodel.cloned(),
+        }
     }
 
     async fn server_version(&self, cx: &Context) -> Section<String> {
@@ -128,81 +147,32 @@ impl Registry for Oss {
         Section::Unavailable("open-source MLflow has no stage-transition requests")
     }
 
-    async fn set_alias(
-        &self,
-        cx: &Context,
-        name: &str,
-        alias: &str,
-        version: &str,
-    ) -> Result<(), WriteError> {
-        super::writes::set_alias(cx, "", name, alias, version).await
+    async fn write(&self, cx: &Context, write: &Write<'_>) -> Result<(), WriteError> {
+        match *write {
+            Write::SetAlias {
+                name,
+                alias,
+                version,
+            } => writes::set_alias(cx, "", name, alias, version).await,
+            Write::TransitionStage {
+                name,
+                version,
+                stage,
+                archive_existing,
+            } => {
+                writes::transition_stage(cx, "", name, version, stage, archive_existing, None).await
+            }
+            Write::SetVersionTag {
+                name,
+                version,
+                key,
+                value,
+            } => writes::set_version_tag(cx, "", name, version, key, value).await,
+            Write::ApproveTransitionRequest { .. } | Write::RejectTransitionRequest { .. } => {
+                Err(refused(self, write))
+            }
+        }
     }
-
-    async fn transition_stage(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        stage: &str,
-        archive_existing: bool,
-    ) -> Result<(), WriteError> {
-        super::writes::transition_stage(cx, "", name, version, stage, archive_existing, None).await
-    }
-
-    async fn set_version_tag(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        key: &str,
-        value: &str,
-    ) -> Result<(), WriteError> {
-        super::writes::set_version_tag(cx, "", name, version, key, value).await
-    }
-
-    async fn approve_transition_request(
-        &self,
-        _: &Context,
-        _: &str,
-        _: &str,
-        _: &str,
-        _: bool,
-        _: &str,
-    ) -> Result<(), WriteError> {
-        Err(WriteError::Unsupported {
-            backend: Backend::MlflowOss,
-            what: "approve transition requests (it has none; move the stage instead)".into(),
-        })
-    }
-
-    async fn reject_transition_request(
-        &self,
-        _: &Context,
-        _: &str,
-        _: &str,
-        stage: &str,
-        _: &str,
-    ) -> Result<(), WriteError> {
-        Err(WriteError::Unsupported {
-            backend: Backend::MlflowOss,
-            what: format!("reject a request to {stage}: it has no transition requests"),
-        })
-    }
-}
-
-/// The version a reference names, through the classic registry calls (also the Databricks
-/// workspace registry's).
-pub(super) async fn resolve(
-    cx: &Context,
-    reference: &ModelRef,
-) -> Result<Option<wire::ModelVersion>, ClientError> {
-    Ok(Some(match reference {
-        ModelRef::Version { name, version } => tracking::model_version(cx, name, version).await?,
-        ModelRef::Alias { name, alias } => tracking::version_by_alias(cx, name, alias).await?,
-        ModelRef::Stage { name, stage } => tracking::latest_version(cx, name, Some(stage)).await?,
-        ModelRef::Latest { name } => tracking::latest_version(cx, name, None).await?,
-        ModelRef::LoggedModel { .. } | ModelRef::Run { .. } => return Ok(None),
-    }))
 }
 
 /// The MLmodel file: the registry's own route first, then the source resolved as the MLflow
@@ -217,31 +187,32 @@ async fn find_mlmodel(cx: &Context, source: &ModelSource<'_>) -> Result<FoundMod
     let mut last_error = None;
     // Known first in bulk runs: the proxy's read costs the server less than the registry
     // route's, which resolves the version again.
-    if let Some(access) = source.download_uri.and_then(Access::proxy) {
-        match access.read(client, "MLmodel").await {
+    if let Some(proxy) = source.download_uri.and_then(files::Proxy::of) {
+        let route: Route = Arc::new(proxy);
+        match route.read(client, "MLmodel").await {
             Ok(text) => {
-                let call = access.describe("MLmodel");
+                let call = route.describe("MLmodel");
                 return parse(text, call).map(|mlmodel| FoundModel {
                     mlmodel,
                     logged_model: None,
-                    access,
+                    route,
                 });
             }
             Err(e) => last_error = Some(e),
         }
     }
     if let Some(v) = source.version {
-        let access = Access::Registry {
+        let route: Route = Arc::new(files::GetArtifact {
             name: v.name.clone(),
             version: v.version.clone(),
-        };
-        match access.read(client, "MLmodel").await {
+        });
+        match route.read(client, "MLmodel").await {
             Ok(text) => {
                 return parse(text, "GET /model-versions/get-artifact".into()).map(|mlmodel| {
                     FoundModel {
                         mlmodel,
                         logged_model: None,
-                        access,
+                        route,
                     }
                 });
             }
@@ -299,16 +270,17 @@ async fn find_mlmodel(cx: &Context, source: &ModelSource<'_>) -> Result<FoundMod
     let mut tried = location.clone();
     for (candidate, logged_model) in candidates {
         tried.clone_from(&candidate);
-        let Some(access) = Access::proxy(&candidate) else {
+        let Some(proxy) = files::Proxy::of(&candidate) else {
             continue;
         };
-        match access.read(client, "MLmodel").await {
+        let route: Route = Arc::new(proxy);
+        match route.read(client, "MLmodel").await {
             Ok(text) => {
-                let call = access.describe("MLmodel");
+                let call = route.describe("MLmodel");
                 return parse(text, call).map(|mlmodel| FoundModel {
                     mlmodel,
                     logged_model,
-                    access,
+                    route,
                 });
             }
             Err(e) => last_error = Some(e),

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::client::ClientError;
 use crate::gather::context::Context;
-use crate::gather::registry::AclGathered;
+use crate::gather::facts::AclGathered;
 use crate::snapshot::permission_rank::rank;
 use crate::snapshot::{
     Backend, GatherError, ObjectPermissions, PermissionEntry, PrincipalType, Unavailable,

@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use super::wire::{Privilege, PrivilegeAssignment};
 use crate::client::{Client, ClientError};
 use crate::gather::context::Context;
+use crate::gather::facts::AclGathered;
 use crate::gather::record::error_entry;
-use crate::gather::registry::AclGathered;
 use crate::snapshot::permission_rank::rank;
 use crate::snapshot::{Backend, ObjectPermissions, PermissionEntry, PrincipalType};
 

@@ -5,24 +5,22 @@
 //! itself with temporary credentials). UC has no stages: stage references and stage writes are
 //! refused, never approximated.
 
+mod files;
 mod grants;
 mod storage;
 mod wire;
-
-pub(super) use storage::temporary_credentials;
 
 use serde::de::IgnoredAny;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::context::Context;
-use super::databricks::{self, permissions};
+use super::error::{Asked, ReadError, WriteError};
+use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
+use super::files::{read_mlmodel, FoundModel};
 use super::record::failure;
-use super::registry::{
-    AclGathered, AclSubject, FoundModel, ModelSource, RegisteredFacts, Registry, Section,
-    WriteError,
-};
-use super::{wire as mlflow, writes};
+use super::registry::{refused, Capabilities, Registry, Write};
+use super::{wire as mlflow, workspace_acl, writes};
 use crate::client::{ClientError, Retry, WriteMethod};
 use crate::model_ref::ModelRef;
 use crate::snapshot::{Backend, GatherError};
@@ -38,11 +36,24 @@ impl Registry for UnityCatalog {
         Backend::UnityCatalog
     }
 
+    /// No stages, so no transition requests; models are not listed registry-wide yet.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            name: "Unity Catalog models",
+            plural: true,
+            aliases: true,
+            stages: false,
+            transition_requests: false,
+            listing: false,
+            version_tags: true,
+        }
+    }
+
     async fn resolve(
         &self,
         cx: &Context,
         reference: &ModelRef,
-    ) -> Result<Option<mlflow::ModelVersion>, ClientError> {
+    ) -> Result<Option<mlflow::ModelVersion>, ReadError> {
         let aliases = [("include_aliases", "true")];
         let path = match reference {
             ModelRef::Version { name, version } => format!("{UC}/{name}/versions/{version}"),
@@ -51,18 +62,14 @@ impl Registry for UnityCatalog {
                 let version = latest(cx, name).await?;
                 format!("{UC}/{name}/versions/{version}")
             }
-            // Refused before gathering (a usage error); unreachable here, but never a panic.
+            // Refused before gathering (a usage error); a typed refusal here, never a panic.
             ModelRef::Stage { name, stage } => {
-                return Err(ClientError::Http {
-                    method: "GET",
-                    url: cx.client().url(&format!("{UC}/{name}")),
-                    status: 400,
-                    error_code: Some("INVALID_PARAMETER_VALUE".into()),
-                    message: format!(
-                        "Unity Catalog models have no stages (asked for {stage}); use an alias"
-                    ),
-                    attempts: 0,
-                    credentials: None,
+                return Err(ReadError::NoStages {
+                    asked: Asked {
+                        method: "GET",
+                        url: cx.client().url(&format!("{UC}/{name}")),
+                    },
+                    stage: stage.clone(),
                 })
             }
             ModelRef::LoggedModel { .. } | ModelRef::Run { .. } => return Ok(None),
@@ -109,8 +116,8 @@ impl Registry for UnityCatalog {
                 "only registered model versions are read from Databricks",
             ));
         };
-        let access = storage::access(cx, v).await?;
-        databricks::read_mlmodel(cx, access).await
+        let route = storage::route(cx, v).await?;
+        read_mlmodel(cx.client(), route).await
     }
 
     async fn permissions(&self, cx: &Context, subject: &AclSubject<'_>) -> AclGathered {
@@ -120,7 +127,7 @@ impl Registry for UnityCatalog {
             None => AclGathered::default(),
         };
         let (experiment, errors) =
-            permissions::experiment(cx, subject.experiment_id, subject.notebook_id).await;
+            workspace_acl::experiment(cx, subject.experiment_id, subject.notebook_id).await;
         out.permissions.experiment = experiment;
         out.errors.extend(errors);
         out
@@ -130,106 +137,64 @@ impl Registry for UnityCatalog {
         Section::Unavailable("Unity Catalog has no stages, so no transition requests")
     }
 
-    /// `PUT …/aliases/{alias}` with the version as a number (an upsert).
-    async fn set_alias(
-        &self,
-        cx: &Context,
-        name: &str,
-        alias: &str,
-        version: &str,
-    ) -> Result<(), WriteError> {
-        #[derive(Serialize)]
-        struct SetAlias {
-            version_num: u64,
+    async fn write(&self, cx: &Context, write: &Write<'_>) -> Result<(), WriteError> {
+        match *write {
+            Write::SetAlias {
+                name,
+                alias,
+                version,
+            } => set_alias(cx, name, alias, version).await,
+            // Version tags exist only in MLflow's UC API (UC's entity tags do not cover models).
+            Write::SetVersionTag {
+                name,
+                version,
+                key,
+                value,
+            } => writes::set_version_tag(cx, "/unity-catalog", name, version, key, value).await,
+            Write::TransitionStage { .. }
+            | Write::ApproveTransitionRequest { .. }
+            | Write::RejectTransitionRequest { .. } => Err(refused(self, write)),
         }
-        let version_num = version.parse().map_err(|_| WriteError::Unsupported {
-            backend: Backend::UnityCatalog,
-            what: format!("point an alias at `{version}`: UC versions are numbers"),
-        })?;
-        let _: IgnoredAny = cx
-            .client()
-            .write(
-                WriteMethod::Put,
-                &format!("{UC}/{name}/aliases/{alias}"),
-                &SetAlias { version_num },
-                // Not resent after a lost answer: it could undo another client's move.
-                Retry::Once,
-            )
-            .await?;
-        Ok(())
-    }
-
-    async fn transition_stage(
-        &self,
-        _: &Context,
-        _: &str,
-        _: &str,
-        stage: &str,
-        _: bool,
-    ) -> Result<(), WriteError> {
-        Err(WriteError::Unsupported {
-            backend: Backend::UnityCatalog,
-            what: format!("move a version to stage {stage}: it has no stages; use an alias"),
-        })
-    }
-
-    /// Version tags exist only in MLflow's UC API (UC's entity tags do not cover models).
-    async fn set_version_tag(
-        &self,
-        cx: &Context,
-        name: &str,
-        version: &str,
-        key: &str,
-        value: &str,
-    ) -> Result<(), WriteError> {
-        writes::set_version_tag(cx, "/unity-catalog", name, version, key, value).await
-    }
-
-    async fn approve_transition_request(
-        &self,
-        _: &Context,
-        _: &str,
-        _: &str,
-        stage: &str,
-        _: bool,
-        _: &str,
-    ) -> Result<(), WriteError> {
-        Err(WriteError::Unsupported {
-            backend: Backend::UnityCatalog,
-            what: format!("approve a request to {stage}: it has no stages or transition requests"),
-        })
-    }
-
-    async fn reject_transition_request(
-        &self,
-        _: &Context,
-        _: &str,
-        _: &str,
-        stage: &str,
-        _: &str,
-    ) -> Result<(), WriteError> {
-        Err(WriteError::Unsupported {
-            backend: Backend::UnityCatalog,
-            what: format!("reject a request to {stage}: it has no stages or transition requests"),
-        })
     }
 }
 
+/// `PUT …/aliases/{alias}` with the version as a number (an upsert).
+async fn set_alias(cx: &Context, name: &str, alias: &str, version: &str) -> Result<(), WriteError> {
+    #[derive(Serialize)]
+    struct SetAlias {
+        version_num: u64,
+    }
+    let version_num = version.parse().map_err(|_| WriteError::Unsupported {
+        backend: Backend::UnityCatalog,
+        what: format!("point an alias at `{version}`: UC versions are numbers"),
+    })?;
+    let _: IgnoredAny = cx
+        .client()
+        .write(
+            WriteMethod::Put,
+            &format!("{UC}/{name}/aliases/{alias}"),
+            &SetAlias { version_num },
+            // Not resent after a lost answer: it could undo another client's move.
+            Retry::Once,
+        )
+        .await?;
+    Ok(())
+}
+
 /// The highest version number of a UC model, over every page of its versions.
-async fn latest(cx: &Context, name: &str) -> Result<u64, ClientError> {
+async fn latest(cx: &Context, name: &str) -> Result<u64, ReadError> {
     let path = format!("{UC}/{name}/versions");
     let versions: Vec<wire::VersionNumber> = cx
         .client()
         .get_all_pages(&path, &[("max_results", "1000")], "model_versions")
         .await?;
     let best = versions.iter().filter_map(|v| v.version.parse().ok()).max();
-    best.ok_or_else(|| ClientError::Http {
-        method: "GET",
-        url: cx.client().url(&path),
-        status: 404,
-        error_code: Some("RESOURCE_DOES_NOT_EXIST".into()),
-        message: format!("registered model `{name}` has no versions"),
-        attempts: 1,
-        credentials: None,
+    best.ok_or_else(|| ReadError::NoVersion {
+        asked: Asked {
+            method: "GET",
+            url: cx.client().url(&path),
+        },
+        model: name.to_string(),
+        stage: None,
     })
 }

@@ -17,11 +17,12 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::files::{FilesApi, Presigned};
 use super::wire;
 use crate::client::{Client, ClientError};
-use crate::gather::artifacts::Access;
-use crate::gather::cloud::{Credential, Issued, Issuer, Location, Store};
+use crate::gather::cloud::{self, Credential, Issue, Issued};
 use crate::gather::context::Context;
+use crate::gather::files::{Fetch, Route};
 use crate::gather::record::{error_entry, failure};
 use crate::gather::tracking::API;
 use crate::gather::wire::{lenient, ModelVersion};
@@ -135,8 +136,20 @@ async fn ask(
     Ok(answer.credentials)
 }
 
+/// Issues a version's cloud credentials: what a cloud store is handed to renew one.
+struct VersionCredentials {
+    name: String,
+    version: String,
+}
+
+impl Issue for VersionCredentials {
+    fn issue<'a>(&'a self, http: &'a Client) -> Fetch<'a, Issued> {
+        Box::pin(temporary_credentials(http, &self.name, &self.version))
+    }
+}
+
 /// A fresh cloud credential for the version (a store renewing an expired one).
-pub(in crate::gather) async fn temporary_credentials(
+async fn temporary_credentials(
     http: &Client,
     name: &str,
     version: &str,
@@ -151,7 +164,7 @@ pub(in crate::gather) async fn temporary_credentials(
 }
 
 /// The route to the version's files, or the entry saying why there is none.
-pub(super) async fn access(cx: &Context, v: &ModelVersion) -> Result<Access, GatherError> {
+pub(super) async fn route(cx: &Context, v: &ModelVersion) -> Result<Route, GatherError> {
     let section = "mlflow_model";
     let http = cx.client();
     let root = format!("/Models/{}/{}", v.name.replace('.', "/"), v.version);
@@ -164,7 +177,7 @@ pub(super) async fn access(cx: &Context, v: &ModelVersion) -> Result<Access, Gat
         .await
         .is_ok_and(|f| f.is_databricks_sdk_models_artifact_repository_enabled);
     if enabled {
-        return Ok(Access::UcFiles { root });
+        return Ok(Arc::new(FilesApi { root }));
     }
     let call = format!("POST {API}{CREDENTIALS}");
     let answer = match ask(http, &v.name, &v.version).await {
@@ -183,7 +196,7 @@ pub(super) async fn access(cx: &Context, v: &ModelVersion) -> Result<Access, Gat
         Err(e) => return Err(GatherError { call, ..error_entry(section, &e) }),
     };
     if answer.mode() == "DEFAULT_STORAGE" {
-        return Ok(Access::UcPresigned { root });
+        return Ok(Arc::new(Presigned { root }));
     }
     let (mode, kind) = (answer.mode().to_string(), answer.kind());
     let uri = match &v.storage_location {
@@ -201,22 +214,14 @@ pub(super) async fn access(cx: &Context, v: &ModelVersion) -> Result<Access, Gat
             ),
         )
     };
-    let Some(location) = Location::parse(&uri) else {
-        return Err(unreadable());
-    };
     let Some(granted) = answer.issued() else {
         return Err(unreadable());
     };
-    if !location.accepts(&granted.credential) {
-        return Err(unreadable());
-    }
-    let issuer = Issuer {
+    let issuer = Arc::new(VersionCredentials {
         name: v.name.clone(),
         version: v.version.clone(),
-    };
-    Ok(Access::UcCloud(Arc::new(Store::new(
-        &uri, location, granted, issuer,
-    ))))
+    });
+    cloud::open(&uri, granted, issuer).ok_or_else(unreadable)
 }
 
 /// U12: where the version's files are, when the version did not say.

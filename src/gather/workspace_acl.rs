@@ -1,13 +1,14 @@
-//! Access control on Databricks: the Permissions API for workspace-registry models and
-//! experiments (with the notebook's ACL for notebook experiments), and Unity Catalog grants
-//! and effective grants (paginated) plus the model's owner.
+//! The Databricks Permissions API: the ACLs of workspace-registry models and of experiments
+//! (with the notebook's ACL for notebook experiments). A leaf both Databricks backends stand
+//! on: the workspace registry reads the model's and the experiment's ACL here, Unity Catalog
+//! (whose experiments live in the workspace) the experiment's.
 
 use serde::Deserialize;
 
 use crate::client::ClientError;
 use crate::gather::context::Context;
+use crate::gather::facts::{AclGathered, AclRead};
 use crate::gather::record::error_entry;
-use crate::gather::registry::{AclGathered, AclRead};
 use crate::snapshot::permission_rank::rank;
 use crate::snapshot::{Backend, GatherError, ObjectPermissions, PermissionEntry, PrincipalType};
 
