@@ -315,6 +315,23 @@ fn join_field(path: &str, name: &str) -> String {
     }
 }
 
+/// Whose value a reference reads, for messages: "the incumbent" or the selector itself.
+pub fn owner(reference: &Selector) -> String {
+    if reads_incumbent(reference) {
+        "the incumbent".to_string()
+    } else {
+        format!("`{reference}`")
+    }
+}
+
+/// Whether a selector reads the `incumbent` section.
+pub fn reads_incumbent(selector: &Selector) -> bool {
+    matches!(
+        selector.segments.first(),
+        Some(Segment::Field(f)) if f == crate::snapshot::INCUMBENT
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

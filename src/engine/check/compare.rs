@@ -8,8 +8,8 @@
 
 use serde_json::Value;
 
+use super::super::selector::{owner, reads_incumbent};
 use super::super::selector::{Segment, Selector};
-use super::reference::{owner, reads_incumbent};
 use super::value::{as_number, show};
 use super::Verdict;
 

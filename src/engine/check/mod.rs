@@ -17,8 +17,9 @@ mod value;
 use regex::Regex;
 use serde_json::Value;
 
+pub use super::selector::reads_incumbent;
 pub use compare::{Better, Comparison, Tolerance};
-pub use reference::{reads_incumbent, Context};
+pub use reference::Context;
 pub use registry::{names as check_names, CheckKind, CHECK_KINDS};
 pub use value::{as_number, show};
 

@@ -12,9 +12,8 @@
 
 use serde_json::Value;
 
-use super::super::selector::{Reached, Selector};
+use super::super::selector::{owner, Reached, Selector};
 use super::{compare, signature, value, Absent, Check, CheckSet, Selection, Verdict};
-use crate::snapshot::INCUMBENT;
 
 /// What a check may read besides its selection: the whole snapshot document, for checks that
 /// compare the selection with another value. Checks never read anything else (no I/O).
@@ -91,23 +90,6 @@ fn on_absent(check: &Check, absent: &Absent) -> Verdict {
     }
 }
 
-/// Whose value a reference reads, for messages: "the incumbent" or the selector itself.
-pub fn owner(reference: &Selector) -> String {
-    if reads_incumbent(reference) {
-        "the incumbent".to_string()
-    } else {
-        format!("`{reference}`")
-    }
-}
-
-/// Whether a selector reads the `incumbent` section.
-pub fn reads_incumbent(selector: &Selector) -> bool {
-    matches!(
-        selector.segments.first(),
-        Some(super::super::selector::Segment::Field(f)) if f == INCUMBENT
-    )
-}
-
 /// Collects the references of every check in `set`, descending into combinators and the
 /// checks of quantifier conditions (whose field names are relative to an element, not
 /// references).
@@ -165,8 +147,12 @@ mod tests {
         ]);
         let found: Vec<&str> = set.references().iter().map(|s| s.as_str()).collect();
         assert_eq!(found, ["incumbent.run.metrics.auc", "run.x"]);
-        assert!(reads_incumbent(&sel("incumbent.holds")));
-        assert!(!reads_incumbent(&sel("run.incumbent")));
+        assert!(super::super::super::selector::reads_incumbent(&sel(
+            "incumbent.holds"
+        )));
+        assert!(!super::super::super::selector::reads_incumbent(&sel(
+            "run.incumbent"
+        )));
     }
 
     #[test]

@@ -18,8 +18,8 @@
 
 use serde_json::{Map, Value};
 
+use super::super::selector::owner;
 use super::super::selector::Selector;
-use super::reference::owner;
 use super::value::show;
 use super::Verdict;
 
