@@ -1,8 +1,9 @@
-//! Machine-readable results: verdict, findings and the policy identity, as JSON.
+//! Machine-readable results: verdict, findings, the calls that failed while gathering (each
+//! with the rules it blocked) and the policy identity, as JSON.
 
 use std::fmt::Write as _;
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::reporter::{Reporter, Shape};
 use super::summary::Summary;
@@ -31,12 +32,30 @@ pub fn render(e: &Evaluation<'_>) -> String {
         },
         "findings": e.findings,
         "waiver_notes": e.notes,
-        "gather_errors": s.errors,
+        "gather_errors": gather_errors(e),
     });
     // DEL, C1 and invisible characters a server sent, as JSON escapes (same value).
     let mut text = super::sanitize::json(&serde_json::to_string_pretty(&doc).unwrap_or_default());
     text.push('\n');
     text
+}
+
+/// The calls that failed while gathering, each as the snapshot records it plus
+/// `blocked_rules`: the ids of the rules it kept from being evaluated (in policy order), so a
+/// reader gets each outage with its rules without joining the findings' `blocked_by` (the
+/// index of their call in this list) itself. The findings stay whole: each rule's outcome is
+/// there too.
+fn gather_errors(e: &Evaluation<'_>) -> Vec<Value> {
+    super::outages(e)
+        .iter()
+        .map(|o| {
+            let mut entry = serde_json::to_value(o.error).unwrap_or_default();
+            if let Value::Object(fields) = &mut entry {
+                fields.insert("blocked_rules".into(), json!(o.blocked_ids()));
+            }
+            entry
+        })
+        .collect()
 }
 
 /// The JSON reporter: one results document, or for many versions one document listing each
@@ -97,5 +116,40 @@ impl Reporter for Json {
             "\n],\n\"summary\": {}\n}}\n",
             serde_json::to_string_pretty(&summary).unwrap_or_default()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Fixture;
+
+    /// Each failed call lists the rules it blocked; every finding stays, naming its call.
+    #[test]
+    fn each_failed_call_lists_the_rules_it_blocked() {
+        let fixture = Fixture::example(|_| {});
+        let doc: Value = serde_json::from_str(&render(&fixture.evaluation())).unwrap();
+        let errors = doc["gather_errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{doc}");
+        assert_eq!(errors[0]["section"], "permissions.experiment");
+        assert_eq!(
+            errors[0]["blocked_rules"],
+            json!(["experiment-users-group-can-manage"])
+        );
+        let findings = doc["findings"].as_array().unwrap();
+        assert_eq!(findings.len(), fixture.findings.len());
+        let blocked: Vec<&Value> = findings
+            .iter()
+            .filter(|f| f["blocked_by"] == 0)
+            .map(|f| &f["rule_id"])
+            .collect();
+        assert_eq!(blocked, [&json!("experiment-users-group-can-manage")]);
+
+        let mut other = Fixture::example(|_| {});
+        for f in &mut other.findings {
+            f.blocked_by = None;
+        }
+        let doc: Value = serde_json::from_str(&render(&other.evaluation())).unwrap();
+        assert_eq!(doc["gather_errors"][0]["blocked_rules"], json!([]));
     }
 }

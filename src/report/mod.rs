@@ -43,15 +43,19 @@ pub struct Outage<'a> {
 }
 
 impl Outage<'_> {
+    /// The ids of the rules it blocked, in policy order.
+    pub fn blocked_ids(&self) -> Vec<&str> {
+        self.blocked.iter().map(|f| f.rule_id.as_str()).collect()
+    }
+
     /// `3 rules could not be evaluated: a, b, c`, or nothing when it blocked none.
     pub fn blocked_line(&self) -> Option<String> {
         let n = self.blocked.len();
         (n > 0).then(|| {
-            let ids: Vec<&str> = self.blocked.iter().map(|f| f.rule_id.as_str()).collect();
             format!(
                 "{n} rule{} could not be evaluated: {}",
                 if n == 1 { "" } else { "s" },
-                ids.join(", ")
+                self.blocked_ids().join(", ")
             )
         })
     }

@@ -166,6 +166,9 @@ fn collect(e: &Evaluation<'_>, site: &Site, notes: bool) -> Vec<Annotation> {
 
 /// The most items a summary list (gather errors, waivers) shows.
 const LIST_ITEMS: usize = 25;
+/// The most of one failed call's list of blocked rules the summary shows, in bytes once
+/// escaped: room for hundreds of rule ids, bounded so the findings table keeps its room.
+const BLOCKED_BUDGET: usize = 16 * 1024;
 
 /// The "Gather errors" and "Waivers" sections of the summary, when there is something to say.
 fn story(e: &Evaluation<'_>) -> String {
@@ -185,13 +188,18 @@ fn story(e: &Evaluation<'_>) -> String {
                 )
             }
         );
+        // Each call with the rules it kept from being evaluated: they get no table row.
         list(
             &mut out,
-            gathered.iter().map(|g| {
+            super::outages(e).into_iter().map(|o| {
+                let blocked = o
+                    .blocked_line()
+                    .map(|l| format!("; {}", clip_cell(&l, BLOCKED_BUDGET)))
+                    .unwrap_or_default();
                 format!(
-                    "{}: {}",
-                    super::sanitize::markdown_code(&g.section),
-                    clip_cell(&g.describe(), MESSAGE_BUDGET)
+                    "{}: {}{blocked}",
+                    super::sanitize::markdown_code(&o.error.section),
+                    clip_cell(&o.error.describe(), MESSAGE_BUDGET)
                 )
             }),
         );
@@ -218,13 +226,15 @@ fn list(out: &mut String, items: impl ExactSizeIterator<Item = String>) {
     out.push('\n');
 }
 
-/// The Markdown job summary: the verdict, the calls that failed while gathering and the
-/// waiver warnings (expired, unmatched) when there are any, the findings table, then — when a promotion was
+/// The Markdown job summary: the verdict, the calls that failed while gathering (each with
+/// the rules it kept from being evaluated) and the waiver warnings (expired, unmatched) when
+/// there are any, the findings table of the other rules, then — when a promotion was
 /// evaluated — the candidate against the incumbent, kept under GitHub's limit. Messages are
 /// clipped row by row, each to an equal share of the room left (at most [`MESSAGE_BUDGET`]),
 /// so one enormous message cannot push every other rule out of the table: each rule id and
-/// outcome is always listed. The comparison is clipped on its own (rows and cells, see
-/// `markdown::comparison_fragment`) and its room is set aside first.
+/// outcome is always listed, in the table or under its failed call. The comparison is
+/// clipped on its own (rows and cells, see `markdown::comparison_fragment`) and its room is
+/// set aside first.
 pub fn summary(e: &Evaluation<'_>) -> String {
     let comparison = super::markdown::comparison_fragment(e.snapshot).map(|c| {
         if c.len() > COMPARISON_BUDGET {
@@ -243,9 +253,17 @@ pub fn summary(e: &Evaluation<'_>) -> String {
     let counts: Vec<String> = v.counts.iter().map(|(o, n)| format!("{n} {o}")).collect();
     let _ = writeln!(out, "{} at `--fail-on {}`.\n", counts.join(", "), v.fail_on);
     out.push_str(&story(e));
-    out.push_str("| rule | severity | outcome | message |\n| --- | --- | --- | --- |\n");
-    let heads: Vec<String> = e
+    // A rule a failed call blocked is listed under that call in the story, not repeated here.
+    let findings: Vec<_> = e
         .findings
+        .iter()
+        .filter(|f| !super::is_blocked(e, f))
+        .collect();
+    // Left out when the failed calls took every row (nothing could be gathered).
+    if !findings.is_empty() || e.snapshot.errors.is_empty() {
+        out.push_str("| rule | severity | outcome | message |\n| --- | --- | --- | --- |\n");
+    }
+    let heads: Vec<String> = findings
         .iter()
         .map(|f| {
             format!(
@@ -262,7 +280,7 @@ pub fn summary(e: &Evaluation<'_>) -> String {
         .checked_div(heads.len())
         .unwrap_or(0)
         .min(MESSAGE_BUDGET);
-    for (f, head) in e.findings.iter().zip(&heads) {
+    for (f, head) in findings.iter().zip(&heads) {
         let row = format!("{head}{} |\n", clip_cell(&f.message, share));
         // Only reached when the rule ids alone overflow the limit (tens of thousands of rules).
         if out.len() + row.len() > limit - TRUNCATED.len() {

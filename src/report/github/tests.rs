@@ -182,7 +182,14 @@ fn the_summary_tells_the_whole_story() {
     let waivers = out.find("#### Waivers").expect(&out);
     let table = out.find("| rule |").unwrap();
     assert!(gather < waivers && waivers < table, "{out}");
-    assert!(out.contains("- `permissions.experiment`: GET /api/2.0/permissions/experiments/3336498746257830 failed (HTTP 400 INVALID_PARAMETER_VALUE: Object 3336498746257830 not a experiment.)\n"), "{out}");
+    // The call with the rule it blocked (issue 19: one outage, one error); that rule gets no
+    // row of its own, the rules that failed on gathered facts keep theirs.
+    assert!(out.contains("- `permissions.experiment`: GET /api/2.0/permissions/experiments/3336498746257830 failed (HTTP 400 INVALID_PARAMETER_VALUE: Object 3336498746257830 not a experiment.); 1 rule could not be evaluated: experiment-users-group-can-manage\n"), "{out}");
+    assert!(
+        !out.contains("| `experiment-users-group-can-manage` |"),
+        "{out}"
+    );
+    assert!(out.contains("| `empty-params` | error | fail |"), "{out}");
     assert!(out.contains("- waiver for \\`no-metrics\\` (owner ml-team) expired on 2024-01-31; it no longer applies\n"), "{out}");
     let quiet = Fixture {
         notes: Vec::new(),
@@ -190,6 +197,46 @@ fn the_summary_tells_the_whole_story() {
     };
     let out = summary(&quiet.evaluation());
     assert!(!out.contains("####"), "nothing to say, no section: {out}");
+}
+
+#[test]
+fn a_rule_that_errored_on_gathered_facts_keeps_its_row() {
+    let mut fixture = Fixture::example(|_| {});
+    for f in &mut fixture.findings {
+        if f.outcome == Outcome::Error {
+            f.blocked_by = None;
+        }
+    }
+    let out = summary(&fixture.evaluation());
+    assert!(
+        out.contains("| `experiment-users-group-can-manage` | error | error | could not evaluate"),
+        "{out}"
+    );
+    // The call is still said, with no rule under it.
+    assert!(out.contains("not a experiment.)\n"), "{out}");
+}
+
+#[test]
+fn an_outage_leaves_no_empty_table() {
+    let fixture = Fixture::example(|s| {
+        let error = crate::snapshot::GatherError {
+            section: "*".into(),
+            call: "connect http://127.0.0.1:9".into(),
+            http_status: None,
+            error_code: None,
+            message: "connection refused".into(),
+        };
+        *s = crate::snapshot::Snapshot::not_gathered(
+            s.target.clone(),
+            None,
+            None,
+            "2023-06-21T06:24:46Z".into(),
+            error,
+        );
+    });
+    let out = summary(&fixture.evaluation());
+    assert_eq!(out.matches("could not be evaluated").count(), 1, "{out}");
+    assert!(!out.contains("| rule |"), "{out}");
 }
 
 proptest! {

@@ -159,19 +159,7 @@ fn verdict(doc: &mut Doc, e: &Evaluation<'_>) {
         .map(|o| vec![o.to_string(), v.count(*o).to_string()])
         .collect();
     doc.table(&["Outcome", "Count"], &counts);
-    let rows: Vec<Vec<String>> = e
-        .findings
-        .iter()
-        .map(|f| {
-            vec![
-                f.rule_id.clone(),
-                f.severity.to_string(),
-                f.outcome.to_string(),
-                f.message.clone(),
-            ]
-        })
-        .collect();
-    doc.table(&["Rule", "Severity", "Outcome", "Message"], &rows);
+    rule_tables(doc, e);
     if !e.notes.is_empty() {
         let rows: Vec<Vec<String>> = e.notes.iter().map(|n| vec![n.clone()]).collect();
         doc.table(&["Waiver note"], &rows);
@@ -185,4 +173,107 @@ fn verdict(doc: &mut Doc, e: &Evaluation<'_>) {
             .join(", "),
         e.policy_digest
     ));
+}
+
+/// The failed calls, each with the rules it kept from being evaluated, then one row per
+/// other rule. A rule a failed call blocked is listed under that call instead of in a row of
+/// its own, which would repeat the call's error once per rule (issue 19: one outage, one
+/// error); a rule that failed or errored on facts that were gathered keeps its row. The rule
+/// table is left out when the failed calls took every row (nothing could be gathered).
+fn rule_tables(doc: &mut Doc, e: &Evaluation<'_>) {
+    let outages: Vec<Vec<String>> = super::outages(e)
+        .iter()
+        .map(|o| {
+            let blocked = o.blocked_ids();
+            vec![
+                o.error.section.clone(),
+                o.error.describe(),
+                if blocked.is_empty() {
+                    "none".to_string()
+                } else {
+                    blocked.join(", ")
+                },
+            ]
+        })
+        .collect();
+    if !outages.is_empty() {
+        doc.table(&["Section", "Failed call", "Could not evaluate"], &outages);
+    }
+    let rows: Vec<Vec<String>> = e
+        .findings
+        .iter()
+        .filter(|f| !super::is_blocked(e, f))
+        .map(|f| {
+            vec![
+                f.rule_id.clone(),
+                f.severity.to_string(),
+                f.outcome.to_string(),
+                f.message.clone(),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() || outages.is_empty() {
+        doc.table(&["Rule", "Severity", "Outcome", "Message"], &rows);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Fixture;
+
+    /// The verdict section alone: what comes before the first fact section.
+    fn verdict_of(fixture: &Fixture) -> String {
+        let e = fixture.evaluation();
+        let report = render(e.snapshot, Some(&e));
+        let end = report.find("\n# Overview").expect("an overview");
+        report[..end].to_string()
+    }
+
+    #[test]
+    fn a_blocked_rule_is_listed_under_its_failed_call() {
+        let verdict = verdict_of(&Fixture::example(|_| {}));
+        assert!(
+            verdict.contains(
+                "\n|Section|Failed call|Could not evaluate|\n| :--- | :--- | :--- |\n|permissions.experiment|GET /api/2.0/permissions/experiments/3336498746257830 failed (HTTP 400 INVALID_PARAMETER_VALUE: Object 3336498746257830 not a experiment.)|experiment-users-group-can-manage|\n"
+            ),
+            "{verdict}"
+        );
+        assert!(!verdict.contains("could not evaluate:"), "{verdict}");
+        assert!(
+            !verdict.contains("\n|experiment-users-group-can-manage|"),
+            "{verdict}"
+        );
+        // The rules that failed on gathered facts keep their rows.
+        assert!(verdict.contains("\n|empty-params|error|fail|"), "{verdict}");
+    }
+
+    #[test]
+    fn a_rule_that_errored_on_gathered_facts_keeps_its_row() {
+        let mut fixture = Fixture::example(|_| {});
+        for f in &mut fixture.findings {
+            f.blocked_by = None;
+        }
+        let verdict = verdict_of(&fixture);
+        assert!(
+            verdict.contains(
+                "\n|experiment-users-group-can-manage|error|error|could not evaluate: GET "
+            ),
+            "{verdict}"
+        );
+        // The call is still said, blocking nothing.
+        assert!(verdict.contains("not a experiment.)|none|\n"), "{verdict}");
+    }
+
+    #[test]
+    fn without_failed_calls_the_verdict_is_one_rule_table() {
+        let mut fixture = Fixture::example(|_| {});
+        fixture.snapshot.errors.clear();
+        let verdict = verdict_of(&fixture);
+        assert!(!verdict.contains("|Failed call|"), "{verdict}");
+        assert!(
+            verdict.contains("\n|experiment-users-group-can-manage|error|error|"),
+            "{verdict}"
+        );
+    }
 }
