@@ -305,7 +305,9 @@ fn duplicate_id(
         "defined again here",
         format!("duplicate rule id `{}`", id.value),
     )
-    .with_help("rule ids must be unique across every policy file in use; rename one, or drop the copy")
+    .with_help(
+        "rule ids must be unique across every policy file in use; rename one, or drop the copy",
+    )
     .with_related(note)
 }
 

@@ -127,11 +127,7 @@ fn model_regex(v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<Rege
             }
         },
         _ => {
-            problems.wrong_type(
-                v,
-                "model_matches",
-                "a string holding a regular expression",
-            );
+            problems.wrong_type(v, "model_matches", "a string holding a regular expression");
             None
         }
     }
