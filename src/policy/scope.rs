@@ -109,25 +109,23 @@ fn backends(v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Vec<Backend> {
 
 /// The `model_matches` regular expression.
 fn model_regex(v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<Regex> {
-    match v.get_ref() {
-        DeValue::String(s) => match Regex::new(s) {
-            Ok(re) => Some(re),
-            Err(e) => {
-                problems.push(
-                    Code::PolicyBadRegex,
-                    v.span(),
-                    "invalid regular expression",
-                    format!(
-                        "`model_matches` is not a valid regular expression: {}",
-                        e.to_string().lines().last().unwrap_or("").trim()
-                    ),
-                    None,
-                );
-                None
-            }
-        },
-        _ => {
-            problems.wrong_type(v, "model_matches", "a string holding a regular expression");
+    let DeValue::String(s) = v.get_ref() else {
+        problems.wrong_type(v, "model_matches", "a string holding a regular expression");
+        return None;
+    };
+    match Regex::new(s) {
+        Ok(re) => Some(re),
+        Err(e) => {
+            problems.push(
+                Code::PolicyBadRegex,
+                v.span(),
+                "invalid regular expression",
+                format!(
+                    "`model_matches` is not a valid regular expression: {}",
+                    e.to_string().lines().last().unwrap_or("").trim()
+                ),
+                None,
+            );
             None
         }
     }
