@@ -230,7 +230,7 @@ fn rule_case(
     case
 }
 
-/// The `gather` case. The gather itself is a case too, always present under the stable name `gather`, so the
+/// The gather itself as a case, always present under the stable name `gather`, so the
 /// JUnit verdict matches the exit code: calls that failed end the run on exit 3 even when
 /// no rule read what they would have fetched, and without this case such a run would show
 /// every rule green. It passes when every call succeeded, is an `<error>` (type
