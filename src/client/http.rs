@@ -336,6 +336,9 @@ impl Client {
 
     /// Sends a request, retrying as `retry` allows within the budget, and reads its body under
     /// the size limit. Only a 2xx answer is `Ok`.
+    // why: one retry loop; each `continue` is a retry decision (refused, reset, transient
+    // status, cut body) and reads best beside the budget and attempt count it consults.
+    #[allow(clippy::too_many_lines)]
     async fn send(
         &self,
         method: Method,

@@ -143,13 +143,14 @@ pub fn baseline() -> PolicyText {
     }
 }
 
+/// Where each rule id was first defined: id → (file source, span).
+type FirstSeen = HashMap<String, (Arc<NamedSource<String>>, std::ops::Range<usize>)>;
+
 /// Parses and validates policy texts together: rule ids must be unique across all of them.
 pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
     let mut all_problems = Vec::new();
     let mut rules = Vec::new();
-    // id → (file source, span) of its first definition.
-    let mut first_seen: HashMap<String, (Arc<NamedSource<String>>, std::ops::Range<usize>)> =
-        HashMap::new();
+    let mut first_seen = FirstSeen::new();
     let mut hasher = Sha256::new();
     let mut pending_waivers = Vec::new();
     for policy in texts {
@@ -163,84 +164,18 @@ pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
             list: Vec::new(),
         };
         let (doc, syntax_errors) = toml::de::DeTable::parse_recoverable(&policy.text);
-        // Only the first syntax error is reported: after a bad byte or an unclosed bracket the
-        // parser's recovery reports one error per character or element that follows (hundreds
-        // for one typo), which buried the real mistake and took ~100 ms to render.
         if let Some(e) = syntax_errors.first() {
-            let span = e.span().unwrap_or(0..0);
-            let later = match syntax_errors.len() - 1 {
-                0 => String::new(),
-                1 => "; 1 later syntax error is not shown: fix this one first".to_string(),
-                n => format!("; {n} later syntax errors are not shown (most follow from this one): fix this one first"),
-            };
-            let help = format!("see https://toml.io for the syntax; strings need quotes, tables `[name]`, rules `[[rule]]`{later}");
-            problems.push(
-                Code::PolicySyntax,
-                span,
-                "here",
-                format!("TOML syntax error: {}", e.message().trim()),
-                Some(help),
-            );
+            push_syntax_error(e, syntax_errors.len() - 1, &mut problems);
         }
         if syntax_errors.is_empty() {
-            let newlines: Vec<usize> = policy
-                .text
-                .bytes()
-                .enumerate()
-                .filter_map(|(i, b)| (b == b'\n').then_some(i))
-                .collect();
             let (raw_rules, raw_waivers) = raw::document(&doc, &mut problems);
-            for raw_rule in raw_rules {
-                if let Some(id) = &raw_rule.id {
-                    if let Some((first_source, first_span)) = first_seen.get(&id.value) {
-                        let note = PolicyProblem::new(
-                            Code::PolicyDuplicateId,
-                            first_source,
-                            first_span.clone(),
-                            "first defined here",
-                            format!(
-                                "`{}` was first defined in {}",
-                                id.value,
-                                first_source.name()
-                            ),
-                        );
-                        problems.list.push(
-                            PolicyProblem::new(
-                                Code::PolicyDuplicateId,
-                                &source,
-                                id.span.clone(),
-                                "defined again here",
-                                format!("duplicate rule id `{}`", id.value),
-                            )
-                            .with_help("rule ids must be unique across every policy file in use; rename one, or drop the copy")
-                            .with_related(note),
-                        );
-                        continue;
-                    }
-                    first_seen.insert(id.value.clone(), (Arc::clone(&source), id.span.clone()));
-                }
-                // The line of the rule's id (reports and SARIF point there), looked up in the
-                // file's newline offsets: counting newlines from the start for each rule made
-                // loading quadratic (10,000 rules took half a minute).
-                let line = raw_rule
-                    .id
-                    .as_ref()
-                    .map_or(1, |id| 1 + newlines.partition_point(|&n| n < id.span.start));
-                if let Some(rule) = validate::rule(&raw_rule, &policy.name, line, &mut problems) {
-                    rules.push(rule);
-                } else if problems.list.is_empty() {
-                    // A rule may only be dropped for a problem the user is shown; with none
-                    // recorded the policy would load without it and the gate pass silently.
-                    let span = raw_rule.id.as_ref().map_or(0..0, |id| id.span.clone());
-                    problems.push(
-                        Code::PolicyInternal,
-                        span,
-                        "this rule",
-                        "mlgate could not compile this rule and recorded no reason",
-                        Some("this is a bug in mlgate; please report it with the rule".into()),
-                    );
-                }
-            }
+            compile_rules(
+                policy,
+                &raw_rules,
+                &mut first_seen,
+                &mut rules,
+                &mut problems,
+            );
             for raw_waiver in &raw_waivers {
                 if let Some(compiled) = waiver::compile(raw_waiver, &policy.name, &mut problems) {
                     pending_waivers.push((compiled, Arc::clone(&source)));
@@ -249,9 +184,143 @@ pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
         }
         all_problems.extend(problems.list);
     }
-    // Waivers may name rules of any file, so their rule ids are checked once all are known.
+    let waivers = resolve_waivers(pending_waivers, &first_seen, &mut all_problems);
+    if !all_problems.is_empty() {
+        return Err(PolicyErrors {
+            problems: all_problems,
+        });
+    }
+    let digest = hasher
+        .finalize()
+        .iter()
+        .fold(String::from("sha256:"), |mut s, b| {
+            use std::fmt::Write;
+            let _ = write!(s, "{b:02x}");
+            s
+        });
+    Ok(Policy {
+        rules,
+        waivers,
+        files: texts.iter().map(|t| t.name.clone()).collect(),
+        digest,
+    })
+}
+
+/// Reports a file's first TOML syntax error, counting the `later` ones it hides.
+///
+/// Only the first syntax error is reported: after a bad byte or an unclosed bracket the
+/// parser's recovery reports one error per character or element that follows (hundreds
+/// for one typo), which buried the real mistake and took ~100 ms to render.
+fn push_syntax_error(e: &toml::de::Error, later: usize, problems: &mut Problems) {
+    let span = e.span().unwrap_or(0..0);
+    let later = match later {
+        0 => String::new(),
+        1 => "; 1 later syntax error is not shown: fix this one first".to_string(),
+        n => format!("; {n} later syntax errors are not shown (most follow from this one): fix this one first"),
+    };
+    let help = format!("see https://toml.io for the syntax; strings need quotes, tables `[name]`, rules `[[rule]]`{later}");
+    problems.push(
+        Code::PolicySyntax,
+        span,
+        "here",
+        format!("TOML syntax error: {}", e.message().trim()),
+        Some(help),
+    );
+}
+
+/// Validates one file's rules into `rules`, skipping (and reporting) ids defined before in
+/// this or an earlier file.
+fn compile_rules(
+    policy: &PolicyText,
+    raw_rules: &[raw::RawRule<'_, '_>],
+    first_seen: &mut FirstSeen,
+    rules: &mut Vec<Rule>,
+    problems: &mut Problems,
+) {
+    let newlines: Vec<usize> = policy
+        .text
+        .bytes()
+        .enumerate()
+        .filter_map(|(i, b)| (b == b'\n').then_some(i))
+        .collect();
+    for raw_rule in raw_rules {
+        if let Some(id) = &raw_rule.id {
+            if let Some((first_source, first_span)) = first_seen.get(&id.value) {
+                problems
+                    .list
+                    .push(duplicate_id(id, first_source, first_span, &problems.source));
+                continue;
+            }
+            first_seen.insert(
+                id.value.clone(),
+                (Arc::clone(&problems.source), id.span.clone()),
+            );
+        }
+        // The line of the rule's id (reports and SARIF point there), looked up in the
+        // file's newline offsets: counting newlines from the start for each rule made
+        // loading quadratic (10,000 rules took half a minute).
+        let line = raw_rule
+            .id
+            .as_ref()
+            .map_or(1, |id| 1 + newlines.partition_point(|&n| n < id.span.start));
+        if let Some(rule) = validate::rule(raw_rule, &policy.name, line, problems) {
+            rules.push(rule);
+        } else if problems.list.is_empty() {
+            // A rule may only be dropped for a problem the user is shown; with none
+            // recorded the policy would load without it and the gate pass silently.
+            let span = raw_rule.id.as_ref().map_or(0..0, |id| id.span.clone());
+            problems.push(
+                Code::PolicyInternal,
+                span,
+                "this rule",
+                "mlgate could not compile this rule and recorded no reason",
+                Some("this is a bug in mlgate; please report it with the rule".into()),
+            );
+        }
+    }
+}
+
+/// The problem for a rule id defined again, pointing at its first definition.
+fn duplicate_id(
+    id: &raw::Sp<String>,
+    first_source: &Arc<NamedSource<String>>,
+    first_span: &std::ops::Range<usize>,
+    source: &Arc<NamedSource<String>>,
+) -> PolicyProblem {
+    let note = PolicyProblem::new(
+        Code::PolicyDuplicateId,
+        first_source,
+        first_span.clone(),
+        "first defined here",
+        format!(
+            "`{}` was first defined in {}",
+            id.value,
+            first_source.name()
+        ),
+    );
+    PolicyProblem::new(
+        Code::PolicyDuplicateId,
+        source,
+        id.span.clone(),
+        "defined again here",
+        format!("duplicate rule id `{}`", id.value),
+    )
+    .with_help(
+        "rule ids must be unique across every policy file in use; rename one, or drop the copy",
+    )
+    .with_related(note)
+}
+
+/// Keeps the waivers whose rule exists in some file and reports the others.
+///
+/// Waivers may name rules of any file, so their rule ids are checked once all are known.
+fn resolve_waivers(
+    pending: Vec<(waiver::Compiled, Arc<NamedSource<String>>)>,
+    first_seen: &FirstSeen,
+    all_problems: &mut Vec<PolicyProblem>,
+) -> Vec<Waiver> {
     let mut waivers = Vec::new();
-    for (compiled, source) in pending_waivers {
+    for (compiled, source) in pending {
         if first_seen.contains_key(&compiled.waiver.rule) {
             waivers.push(compiled.waiver);
         } else {
@@ -273,25 +342,7 @@ pub fn load(texts: &[PolicyText]) -> Result<Policy, PolicyErrors> {
             );
         }
     }
-    if !all_problems.is_empty() {
-        return Err(PolicyErrors {
-            problems: all_problems,
-        });
-    }
-    let digest = hasher
-        .finalize()
-        .iter()
-        .fold(String::from("sha256:"), |mut s, b| {
-            use std::fmt::Write;
-            let _ = write!(s, "{b:02x}");
-            s
-        });
-    Ok(Policy {
-        rules,
-        waivers,
-        files: texts.iter().map(|t| t.name.clone()).collect(),
-        digest,
-    })
+    waivers
 }
 
 #[cfg(test)]

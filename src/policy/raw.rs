@@ -202,27 +202,21 @@ fn rule<'a, 'i>(
             "select" => &mut raw.select,
             "message" => &mut raw.message,
             "when" => {
-                if matches!(value.get_ref(), DeValue::Table(_)) {
-                    raw.when = Some(value);
-                } else {
-                    problems.wrong_type(
-                        value,
-                        "when",
-                        "a table, e.g. `when = { target = [\"Production\"] }`",
-                    );
-                }
+                raw.when = table_value(
+                    value,
+                    "when",
+                    "a table, e.g. `when = { target = [\"Production\"] }`",
+                    problems,
+                );
                 continue;
             }
             "check" => {
-                if matches!(value.get_ref(), DeValue::Table(_)) {
-                    raw.check = Some(value);
-                } else {
-                    problems.wrong_type(
-                        value,
-                        "check",
-                        "a table, e.g. `check = { non_empty = true }`",
-                    );
-                }
+                raw.check = table_value(
+                    value,
+                    "check",
+                    "a table, e.g. `check = { non_empty = true }`",
+                    problems,
+                );
                 continue;
             }
             _ => {
@@ -240,6 +234,33 @@ fn rule<'a, 'i>(
             _ => problems.wrong_type(value, name, "a string"),
         }
     }
+    missing_keys(&span, table, &raw, problems);
+    check_severity(&raw, problems);
+    raw
+}
+
+/// `value` when it is a table; otherwise reports it as `key` of the wrong type.
+fn table_value<'a, 'i>(
+    value: &'a Spanned<DeValue<'i>>,
+    key: &str,
+    expected: &str,
+    problems: &mut Problems,
+) -> Option<&'a Spanned<DeValue<'i>>> {
+    if matches!(value.get_ref(), DeValue::Table(_)) {
+        Some(value)
+    } else {
+        problems.wrong_type(value, key, expected);
+        None
+    }
+}
+
+/// Reports the required keys a rule leaves out.
+fn missing_keys(
+    span: &Range<usize>,
+    table: &DeTable<'_>,
+    raw: &RawRule<'_, '_>,
+    problems: &mut Problems,
+) {
     // A rule table's span covers its body; point missing keys at its start.
     let head = span.start
         ..span
@@ -273,6 +294,10 @@ fn rule<'a, 'i>(
             Some("every rule needs id, title, severity, description, select and check".into()),
         );
     }
+}
+
+/// Reports a severity that is not one of the known names.
+fn check_severity(raw: &RawRule<'_, '_>, problems: &mut Problems) {
     if let Some(sev) = &raw.severity {
         if crate::engine::Severity::parse(&sev.value).is_none() {
             let help = suggest::closest(&sev.value, crate::engine::Severity::NAMES).map_or_else(
@@ -288,7 +313,6 @@ fn rule<'a, 'i>(
             );
         }
     }
-    raw
 }
 
 /// A short description of a TOML value's type, for messages.

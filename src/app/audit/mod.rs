@@ -18,7 +18,7 @@ use futures_util::stream::{self, StreamExt};
 
 use super::error::{AppError, UsageError};
 use super::pipeline::judge::judge_quietly;
-use super::pipeline::prepare::prepare;
+use super::pipeline::prepare::{prepare, Prepared};
 use super::pipeline::session::{now_rfc3339, Live};
 use super::{console, stdio};
 use crate::cli::{CheckArgs, Versions};
@@ -43,7 +43,6 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     let prepared = prepare(&args.policy, &args.output, args.eval.now.as_deref())?;
     let target = prepared.target(&args.eval)?;
-    let policy = &prepared.policy;
     let bulk = &args.bulk;
     let shard = bulk
         .shard
@@ -57,23 +56,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
 
     let mut live = Live::open(SESSION, &args.server)?;
     live.cx.bulk = true;
-    let can = gather::capabilities(live.backend);
-    if !can.listing {
-        // The registries of the same server that list (another registry URI), by their word.
-        let instead: String = Backend::ALL
-            .into_iter()
-            .map(|b| (b.registry_uri(), gather::capabilities(b)))
-            .filter_map(|(uri, other)| {
-                let uri = uri.filter(|_| other.listing)?;
-                Some(format!("{} (--registry-uri {uri}) or ", other.name))
-            })
-            .collect();
-        return Err(UsageError::CannotList {
-            registry: can.name,
-            instead,
-        }
-        .into());
-    }
+    require_listing(live.backend)?;
     let jobs = usize::from(bulk.jobs);
     let selection = live
         .block_on(select::select(
@@ -144,11 +127,45 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         }
     };
     progress.clear();
+    conclude(sink, interrupted, &prepared, total, shard.is_some())
+}
+
+/// Refuses a registry that cannot list its models, naming the registries of the same server
+/// that can.
+fn require_listing(backend: Backend) -> Result<(), AppError> {
+    let can = gather::capabilities(backend);
+    if !can.listing {
+        // The registries of the same server that list (another registry URI), by their word.
+        let instead: String = Backend::ALL
+            .into_iter()
+            .map(|b| (b.registry_uri(), gather::capabilities(b)))
+            .filter_map(|(uri, other)| {
+                let uri = uri.filter(|_| other.listing)?;
+                Some(format!("{} (--registry-uri {uri}) or ", other.name))
+            })
+            .collect();
+        return Err(UsageError::CannotList {
+            registry: can.name,
+            instead,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Closes the outputs and settles the exit code of a run that was not cut short by an error.
+fn conclude(
+    mut sink: Sink<'_>,
+    interrupted: bool,
+    prepared: &Prepared,
+    total: usize,
+    sharded: bool,
+) -> Result<Exit, AppError> {
     sink.summary.interrupted = interrupted;
     let notes = sink.waiver_notes();
     stdio::err(&notice::waiver_warnings(
         &notes,
-        &policy.waivers,
+        &prepared.policy.waivers,
         &prepared.texts,
         console::use_color(),
     ));
@@ -157,17 +174,10 @@ pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     }
     let summary = sink.finish()?;
     if total == 0 {
-        stdio::err(&notice::nothing_selected(
-            &summary.selection,
-            shard.is_some(),
-        ));
+        stdio::err(&notice::nothing_selected(&summary.selection, sharded));
         // An empty shard is normal (fewer models than shards); an empty run otherwise is
         // most often a mistyped filter, and no pass.
-        return Ok(if shard.is_some() {
-            Exit::Pass
-        } else {
-            Exit::Gather
-        });
+        return Ok(if sharded { Exit::Pass } else { Exit::Gather });
     }
     Ok(match summary.status() {
         Status::Pass => Exit::Pass,

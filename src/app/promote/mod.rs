@@ -47,6 +47,9 @@ pub fn run(args: &PromoteArgs) -> Result<Exit, AppError> {
     result
 }
 
+// why: the protocol of the module doc, step by step (holder, gather, judge, stop on red, guard,
+// move, confirm, record); read top to bottom it is the audit trail of a promotion.
+#[allow(clippy::too_many_lines)]
 fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
     let prepared = prepare(&args.policy, &args.output, args.now.as_deref())?;
     let policy = &prepared.policy;

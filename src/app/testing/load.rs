@@ -139,6 +139,52 @@ pub(super) fn load(
     }))
 }
 
+/// One `[[case]]` table being read, and the file it is in (for the problems' spans).
+struct CaseTable<'t, 'i> {
+    table: &'t DeTable<'i>,
+    source: &'t Arc<NamedSource<String>>,
+}
+
+impl<'t, 'i> CaseTable<'t, 'i> {
+    /// The value of `key`, when the case has it.
+    fn get(&self, key: &str) -> Option<&'t Spanned<DeValue<'i>>> {
+        self.table
+            .iter()
+            .find(|(k, _)| k.get_ref() == key)
+            .map(|(_, v)| v)
+    }
+
+    fn problem(
+        &self,
+        code: Code,
+        span: std::ops::Range<usize>,
+        label: &str,
+        message: String,
+    ) -> PolicyProblem {
+        PolicyProblem::new(code, self.source, span, label, message)
+    }
+
+    /// The string (or TOML date, for `now`) of `key`.
+    fn string(&self, key: &str, problems: &mut Vec<PolicyProblem>) -> Option<String> {
+        let v = self.get(key)?;
+        match v.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            DeValue::Datetime(d) => Some(d.to_string()),
+            _ => {
+                problems.push(self.problem(
+                    Code::TestWrongType,
+                    v.span(),
+                    "not a string",
+                    format!("`{key}` must be a string"),
+                ));
+                None
+            }
+        }
+    }
+}
+
+/// Reads one `[[case]]`: its keys, its snapshot fixture with `patch` and `remove` applied,
+/// and its expectations. `None` when it has problems (recorded).
 fn case(
     raw: &Spanned<DeValue<'_>>,
     base: &Path,
@@ -146,33 +192,76 @@ fn case(
     source: &Arc<NamedSource<String>>,
     problems: &mut Vec<PolicyProblem>,
 ) -> Option<Case> {
-    let problem = |code: Code, span: std::ops::Range<usize>, label: &str, message: String| {
-        PolicyProblem::new(code, source, span, label, message)
-    };
     let DeValue::Table(table) = raw.get_ref() else {
-        problems.push(problem(
+        problems.push(PolicyProblem::new(
             Code::TestWrongType,
+            source,
             raw.span(),
             "not a table",
-            "each `[[case]]` is a table".into(),
+            "each `[[case]]` is a table".to_string(),
         ));
         return None;
     };
+    let t = CaseTable { table, source };
     let before = problems.len();
-    let text = |key: &str| {
-        table
-            .iter()
-            .find(|(k, _)| k.get_ref() == key)
-            .map(|(_, v)| v)
+    unknown_keys(&t, problems);
+    let name = t.string("name", problems);
+    let snapshot_ref = t.string("snapshot", problems);
+    let eval = EvalArgs {
+        target_stage: t.string("target_stage", problems),
+        target_alias: t.string("target_alias", problems),
+        now: t.string("now", problems),
     };
-    for (key, _) in table {
+    let head = raw.span().start..raw.span().start + 1;
+    if name.is_none() || snapshot_ref.is_none() || t.get("expect").is_none() {
+        problems.push(
+            t.problem(Code::TestMissingKey, head.clone(), "in this case", "a case needs `name`, `snapshot` and `expect`".into())
+                .with_help("e.g. name = \"no description\", snapshot = \"fixtures/good.json\", expect = { missing-description = \"fail\" }"),
+        );
+        return None;
+    }
+    let snapshot_ref = snapshot_ref?;
+    let snapshot_span = t.get("snapshot").map(Spanned::span).unwrap_or(head.clone());
+    let mut snapshot = fixture(&t, base, &snapshot_ref, &snapshot_span, problems)?;
+    apply_patch(&t, &mut snapshot, problems);
+    apply_remove(&t, &mut snapshot, problems);
+    if let Err(e) = snapshot_io::parse(&snapshot.to_string(), Path::new(&snapshot_ref)) {
+        problems.push(t.problem(
+            Code::TestSnapshot,
+            t.get("patch").map_or(snapshot_span, Spanned::span),
+            "invalid snapshot",
+            format!("the case's snapshot is invalid: {e}"),
+        ));
+    }
+    if let Some(now) = &eval.now {
+        if today(Some(now)).is_err() {
+            problems.push(t.problem(
+                Code::TestBadDate,
+                t.get("now").map(Spanned::span).unwrap_or(head.clone()),
+                "not a date",
+                format!("`now` is not a date: {now}"),
+            ));
+        }
+    }
+    let expect = expectations(&t, policy, problems);
+    (problems.len() == before).then_some(Case {
+        name: name?,
+        snapshot,
+        eval,
+        expect,
+    })
+}
+
+/// Reports the keys a case does not have, suggesting the closest known one.
+fn unknown_keys(t: &CaseTable<'_, '_>, problems: &mut Vec<PolicyProblem>) {
+    for (key, _) in t.table {
         if !CASE_KEYS.contains(&key.get_ref().as_ref()) {
             let help = crate::suggest::closest(key.get_ref(), CASE_KEYS).map_or_else(
                 || format!("a case has {}", CASE_KEYS.join(", ")),
                 |s| format!("did you mean `{s}`?"),
             );
             problems.push(
-                problem(
+                t.problem(
                     Code::TestUnknownKey,
                     key.span(),
                     "not recognised here",
@@ -182,124 +271,103 @@ fn case(
             );
         }
     }
-    let string = |key: &str, problems: &mut Vec<PolicyProblem>| -> Option<String> {
-        let v = text(key)?;
-        match v.get_ref() {
-            DeValue::String(s) => Some(s.to_string()),
-            DeValue::Datetime(d) => Some(d.to_string()),
-            _ => {
-                problems.push(problem(
-                    Code::TestWrongType,
-                    v.span(),
-                    "not a string",
-                    format!("`{key}` must be a string"),
-                ));
-                None
-            }
-        }
-    };
-    let name = string("name", problems);
-    let snapshot_ref = string("snapshot", problems);
-    let eval = EvalArgs {
-        target_stage: string("target_stage", problems),
-        target_alias: string("target_alias", problems),
-        now: string("now", problems),
-    };
-    let head = raw.span().start..raw.span().start + 1;
-    if name.is_none() || snapshot_ref.is_none() || text("expect").is_none() {
-        problems.push(
-            problem(Code::TestMissingKey, head.clone(), "in this case", "a case needs `name`, `snapshot` and `expect`".into())
-                .with_help("e.g. name = \"no description\", snapshot = \"fixtures/good.json\", expect = { missing-description = \"fail\" }"),
-        );
-        return None;
-    }
-    let snapshot_ref = snapshot_ref?;
-    let snapshot_span = text("snapshot").map(Spanned::span).unwrap_or(head.clone());
+}
+
+/// The case's snapshot fixture as JSON (`builtin:example` is the bundled example), read
+/// relative to the test file.
+fn fixture(
+    t: &CaseTable<'_, '_>,
+    base: &Path,
+    snapshot_ref: &str,
+    span: &std::ops::Range<usize>,
+    problems: &mut Vec<PolicyProblem>,
+) -> Option<Value> {
     let snapshot_text = if snapshot_ref == "builtin:example" {
         Ok(EXAMPLE_SNAPSHOT.to_string())
     } else {
-        std::fs::read_to_string(base.join(&snapshot_ref))
+        std::fs::read_to_string(base.join(snapshot_ref))
     };
     let snapshot_text = match snapshot_text {
         Ok(text) => text,
         Err(e) => {
-            problems.push(problem(
+            problems.push(t.problem(
                 Code::TestSnapshot,
-                snapshot_span,
+                span.clone(),
                 "cannot read",
                 format!(
                     "cannot read snapshot fixture {}: {e}",
-                    base.join(&snapshot_ref).display()
+                    base.join(snapshot_ref).display()
                 ),
             ));
             return None;
         }
     };
-    let mut snapshot: Value = match serde_json::from_str(&snapshot_text) {
-        Ok(v) => v,
+    match serde_json::from_str(&snapshot_text) {
+        Ok(v) => Some(v),
         Err(e) => {
-            problems.push(problem(
+            problems.push(t.problem(
                 Code::TestSnapshot,
-                snapshot_span,
+                span.clone(),
                 "not JSON",
                 format!("snapshot fixture {snapshot_ref} is not valid JSON: {e}"),
             ));
-            return None;
-        }
-    };
-    if let Some(patch) = text("patch") {
-        match crate::policy::toml_to_json(patch.get_ref()) {
-            Some(p @ Value::Object(_)) => merge_patch(&mut snapshot, &p),
-            _ => problems.push(problem(
-                Code::TestWrongType,
-                patch.span(),
-                "not a table",
-                "`patch` must be a table (a JSON merge patch)".into(),
-            )),
+            None
         }
     }
-    // TOML has no null, so deletions are listed separately: `remove = ["mlflow_model"]`.
-    if let Some(remove) = text("remove") {
-        match remove.get_ref() {
-            DeValue::Array(paths) => {
-                for p in paths {
-                    let removed = p
-                        .get_ref()
-                        .as_str()
-                        .and_then(|path| remove_path(&mut snapshot, path));
-                    if removed.is_none() {
-                        problems.push(problem(Code::TestBadRemove, p.span(), "nothing here", "`remove` lists snapshot paths that exist in the fixture, e.g. \"mlflow_model.signature\"".into()));
-                    }
+}
+
+/// Merges the case's `patch` table into the snapshot (a JSON merge patch).
+fn apply_patch(t: &CaseTable<'_, '_>, snapshot: &mut Value, problems: &mut Vec<PolicyProblem>) {
+    let Some(patch) = t.get("patch") else {
+        return;
+    };
+    match crate::policy::toml_to_json(patch.get_ref()) {
+        Some(p @ Value::Object(_)) => merge_patch(snapshot, &p),
+        _ => problems.push(t.problem(
+            Code::TestWrongType,
+            patch.span(),
+            "not a table",
+            "`patch` must be a table (a JSON merge patch)".into(),
+        )),
+    }
+}
+
+/// Removes the snapshot paths the case lists in `remove`.
+///
+/// TOML has no null, so deletions are listed separately: `remove = ["mlflow_model"]`.
+fn apply_remove(t: &CaseTable<'_, '_>, snapshot: &mut Value, problems: &mut Vec<PolicyProblem>) {
+    let Some(remove) = t.get("remove") else {
+        return;
+    };
+    match remove.get_ref() {
+        DeValue::Array(paths) => {
+            for p in paths {
+                let removed = p
+                    .get_ref()
+                    .as_str()
+                    .and_then(|path| remove_path(snapshot, path));
+                if removed.is_none() {
+                    problems.push(t.problem(Code::TestBadRemove, p.span(), "nothing here", "`remove` lists snapshot paths that exist in the fixture, e.g. \"mlflow_model.signature\"".into()));
                 }
             }
-            _ => problems.push(problem(
-                Code::TestWrongType,
-                remove.span(),
-                "not an array",
-                "`remove` is an array of snapshot paths".into(),
-            )),
         }
+        _ => problems.push(t.problem(
+            Code::TestWrongType,
+            remove.span(),
+            "not an array",
+            "`remove` is an array of snapshot paths".into(),
+        )),
     }
-    if let Err(e) = snapshot_io::parse(&snapshot.to_string(), Path::new(&snapshot_ref)) {
-        problems.push(problem(
-            Code::TestSnapshot,
-            text("patch").map_or(snapshot_span, Spanned::span),
-            "invalid snapshot",
-            format!("the case's snapshot is invalid: {e}"),
-        ));
-    }
-    if let Some(now) = &eval.now {
-        if today(Some(now)).is_err() {
-            problems.push(problem(
-                Code::TestBadDate,
-                text("now").map(Spanned::span).unwrap_or(head.clone()),
-                "not a date",
-                format!("`now` is not a date: {now}"),
-            ));
-        }
-    }
+}
+
+/// The case's `expect` table: rule id → the outcome it must have.
+fn expectations(
+    t: &CaseTable<'_, '_>,
+    policy: &Policy,
+    problems: &mut Vec<PolicyProblem>,
+) -> Vec<(String, Outcome)> {
     let mut expect = Vec::new();
-    match text("expect").map(|v| (v, v.get_ref())) {
+    match t.get("expect").map(|v| (v, v.get_ref())) {
         Some((_, DeValue::Table(rules))) => {
             for (rule, outcome) in rules {
                 let id = rule.get_ref().to_string();
@@ -311,7 +379,7 @@ fn case(
                                 |s| format!("did you mean `{s}`?"),
                             );
                     problems.push(
-                        problem(
+                        t.problem(
                             Code::TestUnknownRule,
                             rule.span(),
                             "no rule has this id",
@@ -328,7 +396,7 @@ fn case(
                 match parsed {
                     Some(o) => expect.push((id, o)),
                     None => problems.push(
-                        problem(
+                        t.problem(
                             Code::TestBadOutcome,
                             outcome.span(),
                             "not an outcome",
@@ -339,7 +407,7 @@ fn case(
                 }
             }
         }
-        Some((v, _)) => problems.push(problem(
+        Some((v, _)) => problems.push(t.problem(
             Code::TestWrongType,
             v.span(),
             "not a table",
@@ -347,12 +415,7 @@ fn case(
         )),
         None => {}
     }
-    (problems.len() == before).then_some(Case {
-        name: name?,
-        snapshot,
-        eval,
-        expect,
-    })
+    expect
 }
 
 /// Removes the value at a dotted snapshot path; `None` when there was nothing to remove.

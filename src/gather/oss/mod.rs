@@ -225,48 +225,7 @@ async fn find_mlmodel(cx: &Context, source: &ModelSource<'_>) -> Result<FoundMod
         (ModelRef::LoggedModel { id }, None) => format!("models:/{id}"),
         _ => String::new(),
     };
-    // Candidate artifact locations, best first, with the logged model each belongs to.
-    let mut candidates: Vec<(String, Option<wire::LoggedModel>)> = Vec::new();
-    let logged_model_id = location
-        .strip_prefix("models:/m-")
-        .map(|rest| format!("m-{rest}"))
-        .or_else(|| source.version.and_then(|v| v.model_id.clone()));
-    if let Some(id) = logged_model_id {
-        let lm = match source.logged_model {
-            Some(lm) if lm.info.model_id.as_deref() == Some(id.as_str()) => Ok(lm.clone()),
-            _ => tracking::logged_model(cx, &id).await,
-        };
-        match lm {
-            Ok(lm) => candidates.extend(lm.info.artifact_uri.clone().map(|uri| (uri, Some(lm)))),
-            Err(e) => last_error = Some(e),
-        }
-    } else if let Some(rest) = location.strip_prefix("runs:/") {
-        let (run_id, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let path = path.trim_matches('/');
-        match tracking::run(cx, run_id).await {
-            Ok(run) => {
-                // As MLflow 3 resolves `runs:/` URIs: the run's logged model of that name
-                // first, then the run's own artifacts at that path.
-                let outputs = run.outputs.map(|o| o.model_outputs).unwrap_or_default();
-                for output in outputs {
-                    match tracking::logged_model(cx, &output.model_id).await {
-                        Ok(lm) if lm.info.name.as_deref() == Some(path) => {
-                            candidates
-                                .extend(lm.info.artifact_uri.clone().map(|uri| (uri, Some(lm))));
-                        }
-                        Ok(_) => {}
-                        Err(e) => last_error = Some(e),
-                    }
-                }
-                if let Some(base) = &run.info.artifact_uri {
-                    candidates.push((format!("{}/{path}", base.trim_end_matches('/')), None));
-                }
-            }
-            Err(e) => last_error = Some(e),
-        }
-    } else if !location.is_empty() {
-        candidates.push((location.clone(), None));
-    }
+    let candidates = candidates(cx, source, &location, &mut last_error).await;
     let mut tried = location.clone();
     for (candidate, logged_model) in candidates {
         tried.clone_from(&candidate);
@@ -286,7 +245,69 @@ async fn find_mlmodel(cx: &Context, source: &ModelSource<'_>) -> Result<FoundMod
             Err(e) => last_error = Some(e),
         }
     }
-    let reason = match &last_error {
+    Err(not_found(section, &location, &tried, last_error.as_ref()))
+}
+
+/// Candidate artifact locations of the model at `location`, best first, with the logged
+/// model each belongs to. A failed look-up is left in `last_error` and the search goes on.
+async fn candidates(
+    cx: &Context,
+    source: &ModelSource<'_>,
+    location: &str,
+    last_error: &mut Option<ClientError>,
+) -> Vec<(String, Option<wire::LoggedModel>)> {
+    let mut candidates: Vec<(String, Option<wire::LoggedModel>)> = Vec::new();
+    let logged_model_id = location
+        .strip_prefix("models:/m-")
+        .map(|rest| format!("m-{rest}"))
+        .or_else(|| source.version.and_then(|v| v.model_id.clone()));
+    if let Some(id) = logged_model_id {
+        let lm = match source.logged_model {
+            Some(lm) if lm.info.model_id.as_deref() == Some(id.as_str()) => Ok(lm.clone()),
+            _ => tracking::logged_model(cx, &id).await,
+        };
+        match lm {
+            Ok(lm) => candidates.extend(lm.info.artifact_uri.clone().map(|uri| (uri, Some(lm)))),
+            Err(e) => *last_error = Some(e),
+        }
+    } else if let Some(rest) = location.strip_prefix("runs:/") {
+        let (run_id, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let path = path.trim_matches('/');
+        match tracking::run(cx, run_id).await {
+            Ok(run) => {
+                // As MLflow 3 resolves `runs:/` URIs: the run's logged model of that name
+                // first, then the run's own artifacts at that path.
+                let outputs = run.outputs.map(|o| o.model_outputs).unwrap_or_default();
+                for output in outputs {
+                    match tracking::logged_model(cx, &output.model_id).await {
+                        Ok(lm) if lm.info.name.as_deref() == Some(path) => {
+                            candidates
+                                .extend(lm.info.artifact_uri.clone().map(|uri| (uri, Some(lm))));
+                        }
+                        Ok(_) => {}
+                        Err(e) => *last_error = Some(e),
+                    }
+                }
+                if let Some(base) = &run.info.artifact_uri {
+                    candidates.push((format!("{}/{path}", base.trim_end_matches('/')), None));
+                }
+            }
+            Err(e) => *last_error = Some(e),
+        }
+    } else if !location.is_empty() {
+        candidates.push((location.to_string(), None));
+    }
+    candidates
+}
+
+/// The error for an MLmodel file found at none of the places tried (`tried` the last).
+fn not_found(
+    section: &str,
+    location: &str,
+    tried: &str,
+    last_error: Option<&ClientError>,
+) -> GatherError {
+    let reason = match last_error {
         Some(ClientError::Http {
             status: 404,
             message,
@@ -302,15 +323,11 @@ async fn find_mlmodel(cx: &Context, source: &ModelSource<'_>) -> Result<FoundMod
             "the model's artifacts are at `{tried}`, which cannot be read through the tracking server"
         ),
     };
-    Err(GatherError {
+    GatherError {
         section: section.into(),
-        call: last_error
-            .as_ref()
-            .map_or_else(|| "resolve artifact location".into(), ClientError::call),
-        http_status: last_error.as_ref().and_then(ClientError::status),
-        error_code: last_error
-            .as_ref()
-            .and_then(|e| e.error_code().map(str::to_string)),
+        call: last_error.map_or_else(|| "resolve artifact location".into(), ClientError::call),
+        http_status: last_error.and_then(ClientError::status),
+        error_code: last_error.and_then(|e| e.error_code().map(str::to_string)),
         message: reason,
-    })
+    }
 }

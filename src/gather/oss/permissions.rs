@@ -46,11 +46,57 @@ struct Grant {
     resource_type: String,
 }
 
+/// The call whose answer is the ACL (reported on the errors about it).
+const USERS_LIST: &str = "GET /api/2.0/mlflow/users/list";
+
 /// Reads the ACLs of the registered model and the experiment.
 pub async fn gather(cx: &Context, model: Option<&str>, experiment_id: Option<&str>) -> AclGathered {
     let http = cx.client();
-    let username = http.username();
     let mut out = AclGathered::default();
+    if !auth_app_runs(cx, &mut out).await {
+        return out;
+    }
+    // Server-wide: a bulk audit reads it once.
+    let listing = cx
+        .caches
+        .server
+        .get_or_fetch(Backend::MlflowOss, "users/list", || {
+            http.get_json("/api/2.0/mlflow/users/list", &[])
+        })
+        .await;
+    let users = match listing {
+        Ok(v) => v,
+        Err(e) => {
+            own_levels_only(cx, model, experiment_id, &e, &mut out).await;
+            return out;
+        }
+    };
+    let typed: Users = match serde_json::from_value(users.clone()) {
+        Ok(u) => u,
+        Err(e) => {
+            out.errors.push(GatherError {
+                section: "permissions".into(),
+                call: USERS_LIST.into(),
+                message: format!("users/list returned JSON of an unexpected shape: {e}"),
+                ..GatherError::default()
+            });
+            return out;
+        }
+    };
+    if let Some(name) = model {
+        out.permissions.registered_model = Some(object(&typed, &users, "registered_model", name));
+    }
+    if let Some(id) = experiment_id {
+        out.permissions.experiment = Some(object(&typed, &users, "experiment", id));
+    }
+    out
+}
+
+/// Whether the server runs the basic-auth app (so keeps permissions); when it does not, or
+/// that cannot be told, `out` records why and the ACL is not read.
+async fn auth_app_runs(cx: &Context, out: &mut AclGathered) -> bool {
+    let http = cx.client();
+    let username = http.username();
     // The auth app answers `users/get` with JSON (200, or a 404 naming the user); a server
     // without it has no such route and answers with Flask's HTML 404.
     // Whether the auth app runs is a fact about the server: probed once per run (cached).
@@ -90,7 +136,7 @@ pub async fn gather(cx: &Context, model: Option<&str>, experiment_id: Option<&st
                 section: "permissions".into(),
                 reason: "this tracking server does not run MLflow's basic-auth app, so it keeps no permissions".into(),
             });
-            return out;
+            return false;
         }
         Err(e) => {
             out.errors.push(GatherError {
@@ -103,113 +149,93 @@ pub async fn gather(cx: &Context, model: Option<&str>, experiment_id: Option<&st
                     e.message()
                 ),
             });
-            return out;
+            return false;
         }
     }
-    let call = "GET /api/2.0/mlflow/users/list";
-    // Server-wide: a bulk audit reads it once.
-    let listing = cx
-        .caches
-        .server
-        .get_or_fetch(Backend::MlflowOss, "users/list", || {
-            http.get_json("/api/2.0/mlflow/users/list", &[])
-        })
-        .await;
-    let users = match listing {
-        Ok(v) => v,
-        Err(e) => {
-            let message = if e.status() == Some(404) {
-                "this MLflow version's basic-auth app cannot list the users holding permissions (no users/list endpoint, MLflow < 3); the ACL cannot be read, only the caller's own level".to_string()
-            } else {
-                e.message()
+    true
+}
+
+/// Records what MLflow 2 can tell when `users/list` failed with `e`: the caller's own level
+/// on each object as the raw fact, and the ACL entries as an error (never a complete ACL).
+async fn own_levels_only(
+    cx: &Context,
+    model: Option<&str>,
+    experiment_id: Option<&str>,
+    e: &ClientError,
+    out: &mut AclGathered,
+) {
+    let http = cx.client();
+    let username = http.username();
+    let message = if e.status() == Some(404) {
+        "this MLflow version's basic-auth app cannot list the users holding permissions (no users/list endpoint, MLflow < 3); the ACL cannot be read, only the caller's own level".to_string()
+    } else {
+        e.message()
+    };
+    // MLflow 2's per-resource endpoints still tell the caller's own level: keep it as
+    // the raw fact, but never as a complete ACL.
+    let own = |path: &'static str, key: &'static str, id: Option<&str>| {
+        let username = username.map(str::to_string);
+        let id = id.map(str::to_string);
+        async move {
+            let (Some(user), Some(id)) = (username, id) else {
+                return None;
             };
-            // MLflow 2's per-resource endpoints still tell the caller's own level: keep it as
-            // the raw fact, but never as a complete ACL.
-            let own = |path: &'static str, key: &'static str, id: Option<&str>| {
-                let username = username.map(str::to_string);
-                let id = id.map(str::to_string);
-                async move {
-                    let (Some(user), Some(id)) = (username, id) else {
-                        return None;
-                    };
-                    let query = [(key, id.as_str()), ("username", user.as_str())];
-                    Some(
-                        http.get_json(path, &query)
-                            .await
-                            .unwrap_or_else(|e| json!({ "error": e.to_string() })),
-                    )
-                }
-            };
-            let (model_own, experiment_own) = tokio::join!(
-                own(
-                    "/api/2.0/mlflow/registered-models/permissions/get",
-                    "name",
-                    model
-                ),
-                own(
-                    "/api/2.0/mlflow/experiments/permissions/get",
-                    "experiment_id",
-                    experiment_id
-                )
-            );
-            for (section, own, object_type, id) in [
-                (
-                    "permissions.registered_model",
-                    model_own,
-                    "registered_model",
-                    model,
-                ),
-                (
-                    "permissions.experiment",
-                    experiment_own,
-                    "experiment",
-                    experiment_id,
-                ),
-            ] {
-                let Some(id) = id else { continue };
-                let object = ObjectPermissions {
-                    object_id: Some(format!("{object_type}:{id}")),
-                    object_type: Some(object_type.into()),
-                    permission_levels: Some(json!(["READ", "EDIT", "MANAGE", "NO_PERMISSIONS"])),
-                    raw: own,
-                    entries: None,
-                    extra: serde_json::Map::new(),
-                };
-                if section.ends_with("registered_model") {
-                    out.permissions.registered_model = Some(object);
-                } else {
-                    out.permissions.experiment = Some(object);
-                }
-                out.errors.push(GatherError {
-                    section: format!("{section}.entries"),
-                    call: call.into(),
-                    http_status: e.status(),
-                    error_code: e.error_code().map(str::to_string),
-                    message: message.clone(),
-                });
-            }
-            return out;
+            let query = [(key, id.as_str()), ("username", user.as_str())];
+            Some(
+                http.get_json(path, &query)
+                    .await
+                    .unwrap_or_else(|e| json!({ "error": e.to_string() })),
+            )
         }
     };
-    let typed: Users = match serde_json::from_value(users.clone()) {
-        Ok(u) => u,
-        Err(e) => {
-            out.errors.push(GatherError {
-                section: "permissions".into(),
-                call: call.into(),
-                message: format!("users/list returned JSON of an unexpected shape: {e}"),
-                ..GatherError::default()
-            });
-            return out;
+    let (model_own, experiment_own) = tokio::join!(
+        own(
+            "/api/2.0/mlflow/registered-models/permissions/get",
+            "name",
+            model
+        ),
+        own(
+            "/api/2.0/mlflow/experiments/permissions/get",
+            "experiment_id",
+            experiment_id
+        )
+    );
+    for (section, own, object_type, id) in [
+        (
+            "permissions.registered_model",
+            model_own,
+            "registered_model",
+            model,
+        ),
+        (
+            "permissions.experiment",
+            experiment_own,
+            "experiment",
+            experiment_id,
+        ),
+    ] {
+        let Some(id) = id else { continue };
+        let object = ObjectPermissions {
+            object_id: Some(format!("{object_type}:{id}")),
+            object_type: Some(object_type.into()),
+            permission_levels: Some(json!(["READ", "EDIT", "MANAGE", "NO_PERMISSIONS"])),
+            raw: own,
+            entries: None,
+            extra: serde_json::Map::new(),
+        };
+        if section.ends_with("registered_model") {
+            out.permissions.registered_model = Some(object);
+        } else {
+            out.permissions.experiment = Some(object);
         }
-    };
-    if let Some(name) = model {
-        out.permissions.registered_model = Some(object(&typed, &users, "registered_model", name));
+        out.errors.push(GatherError {
+            section: format!("{section}.entries"),
+            call: USERS_LIST.into(),
+            http_status: e.status(),
+            error_code: e.error_code().map(str::to_string),
+            message: message.clone(),
+        });
     }
-    if let Some(id) = experiment_id {
-        out.permissions.experiment = Some(object(&typed, &users, "experiment", id));
-    }
-    out
 }
 
 /// The entries for one resource: every admin (MANAGE on everything) and every grant whose

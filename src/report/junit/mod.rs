@@ -23,7 +23,7 @@ use junit_report::{Duration, OffsetDateTime, TestCase, TestResult, TestSuite, Te
 use super::reporter::{Reporter, Shape};
 use super::summary::Summary;
 use super::Evaluation;
-use crate::engine::Outcome;
+use crate::engine::{Finding, Outcome};
 pub use writer::clean;
 
 /// The JUnit document of one version.
@@ -101,87 +101,143 @@ fn suite_of(e: &Evaluation<'_>) -> (TestSuite, Vec<(String, String)>) {
         .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     suite.set_timestamp(timestamp);
-    let fail_on = e.verdict.fail_on;
     let mut not_blocking = Vec::new();
     for f in e.findings {
-        let body = format!(
-            "{}\nrule: {} ({})\nseverity: {}\nselect: {}\ndefined at: {}:{}\n{}",
-            f.message,
-            f.rule_id,
-            f.title,
-            f.severity,
-            f.select,
-            f.source,
-            f.line,
-            if f.detail.is_empty() {
-                String::new()
-            } else {
-                format!("found: {}\n", f.detail)
-            }
-        );
-        // Only what blocks at --fail-on turns the test view red, so the file agrees with the
-        // exit code: a warning that failed under `--fail-on error` (exit 0) is a passing case
-        // that says what it found in <system-out> and in a suite property.
-        let blocks = f.blocks(fail_on);
-        let mut case = match f.outcome {
-            // Kept from evaluation by a failed call: the `gather` case is the one error that
-            // says so and lists it; the rule's own case stays, under its stable name.
-            Outcome::Error if super::is_blocked(e, f) => TestCase::skipped_with_cause(
-                &f.rule_id,
-                "blocked",
-                &clean(&format!(
-                    "not evaluated: a call failed while gathering (see the `gather` case): {}",
-                    f.message
-                )),
-            ),
-            Outcome::Fail if blocks => TestCase::failure(
-                &f.rule_id,
-                Duration::ZERO,
-                f.severity.as_str(),
-                &clean(&f.message),
-            ),
-            Outcome::Error if blocks => TestCase::error(
-                &f.rule_id,
-                Duration::ZERO,
-                "could-not-evaluate",
-                &clean(&f.message),
-            ),
-            Outcome::Pass => TestCase::success(&f.rule_id, Duration::ZERO),
-            Outcome::Fail | Outcome::Error => {
-                let mut case = TestCase::success(&f.rule_id, Duration::ZERO);
-                case.set_system_out(&clean(&format!(
-                    "not blocking: {} at severity {}, below --fail-on {fail_on}\n{body}",
-                    f.outcome, f.severity
-                )));
-                not_blocking.push((
-                    format!("not_blocking.{}", f.rule_id),
-                    format!("{} ({}): {}", f.outcome, f.severity, f.message),
-                ));
-                case
-            }
-            Outcome::Skipped | Outcome::Waived => {
-                TestCase::skipped_with_cause(&f.rule_id, f.outcome.as_str(), &clean(&f.message))
-            }
-        };
-        // The human text goes in the element body too (`message` alone is hidden by some CI UIs).
-        match &mut case.result {
-            TestResult::Failure { cause, .. }
-            | TestResult::Error { cause, .. }
-            | TestResult::SkippedWithCause { cause, .. } => *cause = Some(clean(&body)),
-            TestResult::Success | TestResult::Skipped => {}
-        }
+        let mut case = rule_case(e, f, &mut not_blocking);
         case.set_classname(&classname);
         // No `file` attribute: the Jenkins schema (tests/fixtures/schemas/junit-10.xsd)
         // rejects it on a testcase; the policy file and line are in the body instead.
         suite.add_testcase(case);
     }
-    // The gather itself is a case too, always present under the stable name `gather`, so the
-    // JUnit verdict matches the exit code: calls that failed end the run on exit 3 even when
-    // no rule read what they would have fetched, and without this case such a run would show
-    // every rule green. It passes when every call succeeded, is an `<error>` (type
-    // `gather-error`, one line per failed call in the body) when a call failed, and is
-    // `<skipped>` (type `allowed`) when `--allow-gather-errors` let the run go on.
-    let gather_case = if snapshot.errors.is_empty() {
+    let mut gather_case = gather_case(e);
+    gather_case.set_classname(&classname);
+    suite.add_testcase(gather_case);
+    // Every rule out of scope is no pass either (exit 3, unless --allow-all-skipped): the one
+    // case that says so is only there when it happened, so it turns the view red.
+    if e.verdict.nothing_applied {
+        let message = "every rule was out of scope: nothing was judged (pass --allow-all-skipped if that is expected)";
+        let mut case =
+            TestCase::error("rules-in-scope", Duration::ZERO, "nothing-applied", message);
+        case.set_classname(&classname);
+        suite.add_testcase(case);
+    }
+    let model_version_url = crate::snapshot::derive::links(snapshot)
+        .model_version
+        .unwrap_or_default();
+    let run_id = snapshot
+        .target
+        .run_id
+        .as_deref()
+        .or(snapshot.run.as_ref().map(|r| r.info.run_id.as_str()))
+        .unwrap_or("");
+    let properties = vec![
+        ("model", model),
+        ("version", version),
+        ("reference", snapshot.target.reference.clone()),
+        ("run_id", run_id.to_string()),
+        (
+            "tracking_uri",
+            snapshot.manifest.tracking_uri.clone().unwrap_or_default(),
+        ),
+        ("policy_files", e.policy_files.join(",")),
+        ("policy_digest", e.policy_digest.to_string()),
+        ("fail_on", e.verdict.fail_on.as_str().to_string()),
+        ("model_version_url", model_version_url),
+        ("mlgate_version", env!("CARGO_PKG_VERSION").to_string()),
+    ];
+    let properties = properties
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .chain(not_blocking)
+        .collect();
+    (suite.build(), properties)
+}
+
+/// One rule's case. A finding that fails or errors below `--fail-on` passes here and is
+/// added to `not_blocking` (the suite properties).
+fn rule_case(
+    e: &Evaluation<'_>,
+    f: &Finding,
+    not_blocking: &mut Vec<(String, String)>,
+) -> TestCase {
+    let fail_on = e.verdict.fail_on;
+    let body = format!(
+        "{}\nrule: {} ({})\nseverity: {}\nselect: {}\ndefined at: {}:{}\n{}",
+        f.message,
+        f.rule_id,
+        f.title,
+        f.severity,
+        f.select,
+        f.source,
+        f.line,
+        if f.detail.is_empty() {
+            String::new()
+        } else {
+            format!("found: {}\n", f.detail)
+        }
+    );
+    // Only what blocks at --fail-on turns the test view red, so the file agrees with the
+    // exit code: a warning that failed under `--fail-on error` (exit 0) is a passing case
+    // that says what it found in <system-out> and in a suite property.
+    let blocks = f.blocks(fail_on);
+    let mut case = match f.outcome {
+        // Kept from evaluation by a failed call: the `gather` case is the one error that
+        // says so and lists it; the rule's own case stays, under its stable name.
+        Outcome::Error if super::is_blocked(e, f) => TestCase::skipped_with_cause(
+            &f.rule_id,
+            "blocked",
+            &clean(&format!(
+                "not evaluated: a call failed while gathering (see the `gather` case): {}",
+                f.message
+            )),
+        ),
+        Outcome::Fail if blocks => TestCase::failure(
+            &f.rule_id,
+            Duration::ZERO,
+            f.severity.as_str(),
+            &clean(&f.message),
+        ),
+        Outcome::Error if blocks => TestCase::error(
+            &f.rule_id,
+            Duration::ZERO,
+            "could-not-evaluate",
+            &clean(&f.message),
+        ),
+        Outcome::Pass => TestCase::success(&f.rule_id, Duration::ZERO),
+        Outcome::Fail | Outcome::Error => {
+            let mut case = TestCase::success(&f.rule_id, Duration::ZERO);
+            case.set_system_out(&clean(&format!(
+                "not blocking: {} at severity {}, below --fail-on {fail_on}\n{body}",
+                f.outcome, f.severity
+            )));
+            not_blocking.push((
+                format!("not_blocking.{}", f.rule_id),
+                format!("{} ({}): {}", f.outcome, f.severity, f.message),
+            ));
+            case
+        }
+        Outcome::Skipped | Outcome::Waived => {
+            TestCase::skipped_with_cause(&f.rule_id, f.outcome.as_str(), &clean(&f.message))
+        }
+    };
+    // The human text goes in the element body too (`message` alone is hidden by some CI UIs).
+    match &mut case.result {
+        TestResult::Failure { cause, .. }
+        | TestResult::Error { cause, .. }
+        | TestResult::SkippedWithCause { cause, .. } => *cause = Some(clean(&body)),
+        TestResult::Success | TestResult::Skipped => {}
+    }
+    case
+}
+
+/// The gather itself as a case, always present under the stable name `gather`, so the
+/// JUnit verdict matches the exit code: calls that failed end the run on exit 3 even when
+/// no rule read what they would have fetched, and without this case such a run would show
+/// every rule green. It passes when every call succeeded, is an `<error>` (type
+/// `gather-error`, one line per failed call in the body) when a call failed, and is
+/// `<skipped>` (type `allowed`) when `--allow-gather-errors` let the run go on.
+fn gather_case(e: &Evaluation<'_>) -> TestCase {
+    if e.snapshot.errors.is_empty() {
         TestCase::success("gather", Duration::ZERO)
     } else {
         let outages = super::outages(e);
@@ -224,47 +280,5 @@ fn suite_of(e: &Evaluation<'_>) -> (TestSuite, Vec<(String, String)>) {
             *cause = Some(clean(&text));
         }
         case
-    };
-    let mut gather_case = gather_case;
-    gather_case.set_classname(&classname);
-    suite.add_testcase(gather_case);
-    // Every rule out of scope is no pass either (exit 3, unless --allow-all-skipped): the one
-    // case that says so is only there when it happened, so it turns the view red.
-    if e.verdict.nothing_applied {
-        let message = "every rule was out of scope: nothing was judged (pass --allow-all-skipped if that is expected)";
-        let mut case =
-            TestCase::error("rules-in-scope", Duration::ZERO, "nothing-applied", message);
-        case.set_classname(&classname);
-        suite.add_testcase(case);
     }
-    let model_version_url = crate::snapshot::derive::links(snapshot)
-        .model_version
-        .unwrap_or_default();
-    let run_id = snapshot
-        .target
-        .run_id
-        .as_deref()
-        .or(snapshot.run.as_ref().map(|r| r.info.run_id.as_str()))
-        .unwrap_or("");
-    let properties = vec![
-        ("model", model),
-        ("version", version),
-        ("reference", snapshot.target.reference.clone()),
-        ("run_id", run_id.to_string()),
-        (
-            "tracking_uri",
-            snapshot.manifest.tracking_uri.clone().unwrap_or_default(),
-        ),
-        ("policy_files", e.policy_files.join(",")),
-        ("policy_digest", e.policy_digest.to_string()),
-        ("fail_on", e.verdict.fail_on.as_str().to_string()),
-        ("model_version_url", model_version_url),
-        ("mlgate_version", env!("CARGO_PKG_VERSION").to_string()),
-    ];
-    let properties = properties
-        .into_iter()
-        .map(|(name, value)| (name.to_string(), value))
-        .chain(not_blocking)
-        .collect();
-    (suite.build(), properties)
 }
