@@ -13,7 +13,7 @@ use crate::engine::Status;
 use crate::exit::Exit;
 use crate::snapshot::io as snapshot_io;
 
-pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
+pub(super) fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     if args.all_models {
         return audit::run(args);
     }

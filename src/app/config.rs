@@ -39,7 +39,7 @@ pub fn parse(text: &str) -> Result<ConfigFile, toml::de::Error> {
 
 /// A config file and the directory its paths are relative to.
 #[derive(Debug, Default)]
-pub struct Config {
+pub(super) struct Config {
     pub file: ConfigFile,
     pub dir: PathBuf,
     /// The file itself, as found or named (none: no config in effect).
@@ -48,7 +48,7 @@ pub struct Config {
 
 impl Config {
     /// The config named by `--config`, else the nearest `mlgate.toml` upward, else none.
-    pub fn find(args: &PolicyArgs) -> Result<Self, AppError> {
+    pub(super) fn find(args: &PolicyArgs) -> Result<Self, AppError> {
         if args.no_config {
             return Ok(Self::default());
         }
@@ -98,7 +98,7 @@ impl Config {
 
     /// The policy files, directories and `builtin:NAME` packs in effect: `--policy`, else
     /// the config's `policies`, else the bundled baseline.
-    pub fn policy_paths(&self, args: &PolicyArgs) -> Vec<PathBuf> {
+    pub(super) fn policy_paths(&self, args: &PolicyArgs) -> Vec<PathBuf> {
         if !args.policy.is_empty() {
             args.policy.clone()
         } else if !self.file.policies.is_empty() {
@@ -109,7 +109,7 @@ impl Config {
     }
 
     /// The `--fail-on` in effect.
-    pub fn fail_on(&self, flag: Option<FailOn>) -> Result<Severity, AppError> {
+    pub(super) fn fail_on(&self, flag: Option<FailOn>) -> Result<Severity, AppError> {
         match (flag, &self.file.fail_on) {
             (Some(FailOn::Warning), _) => Ok(Severity::Warning),
             (Some(FailOn::Info), _) => Ok(Severity::Info),
@@ -120,7 +120,7 @@ impl Config {
     }
 
     /// Test paths for `mlgate test` when none are given.
-    pub fn tests(&self) -> Vec<PathBuf> {
+    pub(super) fn tests(&self) -> Vec<PathBuf> {
         if self.file.tests.is_empty() {
             vec![PathBuf::from("policies/tests")]
         } else {
@@ -130,14 +130,14 @@ impl Config {
 }
 
 /// The policy in effect and the texts it came from (for diagnostics on waivers).
-pub struct Effective {
+pub(super) struct Effective {
     pub policy: Policy,
     pub texts: Vec<PolicyText>,
     pub config: Config,
 }
 
 /// Loads the policies and waivers in effect and applies severity overrides.
-pub fn effective(args: &PolicyArgs) -> Result<Effective, AppError> {
+pub(super) fn effective(args: &PolicyArgs) -> Result<Effective, AppError> {
     let config = Config::find(args)?;
     let policy_paths = config.policy_paths(args);
     let mut texts = policy::read_paths(&policy_paths)?;

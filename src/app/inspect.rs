@@ -12,7 +12,7 @@ use crate::exit::Exit;
 use crate::policy::{self, PolicyLoadError};
 use crate::snapshot::io as snapshot_io;
 
-pub fn lint(args: &LintArgs) -> Result<Exit, AppError> {
+pub(super) fn lint(args: &LintArgs) -> Result<Exit, AppError> {
     let texts = policy::read_paths(&args.policies)?;
     let policy = policy::load(&texts).map_err(PolicyLoadError::from)?;
     super::stdio::out(&format!(
@@ -35,7 +35,7 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-pub fn rules(args: &RulesArgs) -> Result<Exit, AppError> {
+pub(super) fn rules(args: &RulesArgs) -> Result<Exit, AppError> {
     let Effective { policy, .. } = config::effective(&args.policy)?;
     super::stdio::out(&rules_table(&policy.rules))?;
     Ok(Exit::Pass)
@@ -46,7 +46,7 @@ pub fn rules(args: &RulesArgs) -> Result<Exit, AppError> {
 const TITLE_MAX: usize = 72;
 
 /// The rules as an aligned text table: each column as wide as its widest cell.
-pub fn rules_table(rules: &[Rule]) -> String {
+pub(super) fn rules_table(rules: &[Rule]) -> String {
     let width = |s: &str| s.chars().count();
     let titles: Vec<String> = rules.iter().map(|r| shorten(&r.title, TITLE_MAX)).collect();
     let id_width = rules
@@ -87,7 +87,7 @@ fn shorten(text: &str, max: usize) -> String {
     cut
 }
 
-pub fn explain(args: &ExplainArgs) -> Result<Exit, AppError> {
+pub(super) fn explain(args: &ExplainArgs) -> Result<Exit, AppError> {
     let Effective { policy, .. } = config::effective(&args.policy)?;
     let Some(rule) = policy.rules.iter().find(|r| r.id == args.rule) else {
         let suggestion =
@@ -104,7 +104,7 @@ pub fn explain(args: &ExplainArgs) -> Result<Exit, AppError> {
 }
 
 /// A rule explained, with the finding it gives on the bundled example snapshot.
-pub fn explain_rule(rule: &Rule) -> String {
+pub(super) fn explain_rule(rule: &Rule) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} ({})", rule.id, rule.severity);
     let _ = writeln!(out, "  {}\n", rule.title);

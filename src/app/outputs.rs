@@ -9,7 +9,7 @@ use super::error::{AppError, UsageError};
 use crate::cli::OutputArgs;
 
 /// Fails when two output flags name the same file.
-pub fn distinct(args: &OutputArgs) -> Result<(), AppError> {
+pub(super) fn distinct(args: &OutputArgs) -> Result<(), AppError> {
     check(&[
         ("--report", args.report.as_deref()),
         ("--junit", args.junit.as_deref()),

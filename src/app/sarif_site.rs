@@ -53,7 +53,7 @@ const SEGMENT: &AsciiSet = &CONTROLS
 
 /// What the places depend on besides the files, read once from the process.
 #[derive(Debug, Clone)]
-pub struct Env {
+pub(super) struct Env {
     pub cwd: PathBuf,
     /// `GITHUB_WORKSPACE`: the checkout in GitHub Actions.
     pub workspace: Option<PathBuf>,
@@ -78,7 +78,7 @@ impl Env {
 /// The places for the outputs that point into the repository (`--sarif`, `--codequality`,
 /// `--github` annotations); none when no such output is written. Fails (exit 2, before
 /// anything is gathered) only on a `--sarif-anchor` that is not a file of the repository.
-pub fn for_output(
+pub(super) fn for_output(
     output: &OutputArgs,
     policy_args: &PolicyArgs,
     config: &Config,
@@ -103,7 +103,7 @@ pub fn for_output(
 /// The places of every policy file the rules came from. `paths` are the policy paths in
 /// effect (to tell the bundled packs, which are named like files of mlgate's own repository,
 /// from the user's files); `config` is the `mlgate.toml` in effect.
-pub fn site(
+pub(super) fn site(
     env: &Env,
     policy: &Policy,
     paths: &[PathBuf],

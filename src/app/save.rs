@@ -13,7 +13,7 @@ use crate::snapshot::io as snapshot_io;
 use crate::snapshot::Snapshot;
 
 /// `mlgate snapshot`: the snapshot file, with the promotion target's incumbent when named.
-pub fn snapshot(args: &SnapshotArgs) -> Result<Exit, AppError> {
+pub(super) fn snapshot(args: &SnapshotArgs) -> Result<Exit, AppError> {
     let eval = EvalArgs {
         target_stage: args.target_stage.clone(),
         target_alias: args.target_alias.clone(),
@@ -32,7 +32,7 @@ pub fn snapshot(args: &SnapshotArgs) -> Result<Exit, AppError> {
 }
 
 /// `mlgate report`: the Markdown report of what was gathered, with no policy.
-pub fn report(args: &ReportArgs) -> Result<Exit, AppError> {
+pub(super) fn report(args: &ReportArgs) -> Result<Exit, AppError> {
     let (snapshot, fatal) = gather_or_say_why(&args.model, &args.server, None)?;
     let (snapshot, _) = crate::redact::snapshot(&snapshot, !args.server.no_redact);
     write(&args.output, &report::markdown::render(&snapshot, None))?;

@@ -11,7 +11,7 @@ use crate::model_ref::ModelRef;
 use crate::snapshot::Backend;
 
 /// The client settings and the backend for a reference.
-pub fn connect(
+pub(super) fn connect(
     server: &ServerArgs,
     reference: &ModelRef,
     env: &dyn Fn(&str) -> Option<String>,
@@ -76,7 +76,10 @@ pub fn connect(
 
 /// The tracking URI: `--tracking-uri`, `MLFLOW_TRACKING_URI`, or `databricks` when only
 /// `DATABRICKS_HOST` is set.
-pub fn tracking_uri(server: &ServerArgs, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+pub(super) fn tracking_uri(
+    server: &ServerArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
     server
         .tracking_uri
         .clone()
@@ -85,12 +88,12 @@ pub fn tracking_uri(server: &ServerArgs, env: &dyn Fn(&str) -> Option<String>) -
 }
 
 /// The process environment as settings see it: an empty variable is unset.
-pub fn process_env(key: &str) -> Option<String> {
+pub(super) fn process_env(key: &str) -> Option<String> {
     std::env::var(key).ok().filter(|v| !v.is_empty())
 }
 
 /// `catalog.schema.model`.
-pub fn is_three_level(name: &str) -> bool {
+pub(super) fn is_three_level(name: &str) -> bool {
     let parts: Vec<&str> = name.split('.').collect();
     parts.len() == 3 && parts.iter().all(|p| !p.is_empty())
 }

@@ -12,7 +12,7 @@ use crate::snapshot::Snapshot;
 
 /// A validated promotion target.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Target {
+pub(super) struct Target {
     pub stage: Option<String>,
     pub alias: Option<String>,
 }
@@ -20,7 +20,7 @@ pub struct Target {
 impl Target {
     /// The promotion whose incumbent a live check gathers: the alias when both are given
     /// (aliases are how current registries promote).
-    pub fn goal(&self) -> Option<Goal> {
+    pub(super) fn goal(&self) -> Option<Goal> {
         match (&self.alias, &self.stage) {
             (Some(alias), _) => Some(Goal::Alias(alias.clone())),
             (None, Some(stage)) => Some(Goal::Stage(stage.clone())),
@@ -29,7 +29,7 @@ impl Target {
     }
 
     /// Records the promotion in the snapshot, where scopes read it.
-    pub fn apply(&self, snapshot: &mut Snapshot) {
+    pub(super) fn apply(&self, snapshot: &mut Snapshot) {
         if let Some(stage) = &self.stage {
             snapshot.target.stage = Some(stage.clone());
         }
@@ -41,7 +41,7 @@ impl Target {
 
 /// Checks `--target-stage` and `--target-alias` against the registry's rules and the aliases
 /// the policies name.
-pub fn validate(eval: &EvalArgs, rules: &[Rule]) -> Result<Target, AppError> {
+pub(super) fn validate(eval: &EvalArgs, rules: &[Rule]) -> Result<Target, AppError> {
     let stage = eval
         .target_stage
         .as_deref()
@@ -56,7 +56,7 @@ pub fn validate(eval: &EvalArgs, rules: &[Rule]) -> Result<Target, AppError> {
 }
 
 /// A stage named by `flag`, in the registry's case.
-pub fn stage(flag: &str, given: &str) -> Result<String, AppError> {
+pub(super) fn stage(flag: &str, given: &str) -> Result<String, AppError> {
     if let Some(found) = STAGES.iter().find(|s| s.eq_ignore_ascii_case(given)) {
         return Ok((*found).to_string());
     }
@@ -77,7 +77,7 @@ pub fn stage(flag: &str, given: &str) -> Result<String, AppError> {
 
 /// MLflow's alias rules (`_validate_model_alias_name`): not empty, at most 255 characters,
 /// only letters, digits, `_` and `-`; `latest` and version-like `v3` are reserved.
-pub fn alias(flag: &str, given: &str, rules: &[Rule]) -> Result<String, AppError> {
+pub(super) fn alias(flag: &str, given: &str, rules: &[Rule]) -> Result<String, AppError> {
     let name = given.strip_prefix('@').unwrap_or(given);
     let bad = |flaw: AliasFlaw| {
         Err(UsageError::BadAlias {

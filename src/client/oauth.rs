@@ -32,7 +32,7 @@ struct TokenError {
 
 /// A token (`"Bearer …"`) and its lifetime; `authorization` carries the client's id and
 /// secret as basic auth.
-pub async fn fetch_token(
+pub(super) async fn fetch_token(
     http: &reqwest::Client,
     client_id: &str,
     token_url: &str,

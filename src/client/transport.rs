@@ -13,14 +13,14 @@ use serde::de::DeserializeOwned;
 use super::error::{html_title, snippet, ClientError, ConnectKind};
 
 /// A response read whole: status, content type and body.
-pub struct Answer {
+pub(super) struct Answer {
     pub status: u16,
     pub content_type: String,
     pub text: String,
 }
 
 /// Why a body could not be read.
-pub enum BodyError {
+pub(super) enum BodyError {
     TooLarge,
     Timeout,
     Cut(String),
@@ -28,7 +28,10 @@ pub enum BodyError {
 
 /// Reads the body, refusing it as soon as it passes `limit` bytes (also when the server sent no
 /// Content-Length), so a runaway answer costs at most `limit` of memory.
-pub async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<String, BodyError> {
+pub(super) async fn read_body(
+    mut response: reqwest::Response,
+    limit: u64,
+) -> Result<String, BodyError> {
     if response.content_length().is_some_and(|n| n > limit) {
         return Err(BodyError::TooLarge);
     }
@@ -57,7 +60,7 @@ pub async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<St
 }
 
 /// How a request that got no response failed.
-pub enum SendFailure {
+pub(super) enum SendFailure {
     Connect(ConnectKind, String),
     Timeout,
     /// Sent, then the connection was closed or reset before any response.
@@ -67,7 +70,7 @@ pub enum SendFailure {
 impl SendFailure {
     /// The error for this failure of `method url` (`origin`: the server, for connect errors);
     /// a timeout is the request's own, of `seconds`.
-    pub fn into_error(
+    pub(super) fn into_error(
         self,
         method: &'static str,
         url: &str,
@@ -98,7 +101,7 @@ impl SendFailure {
     }
 }
 
-pub fn classify(e: &reqwest::Error) -> SendFailure {
+pub(super) fn classify(e: &reqwest::Error) -> SendFailure {
     let cause = root_cause(e);
     let lower = cause.to_ascii_lowercase();
     if e.is_timeout() {
@@ -133,7 +136,7 @@ pub fn classify(e: &reqwest::Error) -> SendFailure {
 }
 
 /// The server's `Retry-After`: the wait, and the header as sent (quoted in errors).
-pub fn retry_after(headers: &HeaderMap) -> Option<(Duration, String)> {
+pub(super) fn retry_after(headers: &HeaderMap) -> Option<(Duration, String)> {
     let raw = headers.get(RETRY_AFTER)?.to_str().ok()?.trim().to_string();
     if let Ok(seconds) = raw.parse::<u64>() {
         return Some((Duration::from_secs(seconds), raw));
@@ -149,7 +152,7 @@ pub fn retry_after(headers: &HeaderMap) -> Option<(Duration, String)> {
 }
 
 /// `factor × 2^(attempt−1)`, jittered to 50–150 % so that many gates retrying at once spread out.
-pub fn backoff(factor: f64, attempt: u32) -> Duration {
+pub(super) fn backoff(factor: f64, attempt: u32) -> Duration {
     // Random enough for jitter, with no dependency: the std hasher is seeded per process.
     let random = std::collections::hash_map::RandomState::new()
         .build_hasher()
@@ -163,7 +166,7 @@ pub fn backoff(factor: f64, attempt: u32) -> Duration {
 }
 
 /// The response's content type, or "no content type".
-pub fn content_type(headers: &HeaderMap) -> String {
+pub(super) fn content_type(headers: &HeaderMap) -> String {
     headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -173,7 +176,7 @@ pub fn content_type(headers: &HeaderMap) -> String {
 /// An answer decoded into `T`. A body that is not JSON at all (an HTML login page) is
 /// [`ClientError::NotJson`]; JSON that does not parse is [`ClientError::Decode`] with the
 /// position; JSON of another shape is [`ClientError::Shape`], naming what serde missed.
-pub fn decode<T: DeserializeOwned>(
+pub(super) fn decode<T: DeserializeOwned>(
     method: &'static str,
     url: &str,
     answer: &Answer,
@@ -206,7 +209,7 @@ pub fn decode<T: DeserializeOwned>(
 }
 
 /// The innermost cause of a transport error ("Connection refused"), which says the most.
-pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+pub(super) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut current = e;
     while let Some(next) = current.source() {
         current = next;

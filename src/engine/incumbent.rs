@@ -14,13 +14,13 @@ use super::{Outcome, Rule};
 use crate::snapshot::{Snapshot, INCUMBENT};
 
 /// Whether the rule reads the incumbent, through its selector or a compared value.
-pub fn read_by(rule: &Rule) -> bool {
+pub(super) fn read_by(rule: &Rule) -> bool {
     reads_incumbent(&rule.select) || rule.check.references().into_iter().any(reads_incumbent)
 }
 
 /// The outcome of a rule reading the incumbent when the incumbent cannot be read; `None` when
 /// it can (its paths are then judged one by one, like the candidate's).
-pub fn unreadable(snapshot: &Snapshot) -> Option<(Outcome, String)> {
+pub(super) fn unreadable(snapshot: &Snapshot) -> Option<(Outcome, String)> {
     if let Some(e) = snapshot.error_for(INCUMBENT) {
         let what = if e.section == INCUMBENT {
             "the incumbent could not be gathered: "

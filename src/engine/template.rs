@@ -9,7 +9,7 @@ use super::selector::Selector;
 
 /// Renders a template. Placeholders that resolve to nothing render as `<missing>`, so a
 /// message never silently drops a fact; `{{` and `}}` are literal braces.
-pub fn render(template: &str, doc: &Value, values: &[&Value], path: &str) -> String {
+pub(super) fn render(template: &str, doc: &Value, values: &[&Value], path: &str) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(start) = rest.find(['{', '}']) {
@@ -62,7 +62,7 @@ pub fn cites_value(name: &str) -> bool {
 }
 
 /// Whether a template shows the selected values anywhere.
-pub fn shows_value(template: &str) -> bool {
+pub(super) fn shows_value(template: &str) -> bool {
     placeholders(template)
         .into_iter()
         .any(|(_, name)| cites_value(name))

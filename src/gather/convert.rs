@@ -13,11 +13,11 @@ use crate::snapshot::{
 };
 
 /// `[{key, value}]` → ordered map (a later duplicate key wins, as MLflow's client reads it).
-pub fn tags(list: Vec<wire::KeyValue>) -> StringMap {
+pub(super) fn tags(list: Vec<wire::KeyValue>) -> StringMap {
     list.into_iter().map(|t| (t.key, t.value)).collect()
 }
 
-pub fn registered_model(m: wire::RegisteredModel) -> RegisteredModel {
+pub(super) fn registered_model(m: wire::RegisteredModel) -> RegisteredModel {
     RegisteredModel {
         name: m.name,
         creation_timestamp: m.creation_timestamp,
@@ -40,7 +40,7 @@ pub fn registered_model(m: wire::RegisteredModel) -> RegisteredModel {
     }
 }
 
-pub fn model_version(v: wire::ModelVersion, download_uri: Option<String>) -> ModelVersion {
+pub(super) fn model_version(v: wire::ModelVersion, download_uri: Option<String>) -> ModelVersion {
     let mut extra = v.extra;
     // Named on the wire because gathering follows them; kept as facts like any other field.
     for (key, value) in [
@@ -69,7 +69,7 @@ pub fn model_version(v: wire::ModelVersion, download_uri: Option<String>) -> Mod
     }
 }
 
-pub fn experiment(e: wire::Experiment) -> Experiment {
+pub(super) fn experiment(e: wire::Experiment) -> Experiment {
     Experiment {
         experiment_id: e.experiment_id,
         name: e.name,
@@ -83,14 +83,14 @@ pub fn experiment(e: wire::Experiment) -> Experiment {
 }
 
 /// A JSON string decoded, or the string itself when it is not JSON.
-pub fn decoded(value: Value) -> Value {
+pub(super) fn decoded(value: Value) -> Value {
     match value {
         Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
         other => other,
     }
 }
 
-pub fn run(r: wire::Run) -> Run {
+pub(super) fn run(r: wire::Run) -> Run {
     let info = r.info;
     let run_id = info
         .run_id
@@ -161,7 +161,7 @@ pub fn run(r: wire::Run) -> Run {
 }
 
 /// The logged model as the snapshot keeps it (`extra.logged_model`): the whole answer.
-pub fn logged_model(m: &wire::LoggedModel) -> Value {
+pub(super) fn logged_model(m: &wire::LoggedModel) -> Value {
     serde_json::to_value(m).unwrap_or(Value::Null)
 }
 

@@ -39,7 +39,7 @@ pub struct AclSubject<'a> {
 }
 
 /// One object's ACL read: the object and the calls that failed on the way.
-pub type AclRead = (ObjectPermissions, Vec<ClientError>);
+pub(super) type AclRead = (ObjectPermissions, Vec<ClientError>);
 
 /// The permissions section and what to record beside it.
 #[derive(Default)]

@@ -16,7 +16,7 @@ use crate::client::{Client, ClientError};
 use crate::snapshot::{ArtifactFile, GatherError};
 
 /// A route's answer, boxed: routes are chosen at run time, so they are trait objects.
-pub type Fetch<'a, T> = Pin<Box<dyn Future<Output = Result<T, ClientError>> + Send + 'a>>;
+pub(super) type Fetch<'a, T> = Pin<Box<dyn Future<Output = Result<T, ClientError>> + Send + 'a>>;
 
 /// A route to one model version's files.
 pub trait Files: Send + Sync {
@@ -32,11 +32,11 @@ pub trait Files: Send + Sync {
 }
 
 /// A route, shared by the reads that need it (the MLmodel, the input example, the listing).
-pub type Route = Arc<dyn Files>;
+pub(super) type Route = Arc<dyn Files>;
 
 /// Listings stop after this many directory reads (or pages), so a huge artifact tree cannot
 /// stall the gate.
-pub const MAX_LISTINGS: usize = 200;
+pub(super) const MAX_LISTINGS: usize = 200;
 
 /// The files a route listed.
 #[derive(Debug, Default)]
@@ -56,7 +56,7 @@ impl Listing {
 }
 
 /// A size from the wire; a negative one is no size at all.
-pub fn size(bytes: Option<i64>) -> Option<u64> {
+pub(super) fn size(bytes: Option<i64>) -> Option<u64> {
     bytes.and_then(|b| u64::try_from(b).ok())
 }
 
@@ -69,7 +69,7 @@ pub struct FoundModel {
 }
 
 /// Reads and parses the MLmodel through `route`.
-pub async fn read_mlmodel(http: &Client, route: Route) -> Result<FoundModel, GatherError> {
+pub(super) async fn read_mlmodel(http: &Client, route: Route) -> Result<FoundModel, GatherError> {
     match route.read(http, "MLmodel").await {
         Ok(text) => parse_mlmodel(route, &text),
         Err(e) => Err(GatherError {
@@ -80,7 +80,7 @@ pub async fn read_mlmodel(http: &Client, route: Route) -> Result<FoundModel, Gat
 }
 
 /// The MLmodel read through `route`, parsed.
-pub fn parse_mlmodel(route: Route, text: &str) -> Result<FoundModel, GatherError> {
+pub(super) fn parse_mlmodel(route: Route, text: &str) -> Result<FoundModel, GatherError> {
     match mlmodel::parse(text) {
         Ok(mlmodel) => Ok(FoundModel {
             mlmodel,

@@ -9,19 +9,19 @@ use crate::snapshot::{GatherError, Unavailable};
 
 /// The error and unavailable entries of one snapshot, in the order they were met.
 #[derive(Default)]
-pub struct Recorder {
+pub(super) struct Recorder {
     errors: Vec<GatherError>,
     unavailable: Vec<Unavailable>,
 }
 
 impl Recorder {
     /// Records `entry` as an error.
-    pub fn error(&mut self, entry: GatherError) {
+    pub(super) fn error(&mut self, entry: GatherError) {
         self.errors.push(entry);
     }
 
     /// Records `section` as one the registry or reference does not have, and why.
-    pub fn unavailable(&mut self, section: &str, reason: impl Into<String>) {
+    pub(super) fn unavailable(&mut self, section: &str, reason: impl Into<String>) {
         self.unavailable.push(Unavailable {
             section: section.into(),
             reason: reason.into(),
@@ -29,13 +29,13 @@ impl Recorder {
     }
 
     /// The value of a call, or `None` with its failure recorded against `section`.
-    pub fn read<T>(&mut self, section: &str, read: Result<T, ClientError>) -> Option<T> {
+    pub(super) fn read<T>(&mut self, section: &str, read: Result<T, ClientError>) -> Option<T> {
         read.map_err(|e| self.error(error_entry(section, &e))).ok()
     }
 
     /// The value of a section the backend may not have: a failure is an error, a section it
     /// does not have is unavailable.
-    pub fn section<T>(&mut self, section: &str, read: Section<T>) -> Option<T> {
+    pub(super) fn section<T>(&mut self, section: &str, read: Section<T>) -> Option<T> {
         match read {
             Section::Read(read) => self.read(section, read),
             Section::Unavailable(reason) => {
@@ -47,7 +47,7 @@ impl Recorder {
 
     /// The value of an optional section: its failure is still a fact, listed as unavailable
     /// (never dropped); a section the backend does not have is not mentioned.
-    pub fn optional<T>(&mut self, section: &str, read: Section<T>) -> Option<T> {
+    pub(super) fn optional<T>(&mut self, section: &str, read: Section<T>) -> Option<T> {
         match read {
             Section::Read(Ok(value)) => Some(value),
             Section::Read(Err(e)) => {
@@ -60,14 +60,14 @@ impl Recorder {
     }
 
     /// The permissions read's own entries.
-    pub fn acl(&mut self, acl: &mut AclGathered) {
+    pub(super) fn acl(&mut self, acl: &mut AclGathered) {
         self.errors.append(&mut acl.errors);
         self.unavailable.append(&mut acl.unavailable);
     }
 
     /// The entries: errors by section (stable, so one section's keep their order), the
     /// unavailable sections as met.
-    pub fn finish(self) -> (Vec<GatherError>, Vec<Unavailable>) {
+    pub(super) fn finish(self) -> (Vec<GatherError>, Vec<Unavailable>) {
         let mut errors = self.errors;
         errors.sort_by(|a, b| a.section.cmp(&b.section));
         (errors, self.unavailable)
@@ -75,7 +75,7 @@ impl Recorder {
 }
 
 /// The entry recording that `section` is missing because `e` happened.
-pub fn error_entry(section: &str, e: &ClientError) -> GatherError {
+pub(super) fn error_entry(section: &str, e: &ClientError) -> GatherError {
     GatherError {
         section: section.to_string(),
         call: e.call(),
@@ -87,7 +87,7 @@ pub fn error_entry(section: &str, e: &ClientError) -> GatherError {
 
 /// The entry recording that `section` is missing because a read failed (on the wire, or on a
 /// fact of the registry: the same fields either way).
-pub fn read_entry(section: &str, e: &ReadError) -> GatherError {
+pub(super) fn read_entry(section: &str, e: &ReadError) -> GatherError {
     match e {
         ReadError::Client(e) => error_entry(section, e),
         fact => GatherError {
@@ -101,7 +101,11 @@ pub fn read_entry(section: &str, e: &ReadError) -> GatherError {
 }
 
 /// An entry for a failure that is not an HTTP call (a file that does not parse).
-pub fn failure(section: &str, call: impl Into<String>, message: impl Into<String>) -> GatherError {
+pub(super) fn failure(
+    section: &str,
+    call: impl Into<String>,
+    message: impl Into<String>,
+) -> GatherError {
     GatherError {
         section: section.into(),
         call: call.into(),

@@ -79,7 +79,7 @@ impl Capabilities {
 
 /// The refusal of a write `registry` does not make, in its capabilities' words (a write it
 /// declares but does not make is named as such: a bug in that backend, not a guess).
-pub fn refused<R: Registry>(registry: &R, write: &Write<'_>) -> WriteError {
+pub(super) fn refused<R: Registry>(registry: &R, write: &Write<'_>) -> WriteError {
     let backend = registry.backend();
     registry
         .capabilities()

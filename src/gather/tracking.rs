@@ -11,9 +11,9 @@ use crate::model_ref::ModelRef;
 use crate::snapshot::Backend;
 
 /// The MLflow REST API root.
-pub const API: &str = "/api/2.0/mlflow";
+pub(super) const API: &str = "/api/2.0/mlflow";
 
-pub async fn run(cx: &Context, run_id: &str) -> Result<wire::Run, ClientError> {
+pub(super) async fn run(cx: &Context, run_id: &str) -> Result<wire::Run, ClientError> {
     let path = format!("{API}/runs/get");
     let response: wire::RunResponse = cx.client().get(&path, &[("run_id", run_id)]).await?;
     // A run that does not say which it is cannot be told from another.
@@ -28,7 +28,7 @@ pub async fn run(cx: &Context, run_id: &str) -> Result<wire::Run, ClientError> {
 }
 
 /// The experiment, cached: the versions of one model usually share it.
-pub async fn experiment(
+pub(super) async fn experiment(
     cx: &Context,
     backend: Backend,
     id: &str,
@@ -46,7 +46,7 @@ pub async fn experiment(
 }
 
 /// An MLflow 3 logged model (`models:/m-…`).
-pub async fn logged_model(cx: &Context, id: &str) -> Result<wire::LoggedModel, ClientError> {
+pub(super) async fn logged_model(cx: &Context, id: &str) -> Result<wire::LoggedModel, ClientError> {
     let response: wire::LoggedModelResponse = cx
         .client()
         .get(&format!("{API}/logged-models/{id}"), &[])
@@ -54,7 +54,7 @@ pub async fn logged_model(cx: &Context, id: &str) -> Result<wire::LoggedModel, C
     Ok(response.model)
 }
 
-pub async fn model_version(
+pub(super) async fn model_version(
     cx: &Context,
     name: &str,
     version: &str,
@@ -69,7 +69,7 @@ pub async fn model_version(
     Ok(response.model_version)
 }
 
-pub async fn version_by_alias(
+pub(super) async fn version_by_alias(
     cx: &Context,
     name: &str,
     alias: &str,
@@ -86,7 +86,7 @@ pub async fn version_by_alias(
 
 /// The latest version in a stage (or overall), from `get-latest-versions`; a model with none
 /// is [`ReadError::NoVersion`] (said in MLflow's words, as `model-versions/get` would).
-pub async fn latest_version(
+pub(super) async fn latest_version(
     cx: &Context,
     name: &str,
     stage: Option<&str>,
@@ -111,7 +111,7 @@ pub async fn latest_version(
         })
 }
 
-pub async fn registered_model(
+pub(super) async fn registered_model(
     cx: &Context,
     name: &str,
 ) -> Result<wire::RegisteredModel, ClientError> {
@@ -122,7 +122,7 @@ pub async fn registered_model(
     Ok(response.registered_model)
 }
 
-pub async fn download_uri(
+pub(super) async fn download_uri(
     cx: &Context,
     version: &wire::ModelVersion,
 ) -> Result<Option<String>, ClientError> {
@@ -138,7 +138,7 @@ pub async fn download_uri(
 
 /// The version a reference names, through the classic registry calls (open-source MLflow's and
 /// the Databricks workspace registry's): `get-latest-versions` for stages and `latest`.
-pub async fn resolve(
+pub(super) async fn resolve(
     cx: &Context,
     reference: &ModelRef,
 ) -> Result<Option<wire::ModelVersion>, ReadError> {

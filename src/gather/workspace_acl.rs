@@ -86,7 +86,7 @@ fn acl_entries(acl: &Acl) -> Vec<PermissionEntry> {
 /// experiment" for it: then the notebook's own ACL is read and recorded as the source.
 /// `model_id` is the model's Databricks id, or why it is unknown (the failed
 /// `databricks/registered-models/get`; `None` when the registered model is not asked about).
-pub async fn workspace(
+pub(super) async fn workspace(
     cx: &Context,
     model_id: Result<&str, Option<ClientError>>,
     experiment_id: Option<&str>,
@@ -131,7 +131,7 @@ pub async fn workspace(
 /// The experiment's ACL; a notebook experiment's id is the notebook's, and the Permissions
 /// API answers 400 "not a experiment" for it: then the notebook's own ACL is read and recorded
 /// as the source.
-pub async fn experiment(
+pub(super) async fn experiment(
     cx: &Context,
     experiment_id: Option<&str>,
     notebook_id: Option<&str>,

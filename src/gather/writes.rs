@@ -52,7 +52,7 @@ struct SetVersionTag<'a> {
     value: &'a str,
 }
 
-pub async fn set_alias(
+pub(super) async fn set_alias(
     cx: &Context,
     prefix: &str,
     name: &str,
@@ -77,7 +77,7 @@ pub async fn set_alias(
 
 /// `model-versions/transition-stage`; the Databricks workspace registry takes it under
 /// `/databricks` with a comment (`path_prefix = "/databricks"`).
-pub async fn transition_stage(
+pub(super) async fn transition_stage(
     cx: &Context,
     prefix: &str,
     name: &str,
@@ -102,7 +102,7 @@ pub async fn transition_stage(
     .await
 }
 
-pub async fn set_version_tag(
+pub(super) async fn set_version_tag(
     cx: &Context,
     prefix: &str,
     name: &str,
@@ -126,7 +126,7 @@ pub async fn set_version_tag(
 }
 
 /// `transition-requests/approve` (Databricks workspace registry).
-pub async fn approve_transition_request(
+pub(super) async fn approve_transition_request(
     cx: &Context,
     name: &str,
     version: &str,
@@ -153,7 +153,7 @@ struct RejectRequest<'a> {
 }
 
 /// `transition-requests/reject` (Databricks workspace registry): no archive flag.
-pub async fn reject_transition_request(
+pub(super) async fn reject_transition_request(
     cx: &Context,
     name: &str,
     version: &str,

@@ -3,11 +3,12 @@
 
 use regex::Regex;
 use serde_json::Value;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeValue;
 use toml::Spanned;
 
 use super::raw::{Problems, Sp};
-use super::validate::walk;
+use super::selectors::walk;
+use super::values::{number, to_json};
 use crate::engine::check::check_names;
 use crate::engine::{Check, CheckSet, Conditions, FieldCondition, Selector};
 use crate::error_code::Code;
@@ -15,7 +16,7 @@ use crate::snapshot::schema::Node;
 
 /// Compiles a check table evaluated against `node` (the schema node the selector reached);
 /// `within` names the selection in messages.
-pub fn check_set(
+pub(super) fn check_set(
     value: &Spanned<DeValue<'_>>,
     node: &'static Node,
     within: &str,
@@ -307,45 +308,6 @@ fn field_selector(
         },
     )?;
     Some((parsed, node))
-}
-
-/// A TOML value as JSON; `None` for values JSON cannot hold (NaN, infinities).
-pub fn to_json(value: &DeValue<'_>) -> Option<Value> {
-    Some(match value {
-        DeValue::String(s) => Value::String(s.to_string()),
-        DeValue::Integer(i) => {
-            Value::from(i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()?)
-        }
-        DeValue::Float(_) => serde_json::Number::from_f64(number(value)?).map(Value::Number)?,
-        DeValue::Boolean(b) => Value::Bool(*b),
-        DeValue::Datetime(d) => Value::String(d.to_string()),
-        DeValue::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|i| to_json(i.get_ref()))
-                .collect::<Option<_>>()?,
-        ),
-        DeValue::Table(t) => Value::Object(table_json(t)?),
-    })
-}
-
-fn table_json(t: &DeTable<'_>) -> Option<serde_json::Map<String, Value>> {
-    t.iter()
-        .map(|(k, v)| Some((k.get_ref().to_string(), to_json(v.get_ref())?)))
-        .collect()
-}
-
-pub(super) fn number(value: &DeValue<'_>) -> Option<f64> {
-    match value {
-        DeValue::Integer(_) => to_json(value)?.as_f64(),
-        DeValue::Float(f) => f
-            .as_str()
-            .replace('_', "")
-            .parse::<f64>()
-            .ok()
-            .filter(|n| n.is_finite()),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -9,9 +9,9 @@
 use toml::de::DeValue;
 use toml::Spanned;
 
-use super::checks::number;
 use super::raw::{Problems, Sp};
-use super::validate::{inner_span, selector};
+use super::selectors::{inner_span, selector};
+use super::values::number;
 use crate::engine::check::{Better, Comparison, Tolerance};
 use crate::engine::{Check, Selector};
 use crate::error_code::Code;
@@ -22,7 +22,7 @@ const DIRECTIONS: [&str; 2] = ["higher", "lower"];
 const EXAMPLE: &str = "e.g. `not_worse_than = { select = \"incumbent.run.metrics.auc\", better = \"higher\", by_more_than = 0.005 }`";
 
 /// `not_worse_than = { ... }`; `None` when it has problems (already recorded).
-pub fn not_worse_than(v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<Check> {
+pub(super) fn not_worse_than(v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<Check> {
     let DeValue::Table(table) = v.get_ref() else {
         problems.wrong_type(v, "not_worse_than", &format!("a table, {EXAMPLE}"));
         return None;
@@ -93,7 +93,7 @@ pub fn not_worse_than(v: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Opti
 }
 
 /// `signature_compatible_with = "selector"`; `None` when it has problems (already recorded).
-pub fn signature_compatible_with(
+pub(super) fn signature_compatible_with(
     v: &Spanned<DeValue<'_>>,
     problems: &mut Problems,
 ) -> Option<Check> {

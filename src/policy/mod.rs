@@ -9,7 +9,9 @@ pub mod diagnostic;
 pub mod excerpt;
 mod raw;
 mod scope;
+mod selectors;
 mod validate;
+mod values;
 mod waiver;
 
 use std::collections::HashMap;
@@ -20,9 +22,9 @@ use miette::NamedSource;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-pub use checks::to_json as toml_to_json;
 pub use diagnostic::{PolicyErrors, PolicyProblem};
 use raw::Problems;
+pub use values::to_json as toml_to_json;
 
 use crate::engine::{Rule, Waiver};
 use crate::error_code::Code;

@@ -16,14 +16,14 @@ use crate::suggest;
 
 /// A value with the byte span it came from.
 #[derive(Debug, Clone)]
-pub struct Sp<T> {
+pub(super) struct Sp<T> {
     pub value: T,
     pub span: Range<usize>,
 }
 
 /// A rule as written, before its selector and check are compiled.
 #[derive(Debug)]
-pub struct RawRule<'a, 'i> {
+pub(super) struct RawRule<'a, 'i> {
     pub id: Option<Sp<String>>,
     pub title: Option<Sp<String>>,
     pub severity: Option<Sp<String>>,
@@ -37,13 +37,13 @@ pub struct RawRule<'a, 'i> {
 
 /// A `[[waiver]]` table as written, compiled by `waiver.rs`.
 #[derive(Debug)]
-pub struct RawWaiver<'a, 'i> {
+pub(super) struct RawWaiver<'a, 'i> {
     pub span: Range<usize>,
     pub table: &'a DeTable<'i>,
 }
 
 /// The keys a `[[rule]]` table may have.
-pub const RULE_KEYS: [&str; 9] = [
+pub(super) const RULE_KEYS: [&str; 9] = [
     "id",
     "title",
     "severity",
@@ -59,13 +59,13 @@ const TOP_KEYS: [&str; 3] = ["policy", "rule", "waiver"];
 const POLICY_KEYS: [&str; 2] = ["name", "description"];
 
 /// The problems found so far, with the file they concern.
-pub struct Problems {
+pub(super) struct Problems {
     pub source: Arc<NamedSource<String>>,
     pub list: Vec<PolicyProblem>,
 }
 
 impl Problems {
-    pub fn push(
+    pub(super) fn push(
         &mut self,
         code: Code,
         span: Range<usize>,
@@ -79,7 +79,7 @@ impl Problems {
     }
 
     /// Reports an unknown key, suggesting the closest known one.
-    pub fn unknown_key(
+    pub(super) fn unknown_key(
         &mut self,
         code: Code,
         key: &Spanned<toml::de::DeString<'_>>,
@@ -107,7 +107,7 @@ impl Problems {
         );
     }
 
-    pub fn wrong_type(&mut self, value: &Spanned<DeValue<'_>>, key: &str, expected: &str) {
+    pub(super) fn wrong_type(&mut self, value: &Spanned<DeValue<'_>>, key: &str, expected: &str) {
         self.push(
             Code::PolicyWrongType,
             value.span(),
@@ -119,7 +119,7 @@ impl Problems {
 }
 
 /// Walks a parsed document into raw rules and waivers, recording structural problems.
-pub fn document<'a, 'i>(
+pub(super) fn document<'a, 'i>(
     doc: &'a Spanned<DeTable<'i>>,
     problems: &mut Problems,
 ) -> (Vec<RawRule<'a, 'i>>, Vec<RawWaiver<'a, 'i>>) {
@@ -316,7 +316,7 @@ fn check_severity(raw: &RawRule<'_, '_>, problems: &mut Problems) {
 }
 
 /// A short description of a TOML value's type, for messages.
-pub fn describe(value: &DeValue<'_>) -> &'static str {
+pub(super) fn describe(value: &DeValue<'_>) -> &'static str {
     match value {
         DeValue::String(_) => "a string",
         DeValue::Integer(_) => "an integer",

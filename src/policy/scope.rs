@@ -4,15 +4,16 @@ use regex::Regex;
 use toml::de::DeValue;
 use toml::Spanned;
 
-use super::checks::{check_set, to_json};
+use super::checks::check_set;
 use super::raw::Problems;
+use super::values::to_json;
 use crate::engine::{Check, CheckSet, Scope};
 use crate::error_code::Code;
 use crate::snapshot::schema::Node;
 use crate::snapshot::Backend;
 
 /// The keys a `when` table may have.
-pub const WHEN_KEYS: [&str; 6] = [
+pub(super) const WHEN_KEYS: [&str; 6] = [
     "model",
     "model_matches",
     "target",
@@ -22,7 +23,7 @@ pub const WHEN_KEYS: [&str; 6] = [
 ];
 
 /// Compiles `when`; `None` when it has problems (already recorded).
-pub fn compile(value: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<Scope> {
+pub(super) fn compile(value: &Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<Scope> {
     let DeValue::Table(table) = value.get_ref() else {
         problems.wrong_type(value, "when", "a table");
         return None;

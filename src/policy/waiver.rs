@@ -8,10 +8,11 @@ use crate::error_code::Code;
 use crate::timefmt;
 
 /// The keys a waiver may have.
-pub const WAIVER_KEYS: [&str; 6] = ["rule", "model", "versions", "reason", "owner", "expires"];
+pub(super) const WAIVER_KEYS: [&str; 6] =
+    ["rule", "model", "versions", "reason", "owner", "expires"];
 
 /// A waiver and the span of its `rule` value (to report an unknown rule id).
-pub struct Compiled {
+pub(super) struct Compiled {
     pub waiver: Waiver,
     pub rule_span: std::ops::Range<usize>,
 }
@@ -20,7 +21,11 @@ pub struct Compiled {
 type Field = Option<(String, std::ops::Range<usize>)>;
 
 /// Compiles one waiver; `None` when it has problems (already recorded).
-pub fn compile(raw: &RawWaiver<'_, '_>, source: &str, problems: &mut Problems) -> Option<Compiled> {
+pub(super) fn compile(
+    raw: &RawWaiver<'_, '_>,
+    source: &str,
+    problems: &mut Problems,
+) -> Option<Compiled> {
     let before = problems.list.len();
     let rule = text(raw, "rule", problems);
     let model = text(raw, "model", problems);

@@ -136,7 +136,7 @@ pub(crate) struct Fixture {
 impl Fixture {
     /// `models:/dolly3b/1` (3 failures, 1 evaluation error, 1 gather error), changed by
     /// `change` before it is judged; one expired-waiver note.
-    pub fn example(change: impl FnOnce(&mut Snapshot)) -> Self {
+    pub(crate) fn example(change: impl FnOnce(&mut Snapshot)) -> Self {
         let mut snapshot = crate::snapshot::io::parse(
             crate::app::EXAMPLE_SNAPSHOT,
             std::path::Path::new("example.json"),
@@ -164,7 +164,7 @@ impl Fixture {
         }
     }
 
-    pub fn evaluation(&self) -> Evaluation<'_> {
+    pub(crate) fn evaluation(&self) -> Evaluation<'_> {
         Evaluation {
             snapshot: &self.snapshot,
             findings: &self.findings,

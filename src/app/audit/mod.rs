@@ -40,7 +40,7 @@ const SESSION: &str = "models:/mlgate-all-models/1";
 /// How often a line of progress is printed when stderr is not a terminal.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
-pub fn run(args: &CheckArgs) -> Result<Exit, AppError> {
+pub(super) fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     let prepared = prepare(&args.policy, &args.output, args.eval.now.as_deref())?;
     let target = prepared.target(&args.eval)?;
     let bulk = &args.bulk;

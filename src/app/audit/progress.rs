@@ -16,7 +16,7 @@ const BAR: usize = 24;
 /// At most this often on a terminal.
 const REDRAW: Duration = Duration::from_millis(100);
 
-pub struct Progress {
+pub(super) struct Progress {
     total: usize,
     tty: bool,
     quiet: bool,
@@ -26,7 +26,7 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn new(total: usize, quiet: bool) -> Self {
+    pub(super) fn new(total: usize, quiet: bool) -> Self {
         Self {
             total,
             tty: std::io::stderr().is_terminal(),
@@ -48,7 +48,7 @@ impl Progress {
     }
 
     /// A version was finished: redraw on a terminal.
-    pub fn done(&mut self, s: &Summary) {
+    pub(super) fn done(&mut self, s: &Summary) {
         if self.quiet || !self.tty || self.last.is_some_and(|t| t.elapsed() < REDRAW) {
             return;
         }
@@ -58,7 +58,7 @@ impl Progress {
     }
 
     /// The timer: a plain line in logs.
-    pub fn tick(&mut self, s: &Summary) {
+    pub(super) fn tick(&mut self, s: &Summary) {
         if self.quiet || self.tty {
             return;
         }
@@ -66,7 +66,7 @@ impl Progress {
     }
 
     /// Removes the bar before the summary is printed.
-    pub fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         if self.drawn {
             stdio::err("\r\x1b[2K");
         }

@@ -13,7 +13,7 @@ use crate::gather::Context;
 
 /// `--shard I/N`: this run checks share `index` (0-based) of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
+pub(super) struct Shard {
     pub index: u64,
     pub count: u64,
 }
@@ -21,7 +21,7 @@ pub struct Shard {
 impl Shard {
     /// Parses `I/N` with 1 ≤ I ≤ N (the numbering of CI matrices); `None` for anything else
     /// (the caller says why, as `usage::bad-shard`).
-    pub fn parse(text: &str) -> Option<Self> {
+    pub(super) fn parse(text: &str) -> Option<Self> {
         let (i, n) = text.split_once('/')?;
         let (i, n): (u64, u64) = (i.trim().parse().ok()?, n.trim().parse().ok()?);
         (i != 0 && i <= n).then(|| Self {
@@ -33,13 +33,13 @@ impl Shard {
     /// Whether the model belongs to this shard. By the model name, so one model's versions
     /// stay together (they share its cached reads); by a fixed hash, so every job of a CI
     /// matrix agrees on the split whatever machine or Rust version runs it.
-    pub fn holds(self, model: &str) -> bool {
+    pub(super) fn holds(self, model: &str) -> bool {
         fnv1a(model.as_bytes()) % self.count == self.index
     }
 }
 
 /// 64-bit FNV-1a: fixed, documented, and good enough to spread names evenly.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
+pub(super) fn fnv1a(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
         hash ^= u64::from(*b);
@@ -50,7 +50,7 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// One version to check.
 #[derive(Debug, Clone)]
-pub struct Selected {
+pub(super) struct Selected {
     pub model: String,
     pub version: String,
     /// The version as `model-versions/search` listed it (`--versions all|latest`), so that
@@ -60,13 +60,13 @@ pub struct Selected {
 
 /// What the selection found: the versions, sorted by model and version number, and how many
 /// models held them.
-pub struct Selection {
+pub(super) struct Selection {
     pub versions: Vec<Selected>,
     pub models: usize,
 }
 
 /// Lists the versions to check. `jobs` bounds the per-model listings in flight.
-pub async fn select(
+pub(super) async fn select(
     cx: &Context,
     filter: Option<&str>,
     which: Versions,

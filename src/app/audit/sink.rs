@@ -25,7 +25,7 @@ use crate::snapshot::Snapshot;
 const NAME_SAFE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.');
 
 /// The outputs of one bulk run.
-pub struct Sink<'a> {
+pub(super) struct Sink<'a> {
     prepared: &'a Prepared,
     redact: bool,
     outputs: Outputs<'a>,
@@ -38,7 +38,7 @@ pub struct Sink<'a> {
 }
 
 impl<'a> Sink<'a> {
-    pub fn open(
+    pub(super) fn open(
         output: &OutputArgs,
         bulk: &BulkArgs,
         prepared: &'a Prepared,
@@ -62,7 +62,7 @@ impl<'a> Sink<'a> {
     }
 
     /// Writes one judged version everywhere it goes and keeps its summary line.
-    pub fn record(
+    pub(super) fn record(
         &mut self,
         model: &str,
         version: &str,
@@ -100,7 +100,7 @@ impl<'a> Sink<'a> {
 
     /// The waiver notes that hold for the whole run: expired waivers, and waivers that
     /// matched nothing in any version checked.
-    pub fn waiver_notes(&self) -> Vec<WaiverNote> {
+    pub(super) fn waiver_notes(&self) -> Vec<WaiverNote> {
         let checked = self.summary.versions.len();
         let mut notes: Vec<WaiverNote> = self
             .waivers
@@ -114,7 +114,7 @@ impl<'a> Sink<'a> {
 
     /// Closes every output as a valid document (even after Ctrl-C or an error) with the
     /// run's summary, and hands the summary back.
-    pub fn finish(mut self) -> Result<Summary, AppError> {
+    pub(super) fn finish(mut self) -> Result<Summary, AppError> {
         self.summary.sort();
         self.outputs.finish(&self.summary)?;
         Ok(self.summary)

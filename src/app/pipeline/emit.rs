@@ -93,7 +93,7 @@ pub(crate) struct Outputs<'a> {
 impl<'a> Outputs<'a> {
     /// Opens the outputs `output` names, in the order they are written: files, then the
     /// GitHub Actions outputs, then the terminal.
-    pub fn open(
+    pub(crate) fn open(
         output: &OutputArgs,
         prepared: &'a Prepared,
         shape: Shape,
@@ -139,7 +139,7 @@ impl<'a> Outputs<'a> {
     }
 
     /// One judged version, to every output.
-    pub fn version(&mut self, e: &crate::report::Evaluation<'_>) -> Result<(), AppError> {
+    pub(crate) fn version(&mut self, e: &crate::report::Evaluation<'_>) -> Result<(), AppError> {
         for output in &mut self.outputs {
             let mut text = String::new();
             output.reporter.version(e, &mut text);
@@ -150,7 +150,7 @@ impl<'a> Outputs<'a> {
 
     /// Ends every output (each is closed as a valid document, even after an error in another),
     /// then says the warnings the formats have for standard error.
-    pub fn finish(self, summary: &Summary) -> Result<(), AppError> {
+    pub(crate) fn finish(self, summary: &Summary) -> Result<(), AppError> {
         let mut first_error = None;
         for Output {
             mut reporter,

@@ -64,7 +64,7 @@ pub(crate) struct Shown {
 }
 
 impl Shown {
-    pub fn new(snapshot: &Snapshot, judged: &Judged, redact: bool) -> Self {
+    pub(crate) fn new(snapshot: &Snapshot, judged: &Judged, redact: bool) -> Self {
         let (shown, redactor) = crate::redact::snapshot(snapshot, redact);
         Self {
             findings: redact_findings(&judged.evaluation.findings, &redactor),
@@ -73,7 +73,11 @@ impl Shown {
     }
 
     /// What every reporter is given.
-    pub fn evaluation<'a>(&'a self, judged: &'a Judged, policy: &'a Policy) -> Evaluation<'a> {
+    pub(crate) fn evaluation<'a>(
+        &'a self,
+        judged: &'a Judged,
+        policy: &'a Policy,
+    ) -> Evaluation<'a> {
         Evaluation {
             snapshot: &self.snapshot,
             findings: &self.findings,

@@ -7,7 +7,7 @@
 //! version reaches its outputs ([`emit`]). A command file holds the command's own steps only
 //! and calls these; nothing here calls a command, so the import graph stays one-way.
 
-pub mod emit;
-pub mod judge;
-pub mod prepare;
-pub mod session;
+pub(super) mod emit;
+pub(super) mod judge;
+pub(super) mod prepare;
+pub(super) mod session;

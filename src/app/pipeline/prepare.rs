@@ -34,7 +34,7 @@ pub(crate) struct Prepared {
 
 impl Prepared {
     /// The promotion target a check evaluates (`--target-alias` / `--target-stage`).
-    pub fn target(&self, eval: &EvalArgs) -> Result<target::Target, AppError> {
+    pub(crate) fn target(&self, eval: &EvalArgs) -> Result<target::Target, AppError> {
         target::validate(eval, &self.policy.rules)
     }
 }

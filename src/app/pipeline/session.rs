@@ -66,7 +66,7 @@ pub(crate) struct Live {
 }
 
 impl Live {
-    pub fn open(model: &str, server: &ServerArgs) -> Result<Self, AppError> {
+    pub(crate) fn open(model: &str, server: &ServerArgs) -> Result<Self, AppError> {
         let reference = ModelRef::parse(model)?;
         let (config, backend) = server::connect(server, &reference, &server::process_env)?;
         // The client never writes to the terminal; weakened TLS is said here, once per run.
@@ -92,7 +92,7 @@ impl Live {
     }
 
     /// A failed read as the failure to gather the reference.
-    pub fn failure(&self, error: ClientError) -> GatherFailure {
+    pub(crate) fn failure(&self, error: ClientError) -> GatherFailure {
         GatherFailure {
             reference: self.reference.to_string(),
             server: gather::server_label(self.cx.client()),
@@ -102,7 +102,7 @@ impl Live {
     }
 
     /// Runs one step of the command's I/O to completion.
-    pub fn block_on<F: std::future::Future>(&self, step: F) -> F::Output {
+    pub(crate) fn block_on<F: std::future::Future>(&self, step: F) -> F::Output {
         self.runtime.block_on(step)
     }
 }

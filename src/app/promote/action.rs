@@ -9,7 +9,7 @@ use crate::snapshot::Backend;
 
 /// What the promotion does once green.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
+pub(super) enum Action {
     /// Point the alias at the candidate.
     Alias(String),
     /// Move the candidate into the stage.
@@ -19,7 +19,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub fn goal(&self) -> Goal {
+    pub(super) fn goal(&self) -> Goal {
         match self {
             Action::Alias(a) => Goal::Alias(a.clone()),
             Action::Stage(s) | Action::Request(s) => Goal::Stage(s.clone()),
@@ -27,7 +27,7 @@ impl Action {
     }
 
     /// `mlgate.target`: `alias:champion`, `stage:Production`, `request:Production`.
-    pub fn record(&self) -> String {
+    pub(super) fn record(&self) -> String {
         match self {
             Action::Alias(a) => format!("alias:{a}"),
             Action::Stage(s) => format!("stage:{s}"),
@@ -36,7 +36,7 @@ impl Action {
     }
 
     /// Refuses, before anything is read, what the backend cannot do (its capabilities say).
-    pub fn supported_on(&self, backend: Backend) -> Result<(), AppError> {
+    pub(super) fn supported_on(&self, backend: Backend) -> Result<(), AppError> {
         let can = gather::capabilities(backend);
         let why = match self {
             Action::Alias(_) if !can.aliases => format!("{} no aliases", can.has()),
@@ -92,7 +92,10 @@ impl Action {
 }
 
 /// `--to-alias`, `--to-stage` or `--approve-request`, validated as `check` validates targets.
-pub fn action(args: &PromoteArgs, rules: &[crate::engine::Rule]) -> Result<Action, AppError> {
+pub(super) fn action(
+    args: &PromoteArgs,
+    rules: &[crate::engine::Rule],
+) -> Result<Action, AppError> {
     use crate::app::target::{alias, stage};
     let active = |flag: &str, s: &str| -> Result<String, AppError> {
         let s = stage(flag, s)?;
@@ -114,7 +117,7 @@ pub fn action(args: &PromoteArgs, rules: &[crate::engine::Rule]) -> Result<Actio
 }
 
 /// `--expect-incumbent`: a version number, or `none`.
-pub fn expected(given: &str) -> Result<Option<String>, AppError> {
+pub(super) fn expected(given: &str) -> Result<Option<String>, AppError> {
     let text = given.trim();
     if text.eq_ignore_ascii_case("none") {
         return Ok(None);
@@ -135,7 +138,7 @@ pub fn expected(given: &str) -> Result<Option<String>, AppError> {
 }
 
 /// The registered model a promotion moves within; only registry references name one.
-pub fn registry_name(reference: &ModelRef) -> Result<String, AppError> {
+pub(super) fn registry_name(reference: &ModelRef) -> Result<String, AppError> {
     match reference {
         ModelRef::Version { name, .. }
         | ModelRef::Alias { name, .. }
@@ -149,7 +152,7 @@ pub fn registry_name(reference: &ModelRef) -> Result<String, AppError> {
 }
 
 /// Whether a transition request (as the registry lists it) asks for `stage`.
-pub fn is_request_to(request: &serde_json::Value, stage: &str) -> bool {
+pub(super) fn is_request_to(request: &serde_json::Value, stage: &str) -> bool {
     request
         .get("to_stage")
         .and_then(serde_json::Value::as_str)

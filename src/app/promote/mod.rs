@@ -28,7 +28,7 @@ use action::{action, expected, registry_name, Action};
 use record::Record;
 use steps::Step;
 
-pub fn run(args: &PromoteArgs) -> Result<Exit, AppError> {
+pub(super) fn run(args: &PromoteArgs) -> Result<Exit, AppError> {
     let result = gate(args);
     // With --github, the step says whether the version moved (`promoted`), whatever the end.
     if args.output.github {

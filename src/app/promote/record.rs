@@ -8,7 +8,7 @@ use crate::engine::{Outcome, Status, Verdict};
 const SUMMARY_LIMIT: usize = 1000;
 
 /// The facts a record is made of.
-pub struct Record<'a> {
+pub(super) struct Record<'a> {
     pub status: Status,
     /// `alias:champion`, `stage:Production`, `request:Production`.
     pub target: String,
@@ -23,7 +23,7 @@ pub struct Record<'a> {
 
 impl Record<'_> {
     /// The tags, in the order they are written.
-    pub fn tags(&self) -> Vec<(&'static str, String)> {
+    pub(super) fn tags(&self) -> Vec<(&'static str, String)> {
         vec![
             ("mlgate.verdict", verdict_word(self.status).to_string()),
             ("mlgate.target", self.target.clone()),
@@ -43,7 +43,7 @@ impl Record<'_> {
     }
 
     /// The comment of an approved or rejected transition request.
-    pub fn comment(&self) -> String {
+    pub(super) fn comment(&self) -> String {
         let mut line = format!("mlgate: {} · policy {}", self.summary, self.policy_digest);
         if let Some(url) = &self.report {
             line = format!("{line} · {url}");
@@ -52,7 +52,7 @@ impl Record<'_> {
     }
 }
 
-pub fn verdict_word(status: Status) -> &'static str {
+pub(super) fn verdict_word(status: Status) -> &'static str {
     match status {
         Status::Pass => "pass",
         Status::Fail => "fail",
@@ -62,7 +62,7 @@ pub fn verdict_word(status: Status) -> &'static str {
 
 /// `fail at --fail-on error: 9 passed, 1 failed, 2 skipped; against v2 (@champion)`: one
 /// line, capped.
-pub fn summary(verdict: &Verdict, holds: &str, incumbent: Option<&str>) -> String {
+pub(super) fn summary(verdict: &Verdict, holds: &str, incumbent: Option<&str>) -> String {
     let counts: Vec<String> = verdict
         .counts
         .iter()
@@ -99,7 +99,10 @@ fn outcome_word(outcome: Outcome) -> &'static str {
 }
 
 /// `--report-url`, else the GitHub Actions run when the runner's variables are all set.
-pub fn report_url(given: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+pub(super) fn report_url(
+    given: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
     if let Some(url) = given {
         return Some(url.to_string());
     }

@@ -444,7 +444,7 @@ fn remove_path(doc: &mut Value, path: &str) -> Option<()> {
 }
 
 /// RFC 7396 JSON merge patch: objects merge key by key, `null` deletes, anything else replaces.
-pub fn merge_patch(target: &mut Value, patch: &Value) {
+pub(super) fn merge_patch(target: &mut Value, patch: &Value) {
     let Value::Object(patch_map) = patch else {
         *target = patch.clone();
         return;

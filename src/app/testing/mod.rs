@@ -27,7 +27,7 @@ struct CaseResult {
     mismatches: Vec<(String, Outcome, Option<Outcome>, String)>,
 }
 
-pub fn run(args: &TestArgs) -> Result<Exit, AppError> {
+pub(super) fn run(args: &TestArgs) -> Result<Exit, AppError> {
     let effective = config::effective(&args.policy)?;
     let paths = if args.paths.is_empty() {
         effective.config.tests()

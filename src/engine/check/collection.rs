@@ -7,7 +7,7 @@ use super::value::show;
 use super::{Absent, Check, Conditions, Context, Mode, Selection, Verdict};
 
 /// The verdict of a collection check.
-pub fn evaluate(check: &Check, selection: &Selection<'_>, cx: Context<'_>) -> Verdict {
+pub(super) fn evaluate(check: &Check, selection: &Selection<'_>, cx: Context<'_>) -> Verdict {
     // Known to be absent (a section that was not gathered never gets here): nothing to count
     // or range over, as in an empty collection, but a failure says what is missing.
     if selection.found.is_empty() && !selection.absent.is_empty() {

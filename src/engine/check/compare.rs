@@ -75,7 +75,7 @@ impl Comparison {
 }
 
 /// The verdict on one selected value against the referenced one.
-pub fn judge(c: &Comparison, ours: &Value, theirs: &Value) -> Verdict {
+pub(super) fn judge(c: &Comparison, ours: &Value, theirs: &Value) -> Verdict {
     let name = c.name();
     let owner = owner(&c.reference);
     let Some(mine) = finite(ours) else {

@@ -29,7 +29,7 @@ impl Context<'_> {
 }
 
 /// The verdict of a comparison check on the selection.
-pub fn evaluate(check: &Check, selection: &Selection<'_>, cx: Context<'_>) -> Verdict {
+pub(super) fn evaluate(check: &Check, selection: &Selection<'_>, cx: Context<'_>) -> Verdict {
     let Some(reference) = check.reference() else {
         return Verdict::Error(format!("`{}` compares with nothing", check.describe()));
     };
@@ -93,7 +93,7 @@ fn on_absent(check: &Check, absent: &Absent) -> Verdict {
 /// Collects the references of every check in `set`, descending into combinators and the
 /// checks of quantifier conditions (whose field names are relative to an element, not
 /// references).
-pub fn collect<'s>(set: &'s CheckSet, out: &mut Vec<&'s Selector>) {
+pub(super) fn collect<'s>(set: &'s CheckSet, out: &mut Vec<&'s Selector>) {
     for check in &set.0 {
         match check {
             Check::AllOf(sets) | Check::AnyOf(sets) => {

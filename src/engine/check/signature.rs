@@ -33,7 +33,7 @@ struct Column {
 }
 
 /// The verdict on the selected signature against the referenced one.
-pub fn judge(ours: &Value, theirs: &Value, reference: &Selector) -> Verdict {
+pub(super) fn judge(ours: &Value, theirs: &Value, reference: &Selector) -> Verdict {
     let parts = |signature: &Value| -> Result<(Vec<Column>, Vec<Column>), String> {
         Ok((
             columns(signature, "inputs")?,

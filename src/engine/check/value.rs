@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::{Absent, Check, Verdict};
 
 /// The verdict of a value check on a present value.
-pub fn on_value(check: &Check, value: &Value) -> Verdict {
+pub(super) fn on_value(check: &Check, value: &Value) -> Verdict {
     match check {
         Check::Exists(want) | Check::Absent(want) => {
             let wants_presence = matches!(check, Check::Exists(_)) == *want;
@@ -109,7 +109,7 @@ pub fn on_value(check: &Check, value: &Value) -> Verdict {
 /// a list element's field): it meets no positive condition — a failure saying what is
 /// missing — and holds no forbidden value. A section that was not gathered never gets here:
 /// the engine reports it as an error (or skipped) before any check runs.
-pub fn on_absent(check: &Check, absent: &Absent) -> Verdict {
+pub(super) fn on_absent(check: &Check, absent: &Absent) -> Verdict {
     match check {
         Check::Exists(false)
         | Check::Absent(true)
@@ -186,7 +186,7 @@ fn contains(value: &Value, needle: &Value) -> Verdict {
 
 /// Equality with typed comparisons: a number in the policy compares numerically with a
 /// numeric string from the server (params are strings in MLflow).
-pub fn loosely_equal(actual: &Value, expected: &Value) -> Result<bool, String> {
+pub(super) fn loosely_equal(actual: &Value, expected: &Value) -> Result<bool, String> {
     match (actual, expected) {
         (_, Value::Number(n)) => {
             let want = n.as_f64().unwrap_or(f64::NAN);

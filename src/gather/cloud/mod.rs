@@ -14,7 +14,7 @@ mod store;
 
 use std::sync::Arc;
 
-pub use store::{Credential, Issue, Issued};
+pub(super) use store::{Credential, Issue, Issued};
 
 use crate::gather::files::Route;
 use store::Store;
@@ -71,7 +71,7 @@ impl Location {
 /// The route to the version's files at `uri`, read with `granted` and renewed through
 /// `issuer`; `None` when the scheme is not one mlgate reads or `granted` is not the
 /// credential its storage takes.
-pub fn open(uri: &str, granted: Issued, issuer: Arc<dyn Issue>) -> Option<Route> {
+pub(super) fn open(uri: &str, granted: Issued, issuer: Arc<dyn Issue>) -> Option<Route> {
     Some(match Location::parse(uri)? {
         Location::S3 { bucket, prefix } => Arc::new(Store::new(
             uri,

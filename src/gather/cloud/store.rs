@@ -14,7 +14,7 @@ use crate::gather::files::Fetch;
 
 /// A temporary credential, as Unity Catalog issues it. Deliberately not `Debug`.
 #[derive(Clone)]
-pub enum Credential {
+pub(crate) enum Credential {
     Aws {
         access_key_id: String,
         secret_access_key: String,
@@ -26,19 +26,19 @@ pub enum Credential {
 
 /// A credential and when it stops working (epoch ms), when the issuer said.
 #[derive(Clone)]
-pub struct Issued {
+pub(crate) struct Issued {
     pub credential: Credential,
     pub expires_at_ms: Option<i64>,
 }
 
 /// Who issues a version's credentials (Unity Catalog's `generate-temporary-credentials`);
 /// asked again when the one in force expires.
-pub trait Issue: Send + Sync {
+pub(crate) trait Issue: Send + Sync {
     fn issue<'a>(&'a self, http: &'a Client) -> Fetch<'a, Issued>;
 }
 
 /// Where in one cloud a version's files are, and the secret that cloud's storage takes.
-pub trait Place: Send + Sync + 'static {
+pub(super) trait Place: Send + Sync + 'static {
     /// The secret requests are signed or sent with. Deliberately not `Debug`.
     type Secret: Clone + Send + Sync;
     /// The credential kind this storage is read with, as Unity Catalog names it.
@@ -56,7 +56,7 @@ struct Held<S> {
 }
 
 /// A model version's files in cloud storage and the credential that reads them.
-pub struct Store<P: Place> {
+pub(super) struct Store<P: Place> {
     uri: String,
     pub(super) place: P,
     issuer: Arc<dyn Issue>,
@@ -75,7 +75,12 @@ fn now_ms() -> i64 {
 
 impl<P: Place> Store<P> {
     /// The store at `uri`, reading with `granted`; `None` when `granted` is another cloud's.
-    pub fn new(uri: &str, place: P, granted: Issued, issuer: Arc<dyn Issue>) -> Option<Self> {
+    pub(super) fn new(
+        uri: &str,
+        place: P,
+        granted: Issued,
+        issuer: Arc<dyn Issue>,
+    ) -> Option<Self> {
         Some(Self {
             uri: uri.trim_end_matches('/').to_string(),
             place,
@@ -90,13 +95,17 @@ impl<P: Place> Store<P> {
     }
 
     /// The call that reads `file`, for error entries: the storage URI, no credential.
-    pub fn shown(&self, file: &str) -> String {
+    pub(super) fn shown(&self, file: &str) -> String {
         format!("GET {}/{file}", self.uri)
     }
 
     /// Runs `request` with the secret in force; when storage refuses it as expired (or it
     /// expired by the clock), asks the issuer for a new one and runs `request` once more.
-    pub async fn authorized<T, F, Fut>(&self, http: &Client, request: F) -> Result<T, ClientError>
+    pub(super) async fn authorized<T, F, Fut>(
+        &self,
+        http: &Client,
+        request: F,
+    ) -> Result<T, ClientError>
     where
         F: Fn(P::Secret) -> Fut,
         Fut: Future<Output = Result<T, ClientError>>,

@@ -16,7 +16,7 @@ struct SignedUri {
 }
 
 /// A workspace registry version's files: listed, then a signed download URL per file.
-pub struct SignedDownload {
+pub(super) struct SignedDownload {
     pub name: String,
     pub version: String,
 }

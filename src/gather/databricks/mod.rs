@@ -25,7 +25,7 @@ use crate::model_ref::ModelRef;
 use crate::snapshot::{Backend, GatherError};
 
 /// The workspace registry of a Databricks workspace.
-pub struct Workspace;
+pub(super) struct Workspace;
 
 /// `{"requests": [...]}`, left out (or `{}`) when there are none.
 #[derive(Deserialize)]

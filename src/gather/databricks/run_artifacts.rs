@@ -18,7 +18,7 @@ const CREDENTIALS: &str = "/api/2.0/mlflow/artifacts/credentials-for-read";
 
 /// The run and the model's directory in its artifacts, from a version's `source`; `None`
 /// for sources elsewhere (another store, an MLflow 3 logged model, a bare run root).
-pub fn source_run(source: &str) -> Option<(String, String)> {
+pub(super) fn source_run(source: &str) -> Option<(String, String)> {
     let rest = source
         .strip_prefix("dbfs:/databricks/mlflow-tracking/")
         .or_else(|| source.strip_prefix("dbfs:///databricks/mlflow-tracking/"))?;
@@ -55,7 +55,7 @@ struct Header {
 
 /// A Databricks run's artifacts under `root`: `credentials-for-read` and `artifacts/list`
 /// (the workspace registry's fallback when its signed URLs fail).
-pub struct RunArtifacts {
+pub(super) struct RunArtifacts {
     pub run_id: String,
     pub root: String,
 }

@@ -9,7 +9,7 @@ use crate::gather::wire::FileListing;
 use crate::snapshot::ArtifactFile;
 
 /// The registry route, `/model-versions/get-artifact?name=&version=&path=`.
-pub struct GetArtifact {
+pub(super) struct GetArtifact {
     pub name: String,
     pub version: String,
 }
@@ -39,13 +39,13 @@ impl Files for GetArtifact {
 }
 
 /// The artifact proxy, `/api/2.0/mlflow-artifacts/artifacts/<prefix>/<path>`.
-pub struct Proxy {
+pub(super) struct Proxy {
     prefix: String,
 }
 
 impl Proxy {
     /// The proxy's route to a `mlflow-artifacts:/` URI; `None` for other schemes.
-    pub fn of(uri: &str) -> Option<Self> {
+    pub(super) fn of(uri: &str) -> Option<Self> {
         uri.strip_prefix("mlflow-artifacts:/").map(|rest| Proxy {
             prefix: rest.trim_matches('/').to_string(),
         })

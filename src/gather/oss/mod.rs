@@ -21,7 +21,7 @@ use crate::model_ref::ModelRef;
 use crate::snapshot::{Backend, GatherError};
 
 /// An open-source `mlflow server`.
-pub struct Oss;
+pub(super) struct Oss;
 
 impl Registry for Oss {
     fn backend(&self) -> Backend {

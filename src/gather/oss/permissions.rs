@@ -50,7 +50,11 @@ struct Grant {
 const USERS_LIST: &str = "GET /api/2.0/mlflow/users/list";
 
 /// Reads the ACLs of the registered model and the experiment.
-pub async fn gather(cx: &Context, model: Option<&str>, experiment_id: Option<&str>) -> AclGathered {
+pub(super) async fn gather(
+    cx: &Context,
+    model: Option<&str>,
+    experiment_id: Option<&str>,
+) -> AclGathered {
     let http = cx.client();
     let mut out = AclGathered::default();
     if !auth_app_runs(cx, &mut out).await {

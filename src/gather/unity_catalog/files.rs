@@ -31,7 +31,7 @@ struct DownloadUrl {
 }
 
 /// The Files API: `/api/2.0/fs/files<root>/<file>` with our token.
-pub struct FilesApi {
+pub(super) struct FilesApi {
     pub root: String,
 }
 
@@ -54,7 +54,7 @@ impl Files for FilesApi {
 
 /// `DEFAULT_STORAGE`: the Files API listing of `root`, and each file through a presigned URL
 /// from `fs/create-download-url`, fetched without our token.
-pub struct Presigned {
+pub(super) struct Presigned {
     pub root: String,
 }
 

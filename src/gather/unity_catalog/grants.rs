@@ -14,7 +14,7 @@ use crate::snapshot::{Backend, ObjectPermissions, PermissionEntry, PrincipalType
 
 /// Unity Catalog: direct grants and effective grants of the model (securable type `function`,
 /// as the Databricks SDK and Terraform provider address models), every page, plus the owner.
-pub async fn grants(cx: &Context, full_name: &str, owner: Option<&str>) -> AclGathered {
+pub(super) async fn grants(cx: &Context, full_name: &str, owner: Option<&str>) -> AclGathered {
     let http = cx.client();
     let mut out = AclGathered::default();
     let direct_path = format!("/api/2.1/unity-catalog/permissions/function/{full_name}");

@@ -29,7 +29,7 @@ use crate::snapshot::{Backend, GatherError};
 const UC: &str = "/api/2.1/unity-catalog/models";
 
 /// Unity Catalog, as a model registry.
-pub struct UnityCatalog;
+pub(super) struct UnityCatalog;
 
 impl Registry for UnityCatalog {
     fn backend(&self) -> Backend {

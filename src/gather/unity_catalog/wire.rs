@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::gather::wire::{self, lenient};
 
 #[derive(Debug, Deserialize)]
-pub struct Alias {
+pub(super) struct Alias {
     pub alias_name: String,
     #[serde(default, deserialize_with = "lenient::string")]
     pub version_num: String,
@@ -19,7 +19,7 @@ pub struct Alias {
 /// The parts of a three-level name, as UC sends them beside the object.
 #[derive(Debug, Deserialize, Default)]
 #[allow(clippy::struct_field_names)] // the wire's names
-pub struct Names {
+pub(super) struct Names {
     #[serde(default)]
     pub full_name: Option<String>,
     #[serde(default)]
@@ -56,7 +56,7 @@ impl Names {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ModelVersionInfo {
+pub(super) struct ModelVersionInfo {
     #[serde(flatten)]
     pub names: Names,
     #[serde(default)]
@@ -86,7 +86,7 @@ pub struct ModelVersionInfo {
 }
 
 impl ModelVersionInfo {
-    pub fn into_mlflow(self) -> wire::ModelVersion {
+    pub(super) fn into_mlflow(self) -> wire::ModelVersion {
         let name = self.names.full(self.model_name.as_deref());
         let mut extra = self.extra;
         if let Some(model) = self.model_name {
@@ -112,7 +112,7 @@ impl ModelVersionInfo {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct RegisteredModelInfo {
+pub(super) struct RegisteredModelInfo {
     #[serde(flatten)]
     pub names: Names,
     /// The short name; `name` in the converted shape is the full one.
@@ -135,7 +135,7 @@ pub struct RegisteredModelInfo {
 }
 
 impl RegisteredModelInfo {
-    pub fn into_mlflow(self) -> wire::RegisteredModel {
+    pub(super) fn into_mlflow(self) -> wire::RegisteredModel {
         let name = self.names.full(self.name.as_deref());
         let mut extra = self.extra;
         if let Some(owner) = &self.owner {
@@ -164,7 +164,7 @@ impl RegisteredModelInfo {
 
 /// `{"model_versions": [...]}` of a version listing (only the numbers are read).
 #[derive(Debug, Deserialize)]
-pub struct VersionNumber {
+pub(super) struct VersionNumber {
     #[serde(deserialize_with = "lenient::string")]
     pub version: String,
 }
@@ -172,7 +172,7 @@ pub struct VersionNumber {
 /// One principal's privileges (`PrivilegeAssignment`). Direct grants list privilege names;
 /// effective grants list objects that say where each was inherited from.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct PrivilegeAssignment {
+pub(super) struct PrivilegeAssignment {
     #[serde(default)]
     pub principal: String,
     #[serde(default)]
@@ -183,7 +183,7 @@ pub struct PrivilegeAssignment {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged)]
-pub enum Privilege {
+pub(super) enum Privilege {
     Name(String),
     Effective {
         privilege: String,
@@ -198,7 +198,7 @@ pub enum Privilege {
 
 /// `is-databricks-sdk-models-artifact-repository-enabled` (U9).
 #[derive(Debug, Deserialize)]
-pub struct SdkRepositoryFlag {
+pub(super) struct SdkRepositoryFlag {
     #[serde(default)]
     pub is_databricks_sdk_models_artifact_repository_enabled: bool,
 }

@@ -17,13 +17,13 @@ use crate::report::compare::SharedMetric;
 use crate::report::sanitize::mermaid_label;
 
 /// At most this many metrics are charted: more bars than that are unreadable at GitHub's width.
-pub const MAX_CHARTED: usize = 12;
+pub(super) const MAX_CHARTED: usize = 12;
 
 /// The incumbent's value on the chart's index.
 const INCUMBENT: f64 = 100.0;
 
 /// The Mermaid source, and how many metrics it shows out of how many could be charted.
-pub struct Chart {
+pub(super) struct Chart {
     pub source: String,
     pub charted: usize,
     pub chartable: usize,
@@ -31,7 +31,7 @@ pub struct Chart {
 
 /// The chart of the shared metrics with a relative change (finite on both sides, incumbent
 /// not zero): the first [`MAX_CHARTED`] in the table's order; `None` when there is none.
-pub fn metrics(shared: &[SharedMetric]) -> Option<Chart> {
+pub(super) fn metrics(shared: &[SharedMetric]) -> Option<Chart> {
     let chartable: Vec<(&str, f64)> = shared
         .iter()
         .filter_map(|m| Some((m.name.as_str(), INCUMBENT + m.difference()?.relative?)))

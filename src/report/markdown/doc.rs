@@ -13,7 +13,7 @@ use crate::report::sanitize;
 
 /// A Markdown document under construction.
 #[derive(Default)]
-pub struct Doc {
+pub(super) struct Doc {
     body: String,
     toc: Vec<(usize, String, String)>,
     anchors: HashMap<String, usize>,
@@ -22,7 +22,7 @@ pub struct Doc {
 impl Doc {
     /// A heading (`level` 1–5); levels 1 and 2 are listed in the contents. The title is
     /// plain text (a flavor name may come from the server), escaped here.
-    pub fn heading(&mut self, level: usize, title: &str) {
+    pub(super) fn heading(&mut self, level: usize, title: &str) {
         let anchor = self.anchor(title);
         let title = escape_cell(title);
         if level <= 2 {
@@ -57,20 +57,20 @@ impl Doc {
     }
 
     /// A bold sub-title that is not a heading (the seed's dashboard table titles).
-    pub fn caption(&mut self, title: &str) {
+    pub(super) fn caption(&mut self, title: &str) {
         self.body.push_str("  \n<b><font size=\"+1\">");
         self.body.push_str(title);
         self.body.push_str("</font></b>  \n");
     }
 
-    pub fn paragraph(&mut self, text: &str) {
+    pub(super) fn paragraph(&mut self, text: &str) {
         self.body.push('\n');
         self.body.push_str(text);
         self.body.push('\n');
     }
 
     /// A table; every cell is escaped.
-    pub fn table(&mut self, headers: &[&str], rows: &[Vec<String>]) {
+    pub(super) fn table(&mut self, headers: &[&str], rows: &[Vec<String>]) {
         self.body.push_str("  \n\n|");
         self.body.push_str(&headers.join("|"));
         self.body.push_str("|\n|");
@@ -85,7 +85,7 @@ impl Doc {
     }
 
     /// A `Name|Value` table, or "None found" when there are no rows.
-    pub fn pairs(&mut self, key_header: &str, rows: Vec<(String, String)>) {
+    pub(super) fn pairs(&mut self, key_header: &str, rows: Vec<(String, String)>) {
         if rows.is_empty() {
             self.none_found(None);
             return;
@@ -95,7 +95,7 @@ impl Doc {
     }
 
     /// A two-column table with custom headers, or "None found" when there are no rows.
-    pub fn pairs_with(
+    pub(super) fn pairs_with(
         &mut self,
         key_header: &str,
         value_header: &str,
@@ -110,7 +110,7 @@ impl Doc {
     }
 
     /// The seed's red "None found", with an optional reason (why the data is absent).
-    pub fn none_found(&mut self, reason: Option<&str>) {
+    pub(super) fn none_found(&mut self, reason: Option<&str>) {
         self.body
             .push_str("  \n**_<font color=\"red\" size=\"+1\">None found</font>_**\n");
         if let Some(reason) = reason {
@@ -122,26 +122,26 @@ impl Doc {
     /// A fenced JSON block. Inside a code block HTML and links are text; what remains is a
     /// server string closing the fence (the fence outgrows any backtick run) and hidden
     /// characters (written as JSON escapes).
-    pub fn json_block(&mut self, value: &Value) {
+    pub(super) fn json_block(&mut self, value: &Value) {
         let text = sanitize::json(&serde_json::to_string_pretty(value).unwrap_or_default());
         self.code_block("json", &text);
     }
 
     /// A fenced block of text the caller made safe for `language` (JSON, a Mermaid diagram);
     /// the fence outgrows any backtick run in it.
-    pub fn code_block(&mut self, language: &str, text: &str) {
+    pub(super) fn code_block(&mut self, language: &str, text: &str) {
         let fence = sanitize::code_fence(text);
         let _ = write!(self.body, "  \n{fence}{language}\n{text}\n{fence}\n");
     }
 
     /// The body alone, without title and contents: a fragment for another document (the
     /// GitHub job summary).
-    pub fn into_body(self) -> String {
+    pub(super) fn into_body(self) -> String {
         self.body
     }
 
     /// The finished document: title (Markdown the caller escaped), contents, body.
-    pub fn finish(self, title: &str) -> String {
+    pub(super) fn finish(self, title: &str) -> String {
         let mut out = String::new();
         out.push('\n');
         out.push_str(title);
@@ -161,7 +161,7 @@ impl Doc {
 
 /// A JSON value as cell text: strings bare, `null`, numbers, and compact JSON for objects
 /// and lists (never a language-specific repr).
-pub fn cell(value: &Value) -> String {
+pub(super) fn cell(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -170,7 +170,7 @@ pub fn cell(value: &Value) -> String {
 
 /// Rows for every scalar field of an object, in order (objects and lists are left to their
 /// own tables).
-pub fn scalar_rows(object: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
+pub(super) fn scalar_rows(object: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
     object
         .iter()
         .filter(|(_, v)| !v.is_object() && !v.is_array())
@@ -179,7 +179,7 @@ pub fn scalar_rows(object: &serde_json::Map<String, Value>) -> Vec<(String, Stri
 }
 
 /// Rows for every field of an object, nested values as compact JSON.
-pub fn all_rows(object: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
+pub(super) fn all_rows(object: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
     object.iter().map(|(k, v)| (k.clone(), cell(v))).collect()
 }
 

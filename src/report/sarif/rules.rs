@@ -11,7 +11,7 @@ use super::RULE_DOCS;
 use crate::engine::{Rule, Severity};
 
 /// The `reportingDescriptor` of one rule: its title, description, remediation and docs.
-pub fn descriptor(rule: &Rule, bundled: bool) -> Value {
+pub(super) fn descriptor(rule: &Rule, bundled: bool) -> Value {
     let description = unwrap(&rule.description);
     let remediation = rule
         .remediation
@@ -70,7 +70,7 @@ fn unwrap(text: &str) -> String {
         .join("\n\n")
 }
 
-pub fn level(severity: Severity) -> &'static str {
+pub(super) fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "error",
         Severity::Warning => "warning",

@@ -345,8 +345,6 @@ pub fn graph(files: &[(String, String)]) -> BTreeMap<String, BTreeSet<String>> {
 /// The loops among the files under `folder` (each as the files it runs through), using only
 /// the imports between those files.
 pub fn loops_within(graph: &BTreeMap<String, BTreeSet<String>>, folder: &str) -> Vec<Vec<String>> {
-    let inside = |f: &String| f.starts_with(folder);
-    let nodes: Vec<&String> = graph.keys().filter(|f| inside(f)).collect();
     // Tarjan's strongly connected components; a component of two or more files is a loop.
     struct State<'g> {
         graph: &'g BTreeMap<String, BTreeSet<String>>,
@@ -395,6 +393,7 @@ pub fn loops_within(graph: &BTreeMap<String, BTreeSet<String>>, folder: &str) ->
             }
         }
     }
+    let nodes: Vec<&String> = graph.keys().filter(|f| f.starts_with(folder)).collect();
     let mut s = State {
         graph,
         index: BTreeMap::new(),

@@ -187,7 +187,7 @@ fn the_import_reader_sees_indirect_loops_and_ignores_text() {
         file("src/b/deep.rs", "pub fn k() { super::super::a::f(); }\n#[cfg(test)]\nmod tests {\n    use crate::a::y;\n}\n"),
     ];
     let graph = imports::graph(&files);
-    let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    let set = |v: &[&str]| v.iter().map(ToString::to_string).collect::<BTreeSet<_>>();
     assert_eq!(graph["src/a/x.rs"], set(&["src/a/mod.rs"]));
     assert_eq!(graph["src/a/mod.rs"], set(&["src/a/x.rs"]));
     assert_eq!(graph["src/a/y.rs"], set(&["src/b/mod.rs", "src/b/deep.rs"]));

@@ -14,7 +14,7 @@ use crate::report::sanitize::markdown_code;
 use crate::snapshot::Snapshot;
 
 /// Where the section goes.
-pub struct Layout {
+pub(crate) struct Layout {
     /// The section's heading level; its parts are one deeper.
     pub level: usize,
     /// Whether rules were evaluated (then a vacancy also says they were skipped).
@@ -25,7 +25,7 @@ pub struct Layout {
 
 /// How much of each table a size-capped document shows.
 #[derive(Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     pub rows: usize,
     pub cell_chars: usize,
 }
@@ -33,7 +33,7 @@ pub struct Limits {
 /// The cell of a side that lacks the value.
 const NONE: &str = "—";
 
-pub fn comparison(doc: &mut Doc, s: &Snapshot, layout: &Layout) {
+pub(crate) fn comparison(doc: &mut Doc, s: &Snapshot, layout: &Layout) {
     let Some(c) = compare::compare(s) else {
         return;
     };

@@ -7,7 +7,7 @@ use super::{opt, to_map};
 use crate::snapshot::Snapshot;
 
 /// Everything that could not be gathered, in one place.
-pub fn gathering(doc: &mut Doc, s: &Snapshot) {
+pub(crate) fn gathering(doc: &mut Doc, s: &Snapshot) {
     doc.heading(1, "Gathering");
     doc.heading(2, "Errors");
     let rows: Vec<Vec<String>> = s

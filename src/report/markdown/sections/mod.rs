@@ -8,12 +8,12 @@ mod overview;
 mod registry;
 mod run;
 
-pub use comparison::{comparison, Layout, Limits};
-pub use gathering::gathering;
-pub use model::mlflow_model;
-pub use overview::overview;
-pub use registry::{experiment, model_version, registered_model};
-pub use run::run;
+pub(super) use comparison::{comparison, Layout, Limits};
+pub(super) use gathering::gathering;
+pub(super) use model::mlflow_model;
+pub(super) use overview::overview;
+pub(super) use registry::{experiment, model_version, registered_model};
+pub(super) use run::run;
 
 use serde::Serialize;
 use serde_json::{Map, Value};

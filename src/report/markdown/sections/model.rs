@@ -9,7 +9,7 @@ use crate::report::thousands;
 use crate::snapshot::Snapshot;
 
 /// The MLmodel file and what was read beside it (input example, logged model, artifact list).
-pub fn mlflow_model(doc: &mut Doc, s: &Snapshot) {
+pub(crate) fn mlflow_model(doc: &mut Doc, s: &Snapshot) {
     doc.heading(1, "MLflow Model");
     let Some(m) = &s.mlflow_model else {
         doc.heading(2, "Model Info Details");

@@ -31,7 +31,7 @@ fn flavor_summary(mlmodel: &Map<String, Value>) -> (String, String) {
 }
 
 /// The dashboard: one two-column table per thing the report is about, in the seed's order.
-pub fn overview(doc: &mut Doc, s: &Snapshot) {
+pub(crate) fn overview(doc: &mut Doc, s: &Snapshot) {
     doc.heading(1, "Overview");
     doc.heading(2, "Dashboard");
     let empty = Map::new();

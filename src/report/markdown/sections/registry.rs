@@ -66,7 +66,7 @@ fn permissions(doc: &mut Doc, s: &Snapshot, section: &str, p: Option<&ObjectPerm
     }
 }
 
-pub fn experiment(doc: &mut Doc, s: &Snapshot) {
+pub(crate) fn experiment(doc: &mut Doc, s: &Snapshot) {
     doc.heading(1, "Experiment");
     doc.heading(2, "Details");
     let Some(e) = &s.experiment else {
@@ -91,7 +91,7 @@ pub fn experiment(doc: &mut Doc, s: &Snapshot) {
     );
 }
 
-pub fn registered_model(doc: &mut Doc, s: &Snapshot) {
+pub(crate) fn registered_model(doc: &mut Doc, s: &Snapshot) {
     doc.heading(1, "Registered Model");
     doc.heading(2, "Details");
     let Some(m) = &s.registered_model else {
@@ -124,7 +124,7 @@ pub fn registered_model(doc: &mut Doc, s: &Snapshot) {
     );
 }
 
-pub fn model_version(doc: &mut Doc, s: &Snapshot) {
+pub(crate) fn model_version(doc: &mut Doc, s: &Snapshot) {
     doc.heading(1, "Registered Model Version");
     doc.heading(2, "Details");
     let Some(v) = &s.model_version else {

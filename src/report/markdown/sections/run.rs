@@ -7,7 +7,7 @@ use super::{absence, opt, row, tag_rows, time_row, to_map};
 use crate::snapshot::derive::{self, format_time};
 use crate::snapshot::{Snapshot, StringMap};
 
-pub fn run(doc: &mut Doc, s: &Snapshot) {
+pub(crate) fn run(doc: &mut Doc, s: &Snapshot) {
     doc.heading(1, "Run");
     let Some(r) = &s.run else {
         doc.heading(2, "Info");
