@@ -9,6 +9,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod notice;
+pub mod promotion;
 pub mod reporter;
 pub mod sanitize;
 pub mod sarif;

@@ -23,6 +23,7 @@ use crate::cli::PromoteArgs;
 use crate::engine::Status;
 use crate::exit::Exit;
 use crate::gather;
+use crate::report::promotion::{line, Said};
 use crate::snapshot::Snapshot;
 use action::{action, expected, registry_name, Action};
 use record::Record;
@@ -102,7 +103,7 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
                     &judged,
                 )?;
             }
-            stdio::err("mlgate: nothing was moved\n");
+            stdio::err(&line(&Said::NothingMoved));
             return Err(error);
         }
     };
@@ -160,27 +161,31 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
         if args.dry_run {
             say(
                 args,
-                &format!(
-                    "dry run: {candidate_uri} would not be promoted to {holds}; nothing written"
-                ),
+                &Said::WouldNotMove {
+                    candidate: &candidate_uri,
+                    holds: &holds,
+                },
             );
         } else {
             if let (Action::Request(stage), Status::Fail) = (&action, status) {
                 // Red is known whatever the registry answers (exit 1, not 3), and the tags
                 // still say why: a request that is gone (or a refused rejection) is said.
                 if let Err(e) = step.reject(stage) {
-                    stdio::err(&format!("warning: {e}\n"));
+                    stdio::err(&line(&Said::StepFailed { why: &e }));
                 }
             }
             if !args.no_record {
                 // Red stays red whether or not the record lands; a lost record is said.
                 if let Err(e) = step.record() {
-                    stdio::err(&format!("warning: {e}\n"));
+                    stdio::err(&line(&Said::StepFailed { why: &e }));
                 }
             }
             say(
                 args,
-                &format!("{candidate_uri} was not promoted to {holds}: nothing moved"),
+                &Said::NotMoved {
+                    candidate: &candidate_uri,
+                    holds: &holds,
+                },
             );
         }
         return Ok(match status {
@@ -191,10 +196,11 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
     if args.dry_run {
         say(
             args,
-            &format!(
-                "dry run: {candidate_uri} would be promoted to {holds} (now {}); nothing written",
-                held(holder.as_deref())
-            ),
+            &Said::WouldMove {
+                candidate: &candidate_uri,
+                holds: &holds,
+                held_by: &held(holder.as_deref()),
+            },
         );
         return Ok(Exit::Pass);
     }
@@ -217,10 +223,11 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
     step.confirm(&action, &goal)?;
     say(
         args,
-        &format!(
-            "promoted {candidate_uri} to {holds} (was {})",
-            held(holder.as_deref())
-        ),
+        &Said::Moved {
+            candidate: &candidate_uri,
+            holds: &holds,
+            held_by: &held(holder.as_deref()),
+        },
     );
     if !args.no_record {
         step.record().map_err(|reason| PromoteError::RecordFailed {
@@ -245,8 +252,8 @@ fn not_ready(snapshot: &Snapshot) -> Option<String> {
     }
 }
 
-fn say(args: &PromoteArgs, line: &str) {
+fn say(args: &PromoteArgs, said: &Said<'_>) {
     if !args.output.quiet {
-        stdio::err(&format!("mlgate: {line}\n"));
+        stdio::err(&line(said));
     }
 }

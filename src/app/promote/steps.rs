@@ -8,6 +8,7 @@ use crate::app::error::{AppError, PromoteError, UsageError};
 use crate::app::pipeline::session::Live;
 use crate::app::stdio;
 use crate::gather::{self, Goal, Write, WriteError};
+use crate::report::promotion::{line, Said};
 
 /// The registry steps after the verdict, all on the one live session.
 pub(super) struct Step<'a> {
@@ -97,10 +98,9 @@ impl Step<'_> {
             Err(WriteError::Client(e)) => match self.holds_now(action, goal) {
                 Ok(true) => {
                     if !self.quiet {
-                        stdio::err(&format!(
-                            "warning: the move's answer was an error ({}), but the registry shows it was made\n",
-                            e.message()
-                        ));
+                        stdio::err(&line(&Said::MovedDespiteError {
+                            answer: &e.message(),
+                        }));
                     }
                     Ok(())
                 }
