@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::paths::{encode, join, walk, Page};
 use super::store::{Credential, Place, Store};
 use crate::client::{Client, ClientError, Stored};
-use crate::gather::files::{Fetch, Files, Listing};
+use crate::gather::files::{Fetch, Listing};
 use crate::gather::wire::lenient;
 use crate::url::shown as shown_url;
 
@@ -58,19 +58,13 @@ impl Place for AdlsRoot {
             _ => None,
         }
     }
-}
 
-impl Files for Store<AdlsRoot> {
-    fn read<'a>(&'a self, http: &'a Client, file: &'a str) -> Fetch<'a, String> {
-        Box::pin(read(self, http, file))
+    fn read<'a>(store: &'a Store<Self>, http: &'a Client, file: &'a str) -> Fetch<'a, String> {
+        Box::pin(read(store, http, file))
     }
 
-    fn describe(&self, file: &str) -> String {
-        self.shown(file)
-    }
-
-    fn list<'a>(&'a self, http: &'a Client) -> Option<Fetch<'a, Listing>> {
-        Some(Box::pin(list(self, http)))
+    fn list<'a>(store: &'a Store<Self>, http: &'a Client) -> Fetch<'a, Listing> {
+        Box::pin(list(store, http))
     }
 }
 

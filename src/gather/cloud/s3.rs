@@ -21,7 +21,7 @@ use quick_xml::Reader;
 use super::paths::{encode, join, walk, Page as Listed};
 use super::store::{Credential, Place, Store};
 use crate::client::{Client, ClientError, ConnectKind};
-use crate::gather::files::{Fetch, Files, Listing};
+use crate::gather::files::{Fetch, Listing};
 use crate::url::shown as shown_url;
 
 /// The version's bucket and prefix, and the bucket's region once S3 named it.
@@ -67,19 +67,13 @@ impl Place for S3Root {
             _ => None,
         }
     }
-}
 
-impl Files for Store<S3Root> {
-    fn read<'a>(&'a self, http: &'a Client, file: &'a str) -> Fetch<'a, String> {
-        Box::pin(read(self, http, file))
+    fn read<'a>(store: &'a Store<Self>, http: &'a Client, file: &'a str) -> Fetch<'a, String> {
+        Box::pin(read(store, http, file))
     }
 
-    fn describe(&self, file: &str) -> String {
-        self.shown(file)
-    }
-
-    fn list<'a>(&'a self, http: &'a Client) -> Option<Fetch<'a, Listing>> {
-        Some(Box::pin(list(self, http)))
+    fn list<'a>(store: &'a Store<Self>, http: &'a Client) -> Fetch<'a, Listing> {
+        Box::pin(list(store, http))
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::client::{Client, ClientError};
-use crate::gather::files::Fetch;
+use crate::gather::files::{Fetch, Files, Listing};
 
 /// A temporary credential, as Unity Catalog issues it. Deliberately not `Debug`.
 #[derive(Clone)]
@@ -45,6 +45,29 @@ pub(super) trait Place: Send + Sync + 'static {
     const KIND: &'static str;
     /// The secret of `credential`; `None` when it is another cloud's.
     fn secret(credential: Credential) -> Option<Self::Secret>;
+    /// Reads one file under the version's root, with the store's credential.
+    fn read<'a>(store: &'a Store<Self>, http: &'a Client, file: &'a str) -> Fetch<'a, String>
+    where
+        Self: Sized;
+    /// Lists the version's files, paths relative to its root.
+    fn list<'a>(store: &'a Store<Self>, http: &'a Client) -> Fetch<'a, Listing>
+    where
+        Self: Sized;
+}
+
+/// Every cloud store is a route to a version's files; the cloud says how to read and list.
+impl<P: Place> Files for Store<P> {
+    fn read<'a>(&'a self, http: &'a Client, file: &'a str) -> Fetch<'a, String> {
+        P::read(self, http, file)
+    }
+
+    fn describe(&self, file: &str) -> String {
+        self.shown(file)
+    }
+
+    fn list<'a>(&'a self, http: &'a Client) -> Option<Fetch<'a, Listing>> {
+        Some(P::list(self, http))
+    }
 }
 
 /// The secret in force, its generation (bumped on renewal) and the renewals so far.
