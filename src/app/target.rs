@@ -61,12 +61,21 @@ pub(super) fn stage(flag: &str, given: &str) -> Result<String, AppError> {
         return Ok((*found).to_string());
     }
     let lower: Vec<String> = STAGES.iter().map(|s| s.to_ascii_lowercase()).collect();
-    let suggestion = crate::suggest::closest(
-        &given.to_ascii_lowercase(),
-        lower.iter().map(String::as_str),
-    )
-    .and_then(|l| STAGES.iter().find(|s| s.eq_ignore_ascii_case(l)))
-    .map(|s| (*s).to_string());
+    let given_lower = given.to_ascii_lowercase();
+    // A typo, or the short form people write (`Prod`, `stag`): one stage starts with it.
+    let abbreviated = || {
+        let mut starting = STAGES
+            .iter()
+            .filter(|s| given_lower.len() >= 3 && s.to_ascii_lowercase().starts_with(&given_lower));
+        match (starting.next(), starting.next()) {
+            (Some(only), None) => Some(*only),
+            _ => None,
+        }
+    };
+    let suggestion = crate::suggest::closest(&given_lower, lower.iter().map(String::as_str))
+        .and_then(|l| STAGES.iter().find(|s| s.eq_ignore_ascii_case(l)).copied())
+        .or_else(abbreviated)
+        .map(str::to_string);
     Err(UsageError::BadStage {
         flag: flag.to_string(),
         given: given.to_string(),
@@ -151,6 +160,14 @@ mod tests {
         assert_eq!(t.stage.as_deref(), Some("Production"));
         let e = validate(&eval(Some("Producton"), None), &[]).unwrap_err();
         assert!(e.to_string().contains("did you mean `Production`"), "{e}");
+        // Short forms people write name the one stage they begin.
+        let e = validate(&eval(Some("Prod"), None), &[]).unwrap_err();
+        assert!(e.to_string().contains("did you mean `Production`"), "{e}");
+        let e = validate(&eval(Some("stag"), None), &[]).unwrap_err();
+        assert!(e.to_string().contains("did you mean `Staging`"), "{e}");
+        // Too short to say which: no guess.
+        let e = validate(&eval(Some("Pr"), None), &[]).unwrap_err();
+        assert!(!e.to_string().contains("did you mean"), "{e}");
     }
 
     #[test]
