@@ -23,6 +23,7 @@ mod docs;
 mod ergonomics;
 mod errors;
 mod faults;
+mod filter_live;
 mod gather_layer;
 mod hostile;
 mod hostile_output;
