@@ -53,7 +53,7 @@ pub enum ReadError {
     },
     /// A bulk listing returned no version of a model whose own answer names some: never
     /// audited as a model without versions (issue 20, a silent skip).
-    #[error("{} {} (filter {filter}): {}", .asked.method, .asked.url, unlisted(.model, .named))]
+    #[error("{} {} {}", .asked.method, .asked.url, unlisted(.model, .filter, .named))]
     Unlisted {
         asked: Asked,
         model: String,
@@ -63,9 +63,9 @@ pub enum ReadError {
     },
 }
 
-fn unlisted(model: &str, named: &[String]) -> String {
+fn unlisted(model: &str, filter: &str, named: &[String]) -> String {
     format!(
-        "listed no version of registered model `{model}`, which names version(s) {} as its own; its versions were not audited",
+        "listed no version of registered model `{model}` (filter {filter}), although the model names version(s) {} as its own: its versions were not audited",
         named.join(", ")
     )
 }
@@ -136,7 +136,7 @@ impl ReadError {
                 filter,
                 named,
                 ..
-            } => format!("(filter {filter}) {}", unlisted(model, named)),
+            } => unlisted(model, filter, named),
         }
     }
 }

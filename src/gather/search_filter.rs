@@ -67,7 +67,7 @@ mod tests {
     /// `regex` crate's leftmost-first, greedy matching is Python's), which must span the
     /// rest of the filter, minus the end quotes.
     fn mlflow_reads(filter: &str) -> Option<String> {
-        let single = Regex::new(r#"^name='(?:''|\\'|[^'])*'"#).unwrap();
+        let single = Regex::new(r"^name='(?:''|\\'|[^'])*'").unwrap();
         let double = Regex::new(r#"^name="(?:""|\\"|[^"])*""#).unwrap();
         let token = single.find(filter).or_else(|| double.find(filter))?;
         (token.end() == filter.len()).then(|| filter["name='".len()..filter.len() - 1].to_string())

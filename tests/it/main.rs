@@ -44,6 +44,7 @@ mod schemas;
 mod seed_report;
 mod silent_paths;
 mod tls;
+mod unlisted;
 
 use std::path::PathBuf;
 
