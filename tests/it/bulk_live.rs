@@ -169,7 +169,7 @@ pub(super) fn audit(s: &Server, args: &[&str]) -> (i32, Value, String, String) {
 pub(super) type Key = (String, String);
 
 /// (model, version) → verdict status, from the bulk JSON.
-pub(super) fn statuses(results: &Value) -> BTreeMap<Key, String> {
+fn statuses(results: &Value) -> BTreeMap<Key, String> {
     results["results"]
         .as_array()
         .unwrap()
