@@ -84,7 +84,7 @@ impl AppError {
                 ReadError::Client(e) => client_code(e),
                 ReadError::NoVersion { .. } => Code::GatherNotFound,
                 ReadError::NoStages { .. } => Code::GatherHttp,
-                ReadError::Unresolved { .. } => Code::GatherBadAnswer,
+                ReadError::Unresolved { .. } | ReadError::Unlisted { .. } => Code::GatherBadAnswer,
             },
             AppError::Usage(e) => e.code(),
             AppError::Read { .. } => Code::UsageUnreadable,

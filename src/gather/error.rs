@@ -51,6 +51,23 @@ pub enum ReadError {
         name: String,
         version: String,
     },
+    /// A bulk listing returned no version of a model whose own answer names some: never
+    /// audited as a model without versions (issue 20, a silent skip).
+    #[error("{} {} {}", .asked.method, .asked.url, unlisted(.model, .filter, .named))]
+    Unlisted {
+        asked: Asked,
+        model: String,
+        filter: String,
+        /// The versions the registered model names (latest per stage, aliases).
+        named: Vec<String>,
+    },
+}
+
+fn unlisted(model: &str, filter: &str, named: &[String]) -> String {
+    format!(
+        "listed no version of registered model `{model}` (filter {filter}), although the model names version(s) {} as its own: its versions were not audited",
+        named.join(", ")
+    )
 }
 
 fn no_version(model: &str, stage: Option<&str>) -> String {
@@ -79,7 +96,7 @@ impl ReadError {
             ReadError::Client(e) => e.status(),
             ReadError::NoVersion { .. } => Some(404),
             ReadError::NoStages { .. } => Some(400),
-            ReadError::Unresolved { .. } => None,
+            ReadError::Unresolved { .. } | ReadError::Unlisted { .. } => None,
         }
     }
 
@@ -89,7 +106,7 @@ impl ReadError {
             ReadError::Client(e) => e.error_code(),
             ReadError::NoVersion { .. } => Some("RESOURCE_DOES_NOT_EXIST"),
             ReadError::NoStages { .. } => Some("INVALID_PARAMETER_VALUE"),
-            ReadError::Unresolved { .. } => None,
+            ReadError::Unresolved { .. } | ReadError::Unlisted { .. } => None,
         }
     }
 
@@ -99,7 +116,8 @@ impl ReadError {
             ReadError::Client(e) => e.call(),
             ReadError::NoVersion { asked, .. }
             | ReadError::NoStages { asked, .. }
-            | ReadError::Unresolved { asked, .. } => asked.call(),
+            | ReadError::Unresolved { asked, .. }
+            | ReadError::Unlisted { asked, .. } => asked.call(),
         }
     }
 
@@ -113,6 +131,12 @@ impl ReadError {
             ReadError::Unresolved { name, version, .. } => format!(
                 "returned JSON of an unexpected shape: models:/{name}/{version} did not resolve to a model version"
             ),
+            ReadError::Unlisted {
+                model,
+                filter,
+                named,
+                ..
+            } => unlisted(model, filter, named),
         }
     }
 }

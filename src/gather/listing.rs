@@ -5,6 +5,8 @@
 //! `--versions`) is the command's choice; the calls and their quirks are here.
 
 use super::context::Context;
+use super::error::{Asked, ReadError};
+use super::search_filter;
 use super::tracking::API;
 use super::wire::{ModelVersion, RegisteredModel};
 use crate::client::ClientError;
@@ -30,20 +32,50 @@ pub async fn registered_models(
         .await
 }
 
-/// Every version of model `name`, every page, as listed.
-pub async fn versions(cx: &Context, name: &str) -> Result<Vec<ModelVersion>, ClientError> {
-    let filter = format!("name='{}'", name.replace('\'', "\\'"));
+/// Every version of `model`, every page, as listed. The registry's own answer naming a
+/// version (in `latest_versions`, or by an alias) that the listing did not return is
+/// [`ReadError::Unlisted`]: a model is never audited as having no versions when it has some.
+pub async fn versions(
+    cx: &Context,
+    model: &RegisteredModel,
+) -> Result<Vec<ModelVersion>, ReadError> {
+    let name = model.name.as_str();
+    let filter = search_filter::model_versions_of(name);
+    let path = format!("{API}/model-versions/search");
     let listed: Vec<ModelVersion> = cx
         .client()
         .get_all_pages(
-            &format!("{API}/model-versions/search"),
-            &[("filter", filter.as_str()), ("max_results", PAGE)],
+            &path,
+            &[("filter", filter.text.as_str()), ("max_results", PAGE)],
             "model_versions",
         )
         .await?;
-    // The filter matches this model only; a server that ignores it must not widen the run to
-    // other models' versions.
-    Ok(listed.into_iter().filter(|v| v.name == name).collect())
+    // The filter matches this model only (or, for a name no filter can say exactly, more);
+    // a server that ignores it must not widen the run to other models' versions either.
+    let listed: Vec<ModelVersion> = listed.into_iter().filter(|v| v.name == name).collect();
+    let named = named_versions(model);
+    if listed.is_empty() && !named.is_empty() {
+        return Err(ReadError::Unlisted {
+            asked: Asked {
+                method: "GET",
+                url: cx.client().url(&path),
+            },
+            model: name.to_string(),
+            filter: filter.text,
+            named,
+        });
+    }
+    Ok(listed)
+}
+
+/// Every version the model's own answer names (its latest in any stage, its aliases' targets),
+/// sorted by number, once each.
+fn named_versions(model: &RegisteredModel) -> Vec<String> {
+    let mut named: Vec<String> = model.aliases.iter().map(|a| a.version.clone()).collect();
+    named.extend(model.staged().map(|(_, version)| version));
+    named.sort_by_key(|v| (v.parse::<u64>().unwrap_or(u64::MAX), v.clone()));
+    named.dedup();
+    named
 }
 
 /// The versions the model's own answer names as held: those an alias points at and the
@@ -78,5 +110,6 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(held_versions(&model), ["3", "4", "5"]);
+        assert_eq!(named_versions(&model), ["3", "4", "5", "6", "7"]);
     }
 }

@@ -29,6 +29,7 @@ mod promotion;
 mod record;
 mod reference;
 mod registry;
+mod search_filter;
 mod stages;
 mod tracking;
 mod unity_catalog;

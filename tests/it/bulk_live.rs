@@ -128,7 +128,7 @@ fn populate(s: &Server, test: &str) -> Registry {
 }
 
 /// Runs `check --all-models` with `args`; returns (exit code, JSON, JUnit text, summary).
-fn audit(s: &Server, args: &[&str]) -> (i32, Value, String, String) {
+pub(super) fn audit(s: &Server, args: &[&str]) -> (i32, Value, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let (json, junit, report) = (
         dir.path().join("r.json"),
@@ -166,7 +166,7 @@ fn audit(s: &Server, args: &[&str]) -> (i32, Value, String, String) {
     )
 }
 
-type Key = (String, String);
+pub(super) type Key = (String, String);
 
 /// (model, version) → verdict status, from the bulk JSON.
 fn statuses(results: &Value) -> BTreeMap<Key, String> {

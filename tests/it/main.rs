@@ -23,6 +23,7 @@ mod docs;
 mod ergonomics;
 mod errors;
 mod faults;
+mod filter_live;
 mod gather_layer;
 mod hostile;
 mod hostile_output;
@@ -43,6 +44,7 @@ mod schemas;
 mod seed_report;
 mod silent_paths;
 mod tls;
+mod unlisted;
 
 use std::path::PathBuf;
 

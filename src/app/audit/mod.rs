@@ -194,6 +194,16 @@ async fn gather_one<'s>(
     now: String,
 ) -> (&'s Selected, Result<Snapshot, GatherFailure>) {
     let reference = reference(sel);
+    if let Some(error) = &sel.unlisted {
+        // The model's versions could not be listed: its error entry, never a silent skip.
+        let failure = GatherFailure {
+            reference: reference.to_string(),
+            server: gather::server_label(live.cx.client()),
+            backend: live.backend,
+            error: (**error).clone(),
+        };
+        return (sel, Err(failure));
+    }
     let result = match (goal, &sel.listed) {
         // Read again unless the registry's listing is the version's own answer (gather knows).
         (None, Some(listed)) => {

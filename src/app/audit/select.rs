@@ -7,9 +7,9 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 
 use crate::cli::Versions;
 use crate::client::ClientError;
-use crate::gather::listing;
 use crate::gather::wire::{ModelVersion, RegisteredModel};
 use crate::gather::Context;
+use crate::gather::{listing, ReadError};
 
 /// `--shard I/N`: this run checks share `index` (0-based) of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +56,9 @@ pub(super) struct Selected {
     /// The version as `model-versions/search` listed it (`--versions all|latest`), so that
     /// gathering it need not read it again.
     pub listed: Option<Box<ModelVersion>>,
+    /// Why the model's versions could not be listed although it has some: the entry stands
+    /// for the model (at the highest version it names) and is an error, never a skip.
+    pub unlisted: Option<Box<ReadError>>,
 }
 
 /// What the selection found: the versions, sorted by model and version number, and how many
@@ -79,7 +82,7 @@ pub(super) async fn select(
         .filter(|m| shard.is_none_or(|s| s.holds(&m.name)))
         .collect();
     let count = models.len();
-    let per_model: Vec<Vec<(String, Option<Box<ModelVersion>>)>> =
+    let per_model: Vec<Vec<Listed>> =
         stream::iter(models.iter().map(|m| versions_of(cx, m, which)))
             .buffered(jobs.max(1))
             .try_collect()
@@ -88,10 +91,11 @@ pub(super) async fn select(
         .iter()
         .zip(per_model)
         .flat_map(|(m, vs)| {
-            vs.into_iter().map(|(version, listed)| Selected {
+            vs.into_iter().map(|(version, listed, unlisted)| Selected {
                 model: m.name.clone(),
                 version,
                 listed,
+                unlisted,
             })
         })
         .collect();
@@ -111,13 +115,17 @@ fn number(version: &str) -> u64 {
     version.parse().unwrap_or(u64::MAX)
 }
 
+/// One selected version of a model: its number, the listed version (when listed), and why
+/// the model could not be listed (for its one error entry).
+type Listed = (String, Option<Box<ModelVersion>>, Option<Box<ReadError>>);
+
 /// The versions of one model that `which` selects, with the listed version when the
 /// selection listed it.
 async fn versions_of(
     cx: &Context,
     model: &RegisteredModel,
     which: Versions,
-) -> Result<Vec<(String, Option<Box<ModelVersion>>)>, ClientError> {
+) -> Result<Vec<Listed>, ClientError> {
     // The model's own answer names its aliases and the latest version in each stage; only
     // "all" (and "latest", which needs the highest number whatever its stage) lists versions.
     match which {
@@ -125,16 +133,31 @@ async fn versions_of(
             let mut out = listing::held_versions(model);
             out.sort_by_key(|v| number(v));
             out.dedup();
-            Ok(out.into_iter().map(|v| (v, None)).collect())
+            Ok(out.into_iter().map(|v| (v, None, None)).collect())
         }
         Versions::All | Versions::Latest => {
-            let mut out: Vec<(String, Option<Box<ModelVersion>>)> =
-                listing::versions(cx, &model.name)
-                    .await?
-                    .into_iter()
-                    .map(|v| (v.version.clone(), Some(Box::new(v))))
-                    .collect();
-            out.sort_by_key(|(v, _)| number(v));
+            let listed = match listing::versions(cx, model).await {
+                Ok(listed) => listed,
+                // A failed call stops the run as it always did; a listing that left out the
+                // model's versions is this model's error.
+                Err(ReadError::Client(error)) => return Err(error),
+                Err(error) => {
+                    let version = match &error {
+                        ReadError::Unlisted { named, .. } => named.last().cloned(),
+                        _ => None,
+                    };
+                    return Ok(vec![(
+                        version.unwrap_or_default(),
+                        None,
+                        Some(Box::new(error)),
+                    )]);
+                }
+            };
+            let mut out: Vec<Listed> = listed
+                .into_iter()
+                .map(|v| (v.version.clone(), Some(Box::new(v)), None))
+                .collect();
+            out.sort_by_key(|(v, _, _)| number(v));
             if which == Versions::Latest {
                 out = out.pop().into_iter().collect();
             }
