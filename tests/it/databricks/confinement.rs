@@ -1,0 +1,114 @@
+//! A hostile Unity Catalog version: its MLmodel names an input example outside the version's
+//! files (`..`, percent-encoded, backslashed, absolute). On every route the mock serves (the
+//! Files API with our token, `DEFAULT_STORAGE` presigned URLs, GCS with the issued token), no
+//! request leaves the version's root and the snapshot has an `input_example` error entry naming
+//! the refused path; the rest of the model is still read.
+
+use serde_json::Value;
+
+use super::mock::{Mock, Options};
+use super::uc_storage::check;
+use super::uc_storage_mock::{UcStorage, PREFIX};
+
+/// The hostile `artifact_path`s, as YAML, and the path each names once read.
+const HOSTILE: [(&str, &str); 5] = [
+    (
+        "../../../../../api/2.0/preview/scim/v2/Me",
+        "../../../../../api/2.0/preview/scim/v2/Me",
+    ),
+    (
+        "'%2e%2e/%2e%2e/%2e%2e/secret'",
+        "%2e%2e/%2e%2e/%2e%2e/secret",
+    ),
+    ("'..%2F..%2F..%2Fsecret'", "..%2F..%2F..%2Fsecret"),
+    (r"'..\..\..\secret'", r"..\..\..\secret"),
+    (
+        "/Volumes/main/hr/salaries.csv",
+        "/Volumes/main/hr/salaries.csv",
+    ),
+];
+
+/// The entries of `snapshot`'s `errors` for `section`.
+fn errors_for<'a>(snapshot: &'a Value, section: &str) -> Vec<&'a Value> {
+    snapshot["errors"]
+        .as_array()
+        .map(|e| e.iter().filter(|e| e["section"] == section).collect())
+        .unwrap_or_default()
+}
+
+/// Checks the hostile version on `storage`; every file request must start with one of `roots`.
+fn confined(storage: &UcStorage, roots: &[String], envs: fn(&Mock) -> Vec<(&'static str, String)>) {
+    for (yaml, named) in HOSTILE {
+        let mock = Mock::start(Options {
+            uc_storage: storage.clone(),
+            input_example_path: Some(yaml.into()),
+            ..Options::default()
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let run = check(&mock, dir.path(), &envs(&mock));
+        let refused = errors_for(&run.snapshot, "input_example");
+        assert_eq!(refused.len(), 1, "{named}: {}", run.everything);
+        let message = refused[0]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("`{}`", named.escape_debug())) && message.contains("refused"),
+            "{named}: {message}"
+        );
+        assert!(run.snapshot.get("input_example").is_none(), "{named}");
+        assert_eq!(
+            run.snapshot["mlflow_model"]["signature"]["inputs"][0]["name"], "tenure",
+            "the rest of the model is read"
+        );
+        for request in mock.requests() {
+            let path = request.split_once(' ').map_or("", |(_, p)| p);
+            let lower = path.to_ascii_lowercase();
+            assert!(
+                !lower.contains("..") && !lower.contains("%2e") && !lower.contains("%5c"),
+                "{named}: {request}"
+            );
+            assert!(
+                !lower.contains("scim") && !lower.contains("secret") && !lower.contains("volumes"),
+                "{named}: {request}"
+            );
+            let file = ["/api/2.0/fs/files", "/_signed/", "/_gcs/"]
+                .iter()
+                .any(|p| path.starts_with(p));
+            if file {
+                assert!(
+                    roots.iter().any(|root| path.starts_with(root.as_str())),
+                    "{named}: {request} is outside {roots:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn files_api_reads_stay_under_the_version() {
+    confined(
+        &UcStorage::FilesApi,
+        &["/api/2.0/fs/files/Models/main/ml/churn/3/".into()],
+        |_| Vec::new(),
+    );
+}
+
+#[test]
+fn presigned_reads_stay_under_the_version() {
+    confined(
+        &UcStorage::DefaultStorage,
+        &["/_signed/uc/Models/main/ml/churn/3/".into()],
+        |_| Vec::new(),
+    );
+}
+
+#[test]
+fn cloud_credential_reads_stay_under_the_version() {
+    let object = format!(
+        "/_gcs/storage/v1/b/uc-metastore-gcs/o/{}",
+        PREFIX.replace('/', "%2F")
+    );
+    confined(
+        &UcStorage::Gcs,
+        &[object, "/_gcs/storage/v1/b/uc-metastore-gcs/o?".into()],
+        |mock| vec![("STORAGE_EMULATOR_HOST", format!("{}/_gcs", mock.url))],
+    );
+}
