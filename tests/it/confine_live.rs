@@ -91,8 +91,9 @@ fn hostile_version(uri: &str, name: &str, yaml: &str) -> String {
     run_id
 }
 
-/// Every file read the proxy saw stays under the run's `model/` directory.
-fn stayed_inside(proxy: &Proxy, run_id: &str, named: &str) {
+/// Every file read the proxy saw stays under `root` (a run's `<run>/artifacts/model`, or a
+/// logged model's `models/<id>/artifacts`), and nothing named the secret.
+fn stayed_inside(proxy: &Proxy, root: &str, named: &str) {
     let mut reads = 0;
     for line in proxy.requests() {
         let lower = line.to_ascii_lowercase();
@@ -104,8 +105,7 @@ fn stayed_inside(proxy: &Proxy, run_id: &str, named: &str) {
         if line.contains("mlflow-artifacts/artifacts/") || line.contains("get-artifact") {
             reads += 1;
             assert!(
-                line.contains(&format!("{run_id}/artifacts/model"))
-                    || line.contains("get-artifact"),
+                line.contains(root) || line.contains("get-artifact"),
                 "{named}: {line}"
             );
         }
@@ -156,7 +156,7 @@ fn mlflow3_a_hostile_input_example_is_refused_on_every_reference() {
                 snap["mlflow_model"]["artifact_path"], "model",
                 "{reference}"
             );
-            stayed_inside(&proxy, &run_id, named);
+            stayed_inside(&proxy, &format!("{run_id}/artifacts/model"), named);
         }
         // --all-models: the bulk path reads the files its own way.
         let proxy = Proxy::start(&s.uri, None);
@@ -177,14 +177,109 @@ fn mlflow3_a_hostile_input_example_is_refused_on_every_reference() {
         let text = std::fs::read_to_string(&json)
             .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
         assert!(text.contains(&name), "{text}");
+        // The refused path as the JSON text holds the message: `escape_debug`ged, then escaped.
+        let shown = serde_json::to_string(&format!("`{}`", named.escape_debug())).unwrap();
         assert!(
-            text.contains(
-                &serde_json::to_string(&format!("`{}`", named.escape_debug())).unwrap()[1..]
-                    .trim_end_matches('"')
-                    .to_string()
-            ),
+            text.contains(shown.trim_matches('"')),
             "--all-models names {named}: {text}"
         );
-        stayed_inside(&proxy, &run_id, named);
+        stayed_inside(&proxy, &format!("{run_id}/artifacts/model"), named);
+    }
+}
+
+/// An MLflow 3 logged model holding the hostile MLmodel, and a version `name`/1 registered
+/// from `models:/<id>`. Returns the model id.
+fn hostile_logged_model(uri: &str, name: &str, yaml: &str) -> String {
+    let post = |path: &str, body: Value| {
+        call(
+            uri,
+            reqwest::Method::POST,
+            &format!("/api/2.0/mlflow/{path}"),
+            &body.to_string(),
+        )
+    };
+    let run = post("runs/create", json!({ "experiment_id": "0" }));
+    let run_id = run["run"]["info"]["run_id"].as_str().unwrap();
+    let model = post(
+        "logged-models",
+        json!({ "experiment_id": "0", "name": "model", "source_run_id": run_id }),
+    );
+    let id = model["model"]["info"]["model_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let root = model["model"]["info"]["artifact_uri"].as_str().unwrap();
+    let under = root
+        .strip_prefix("mlflow-artifacts:/")
+        .expect("the server proxies artifacts")
+        .trim_matches('/');
+    let mlmodel = format!(
+        "artifact_path: model\nmodel_id: {id}\nflavors:\n  python_function:\n    loader_module: mlflow.pyfunc.model\nsaved_input_example_info:\n  artifact_path: {yaml}\n  type: json_object\n"
+    );
+    // `secret.json` beside the model's `artifacts/` directory, where `..` would reach it.
+    let models_dir = under.trim_end_matches("/artifacts");
+    for (path, text) in [
+        (format!("{under}/MLmodel"), mlmodel.as_str()),
+        (
+            format!("{models_dir}/secret.json"),
+            "{\"secret\": \"another team's\"}",
+        ),
+    ] {
+        call(
+            uri,
+            reqwest::Method::PUT,
+            &format!("/api/2.0/mlflow-artifacts/artifacts/{path}"),
+            text,
+        );
+    }
+    post("registered-models/create", json!({ "name": name }));
+    post(
+        "model-versions/create",
+        json!({ "name": name, "source": format!("models:/{id}"), "run_id": run_id, "model_id": id }),
+    );
+    id
+}
+
+#[test]
+fn mlflow3_a_hostile_input_example_of_a_logged_model_is_refused() {
+    let Some(s) = server("MLFLOW3") else { return };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    for (i, (yaml, named)) in HOSTILE.iter().enumerate() {
+        let name = format!("confine-lm-{}-{nanos}-{i}", std::process::id());
+        let id = hostile_logged_model(&s.uri, &name, yaml);
+        let dir = tempfile::tempdir().unwrap();
+        for reference in [format!("models:/{id}"), format!("models:/{name}/1")] {
+            let proxy = Proxy::start(&s.uri, None);
+            let snap = snapshot(&proxy.uri, &reference, dir.path());
+            names_the_refusal(&snap["errors"], named);
+            assert_eq!(snap["mlflow_model"]["model_id"], id.as_str(), "{reference}");
+            stayed_inside(&proxy, &format!("models/{id}/artifacts"), named);
+        }
+        let proxy = Proxy::start(&s.uri, None);
+        let json = dir.path().join("r.json");
+        let out = clean()
+            .args([
+                "check",
+                "--all-models",
+                "--no-config",
+                "-q",
+                "--tracking-uri",
+            ])
+            .arg(&proxy.uri)
+            .args(["--filter", &format!("name = '{name}'"), "--json"])
+            .arg(&json)
+            .output()
+            .unwrap();
+        let text = std::fs::read_to_string(&json)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+        let shown = serde_json::to_string(&format!("`{}`", named.escape_debug())).unwrap();
+        assert!(
+            text.contains(shown.trim_matches('"')),
+            "--all-models names {named}: {text}"
+        );
+        stayed_inside(&proxy, &format!("models/{id}/artifacts"), named);
     }
 }
