@@ -31,7 +31,7 @@ fn blocking<T>(f: impl std::future::Future<Output = T>) -> T {
 }
 
 /// A request to the server's REST API; the answer as JSON.
-fn call(uri: &str, method: reqwest::Method, path: &str, body: &str) -> Value {
+fn call(uri: &str, method: &reqwest::Method, path: &str, body: &str) -> Value {
     blocking(async {
         let response = reqwest::Client::new()
             .request(method.clone(), format!("{uri}{path}"))
@@ -53,7 +53,7 @@ fn hostile_version(uri: &str, name: &str, yaml: &str) -> String {
     let post = |path: &str, body: Value| {
         call(
             uri,
-            reqwest::Method::POST,
+            &reqwest::Method::POST,
             &format!("/api/2.0/mlflow/{path}"),
             &body.to_string(),
         )
@@ -78,7 +78,7 @@ fn hostile_version(uri: &str, name: &str, yaml: &str) -> String {
     ] {
         call(
             uri,
-            reqwest::Method::PUT,
+            &reqwest::Method::PUT,
             &format!("/api/2.0/mlflow-artifacts/artifacts/{under}/{file}"),
             text,
         );
@@ -193,7 +193,7 @@ fn hostile_logged_model(uri: &str, name: &str, yaml: &str) -> String {
     let post = |path: &str, body: Value| {
         call(
             uri,
-            reqwest::Method::POST,
+            &reqwest::Method::POST,
             &format!("/api/2.0/mlflow/{path}"),
             &body.to_string(),
         )
@@ -227,7 +227,7 @@ fn hostile_logged_model(uri: &str, name: &str, yaml: &str) -> String {
     ] {
         call(
             uri,
-            reqwest::Method::PUT,
+            &reqwest::Method::PUT,
             &format!("/api/2.0/mlflow-artifacts/artifacts/{path}"),
             text,
         );
