@@ -112,3 +112,38 @@ fn cloud_credential_reads_stay_under_the_version() {
         |mock| vec![("STORAGE_EMULATOR_HOST", format!("{}/_gcs", mock.url))],
     );
 }
+
+/// A Unity Catalog name that holds separators and dots (percent-encoded in the reference,
+/// which decodes them) stays one path segment: the model is looked up under its whole odd
+/// name, and no other API is reached with the token (the red team's
+/// `main.ml.churn%2F..%2F..%2Fpermissions%2Fx` reached `/permissions/x`).
+#[test]
+fn a_uc_name_is_one_path_segment() {
+    let mock = Mock::start(Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "main.ml.churn%2F..%2F..%2Fpermissions%2Fx",
+        "main.ml.churn%2F%2E%2E%2Fx",
+    ] {
+        let out = super::with_token(&mock, dir.path())
+            .args(["snapshot", "--registry-uri", "databricks-uc"])
+            .arg(format!("models:/{name}/3"))
+            .arg("-o")
+            .arg(dir.path().join("s.json"))
+            .output()
+            .unwrap();
+        assert_ne!(out.status.code(), Some(0), "{name}: no such model");
+    }
+    let asked: Vec<String> = mock.requests();
+    assert!(!asked.is_empty());
+    for request in &asked {
+        let path = request.split_once(' ').map_or("", |(_, p)| p);
+        let path = path.split_once('?').map_or(path, |(p, _)| p);
+        assert!(
+            path.starts_with("/api/2.1/unity-catalog/models/main.ml.churn%")
+                && !path.contains("/permissions/")
+                && !path.contains("/../"),
+            "{request}"
+        );
+    }
+}
