@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::confine::SafePath;
+use super::confine::{confine, SafePath};
 use super::context::Context;
 use super::error::{ReadError, WriteError};
 use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
@@ -133,6 +133,13 @@ impl Registry for Workspace {
                 ..refused
             });
         };
+        let root = confine(&root).map_err(|r| GatherError {
+            message: format!(
+                "{}; then from the source run's artifacts: {r}",
+                refused.message
+            ),
+            ..refused.clone()
+        })?;
         let fallback: Route = Arc::new(run_artifacts::RunArtifacts { run_id, root });
         match read_mlmodel(cx.client(), fallback).await {
             Ok(found) => Ok(found),

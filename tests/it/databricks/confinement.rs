@@ -147,3 +147,48 @@ fn a_uc_name_is_one_path_segment() {
         );
     }
 }
+
+/// The workspace registry's routes (signed URLs per file, and the source run's artifacts when
+/// those fail) refuse the hostile input example too: nothing is asked for outside `dolly3b/`.
+#[test]
+fn workspace_registry_reads_stay_under_the_version() {
+    for registry_files_missing in [false, true] {
+        for (yaml, named) in HOSTILE {
+            let mock = Mock::start(Options {
+                registry_files_missing,
+                input_example_path: Some(yaml.into()),
+                ..Options::default()
+            });
+            let dir = tempfile::tempdir().unwrap();
+            let snap = dir.path().join("s.json");
+            super::with_token(&mock, dir.path())
+                .args(["snapshot", "models:/dolly3b/1", "-o"])
+                .arg(&snap)
+                .output()
+                .unwrap();
+            let s = super::json(&snap);
+            let refused = errors_for(&s, "input_example");
+            assert_eq!(refused.len(), 1, "{named}: {s}");
+            assert!(
+                refused[0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("`{}`", named.escape_debug())),
+                "{named}: {s}"
+            );
+            for request in mock.requests() {
+                let lower = request.to_ascii_lowercase();
+                assert!(
+                    !lower.contains("..") && !lower.contains("%2e") && !lower.contains("%5c"),
+                    "{named}: {request}"
+                );
+                assert!(
+                    !lower.contains("scim")
+                        && !lower.contains("secret")
+                        && !lower.contains("volumes"),
+                    "{named}: {request}"
+                );
+            }
+        }
+    }
+}
