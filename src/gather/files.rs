@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use super::confine::{Refused, SafePath};
 use super::record::{error_entry, failure};
 use super::{mlmodel, wire};
 use crate::client::{Client, ClientError};
@@ -21,10 +22,12 @@ pub(super) type Fetch<'a, T> = Pin<Box<dyn Future<Output = Result<T, ClientError
 /// A route to one model version's files.
 pub trait Files: Send + Sync {
     /// Reads one file (`MLmodel`, `input_example.json`) as text.
-    fn read<'a>(&'a self, http: &'a Client, file: &'a str) -> Fetch<'a, String>;
+    /// `file` is confined to the version's root ([`confine`](super::confine::confine)): no
+    /// route reads a path a server named without that check.
+    fn read<'a>(&'a self, http: &'a Client, file: &'a SafePath) -> Fetch<'a, String>;
 
     /// The call that reads `file`, for error entries (never a credential).
-    fn describe(&self, file: &str) -> String;
+    fn describe(&self, file: &SafePath) -> String;
 
     /// Every file of the model, paths relative to its root; `None` when this route cannot
     /// list (the open-source registry's `get-artifact`).
@@ -45,13 +48,25 @@ pub struct Listing {
     pub files: Vec<ArtifactFile>,
     /// The walk stopped at [`MAX_LISTINGS`] with directories (or pages) left.
     pub truncated: bool,
+    /// Entries whose path would leave the version's root: neither listed nor followed.
+    pub refused: Vec<Refused>,
 }
 
 impl Listing {
     /// `files` sorted by path, and whether the walk was cut short.
     pub fn sorted(mut files: Vec<ArtifactFile>, truncated: bool) -> Self {
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        Self { files, truncated }
+        Self {
+            files,
+            truncated,
+            refused: Vec::new(),
+        }
+    }
+
+    /// This listing with the entries refused on the way.
+    pub fn refusing(mut self, refused: Vec<Refused>) -> Self {
+        self.refused = refused;
+        self
     }
 }
 
@@ -70,10 +85,11 @@ pub struct FoundModel {
 
 /// Reads and parses the MLmodel through `route`.
 pub(super) async fn read_mlmodel(http: &Client, route: Route) -> Result<FoundModel, GatherError> {
-    match route.read(http, "MLmodel").await {
+    let mlmodel = SafePath::mlmodel();
+    match route.read(http, &mlmodel).await {
         Ok(text) => parse_mlmodel(route, &text),
         Err(e) => Err(GatherError {
-            call: route.describe("MLmodel"),
+            call: route.describe(&mlmodel),
             ..error_entry("mlflow_model", &e)
         }),
     }
@@ -87,6 +103,10 @@ pub(super) fn parse_mlmodel(route: Route, text: &str) -> Result<FoundModel, Gath
             logged_model: None,
             route,
         }),
-        Err(message) => Err(failure("mlflow_model", route.describe("MLmodel"), message)),
+        Err(message) => Err(failure(
+            "mlflow_model",
+            route.describe(&SafePath::mlmodel()),
+            message,
+        )),
     }
 }

@@ -15,6 +15,7 @@
 mod backends;
 mod chain;
 mod cloud;
+mod confine;
 mod context;
 mod convert;
 mod databricks;

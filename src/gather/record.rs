@@ -2,6 +2,7 @@
 //! call failed, and the server's words) and sections a registry does not have into its
 //! `unavailable` entries. The read chain records both through one [`Recorder`].
 
+use super::confine::Refused;
 use super::error::ReadError;
 use super::facts::{AclGathered, Section};
 use crate::client::ClientError;
@@ -98,6 +99,12 @@ pub(super) fn read_entry(section: &str, e: &ReadError) -> GatherError {
             message: fact.message(),
         },
     }
+}
+
+/// The entry recording that `section` is missing because a path or name a server gave was
+/// refused before any request ([`confine`](super::confine::confine)): the path, and why.
+pub(super) fn refused_entry(section: &str, refused: &Refused) -> GatherError {
+    failure(section, "confine to the artifact root", refused.to_string())
 }
 
 /// An entry for a failure that is not an HTTP call (a file that does not parse).

@@ -5,11 +5,12 @@
 
 use serde_json::{Map, Value};
 
+use super::confine::confine;
 use super::context::Context;
 use super::error::ReadError;
 use super::facts::{AclSubject, ModelSource, RegisteredFacts, Section};
 use super::files::{FoundModel, Listing, Route, MAX_LISTINGS};
-use super::record::{error_entry, failure, Recorder};
+use super::record::{error_entry, failure, refused_entry, Recorder};
 use super::reference::{server_label, target_of, GatherFailure};
 use super::registry::Registry;
 use super::{convert, mlmodel, tracking, wire};
@@ -279,9 +280,14 @@ pub(super) async fn files_and_acls<R: Registry>(
         .as_ref()
         .and_then(mlmodel::input_example_path);
     let listing_route = registry.listing_route(facts.download.as_deref(), facts.route.as_ref());
+    // The MLmodel names where its input example is: a server's word, confined to the
+    // version's root before the route reads it with the gate's credentials.
     let example = async {
         match (&facts.route, &example_path) {
-            (Some(r), Some(p)) => Some((r.describe(p), r.read(client, p).await)),
+            (Some(r), Some(p)) => Some(match confine(p) {
+                Ok(safe) => Ok((r.describe(&safe), r.read(client, &safe).await)),
+                Err(refused) => Err(refused),
+            }),
             _ => None,
         }
     };
@@ -311,19 +317,26 @@ pub(super) async fn files_and_acls<R: Registry>(
     let (example, listing, mut acl, transitions) = tokio::join!(example, listing, acl, transitions);
 
     let input_example = match example {
-        Some((_, Ok(text))) => Some(serde_json::from_str(&text).unwrap_or(Value::String(text))),
-        Some((call, Err(e))) => {
+        Some(Ok((_, Ok(text)))) => Some(serde_json::from_str(&text).unwrap_or(Value::String(text))),
+        Some(Ok((call, Err(e)))) => {
             rec.error(GatherError {
                 call,
                 ..error_entry("input_example", &e)
             });
             None
         }
+        Some(Err(refused)) => {
+            rec.error(refused_entry("input_example", &refused));
+            None
+        }
         None => None,
     };
-    let listing = listing
+    let mut listing = listing
         .and_then(|l| rec.read("artifacts.files", l))
         .unwrap_or_default();
+    for refused in std::mem::take(&mut listing.refused) {
+        rec.error(refused_entry("artifacts.files", &refused));
+    }
     rec.acl(&mut acl);
     let transition_requests = rec.section("transition_requests", transitions);
     Reads {
@@ -361,7 +374,9 @@ pub(super) fn assemble(
             rec.unavailable(section, reason);
         }
     }
-    let Listing { files, truncated } = reads.listing;
+    let Listing {
+        files, truncated, ..
+    } = reads.listing;
     let size = model_size(&mut rec, facts.mlflow_model.as_ref(), &files, truncated);
     let model_version = resolved
         .version

@@ -3,6 +3,7 @@
 //! classic registry calls that open-source MLflow and the Databricks workspace registry both
 //! answer.
 
+use super::confine::segment_for;
 use super::context::Context;
 use super::error::{Asked, ReadError};
 use super::wire;
@@ -49,7 +50,10 @@ pub(super) async fn experiment(
 pub(super) async fn logged_model(cx: &Context, id: &str) -> Result<wire::LoggedModel, ClientError> {
     let response: wire::LoggedModelResponse = cx
         .client()
-        .get(&format!("{API}/logged-models/{id}"), &[])
+        .get(
+            &format!("{API}/logged-models/{}", segment_for(cx.client(), id)?),
+            &[],
+        )
         .await?;
     Ok(response.model)
 }

@@ -6,6 +6,7 @@
 use serde::Deserialize;
 
 use crate::client::ClientError;
+use crate::gather::confine::segment_for;
 use crate::gather::context::Context;
 use crate::gather::facts::{AclGathered, AclRead};
 use crate::gather::record::error_entry;
@@ -193,7 +194,11 @@ pub(super) async fn experiment(
 /// One object's ACL and levels (`/api/2.0/permissions/{kind}/{id}` and `/permissionLevels`),
 /// cached per context: versions of one model share its ACL and its experiment's.
 async fn object(cx: &Context, kind: &str, id: &str) -> AclRead {
-    let acl_path = format!("/api/2.0/permissions/{kind}/{id}");
+    // The id is a server's word (a model's, experiment's or notebook's): one path segment.
+    let acl_path = match segment_for(cx.client(), id) {
+        Ok(segment) => format!("/api/2.0/permissions/{kind}/{segment}"),
+        Err(e) => return (ObjectPermissions::default(), vec![e]),
+    };
     cx.caches
         .acls
         .get_or_fetch(Backend::DatabricksWorkspace, &acl_path, || {

@@ -18,6 +18,7 @@ mod bulk_outputs;
 mod ci_snippets;
 mod cli;
 mod comparison;
+mod confine_live;
 mod databricks;
 mod docs;
 mod ergonomics;

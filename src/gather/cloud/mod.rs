@@ -130,7 +130,10 @@ mod tests {
     fn a_store_opens_only_with_the_credential_its_storage_takes() {
         let token = || issued(Credential::GcpToken("t".into()));
         let gcs = open("gs://b/models/v1", token(), Arc::new(Never)).unwrap();
-        assert_eq!(gcs.describe("MLmodel"), "GET gs://b/models/v1/MLmodel");
+        assert_eq!(
+            gcs.describe(&crate::gather::confine::SafePath::mlmodel()),
+            "GET gs://b/models/v1/MLmodel"
+        );
         assert!(open("s3://b/models/v1", token(), Arc::new(Never)).is_none());
         assert!(open(
             "abfss://fs@a.dfs.core.windows.net/p",

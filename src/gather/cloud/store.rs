@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::client::{Client, ClientError};
+use crate::gather::confine::SafePath;
 use crate::gather::files::{Fetch, Files, Listing};
 
 /// A temporary credential, as Unity Catalog issues it. Deliberately not `Debug`.
@@ -57,12 +58,12 @@ pub(super) trait Place: Send + Sync + 'static {
 
 /// Every cloud store is a route to a version's files; the cloud says how to read and list.
 impl<P: Place> Files for Store<P> {
-    fn read<'a>(&'a self, http: &'a Client, file: &'a str) -> Fetch<'a, String> {
-        P::read(self, http, file)
+    fn read<'a>(&'a self, http: &'a Client, file: &'a SafePath) -> Fetch<'a, String> {
+        Box::pin(async move { P::read(self, http, &file.as_str()).await })
     }
 
-    fn describe(&self, file: &str) -> String {
-        self.shown(file)
+    fn describe(&self, file: &SafePath) -> String {
+        self.shown(&file.as_str())
     }
 
     fn list<'a>(&'a self, http: &'a Client) -> Option<Fetch<'a, Listing>> {

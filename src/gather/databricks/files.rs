@@ -3,6 +3,7 @@
 //! credentials (as MLflow's `DatabricksModelsArtifactRepository` does).
 
 use crate::client::{Client, ClientError};
+use crate::gather::confine::{confine, SafePath};
 use crate::gather::files::{size, Fetch, Files, Listing, MAX_LISTINGS};
 use crate::gather::wire::{FileInfo, SignedHeader};
 use crate::snapshot::ArtifactFile;
@@ -22,15 +23,16 @@ pub(super) struct SignedDownload {
 }
 
 impl Files for SignedDownload {
-    fn read<'a>(&'a self, http: &'a Client, file: &'a str) -> Fetch<'a, String> {
+    fn read<'a>(&'a self, http: &'a Client, file: &'a SafePath) -> Fetch<'a, String> {
         Box::pin(async move {
+            let file = file.as_str();
             let signed: SignedUri = http
                 .get(
                     "/api/2.0/mlflow/model-versions/get-signed-download-uri",
                     &[
                         ("name", &self.name),
                         ("version", &self.version),
-                        ("path", file),
+                        ("path", &file),
                     ],
                 )
                 .await?;
@@ -40,7 +42,7 @@ impl Files for SignedDownload {
         })
     }
 
-    fn describe(&self, file: &str) -> String {
+    fn describe(&self, file: &SafePath) -> String {
         format!("GET /api/2.0/mlflow/model-versions/get-signed-download-uri (path={file})")
     }
 
@@ -49,8 +51,10 @@ impl Files for SignedDownload {
     }
 }
 
-/// `model-versions/list-artifacts`: paths relative to the version's root, pages followed.
+/// `model-versions/list-artifacts`: paths relative to the version's root, pages followed; an
+/// entry whose path leaves the root is refused, neither listed nor followed.
 async fn list(http: &Client, name: &str, version: &str) -> Result<Listing, ClientError> {
+    let mut refused = Vec::new();
     let mut files = Vec::new();
     let mut dirs = vec![String::new()];
     for _ in 0..MAX_LISTINGS {
@@ -64,15 +68,22 @@ async fn list(http: &Client, name: &str, version: &str) -> Result<Listing, Clien
             )
             .await?;
         for entry in entries {
+            let path = match confine(&entry.path) {
+                Ok(safe) => safe.as_str(),
+                Err(r) => {
+                    refused.push(r);
+                    continue;
+                }
+            };
             if entry.is_dir {
-                dirs.push(entry.path);
+                dirs.push(path);
             } else {
                 files.push(ArtifactFile {
-                    path: entry.path,
+                    path,
                     size_bytes: size(entry.file_size),
                 });
             }
         }
     }
-    Ok(Listing::sorted(files, !dirs.is_empty()))
+    Ok(Listing::sorted(files, !dirs.is_empty()).refusing(refused))
 }

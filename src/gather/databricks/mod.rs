@@ -12,6 +12,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::confine::{confine, SafePath};
 use super::context::Context;
 use super::error::{ReadError, WriteError};
 use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
@@ -112,10 +113,11 @@ impl Registry for Workspace {
             name: v.name.clone(),
             version: v.version.clone(),
         });
-        let refused = match registry.read(cx.client(), "MLmodel").await {
+        let mlmodel = SafePath::mlmodel();
+        let refused = match registry.read(cx.client(), &mlmodel).await {
             Ok(text) => return parse_mlmodel(registry, &text),
             Err(e) => GatherError {
-                call: registry.describe("MLmodel"),
+                call: registry.describe(&mlmodel),
                 ..error_entry("mlflow_model", &e)
             },
         };
@@ -131,6 +133,13 @@ impl Registry for Workspace {
                 ..refused
             });
         };
+        let root = confine(&root).map_err(|r| GatherError {
+            message: format!(
+                "{}; then from the source run's artifacts: {r}",
+                refused.message
+            ),
+            ..refused.clone()
+        })?;
         let fallback: Route = Arc::new(run_artifacts::RunArtifacts { run_id, root });
         match read_mlmodel(cx.client(), fallback).await {
             Ok(found) => Ok(found),

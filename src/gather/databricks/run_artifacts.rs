@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Client, ClientError};
+use crate::gather::confine::{confine, Refused, SafePath};
 use crate::gather::files::{size, Fetch, Files, Listing, MAX_LISTINGS};
 use crate::gather::wire::FileInfo;
 use crate::snapshot::ArtifactFile;
@@ -57,18 +58,20 @@ struct Header {
 /// (the workspace registry's fallback when its signed URLs fail).
 pub(super) struct RunArtifacts {
     pub run_id: String,
-    pub root: String,
+    /// The model's directory, from the version's source: confined like any path a server names.
+    pub root: SafePath,
 }
 
 impl Files for RunArtifacts {
-    fn read<'a>(&'a self, http: &'a Client, file: &'a str) -> Fetch<'a, String> {
-        Box::pin(read(http, &self.run_id, &self.root, file))
+    fn read<'a>(&'a self, http: &'a Client, file: &'a SafePath) -> Fetch<'a, String> {
+        Box::pin(async move { read(http, &self.run_id, &self.root.join(file).as_str()).await })
     }
 
-    fn describe(&self, file: &str) -> String {
+    fn describe(&self, file: &SafePath) -> String {
         format!(
-            "POST {CREDENTIALS} (run_id={}, path={}/{file})",
-            self.run_id, self.root
+            "POST {CREDENTIALS} (run_id={}, path={})",
+            self.run_id,
+            self.root.join(file)
         )
     }
 
@@ -77,20 +80,19 @@ impl Files for RunArtifacts {
     }
 }
 
-/// Reads `root/file` of the run through a signed URL from R1.
-async fn read(http: &Client, run_id: &str, root: &str, file: &str) -> Result<String, ClientError> {
+/// Reads `path` (under the model's root) of the run through a signed URL from R1.
+async fn read(http: &Client, run_id: &str, path: &str) -> Result<String, ClientError> {
     #[derive(Serialize)]
     struct Ask<'a> {
         run_id: &'a str,
         path: [&'a str; 1],
     }
-    let path = format!("{root}/{file}");
     let answer: CredentialInfos = http
         .post_read(
             CREDENTIALS,
             &Ask {
                 run_id,
-                path: [&path],
+                path: [path],
             },
         )
         .await?;
@@ -114,33 +116,43 @@ async fn read(http: &Client, run_id: &str, root: &str, file: &str) -> Result<Str
     http.get_signed(&info.signed_uri, &headers).await
 }
 
-/// Every file under `root` in the run's artifacts, relative to `root`.
-async fn list(http: &Client, run_id: &str, root: &str) -> Result<Listing, ClientError> {
+/// Every file under `root` in the run's artifacts, relative to `root`. A directory the
+/// listing names outside `root`, or climbing out of it, is refused and not followed; files
+/// outside it are not the model's (left out, as before).
+async fn list(http: &Client, run_id: &str, root: &SafePath) -> Result<Listing, ClientError> {
+    let prefix = format!("{root}/");
     let mut files = Vec::new();
-    let mut dirs = vec![root.to_string()];
+    let mut refused = Vec::new();
+    let mut dirs = vec![root.clone()];
     for _ in 0..MAX_LISTINGS {
         let Some(dir) = dirs.pop() else {
-            return Ok(Listing::sorted(files, false));
+            return Ok(Listing::sorted(files, false).refusing(refused));
         };
         let entries: Vec<FileInfo> = http
             .get_all_pages(
                 "/api/2.0/mlflow/artifacts/list",
-                &[("run_id", run_id), ("path", &dir)],
+                &[("run_id", run_id), ("path", &dir.as_str())],
                 "files",
             )
             .await?;
         for entry in entries {
-            if entry.is_dir {
-                dirs.push(entry.path);
-            } else if let Some(relative) = entry.path.strip_prefix(&format!("{root}/")) {
-                files.push(ArtifactFile {
-                    path: relative.to_string(),
+            let under = entry.path.strip_prefix(&prefix).map(confine);
+            match under {
+                Some(Ok(relative)) if entry.is_dir => dirs.push(root.join(&relative)),
+                Some(Ok(relative)) => files.push(ArtifactFile {
+                    path: relative.as_str(),
                     size_bytes: size(entry.file_size),
-                });
+                }),
+                Some(Err(r)) => refused.push(r),
+                None if entry.is_dir => refused.push(Refused {
+                    path: entry.path,
+                    reason: "the listing named a directory outside the model's",
+                }),
+                None => {}
             }
         }
     }
-    Ok(Listing::sorted(files, !dirs.is_empty()))
+    Ok(Listing::sorted(files, !dirs.is_empty()).refusing(refused))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! (reads and a listing).
 
 use crate::client::{Client, ClientError};
+use crate::gather::confine::{confine, Refused, SafePath};
 use crate::gather::files::{size, Fetch, Files, Listing, MAX_LISTINGS};
 use crate::gather::wire::FileListing;
 use crate::snapshot::ArtifactFile;
@@ -15,21 +16,21 @@ pub(super) struct GetArtifact {
 }
 
 impl Files for GetArtifact {
-    fn read<'a>(&'a self, http: &'a Client, file: &'a str) -> Fetch<'a, String> {
+    fn read<'a>(&'a self, http: &'a Client, file: &'a SafePath) -> Fetch<'a, String> {
         Box::pin(async move {
             http.get_text(
                 "/model-versions/get-artifact",
                 &[
                     ("name", &self.name),
                     ("version", &self.version),
-                    ("path", file),
+                    ("path", &file.as_str()),
                 ],
             )
             .await
         })
     }
 
-    fn describe(&self, file: &str) -> String {
+    fn describe(&self, file: &SafePath) -> String {
         format!("GET /model-versions/get-artifact (path={file})")
     }
 
@@ -40,33 +41,51 @@ impl Files for GetArtifact {
 
 /// The artifact proxy, `/api/2.0/mlflow-artifacts/artifacts/<prefix>/<path>`.
 pub(super) struct Proxy {
-    prefix: String,
+    /// Under the proxy's root; confined like any path a server names (the URI is the
+    /// version's source, its download URI or a logged model's location).
+    prefix: SafePath,
 }
 
 impl Proxy {
-    /// The proxy's route to a `mlflow-artifacts:/` URI; `None` for other schemes.
-    pub(super) fn of(uri: &str) -> Option<Self> {
-        uri.strip_prefix("mlflow-artifacts:/").map(|rest| Proxy {
-            prefix: rest.trim_matches('/').to_string(),
-        })
+    /// The proxy's route to a `mlflow-artifacts:/` URI; `Ok(None)` for other schemes, and
+    /// refused when the location leaves the proxy's root.
+    pub(super) fn of(uri: &str) -> Result<Option<Self>, Refused> {
+        match uri.strip_prefix("mlflow-artifacts:/") {
+            Some(rest) => Ok(Some(Proxy {
+                // `mlflow-artifacts:///1/…` names the same place as `mlflow-artifacts:/1/…`.
+                prefix: confine(rest.trim_start_matches('/')).map_err(|r| Refused {
+                    path: uri.to_string(),
+                    ..r
+                })?,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    /// The proxy's route, or `None` for another scheme or a refused location.
+    pub(super) fn at(uri: &str) -> Option<Self> {
+        Self::of(uri).ok().flatten()
     }
 }
 
 impl Files for Proxy {
-    fn read<'a>(&'a self, http: &'a Client, file: &'a str) -> Fetch<'a, String> {
+    fn read<'a>(&'a self, http: &'a Client, file: &'a SafePath) -> Fetch<'a, String> {
         Box::pin(async move {
             http.get_text(
-                &format!("/api/2.0/mlflow-artifacts/artifacts/{}/{file}", self.prefix),
+                &format!(
+                    "/api/2.0/mlflow-artifacts/artifacts/{}",
+                    self.prefix.join(file).url_path()
+                ),
                 &[],
             )
             .await
         })
     }
 
-    fn describe(&self, file: &str) -> String {
+    fn describe(&self, file: &SafePath) -> String {
         format!(
-            "GET /api/2.0/mlflow-artifacts/artifacts/{}/{file}",
-            self.prefix
+            "GET /api/2.0/mlflow-artifacts/artifacts/{}",
+            self.prefix.join(file).url_path()
         )
     }
 
@@ -75,7 +94,11 @@ impl Files for Proxy {
     }
 }
 
-async fn list_proxy(http: &Client, prefix: &str) -> Result<Listing, ClientError> {
+/// The proxy's listing: each directory asked for by `path=` (its own root check); an entry
+/// whose path leaves the root is refused, neither listed nor followed.
+async fn list_proxy(http: &Client, prefix: &SafePath) -> Result<Listing, ClientError> {
+    let prefix = prefix.as_str();
+    let mut refused = Vec::new();
     let mut files = Vec::new();
     let mut dirs = vec![String::new()];
     let mut listings = 0;
@@ -86,7 +109,7 @@ async fn list_proxy(http: &Client, prefix: &str) -> Result<Listing, ClientError>
             break;
         }
         let path = if dir.is_empty() {
-            prefix.to_string()
+            prefix.clone()
         } else {
             format!("{prefix}/{dir}")
         };
@@ -100,6 +123,13 @@ async fn list_proxy(http: &Client, prefix: &str) -> Result<Listing, ClientError>
             } else {
                 format!("{dir}/{}", entry.path)
             };
+            let relative = match confine(&relative) {
+                Ok(safe) => safe.as_str(),
+                Err(r) => {
+                    refused.push(r);
+                    continue;
+                }
+            };
             if entry.is_dir {
                 dirs.push(relative);
             } else {
@@ -110,7 +140,7 @@ async fn list_proxy(http: &Client, prefix: &str) -> Result<Listing, ClientError>
             }
         }
     }
-    Ok(Listing::sorted(files, !dirs.is_empty()))
+    Ok(Listing::sorted(files, !dirs.is_empty()).refusing(refused))
 }
 
 #[cfg(test)]
@@ -119,13 +149,21 @@ mod tests {
 
     #[test]
     fn the_proxy_serves_mlflow_artifacts_uris_only() {
-        let proxy = Proxy::of("mlflow-artifacts:/1/models/m-1/artifacts/").unwrap();
+        let proxy = Proxy::at("mlflow-artifacts:/1/models/m-1/artifacts/").unwrap();
         assert_eq!(
-            proxy.describe("MLmodel"),
+            proxy.describe(&SafePath::mlmodel()),
             "GET /api/2.0/mlflow-artifacts/artifacts/1/models/m-1/artifacts/MLmodel"
         );
-        assert!(Proxy::of("s3://bucket/1/models/m-1/artifacts").is_none());
-        assert!(Proxy::of("runs:/abc/model").is_none());
+        assert!(Proxy::at("s3://bucket/1/models/m-1/artifacts").is_none());
+        assert!(Proxy::at("runs:/abc/model").is_none());
+        let refused = Proxy::of("mlflow-artifacts:/1/../../../api/2.0/mlflow").err();
+        assert_eq!(
+            refused.map(|r| (r.path, r.reason)),
+            Some((
+                "mlflow-artifacts:/1/../../../api/2.0/mlflow".to_string(),
+                "a `..` segment leaves the artifact root"
+            ))
+        );
     }
 
     #[test]
@@ -141,7 +179,7 @@ mod tests {
         .unwrap();
         assert!(route.list(&http).is_none());
         assert_eq!(
-            route.describe("MLmodel"),
+            route.describe(&SafePath::mlmodel()),
             "GET /model-versions/get-artifact (path=MLmodel)"
         );
     }

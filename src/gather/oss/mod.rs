@@ -10,10 +10,12 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::confine::{confine, SafePath};
 use super::context::Context;
 use super::error::{ReadError, WriteError};
 use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
 use super::files::{FoundModel, Route};
+use super::record::refused_entry;
 use super::registry::{refused, Capabilities, Registry, Write};
 use super::{mlmodel, tracking, wire, writes};
 use crate::client::ClientError;
@@ -101,8 +103,8 @@ impl Registry for Oss {
             .as_deref()?
             .trim_end_matches('/');
         let uri = format!("{location}/models/{id}/artifacts");
-        let route: Route = Arc::new(files::Proxy::of(&uri)?);
-        let text = route.read(cx.client(), "MLmodel").await.ok()?;
+        let route: Route = Arc::new(files::Proxy::at(&uri)?);
+        let text = route.read(cx.client(), &SafePath::mlmodel()).await.ok()?;
         let mlmodel = mlmodel::parse(&text).ok()?;
         (mlmodel.get("model_id").and_then(Value::as_str) == Some(id)).then(|| {
             let found = FoundModel {
@@ -118,7 +120,7 @@ impl Registry for Oss {
     /// `mlflow-artifacts:/` download URI is listed even when the MLmodel came through the
     /// registry route.
     fn listing_route(&self, download_uri: Option<&str>, mlmodel: Option<&Route>) -> Option<Route> {
-        match download_uri.and_then(files::Proxy::of) {
+        match download_uri.and_then(files::Proxy::at) {
             Some(proxy) => Some(Arc::new(proxy)),
             None => mlmodel.cloned(),
         }
@@ -187,11 +189,12 @@ async fn find_mlmodel(cx: &Context, source: &ModelSource<'_>) -> Result<FoundMod
     let mut last_error = None;
     // Known first in bulk runs: the proxy's read costs the server less than the registry
     // route's, which resolves the version again.
-    if let Some(proxy) = source.download_uri.and_then(files::Proxy::of) {
+    let mlmodel = SafePath::mlmodel();
+    if let Some(proxy) = source.download_uri.and_then(files::Proxy::at) {
         let route: Route = Arc::new(proxy);
-        match route.read(client, "MLmodel").await {
+        match route.read(client, &mlmodel).await {
             Ok(text) => {
-                let call = route.describe("MLmodel");
+                let call = route.describe(&mlmodel);
                 return parse(text, call).map(|mlmodel| FoundModel {
                     mlmodel,
                     logged_model: None,
@@ -206,7 +209,7 @@ async fn find_mlmodel(cx: &Context, source: &ModelSource<'_>) -> Result<FoundMod
             name: v.name.clone(),
             version: v.version.clone(),
         });
-        match route.read(client, "MLmodel").await {
+        match route.read(client, &mlmodel).await {
             Ok(text) => {
                 return parse(text, "GET /model-versions/get-artifact".into()).map(|mlmodel| {
                     FoundModel {
@@ -225,17 +228,19 @@ async fn find_mlmodel(cx: &Context, source: &ModelSource<'_>) -> Result<FoundMod
         (ModelRef::LoggedModel { id }, None) => format!("models:/{id}"),
         _ => String::new(),
     };
-    let candidates = candidates(cx, source, &location, &mut last_error).await;
+    let candidates = candidates(cx, source, &location, &mut last_error).await?;
     let mut tried = location.clone();
     for (candidate, logged_model) in candidates {
         tried.clone_from(&candidate);
-        let Some(proxy) = files::Proxy::of(&candidate) else {
-            continue;
+        let proxy = match files::Proxy::of(&candidate) {
+            Ok(Some(proxy)) => proxy,
+            Ok(None) => continue,
+            Err(refused) => return Err(refused_entry(section, &refused)),
         };
         let route: Route = Arc::new(proxy);
-        match route.read(client, "MLmodel").await {
+        match route.read(client, &mlmodel).await {
             Ok(text) => {
-                let call = route.describe("MLmodel");
+                let call = route.describe(&mlmodel);
                 return parse(text, call).map(|mlmodel| FoundModel {
                     mlmodel,
                     logged_model,
@@ -249,13 +254,14 @@ async fn find_mlmodel(cx: &Context, source: &ModelSource<'_>) -> Result<FoundMod
 }
 
 /// Candidate artifact locations of the model at `location`, best first, with the logged
-/// model each belongs to. A failed look-up is left in `last_error` and the search goes on.
+/// model each belongs to. A failed look-up is left in `last_error` and the search goes on; a
+/// `runs:/` path that leaves the run's artifact root is refused.
 async fn candidates(
     cx: &Context,
     source: &ModelSource<'_>,
     location: &str,
     last_error: &mut Option<ClientError>,
-) -> Vec<(String, Option<wire::LoggedModel>)> {
+) -> Result<Vec<(String, Option<wire::LoggedModel>)>, GatherError> {
     let mut candidates: Vec<(String, Option<wire::LoggedModel>)> = Vec::new();
     let logged_model_id = location
         .strip_prefix("models:/m-")
@@ -273,6 +279,13 @@ async fn candidates(
     } else if let Some(rest) = location.strip_prefix("runs:/") {
         let (run_id, path) = rest.split_once('/').unwrap_or((rest, ""));
         let path = path.trim_matches('/');
+        // The path is the version's source (a server's word) or the reference's: either way
+        // it must stay under the run's artifacts.
+        if !path.is_empty() {
+            if let Err(refused) = confine(path) {
+                return Err(refused_entry("mlflow_model", &refused));
+            }
+        }
         match tracking::run(cx, run_id).await {
             Ok(run) => {
                 // As MLflow 3 resolves `runs:/` URIs: the run's logged model of that name
@@ -297,7 +310,7 @@ async fn candidates(
     } else if !location.is_empty() {
         candidates.push((location.to_string(), None));
     }
-    candidates
+    Ok(candidates)
 }
 
 /// The error for an MLmodel file found at none of the places tried (`tried` the last).

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Client, ClientError};
+use crate::gather::confine::{confine, Refused, SafePath};
 use crate::gather::files::{size, Fetch, Files, Listing, MAX_LISTINGS};
 use crate::gather::wire::{lenient, SignedHeader};
 use crate::snapshot::ArtifactFile;
@@ -30,21 +31,25 @@ struct DownloadUrl {
     headers: Vec<SignedHeader>,
 }
 
-/// The Files API: `/api/2.0/fs/files<root>/<file>` with our token.
+/// The Files API: `/api/2.0/fs/files/<root>/<file>` with our token.
 pub(super) struct FilesApi {
-    pub root: String,
+    /// `Models/<catalog>/<schema>/<model>/<version>`, each part confined.
+    pub root: SafePath,
 }
 
 impl Files for FilesApi {
-    fn read<'a>(&'a self, http: &'a Client, file: &'a str) -> Fetch<'a, String> {
+    fn read<'a>(&'a self, http: &'a Client, file: &'a SafePath) -> Fetch<'a, String> {
         Box::pin(async move {
-            http.get_text(&format!("/api/2.0/fs/files{}/{file}", self.root), &[])
-                .await
+            http.get_text(
+                &format!("/api/2.0/fs/files/{}", self.root.join(file).url_path()),
+                &[],
+            )
+            .await
         })
     }
 
-    fn describe(&self, file: &str) -> String {
-        format!("GET /api/2.0/fs/files{}/{file}", self.root)
+    fn describe(&self, file: &SafePath) -> String {
+        format!("GET /api/2.0/fs/files/{}", self.root.join(file).url_path())
     }
 
     fn list<'a>(&'a self, http: &'a Client) -> Option<Fetch<'a, Listing>> {
@@ -55,18 +60,19 @@ impl Files for FilesApi {
 /// `DEFAULT_STORAGE`: the Files API listing of `root`, and each file through a presigned URL
 /// from `fs/create-download-url`, fetched without our token.
 pub(super) struct Presigned {
-    pub root: String,
+    /// As [`FilesApi::root`].
+    pub root: SafePath,
 }
 
 impl Files for Presigned {
-    fn read<'a>(&'a self, http: &'a Client, file: &'a str) -> Fetch<'a, String> {
-        Box::pin(async move { presigned(http, &format!("{}/{file}", self.root)).await })
+    fn read<'a>(&'a self, http: &'a Client, file: &'a SafePath) -> Fetch<'a, String> {
+        Box::pin(async move { presigned(http, &format!("/{}", self.root.join(file))).await })
     }
 
-    fn describe(&self, file: &str) -> String {
+    fn describe(&self, file: &SafePath) -> String {
         format!(
-            "POST /api/2.0/fs/create-download-url (path={}/{file})",
-            self.root
+            "POST /api/2.0/fs/create-download-url (path=/{})",
+            self.root.join(file)
         )
     }
 
@@ -96,35 +102,50 @@ async fn presigned(http: &Client, path: &str) -> Result<String, ClientError> {
     }
 }
 
-/// Files API directory listing: absolute paths, directories end with `/`.
-async fn list(http: &Client, root: &str) -> Result<Listing, ClientError> {
+/// Files API directory listing: absolute paths, directories end with `/`. Every entry must lie
+/// under `root`: one that does not, or whose rest leaves it, is refused (neither listed nor
+/// followed with our token).
+async fn list(http: &Client, root: &SafePath) -> Result<Listing, ClientError> {
+    let shown_root = format!("/{root}");
     let mut files = Vec::new();
-    let mut dirs = vec![format!("{root}/")];
+    let mut refused = Vec::new();
+    let mut dirs: Vec<Option<SafePath>> = vec![None];
     for _ in 0..MAX_LISTINGS {
         let Some(dir) = dirs.pop() else { break };
+        let dir = dir.map_or_else(|| root.clone(), |d| root.join(&d));
         let entries: Vec<DirectoryEntry> = http
-            .get_all_pages(&format!("/api/2.0/fs/directories{dir}"), &[], "contents")
+            .get_all_pages(
+                &format!("/api/2.0/fs/directories/{}/", dir.url_path()),
+                &[],
+                "contents",
+            )
             .await?;
         for entry in entries {
             let path = entry.path.as_str();
+            let under = path
+                .strip_prefix(&shown_root)
+                .filter(|rest| rest.starts_with('/'))
+                .ok_or_else(|| Refused {
+                    path: path.to_string(),
+                    reason: "the listing named a path outside the version's directory",
+                })
+                .and_then(|rest| confine(rest.trim_start_matches('/')));
+            let relative = match under {
+                Ok(relative) => relative,
+                Err(r) => {
+                    refused.push(r);
+                    continue;
+                }
+            };
             if entry.is_directory {
-                dirs.push(if path.ends_with('/') {
-                    path.to_string()
-                } else {
-                    format!("{path}/")
-                });
+                dirs.push(Some(relative));
             } else {
-                let relative = path
-                    .strip_prefix(root)
-                    .unwrap_or(path)
-                    .trim_start_matches('/')
-                    .to_string();
                 files.push(ArtifactFile {
-                    path: relative,
+                    path: relative.as_str(),
                     size_bytes: size(entry.file_size),
                 });
             }
         }
     }
-    Ok(Listing::sorted(files, !dirs.is_empty()))
+    Ok(Listing::sorted(files, !dirs.is_empty()).refusing(refused))
 }

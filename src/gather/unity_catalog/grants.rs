@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::wire::{Privilege, PrivilegeAssignment};
 use crate::client::{Client, ClientError};
+use crate::gather::confine::segment_for;
 use crate::gather::context::Context;
 use crate::gather::facts::AclGathered;
 use crate::gather::record::error_entry;
@@ -17,9 +18,16 @@ use crate::snapshot::{Backend, ObjectPermissions, PermissionEntry, PrincipalType
 pub(super) async fn grants(cx: &Context, full_name: &str, owner: Option<&str>) -> AclGathered {
     let http = cx.client();
     let mut out = AclGathered::default();
-    let direct_path = format!("/api/2.1/unity-catalog/permissions/function/{full_name}");
-    let effective_path =
-        format!("/api/2.1/unity-catalog/effective-permissions/function/{full_name}");
+    let name = match segment_for(http, full_name) {
+        Ok(name) => name,
+        Err(e) => {
+            out.errors
+                .push(error_entry("permissions.registered_model", &e));
+            return out;
+        }
+    };
+    let direct_path = format!("/api/2.1/unity-catalog/permissions/function/{name}");
+    let effective_path = format!("/api/2.1/unity-catalog/effective-permissions/function/{name}");
     let (direct, effective) = tokio::join!(pages(http, &direct_path), pages(http, &effective_path));
     let mut p = ObjectPermissions {
         object_id: Some(full_name.to_string()),

@@ -14,6 +14,7 @@ use serde::de::IgnoredAny;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::confine::segment_for;
 use super::context::Context;
 use super::error::{Asked, ReadError, WriteError};
 use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
@@ -55,19 +56,24 @@ impl Registry for UnityCatalog {
         reference: &ModelRef,
     ) -> Result<Option<mlflow::ModelVersion>, ReadError> {
         let aliases = [("include_aliases", "true")];
+        let seg = |name: &str| segment_for(cx.client(), name);
         let path = match reference {
-            ModelRef::Version { name, version } => format!("{UC}/{name}/versions/{version}"),
-            ModelRef::Alias { name, alias } => format!("{UC}/{name}/aliases/{alias}"),
+            ModelRef::Version { name, version } => {
+                format!("{UC}/{}/versions/{}", seg(name)?, seg(version)?)
+            }
+            ModelRef::Alias { name, alias } => {
+                format!("{UC}/{}/aliases/{}", seg(name)?, seg(alias)?)
+            }
             ModelRef::Latest { name } => {
                 let version = latest(cx, name).await?;
-                format!("{UC}/{name}/versions/{version}")
+                format!("{UC}/{}/versions/{version}", seg(name)?)
             }
             // Refused before gathering (a usage error); a typed refusal here, never a panic.
             ModelRef::Stage { name, stage } => {
                 return Err(ReadError::NoStages {
                     asked: Asked {
                         method: "GET",
-                        url: cx.client().url(&format!("{UC}/{name}")),
+                        url: cx.client().url(&format!("{UC}/{}", seg(name)?)),
                     },
                     stage: stage.clone(),
                 })
@@ -85,7 +91,10 @@ impl Registry for UnityCatalog {
     ) -> Result<RegisteredFacts, ClientError> {
         let info: wire::RegisteredModelInfo = cx
             .client()
-            .get(&format!("{UC}/{name}"), &[("include_aliases", "true")])
+            .get(
+                &format!("{UC}/{}", segment_for(cx.client(), name)?),
+                &[("include_aliases", "true")],
+            )
             .await?;
         Ok(RegisteredFacts {
             owner: info.owner.clone().filter(|o| !o.is_empty()),
@@ -172,7 +181,11 @@ async fn set_alias(cx: &Context, name: &str, alias: &str, version: &str) -> Resu
         .client()
         .write(
             WriteMethod::Put,
-            &format!("{UC}/{name}/aliases/{alias}"),
+            &format!(
+                "{UC}/{}/aliases/{}",
+                segment_for(cx.client(), name)?,
+                segment_for(cx.client(), alias)?
+            ),
             &SetAlias { version_num },
             // Not resent after a lost answer: it could undo another client's move.
             Retry::Once,
@@ -183,7 +196,7 @@ async fn set_alias(cx: &Context, name: &str, alias: &str, version: &str) -> Resu
 
 /// The highest version number of a UC model, over every page of its versions.
 async fn latest(cx: &Context, name: &str) -> Result<u64, ReadError> {
-    let path = format!("{UC}/{name}/versions");
+    let path = format!("{UC}/{}/versions", segment_for(cx.client(), name)?);
     let versions: Vec<wire::VersionNumber> = cx
         .client()
         .get_all_pages(&path, &[("max_results", "1000")], "model_versions")

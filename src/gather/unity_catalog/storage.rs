@@ -21,9 +21,10 @@ use super::files::{FilesApi, Presigned};
 use super::wire;
 use crate::client::{Client, ClientError};
 use crate::gather::cloud::{self, Credential, Issue, Issued};
+use crate::gather::confine::{confine, Refused, SafePath};
 use crate::gather::context::Context;
 use crate::gather::files::{Fetch, Route};
-use crate::gather::record::{error_entry, failure};
+use crate::gather::record::{error_entry, failure, refused_entry};
 use crate::gather::tracking::API;
 use crate::gather::wire::{lenient, ModelVersion};
 use crate::snapshot::GatherError;
@@ -167,7 +168,7 @@ async fn temporary_credentials(
 pub(super) async fn route(cx: &Context, v: &ModelVersion) -> Result<Route, GatherError> {
     let section = "mlflow_model";
     let http = cx.client();
-    let root = format!("/Models/{}/{}", v.name.replace('.', "/"), v.version);
+    let root = version_root(v).map_err(|r| refused_entry(section, &r))?;
     let flag_path = format!(
         "{API}/unity-catalog/registered-models:is-databricks-sdk-models-artifact-repository-enabled"
     );
@@ -214,6 +215,22 @@ pub(super) async fn route(cx: &Context, v: &ModelVersion) -> Result<Route, Gathe
             ),
         )
     };
+    // The storage location is the version's root; a path in it that climbs out is refused
+    // before any credential is sent.
+    if let Some((_, rest)) = uri.split_once("://") {
+        let path = rest.split_once('/').map_or("", |(_, path)| path);
+        if !path.trim_matches('/').is_empty() {
+            if let Err(r) = confine(path.trim_start_matches('/')) {
+                return Err(refused_entry(
+                    section,
+                    &Refused {
+                        path: uri.clone(),
+                        ..r
+                    },
+                ));
+            }
+        }
+    }
     let Some(granted) = answer.issued() else {
         return Err(unreadable());
     };
@@ -222,6 +239,31 @@ pub(super) async fn route(cx: &Context, v: &ModelVersion) -> Result<Route, Gathe
         version: v.version.clone(),
     });
     cloud::open(&uri, granted, issuer).ok_or_else(unreadable)
+}
+
+/// `Models/<catalog>/<schema>/<model>/<version>`, where the Files API keeps a version's files;
+/// each part of the name (a server's word in bulk runs) must be one path segment.
+fn version_root(v: &ModelVersion) -> Result<SafePath, Refused> {
+    let mut root: Option<SafePath> = None;
+    for part in std::iter::once("Models")
+        .chain(v.name.split('.'))
+        .chain([v.version.as_str()])
+    {
+        let Some(one) = confine(part).ok().filter(|p| p.segments().len() == 1) else {
+            return Err(Refused {
+                path: format!("{}/{}", v.name, v.version),
+                reason: "a part of the model's name or version is not one path segment",
+            });
+        };
+        root = Some(match root {
+            Some(root) => root.join(&one),
+            None => one,
+        });
+    }
+    root.ok_or(Refused {
+        path: v.name.clone(),
+        reason: "the model has no name",
+    })
 }
 
 /// U12: where the version's files are, when the version did not say.

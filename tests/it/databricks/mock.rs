@@ -79,6 +79,9 @@ pub struct Options {
     pub registry_files_missing: bool,
     /// The run-artifact routes (R1, R3) answer 403: no read access to the experiment.
     pub run_artifacts_refused: bool,
+    /// Every MLmodel served names this (YAML, as written) as its input example's
+    /// `artifact_path`: a hostile version's file.
+    pub input_example_path: Option<String>,
 }
 
 /// A running mock.
@@ -136,6 +139,12 @@ impl Mock {
             if options.unknown_fields && !file {
                 response.body = add_unknown_fields(&response.body);
             }
+            if let Some(path) = &options.input_example_path {
+                response.body = response.body.replace(
+                    "artifact_path: input_example.json",
+                    &format!("artifact_path: {path}"),
+                );
+            }
             if options.cut_signed_downloads && request.path.starts_with("/_signed/") {
                 response.cut_short = true;
             }
@@ -151,6 +160,11 @@ impl Mock {
 
     pub fn requested(&self, fragment: &str) -> usize {
         self.server.requested(fragment)
+    }
+
+    /// Every request so far, as `METHOD /path?query`.
+    pub fn requests(&self) -> Vec<String> {
+        self.server.requests.lock().unwrap().clone()
     }
 
     /// The registry state now (stateful mode only).

@@ -3,6 +3,7 @@
 //! Catalog grants decide the same ACL rule, auth, errors and pagination behave, and `promote`
 //! makes exactly the documented writes on the mock's stateful registry (`promote/`).
 
+mod confinement;
 mod gather_layer;
 mod mock;
 mod promote;
