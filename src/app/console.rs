@@ -29,9 +29,7 @@ pub fn render_error(error: &AppError) -> String {
         usize::MAX / 2
     });
     // A diagnostic that cannot be drawn is still given, as plain text.
-    e.for_display()
-        .render(&handler)
-        .unwrap_or_else(|_| format!("{error}\n"))
+    e.render(&handler).unwrap_or_else(|_| format!("{error}\n"))
 }
 
 /// `error[gather::connect]: could not gather …` and `  help: …`. Server words reach stderr in
