@@ -172,16 +172,13 @@ impl PolicyErrors {
         let mut indexed: Vec<(&Arc<NamedSource<String>>, LineIndex)> = Vec::new();
         for problem in self.problems.iter().take(DRAWN_PROBLEMS) {
             // Problems come file by file: a short list of indexed files is enough.
-            let i = match indexed
+            let known = indexed
                 .iter()
-                .position(|(s, _)| Arc::ptr_eq(s, &problem.source))
-            {
-                Some(i) => i,
-                None => {
-                    indexed.push((&problem.source, LineIndex::new(problem.source.inner())));
-                    indexed.len() - 1
-                }
-            };
+                .position(|(s, _)| Arc::ptr_eq(s, &problem.source));
+            let i = known.unwrap_or_else(|| {
+                indexed.push((&problem.source, LineIndex::new(problem.source.inner())));
+                indexed.len() - 1
+            });
             handler.render_report(&mut out, &problem.drawn(&indexed[i].1))?;
             out.push('\n');
         }

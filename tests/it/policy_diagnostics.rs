@@ -187,12 +187,14 @@ fn comparison_with_two_tolerances_a_bad_direction_and_bad_selectors() {
 
 /// A file with `n` rules, each with one problem (an unknown check) on line `8 * i + 7`.
 fn broken_rules(n: usize) -> String {
+    use std::fmt::Write as _;
     let mut text = String::new();
     for i in 0..n {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "[[rule]]\nid = \"generated-rule-{i}\"\ntitle = \"Rule {i}\"\nseverity = \"info\"\n\
              description = \"d\"\nselect = \"run.tags\"\ncheck = {{ non_emtpy = true }}\n\n"
-        ));
+        );
     }
     text
 }
