@@ -31,8 +31,10 @@ pub fn render_error(error: &AppError) -> String {
     } else {
         usize::MAX / 2
     });
-    // A diagnostic that cannot be drawn is still given, as plain text.
-    e.render(&handler).unwrap_or_else(|_| format!("{error}\n"))
+    // A diagnostic that cannot be drawn is still given, as plain text. A policy file's own
+    // words are quoted in it (a quoted TOML key may hold a line break): no line may start a
+    // workflow command (miette's gutter guards the lines it draws; the guard is for the rest).
+    sanitize::inert_lines(&e.render(&handler).unwrap_or_else(|_| format!("{error}\n")))
 }
 
 /// `error[gather::connect]: could not gather …` and `  help: …`. Server words reach stderr in
