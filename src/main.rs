@@ -17,10 +17,9 @@ fn main() -> ExitCode {
         // clap's own errors (an unknown flag, a missing argument) carry a code like every
         // other error, in the same `error[CODE]: …` form.
         Err(error) => {
-            let text = error.render().to_string();
-            let text = text.strip_prefix("error: ").unwrap_or(&text);
-            app::stdio::err(&format!("error[{}]: {text}", Code::UsageArguments));
-            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+            let exit = u8::try_from(error.exit_code()).unwrap_or(2);
+            app::stdio::err(&app::render_usage_error(error, Code::UsageArguments));
+            return ExitCode::from(exit);
         }
     };
     match app::run(cli) {

@@ -29,7 +29,10 @@ set -euo pipefail
 log() { printf '%s\n' "$*" >&2; }
 fail() {
   # A workflow command, so the reason is an annotation on the run, not only a log line.
-  printf '::error title=mlgate install::%s\n' "$*" >&2
+  # GitHub's escapes (actions/toolkit escapeData): a value in the reason cannot end the line.
+  local message=${*//%/%25}
+  message=${message//$'\r'/%0D}
+  printf '::error title=mlgate install::%s\n' "${message//$'\n'/%0A}" >&2
   exit 1
 }
 

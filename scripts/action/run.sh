@@ -31,13 +31,57 @@ summary() {
   printf '%s\n' "$@" >>"$GITHUB_STEP_SUMMARY"
 }
 
+# Text for a workflow-command message: GitHub's own escapes (`%` as %25, CR as %0D, LF as
+# %0A; actions/toolkit escapeData), so a value quoted in it can never end the line and start a
+# `::command` of its own.
+command_data() {
+  local text=${1//%/%25}
+  text=${text//$'\r'/%0D}
+  printf '%s' "${text//$'\n'/%0A}"
+}
+
 # A bad input: explained as an annotation, exit 2 like any mlgate usage error.
 usage() {
-  printf '::error title=mlgate action::%s\n' "$*" >&2
+  local message
+  message=$(command_data "$*")
+  printf '::error title=mlgate action::%s\n' "$message" >&2
   output verdict error
   output exit-code 2
-  summary "### mlgate: not run — $*" ""
+  summary "### mlgate: not run — $message" ""
   exit 2
+}
+
+# Every input that holds one value is one line: a line break in it is refused before it is
+# used or echoed anywhere (the lists policies, waivers and args are split on any whitespace).
+for input in COMMAND MODEL SNAPSHOT EXAMPLE FAIL_ON TARGET_STAGE TARGET_ALIAS TO_ALIAS TO_STAGE \
+  APPROVE_REQUEST DRY_RUN EXPECT_INCUMBENT REPORT JUNIT JSON SARIF TRACKING_URI REGISTRY_URI \
+  WORKING_DIRECTORY VERSION BUILD_FALLBACK; do
+  var="INPUT_$input"
+  case "${!var:-}" in
+    *$'\n'* | *$'\r'*)
+      name=$(printf '%s' "$input" | tr '[:upper:]_' '[:lower:]-')
+      usage "input \`$name\` must be one line: it holds a line break"
+      ;;
+  esac
+done
+
+# $1 with the userinfo of a URI masked: everything up to the last `@` of its authority (which
+# ends at the first `/`, so a `?` or `#` in a password hides it too) becomes `***@`. A value
+# with no `@` before its first `/` is left as it is.
+mask_userinfo() {
+  local value=$1 scheme="" rest authority
+  if [[ $value == *://* ]]; then
+    scheme="${value%%://*}://"
+    rest=${value#*://}
+  else
+    rest=$value
+  fi
+  authority=${rest%%/*}
+  if [[ $authority == *@* ]]; then
+    printf '%s***@%s' "$scheme" "${rest#"${authority%@*}"@}"
+  else
+    printf '%s' "$value"
+  fi
 }
 
 # Whitespace-separated words of $1 into WORDS; `set -f` keeps `*` and `?` literal. (Written
@@ -129,8 +173,21 @@ fi
 # mlgate appends its outputs to a file of its own; they are copied over below, after which
 # the action adds what only it knows. The summary goes straight to the job's.
 outputs=$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/mlgate-outputs.XXXXXX")
-# The command line, for the log; a password in a URL (`https://user:secret@host`) is masked.
-printf 'mlgate:%s\n' "$(printf ' %q' "${args[@]}")" | sed -E 's#(://)[^/@ ]*@#\1***@#g'
+# The command line, for the log, each word quoted as the shell would read it; the user and
+# password of a URL (`https://user:p@ss@host`) are masked whole, up to the last `@` before the
+# host: in any `scheme://` word and in the values of --tracking-uri and --registry-uri (with
+# or without a scheme; never a model reference such as `catalog.schema.model@alias`).
+line=""
+previous=""
+for arg in "${args[@]}"; do
+  word=$(printf '%q' "$arg")
+  if [[ $arg == *://* || $previous == --tracking-uri || $previous == --registry-uri ]]; then
+    word=$(mask_userinfo "$word")
+  fi
+  line+=" $word"
+  previous=$arg
+done
+printf 'mlgate:%s\n' "$line"
 code=0
 GITHUB_OUTPUT=$outputs "$bin" "${args[@]}" || code=$?
 

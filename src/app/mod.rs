@@ -17,7 +17,7 @@ pub mod stdio;
 mod target;
 mod testing;
 
-pub use console::{render_error, use_color};
+pub use console::{render_error, render_usage_error, use_color};
 pub use error::{AliasFlaw, AppError, PromoteError, UsageError};
 pub use pipeline::prepare::{today, EXAMPLE_SNAPSHOT};
 // Parser entry points, pub for the fuzz targets.

@@ -84,6 +84,41 @@ pub fn terminal(text: &str) -> String {
     visible(&folded)
 }
 
+/// Text of several lines for a terminal or a CI log, each line as [`terminal`] shows it and
+/// every line after the first indented by two spaces (a continuation, as rustc and cargo
+/// indent theirs). For mlgate's own multi-line text only: its line breaks are kept, so text
+/// from outside must reach it already one line (through [`terminal`]).
+pub fn terminal_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push_str("\n  ");
+        }
+        out.push_str(&terminal(if i > 0 { line.trim_start() } else { line }));
+    }
+    inert_lines(&out)
+}
+
+/// `text` with no line the GitHub runner would read as a workflow command: the runner takes
+/// any log line that starts with `::` after its leading whitespace (actions/runner
+/// `ActionCommand.TryParseV2` trims it), so the first `:` of such a line is shown escaped,
+/// `\x3a`, like a control. The last guard for text whose parts cannot all be sanitised
+/// before they are put together (clap's own messages quote the arguments as given).
+pub fn inert_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_start_matches([' ', '\t']);
+        if body.starts_with("::") {
+            out.push_str(&line[..line.len() - body.len()]);
+            out.push_str("\\x3a");
+            out.push_str(&body[1..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
 /// A GitHub workflow-command message (the part after `::`): controls other than line breaks
 /// shown escaped, then GitHub's own escapes — `%` as `%25`, CR as `%0D`, LF as `%0A` — which
 /// the runner turns back into a multi-line annotation. See "Workflow commands for GitHub
@@ -316,6 +351,19 @@ pub(crate) mod tests {
         }
 
         #[test]
+        fn no_line_starts_a_workflow_command(s in hostile()) {
+            for out in [inert_lines(&s), terminal_lines(&s)] {
+                prop_assert!(
+                    !out.lines().any(|l| l.trim_start().starts_with("::")),
+                    "{out:?}"
+                );
+            }
+            let out = terminal_lines(&s);
+            prop_assert!(!out.chars().any(|c| is_hidden(c) && c != '\n'), "{out:?}");
+            prop_assert!(out.lines().skip(1).all(|l| l.starts_with("  ")), "{out:?}");
+        }
+
+        #[test]
         fn github_messages_carry_no_controls_or_breaks(s in hostile()) {
             let data = github_data(&s);
             prop_assert!(!data.chars().any(is_hidden), "{data:?}");
@@ -409,6 +457,11 @@ pub(crate) mod tests {
         assert_eq!(terminal("\u{1b}[2K\u{1b}[1GPASS"), "\\x1b[2K\\x1b[1GPASS");
         assert_eq!(terminal("a\nb\u{202e}"), "a ⏎ b\\u{202e}");
         assert_eq!(github_data("50%\nnext\u{7}"), "50%25%0Anext\\x07");
+        assert_eq!(
+            terminal_lines("one\u{1b}[2K\n    two\n::error::x"),
+            "one\\x1b[2K\n  two\n  \\x3a:error::x"
+        );
+        assert_eq!(inert_lines("a\n ::b\n::"), "a\n \\x3a:b\n\\x3a:");
         assert_eq!(github_property("a: b, c"), "a%3A b%2C c");
         assert_eq!(
             markdown("<script>alert(1)</script> [x](javascript:alert(1)) a|b\nc"),

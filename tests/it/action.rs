@@ -592,6 +592,110 @@ fn bad_inputs_are_usage_errors_before_any_download() {
     }
 }
 
+/// No printed line starts a workflow command mlgate did not write: GitHub's runner reads a
+/// command from any log line that starts (after leading spaces) with `::`.
+fn forged_commands(output: &Output) -> Vec<String> {
+    [&output.stdout, &output.stderr]
+        .into_iter()
+        .flat_map(|bytes| text(bytes).lines().map(str::to_string).collect::<Vec<_>>())
+        .filter(|line| line.trim_start().starts_with("::error::"))
+        .collect()
+}
+
+#[test]
+fn a_line_break_in_a_one_line_input_is_refused_and_forges_nothing() {
+    for (input, name) in [
+        ("INPUT_COMMAND", "command"),
+        ("INPUT_EXAMPLE", "example"),
+        ("INPUT_DRY_RUN", "dry-run"),
+        ("INPUT_WORKING_DIRECTORY", "working-directory"),
+        ("INPUT_FAIL_ON", "fail-on"),
+        ("INPUT_TRACKING_URI", "tracking-uri"),
+        ("INPUT_MODEL", "model"),
+    ] {
+        let runner = Runner::new();
+        runner.fake_cargo();
+        let forged = "x\n::error::forged\r\n::error::forged too";
+        let mut inputs = vec![(input, forged)];
+        if input != "INPUT_EXAMPLE" {
+            inputs.push(("INPUT_EXAMPLE", "true"));
+        }
+        let out = runner.run("run.sh", "Linux", "X64", &inputs);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{input}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "::error title=mlgate action::input `{name}` must be one line: it holds a line break"
+            )),
+            "{input}: {stderr}"
+        );
+        assert_eq!(forged_commands(&out), Vec::<String>::new(), "{input}");
+        assert!(
+            !runner.path("cargo.log").exists(),
+            "refused before installing"
+        );
+        assert_eq!(runner.outputs()["verdict"], "error");
+    }
+}
+
+#[test]
+fn a_quoted_value_cannot_end_the_annotation() {
+    // `%0A` is GitHub's own escape for a line break: quoted as `%250A`, it stays text.
+    let runner = Runner::new();
+    runner.fake_cargo();
+    let out = runner.run(
+        "run.sh",
+        "Linux",
+        "X64",
+        &[("INPUT_COMMAND", "deploy%0A::error::forged")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not `deploy%250A::error::forged`"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_userinfo_is_masked_whole_even_without_a_scheme() {
+    for (uri, shown) in [
+        ("http://gate:p@ss@127.0.0.1:9", "http://***@127.0.0.1:9"),
+        ("gate:p@ss@127.0.0.1:9", "***@127.0.0.1:9"),
+        (
+            "https://gate:p?s#s@127.0.0.1:9/x",
+            "https://***@127.0.0.1:9/x",
+        ),
+    ] {
+        let runner = Runner::new();
+        real_release(&runner);
+        let out = runner.run(
+            "run.sh",
+            "Linux",
+            "X64",
+            &[
+                ("INPUT_VERSION", VERSION),
+                ("INPUT_MODEL", "main.ml.churn@champion"),
+                ("INPUT_TRACKING_URI", uri),
+                ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0"),
+            ],
+        );
+        let stdout = text(&out.stdout);
+        let logged = stdout
+            .lines()
+            .find(|l| l.starts_with("mlgate: "))
+            .unwrap_or_default();
+        assert!(
+            logged.contains(&format!("--tracking-uri {shown} ")),
+            "{uri}: {logged}"
+        );
+        assert!(logged.ends_with("-- main.ml.churn@champion"), "{logged}");
+        for part in ["gate:p", "ss@127", "s#s"] {
+            assert!(!logged.contains(part), "{uri}: {logged}");
+        }
+    }
+}
+
 #[test]
 fn promote_inputs_become_promote_flags() {
     let runner = Runner::new();

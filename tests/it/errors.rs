@@ -203,3 +203,67 @@ fn a_command_line_clap_refuses_prints_its_code() {
         Code::UsageArguments,
     );
 }
+
+/// Every line of `text` that the GitHub runner would read as a workflow command (it trims
+/// leading whitespace first).
+fn commands(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| l.trim_start().starts_with("::"))
+        .collect()
+}
+
+#[test]
+fn a_value_clap_quotes_forges_no_workflow_command() {
+    for args in [
+        &["check", "--example", "--fail-on", "err\n::error::x"][..],
+        &[
+            "check",
+            "--example",
+            "--fail-on",
+            "err\r\n  ::error::x\u{1b}[2K",
+        ],
+        &["check", "--example", "--bogus\n::error::y"],
+        &["check", "--all-models", "--jobs", "\n::warning::z"],
+    ] {
+        let out = mlgate().args(args).output().expect("mlgate runs");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error[usage::arguments]: "), "{stderr}");
+        assert_eq!(commands(&stdout), Vec::<&str>::new(), "{args:?}");
+        assert_eq!(commands(&stderr), Vec::<&str>::new(), "{args:?}: {stderr}");
+        assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    }
+    // The value is still shown, on one line.
+    let (stderr, _) = run(&["check", "--example", "--fail-on", "err\n::error::x"]);
+    assert!(
+        stderr.contains("invalid value 'err ⏎ ::error::x' for '--fail-on"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_reference_keeps_its_own_second_line_and_quotes_the_given_one_line() {
+    let (stderr, exit) = run(&[
+        "check",
+        "churn\n::error::forged\u{1b}[2K",
+        "--no-config",
+        "--tracking-uri",
+        "http://127.0.0.1:9",
+    ]);
+    assert_eq!(exit, Some(2));
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with(
+            "error[usage::bad-reference]: `churn ⏎ ::error::forged\\x1b[2K` is not a model reference"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].starts_with("  accepted forms: models:/NAME/VERSION"),
+        "{stderr}"
+    );
+}

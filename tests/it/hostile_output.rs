@@ -235,6 +235,24 @@ fn credentials_in_the_tracking_uri_of_a_failed_connection_reach_no_output() {
     }
 }
 
+/// A tracking URI that does not parse (no scheme; a password holding `@`) is still shown
+/// without its userinfo, whole: not `p@` cut off and `ss` left.
+#[test]
+fn credentials_in_a_tracking_uri_that_does_not_parse_reach_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    for uri in [
+        "alice:CANARY@PW@127.0.0.1:9",
+        "http://alice:CANARY@PW@ho st:9/x",
+    ] {
+        let texts = check_outputs(
+            dir.path(),
+            &["check", "models:/m/1", "--tracking-uri", uri],
+            3,
+        );
+        assert_no_canary(&texts, &["CANARY", "@PW", "alice"]);
+    }
+}
+
 const DAPI: &str = "dapi0123456789abcdef0123456789abcdef";
 const AWS: &str = "AKIACANARY0EXAMPLE7Q";
 

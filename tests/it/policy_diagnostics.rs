@@ -184,3 +184,51 @@ fn comparison_with_two_tolerances_a_bad_direction_and_bad_selectors() {
     .replace("needs-description", "signature-typo");
     insta::assert_snapshot!(render(&[("compare.toml", &text)]));
 }
+
+/// A file with `n` rules, each with one problem (an unknown check) on line `8 * i + 7`.
+fn broken_rules(n: usize) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    for i in 0..n {
+        let _ = write!(
+            text,
+            "[[rule]]\nid = \"generated-rule-{i}\"\ntitle = \"Rule {i}\"\nseverity = \"info\"\n\
+             description = \"d\"\nselect = \"run.tags\"\ncheck = {{ non_emtpy = true }}\n\n"
+        );
+    }
+    text
+}
+
+#[test]
+fn many_problems_draw_the_first_fifty_and_count_the_rest() {
+    let out = render(&[("many.toml", &broken_rules(1_200))]);
+    assert_eq!(out.matches("× unknown check `non_emtpy`").count(), 50);
+    assert!(out.contains("… and 1,150 more problems"), "{out}");
+    assert!(out.contains("× 1200 problems in many.toml"), "{out}");
+    // The last one drawn keeps its real line and column (its excerpt starts far into the file).
+    assert!(out.contains("╭─[many.toml:399:11]"), "{out}");
+    assert!(out.contains(" 398 │ select = \"run.tags\""), "{out}");
+    assert!(!out.contains("many.toml:407:"), "the 51st is not drawn");
+}
+
+/// 10,000 problems in one file once took 69 s to draw (each one counted lines from the top of
+/// the file: issue 20); drawn from excerpts over one line index it is linear. A debug build on
+/// a loaded CI machine is still well under the bound.
+#[test]
+fn many_problems_draw_in_linear_time() {
+    let text = broken_rules(10_000);
+    let started = std::time::Instant::now();
+    let out = render(&[("many.toml", &text)]);
+    let took = started.elapsed();
+    assert!(out.contains("… and 9,950 more problems"));
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+}
+
+#[test]
+fn a_label_at_the_very_end_of_a_file_is_drawn() {
+    // No newline at the end: the excerpt ends where the file does.
+    let text = rule("select = \"registered_model.description\"\ncheck = { non-empty = true }");
+    let out = render(&[("end.toml", &text)]);
+    assert!(out.contains("╭─[end.toml:7:11]"), "{out}");
+    assert!(out.contains("help: did you mean `non_empty`?"), "{out}");
+}

@@ -98,21 +98,107 @@ fn outcome_word(outcome: Outcome) -> &'static str {
     }
 }
 
-/// `--report-url`, else the GitHub Actions run when the runner's variables are all set.
+/// `--report-url`, else the GitHub Actions run when the runner's variables are all set; as
+/// [`redacted_link`] writes it.
 pub(super) fn report_url(
     given: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Option<String> {
     if let Some(url) = given {
-        return Some(url.to_string());
+        return Some(redacted_link(url));
     }
     let server = env("GITHUB_SERVER_URL")?;
     let repository = env("GITHUB_REPOSITORY")?;
     let run = env("GITHUB_RUN_ID")?;
-    Some(format!(
+    Some(redacted_link(&format!(
         "{}/{repository}/actions/runs/{run}",
         server.trim_end_matches('/')
-    ))
+    )))
+}
+
+/// Query and fragment parameters that carry a credential though their names do not say so
+/// (`redact::secret_key` judges the rest): signatures of presigned and SAS URLs, API keys,
+/// OAuth codes.
+const SIGNING_PARAMS: [&str; 9] = [
+    "sig",
+    "signature",
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-goog-signature",
+    "x-goog-credential",
+    "key",
+    "code",
+    "auth",
+];
+
+/// The report link as it is written into a registry tag and a transition comment, which
+/// anyone who can read the model reads: no userinfo, the value of every secret-looking query
+/// or fragment parameter (`token=`, `sig=`, `password=`, a value of a secret's shape) as
+/// `[redacted]`, and one line (controls and invisible characters shown escaped), so a link
+/// cannot add lines to a comment or leak what signed it.
+pub(super) fn redacted_link(url: &str) -> String {
+    let url = crate::url::without_userinfo(url);
+    let (rest, fragment) = match url.split_once('#') {
+        Some((rest, fragment)) => (rest, Some(fragment)),
+        None => (url.as_str(), None),
+    };
+    let mut out = match rest.split_once('?') {
+        Some((path, query)) => format!("{path}?{}", redacted_params(query)),
+        None => rest.to_string(),
+    };
+    if let Some(fragment) = fragment {
+        out = format!("{out}#{}", redacted_params(fragment));
+    }
+    crate::report::sanitize::visible(&out)
+}
+
+/// `a=1&token=x` → `a=1&token=[redacted]`.
+fn redacted_params(params: &str) -> String {
+    params
+        .split('&')
+        .map(|param| match param.split_once('=') {
+            Some((key, value)) if secret_param(key, value) => format!("{key}=[redacted]"),
+            _ => param.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn secret_param(key: &str, value: &str) -> bool {
+    let key = percent_decoded(key).to_ascii_lowercase();
+    crate::redact::secret_key(&key)
+        || SIGNING_PARAMS.contains(&key.as_str())
+        || crate::redact::redact_shapes(&percent_decoded(value)) != percent_decoded(value)
+}
+
+/// `%74oken` → `token`: a name spelled with escapes is still that name. Invalid escapes stay.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied(),
+            bytes.get(i + 2).copied(),
+        ) {
+            (b'%', Some(h), Some(l)) if hex(h).is_some() && hex(l).is_some() => {
+                let (h, l) = (hex(h).unwrap_or(0), hex(l).unwrap_or(0));
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b'+', ..) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, ..) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -136,6 +222,46 @@ mod tests {
             Some("https://ci/1")
         );
         assert_eq!(report_url(None, &|_| None), None);
+    }
+
+    #[test]
+    fn a_given_report_link_is_redacted_and_one_line() {
+        let env = |_: &str| None;
+        for (given, expected) in [
+            (
+                "https://u:p@ss@ci/run/1?a=1&token=t0k&sig=abc&password=pw#x",
+                "https://ci/run/1?a=1&token=[redacted]&sig=[redacted]&password=[redacted]#x",
+            ),
+            (
+                "https://ci/r?%74oken=t&X-Amz-Signature=s&ok=ghp_0123456789abcdefghijABCDEFGHIJ012345",
+                "https://ci/r?%74oken=[redacted]&X-Amz-Signature=[redacted]&ok=[redacted]",
+            ),
+            (
+                "https://ci/r#access_token=t&state=1",
+                "https://ci/r#access_token=[redacted]&state=1",
+            ),
+            (
+                "https://ci/r\n::error::x\r\u{1b}[2K",
+                "https://ci/r\\x0a::error::x\\x0d\\x1b[2K",
+            ),
+            ("user:p@ss@ci/r", "ci/r"),
+        ] {
+            let url = report_url(Some(given), &env).unwrap_or_default();
+            assert_eq!(url, expected, "{given}");
+            let record = Record {
+                status: Status::Pass,
+                target: "alias:champion".into(),
+                incumbent: None,
+                policy_digest: "sha256:ab",
+                evaluated_at: "2026-11-30T00:00:00Z".into(),
+                summary: "pass".into(),
+                report: Some(url),
+            };
+            assert!(!record.comment().contains(['\n', '\r']));
+            for secret in ["p@ss", "t0k", "=pw", "=abc", "ghp_"] {
+                assert!(!record.comment().contains(secret), "{given}");
+            }
+        }
     }
 
     #[test]
