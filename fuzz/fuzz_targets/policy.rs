@@ -1,6 +1,8 @@
 //! Fuzz target: the policy loader on one file's text, and — when it fails — the rendering of
-//! its diagnostics with miette's graphical handler (no colour), because rendering has panicked
-//! before on spans wider than the line they point into. Asserts only "no panic, no hang".
+//! its diagnostics with miette's graphical handler (no colour), both as mlgate draws them (each
+//! problem from an excerpt of its lines) and as miette draws the whole diagnostic, because
+//! rendering has panicked before on spans wider than the line they point into. Asserts only
+//! "no panic, no hang".
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -19,8 +21,9 @@ fuzz_target!(|data: &[u8]| {
         let mut out = String::new();
         // A narrow width makes the handler wrap labels and help, the other path that has
         // had off-by-one bugs. A fmt::Error is not a panic, so it is not a finding.
-        let _ = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-            .with_width(60)
-            .render_report(&mut out, &errors);
+        let handler =
+            GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(60);
+        let _ = errors.render(&handler);
+        let _ = handler.render_report(&mut out, &errors);
     }
 });
