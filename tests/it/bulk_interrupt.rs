@@ -13,47 +13,24 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::mock_http::{Request, Response};
 use crate::oss_mock::{self, MODEL};
-use crate::repo_path;
 
 const FINISHED: usize = 3;
 const LISTED: usize = 6;
 
-fn capture(name: &str) -> Value {
-    let path = repo_path(&format!("tests/fixtures/mlflow/3.17.2/{name}"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 /// The listings; the download URI of the versions after the first three hangs (for as long
 /// as the test could possibly run).
 fn listing_then_hang(r: &Request) -> Option<Response> {
-    let m = "/api/2.0/mlflow";
-    if r.path == format!("{m}/registered-models/search") {
-        let model = capture("registered-models_get_good.json")["registered_model"].clone();
-        return Some(Response::json(
-            200,
-            json!({ "registered_models": [model] }).to_string(),
-        ));
+    if r.path == oss_mock::SEARCH_MODELS {
+        return Some(oss_mock::listed_model());
     }
-    if r.path == format!("{m}/model-versions/search") {
-        let version = capture("model-versions_get_good_v1.json")["model_version"].clone();
-        let versions: Vec<Value> = (1..=LISTED)
-            .map(|n| {
-                let mut v = version.clone();
-                v["version"] = json!(n.to_string());
-                v.as_object_mut().unwrap().remove("aliases");
-                v
-            })
-            .collect();
-        return Some(Response::json(
-            200,
-            json!({ "model_versions": versions }).to_string(),
-        ));
+    if r.path == oss_mock::SEARCH_VERSIONS {
+        return Some(oss_mock::listed_versions(LISTED));
     }
-    if r.path == format!("{m}/model-versions/get-download-uri")
+    if r.path == "/api/2.0/mlflow/model-versions/get-download-uri"
         && r.q("version").parse::<usize>().unwrap_or(0) > FINISHED
     {
         std::thread::sleep(Duration::from_secs(600));

@@ -8,12 +8,12 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use crate::mlgate;
 use crate::mock_http::{Request, Response};
 use crate::oss_mock::{self, MODEL};
 use crate::schemas::{assert_valid_junit, assert_valid_sarif};
-use crate::{mlgate, repo_path};
 
 const VERSIONS: usize = 3;
 
@@ -44,35 +44,13 @@ select = "model_version.run_id"
 check = { non_empty = true }
 "#;
 
-fn capture(name: &str) -> Value {
-    let path = repo_path(&format!("tests/fixtures/mlflow/3.17.2/{name}"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 /// The listings: one registered model with three versions (each answered like version 1).
 fn three_versions(r: &Request) -> Option<Response> {
-    let m = "/api/2.0/mlflow";
-    if r.path == format!("{m}/registered-models/search") {
-        let model = capture("registered-models_get_good.json")["registered_model"].clone();
-        return Some(Response::json(
-            200,
-            json!({ "registered_models": [model] }).to_string(),
-        ));
+    if r.path == oss_mock::SEARCH_MODELS {
+        return Some(oss_mock::listed_model());
     }
-    if r.path == format!("{m}/model-versions/search") {
-        let version = capture("model-versions_get_good_v1.json")["model_version"].clone();
-        let versions: Vec<Value> = (1..=VERSIONS)
-            .map(|n| {
-                let mut v = version.clone();
-                v["version"] = json!(n.to_string());
-                v.as_object_mut().unwrap().remove("aliases");
-                v
-            })
-            .collect();
-        return Some(Response::json(
-            200,
-            json!({ "model_versions": versions }).to_string(),
-        ));
+    if r.path == oss_mock::SEARCH_VERSIONS {
+        return Some(oss_mock::listed_versions(VERSIONS));
     }
     None
 }

@@ -90,3 +90,43 @@ pub fn with_fault(fault: impl Fn(&Request) -> Option<Response> + Send + Sync + '
 
 /// The version lookup every gather starts with (a fault there leaves nothing gathered).
 pub const VERSION_CALL: &str = "/api/2.0/mlflow/model-versions/get";
+
+/// The registry-wide listing `check --all-models` starts with.
+pub const SEARCH_MODELS: &str = "/api/2.0/mlflow/registered-models/search";
+/// The listing of one model's versions.
+pub const SEARCH_VERSIONS: &str = "/api/2.0/mlflow/model-versions/search";
+
+fn captured(name: &str, field: &str) -> serde_json::Value {
+    let all: serde_json::Value =
+        serde_json::from_str(&capture(name)).unwrap_or_else(|e| panic!("capture {name}: {e}"));
+    all[field].clone()
+}
+
+/// `registered-models/search` answering with the one registered model, as captured.
+pub fn listed_model() -> Response {
+    let model = captured("registered-models_get_good.json", "registered_model");
+    Response::json(
+        200,
+        serde_json::json!({ "registered_models": [model] }).to_string(),
+    )
+}
+
+/// `model-versions/search` answering with `count` versions, each captured version 1
+/// renumbered (aliases are the registered model's, as the server lists them).
+pub fn listed_versions(count: usize) -> Response {
+    let version = captured("model-versions_get_good_v1.json", "model_version");
+    let versions: Vec<serde_json::Value> = (1..=count)
+        .map(|n| {
+            let mut v = version.clone();
+            v["version"] = serde_json::json!(n.to_string());
+            if let Some(fields) = v.as_object_mut() {
+                fields.remove("aliases");
+            }
+            v
+        })
+        .collect();
+    Response::json(
+        200,
+        serde_json::json!({ "model_versions": versions }).to_string(),
+    )
+}

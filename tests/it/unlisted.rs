@@ -4,28 +4,18 @@
 //! and Production). `check --all-models` exits 3 with one error entry for the model, in JSON
 //! and JUnit, saying which listing came back empty and which versions the model names.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::mlgate;
 use crate::mock_http::{Request, Response};
 use crate::oss_mock::{self, MODEL};
 
-fn capture(name: &str) -> Value {
-    let path = crate::repo_path(&format!("tests/fixtures/mlflow/3.17.2/{name}"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 /// The registered model as captured; its versions listed as none.
 fn nothing_listed(r: &Request) -> Option<Response> {
-    let m = "/api/2.0/mlflow";
-    if r.path == format!("{m}/registered-models/search") {
-        let model = capture("registered-models_get_good.json")["registered_model"].clone();
-        return Some(Response::json(
-            200,
-            json!({ "registered_models": [model] }).to_string(),
-        ));
+    if r.path == oss_mock::SEARCH_MODELS {
+        return Some(oss_mock::listed_model());
     }
-    if r.path == format!("{m}/model-versions/search") {
+    if r.path == oss_mock::SEARCH_VERSIONS {
         // The filter mlgate sends for an ordinary name is the one it always sent; another
         // is refused, which stops the run (no JSON written).
         if r.q("filter") != format!("name='{MODEL}'") {

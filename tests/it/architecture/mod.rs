@@ -204,14 +204,3 @@ fn the_import_reader_sees_indirect_loops_and_ignores_text() {
         ["src/a/y.rs", "src/b/deep.rs", "src/a/mod.rs", "src/a/x.rs"]
     );
 }
-
-#[test]
-#[ignore = "prints the graph of one folder, for a person"]
-fn print_graph() {
-    let folder = std::env::var("MLGATE_GRAPH").unwrap_or_else(|_| "src/app/".into());
-    for (file, targets) in crate_graph().iter().filter(|(f, _)| f.starts_with(&folder)) {
-        for t in targets.iter().filter(|t| t.starts_with(&folder)) {
-            println!("{file} -> {t}");
-        }
-    }
-}
