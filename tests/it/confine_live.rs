@@ -159,32 +159,39 @@ fn mlflow3_a_hostile_input_example_is_refused_on_every_reference() {
             stayed_inside(&proxy, &format!("{run_id}/artifacts/model"), named);
         }
         // --all-models: the bulk path reads the files its own way.
-        let proxy = Proxy::start(&s.uri, None);
-        let json = dir.path().join("r.json");
-        let out = clean()
-            .args([
-                "check",
-                "--all-models",
-                "--no-config",
-                "-q",
-                "--tracking-uri",
-            ])
-            .arg(&proxy.uri)
-            .args(["--filter", &format!("name = '{name}'"), "--json"])
-            .arg(&json)
-            .output()
-            .unwrap();
-        let text = std::fs::read_to_string(&json)
-            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
-        assert!(text.contains(&name), "{text}");
-        // The refused path as the JSON text holds the message: `escape_debug`ged, then escaped.
-        let shown = serde_json::to_string(&format!("`{}`", named.escape_debug())).unwrap();
-        assert!(
-            text.contains(shown.trim_matches('"')),
-            "--all-models names {named}: {text}"
-        );
-        stayed_inside(&proxy, &format!("{run_id}/artifacts/model"), named);
+        audit_refuses(&s.uri, &name, named, &format!("{run_id}/artifacts/model"));
     }
+}
+
+/// `check --all-models` of model `name` through a logging proxy: its JSON names the refused
+/// path `named`, and no request left `root`.
+fn audit_refuses(uri: &str, name: &str, named: &str, root: &str) {
+    let proxy = Proxy::start(uri, None);
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = clean()
+        .args([
+            "check",
+            "--all-models",
+            "--no-config",
+            "-q",
+            "--tracking-uri",
+        ])
+        .arg(&proxy.uri)
+        .args(["--filter", &format!("name = '{name}'"), "--json"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&json)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert!(text.contains(name), "{text}");
+    // The refused path as the JSON text holds the message: `escape_debug`ged, then escaped.
+    let shown = serde_json::to_string(&format!("`{}`", named.escape_debug())).unwrap();
+    assert!(
+        text.contains(shown.trim_matches('"')),
+        "--all-models names {named}: {text}"
+    );
+    stayed_inside(&proxy, root, named);
 }
 
 /// An MLflow 3 logged model holding the hostile MLmodel, and a version `name`/1 registered
@@ -258,28 +265,6 @@ fn mlflow3_a_hostile_input_example_of_a_logged_model_is_refused() {
             assert_eq!(snap["mlflow_model"]["model_id"], id.as_str(), "{reference}");
             stayed_inside(&proxy, &format!("models/{id}/artifacts"), named);
         }
-        let proxy = Proxy::start(&s.uri, None);
-        let json = dir.path().join("r.json");
-        let out = clean()
-            .args([
-                "check",
-                "--all-models",
-                "--no-config",
-                "-q",
-                "--tracking-uri",
-            ])
-            .arg(&proxy.uri)
-            .args(["--filter", &format!("name = '{name}'"), "--json"])
-            .arg(&json)
-            .output()
-            .unwrap();
-        let text = std::fs::read_to_string(&json)
-            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
-        let shown = serde_json::to_string(&format!("`{}`", named.escape_debug())).unwrap();
-        assert!(
-            text.contains(shown.trim_matches('"')),
-            "--all-models names {named}: {text}"
-        );
-        stayed_inside(&proxy, &format!("models/{id}/artifacts"), named);
+        audit_refuses(&s.uri, &name, named, &format!("models/{id}/artifacts"));
     }
 }
