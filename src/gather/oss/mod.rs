@@ -14,7 +14,7 @@ use super::confine::{confine, SafePath};
 use super::context::Context;
 use super::error::{ReadError, WriteError};
 use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
-use super::files::{FoundModel, Route};
+use super::files::{parse_mlmodel, FoundModel, Route};
 use super::record::refused_entry;
 use super::registry::{refused, Capabilities, Registry, Write};
 use super::{mlmodel, tracking, wire, writes};
@@ -193,14 +193,7 @@ async fn find_mlmodel(cx: &Context, source: &ModelSource<'_>) -> Result<FoundMod
     if let Some(proxy) = source.download_uri.and_then(files::Proxy::at) {
         let route: Route = Arc::new(proxy);
         match route.read(client, &mlmodel).await {
-            Ok(text) => {
-                let call = route.describe(&mlmodel);
-                return parse(text, call).map(|mlmodel| FoundModel {
-                    mlmodel,
-                    logged_model: None,
-                    route,
-                });
-            }
+            Ok(text) => return parse_mlmodel(route, &text),
             Err(e) => last_error = Some(e),
         }
     }
@@ -240,12 +233,10 @@ async fn find_mlmodel(cx: &Context, source: &ModelSource<'_>) -> Result<FoundMod
         let route: Route = Arc::new(proxy);
         match route.read(client, &mlmodel).await {
             Ok(text) => {
-                let call = route.describe(&mlmodel);
-                return parse(text, call).map(|mlmodel| FoundModel {
-                    mlmodel,
+                return parse_mlmodel(route, &text).map(|found| FoundModel {
                     logged_model,
-                    route,
-                });
+                    ..found
+                })
             }
             Err(e) => last_error = Some(e),
         }
