@@ -28,7 +28,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<Exit, AppError> {
         (None, None) => (example()?, None),
     };
     target.apply(&mut snapshot);
-    let judged = judge(&snapshot, &prepared, &args.output);
+    let judged = judge(&snapshot, &prepared, &args.output, !args.server.no_redact);
     emit(
         &args.output,
         !args.server.no_redact,

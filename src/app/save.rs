@@ -23,7 +23,7 @@ pub(super) fn snapshot(args: &SnapshotArgs) -> Result<Exit, AppError> {
     let (mut snapshot, fatal) =
         gather_or_say_why(&args.model, &args.server, target.goal().as_ref())?;
     target.apply(&mut snapshot);
-    let (snapshot, _) = crate::redact::snapshot(&snapshot, !args.server.no_redact);
+    let snapshot = crate::redact::snapshot(&snapshot, !args.server.no_redact);
     snapshot_io::save(&snapshot, &args.output)?;
     if !args.quiet {
         stdio::err(&notice::wrote("", &snapshot, &args.output));
@@ -34,7 +34,7 @@ pub(super) fn snapshot(args: &SnapshotArgs) -> Result<Exit, AppError> {
 /// `mlgate report`: the Markdown report of what was gathered, with no policy.
 pub(super) fn report(args: &ReportArgs) -> Result<Exit, AppError> {
     let (snapshot, fatal) = gather_or_say_why(&args.model, &args.server, None)?;
-    let (snapshot, _) = crate::redact::snapshot(&snapshot, !args.server.no_redact);
+    let snapshot = crate::redact::snapshot(&snapshot, !args.server.no_redact);
     write(&args.output, &report::markdown::render(&snapshot, None))?;
     if !args.quiet {
         stdio::err(&notice::wrote("the report of ", &snapshot, &args.output));

@@ -7,6 +7,7 @@
 pub mod check;
 pub mod finding;
 mod incumbent;
+mod replay;
 pub mod scope;
 pub mod selector;
 mod template;
@@ -25,6 +26,7 @@ pub use scope::Scope;
 pub use selector::Selector;
 pub use waiver::{Waiver, WaiverNote};
 
+use crate::redact::Masks;
 use crate::snapshot::{Snapshot, INCUMBENT};
 use check::{Absent, Context, Mode, Selection, Verdict as CheckVerdict};
 use selector::{Reached, Why};
@@ -57,15 +59,55 @@ pub struct Evaluation {
 }
 
 /// Evaluates every rule against the snapshot, in rule order, then applies the waivers that
-/// are still valid on `today` (days since 1970-01-01, UTC).
+/// are still valid on `today` (days since 1970-01-01, UTC). Messages quote values as they are.
 pub fn evaluate(snapshot: &Snapshot, rules: &[Rule], waivers: &[Waiver], today: i64) -> Evaluation {
+    evaluate_with(snapshot, rules, waivers, today, false)
+}
+
+/// As [`evaluate`], but every value a message quotes is shown as the redacted snapshot shows
+/// it (`redact::decide`, taken on the very document the rules read): rules judge the real
+/// values, outputs never see a secret.
+pub fn evaluate_redacted(
+    snapshot: &Snapshot,
+    rules: &[Rule],
+    waivers: &[Waiver],
+    today: i64,
+) -> Evaluation {
+    evaluate_with(snapshot, rules, waivers, today, true)
+}
+
+fn evaluate_with(
+    snapshot: &Snapshot,
+    rules: &[Rule],
+    waivers: &[Waiver],
+    today: i64,
+    redact: bool,
+) -> Evaluation {
     // Serialising the typed snapshot cannot fail: it is plain data with string keys.
     let doc = serde_json::to_value(snapshot).unwrap_or(Value::Null);
+    let masks = if redact {
+        crate::redact::decide(&doc)
+    } else {
+        Masks::none()
+    };
+    let saved = replay::Saved::of(&snapshot.manifest.redacted, &doc);
+    let cx = Context {
+        doc: &doc,
+        masks: redact.then_some(&masks),
+    };
     let mut findings: Vec<Finding> = rules
         .iter()
-        .map(|rule| evaluate_rule(snapshot, &doc, rule))
+        .map(|rule| evaluate_rule(snapshot, cx, &saved, rule))
         .collect();
     let waiver_notes = waiver::apply(waivers, &mut findings, &doc, today);
+    if redact {
+        // What no value mask covers: a path naming a secret-shaped key, a server's message
+        // quoting a secret.
+        for f in &mut findings {
+            f.message = masks.text(&f.message);
+            f.detail = masks.text(&f.detail);
+        }
+    }
     Evaluation {
         findings,
         waiver_notes,
@@ -76,7 +118,13 @@ pub fn evaluate(snapshot: &Snapshot, rules: &[Rule], waivers: &[Waiver], today: 
 /// what left the scope undecided.
 const SCOPED_SECTIONS: [&str; 3] = ["registered_model", "model_version", "run"];
 
-fn evaluate_rule(snapshot: &Snapshot, doc: &Value, rule: &Rule) -> Finding {
+fn evaluate_rule(
+    snapshot: &Snapshot,
+    cx: Context<'_>,
+    saved: &replay::Saved,
+    rule: &Rule,
+) -> Finding {
+    let doc = cx.doc;
     let (outcome, detail, values, blocked_by) = match rule.scope.excludes(doc) {
         Some(scope::Scoped::Out(reason)) => (
             Outcome::Skipped,
@@ -93,7 +141,7 @@ fn evaluate_rule(snapshot: &Snapshot, doc: &Value, rule: &Rule) -> Finding {
                 .filter(|s| doc.get(**s).is_none_or(Value::is_null))
                 .find_map(|s| blocker(snapshot, s)),
         ),
-        None => decide(snapshot, doc, rule),
+        None => decide(snapshot, cx, saved, rule),
     };
     let message = match (outcome, &rule.message) {
         // A template that shows the value cannot say what is wrong when nothing was found
@@ -102,7 +150,7 @@ fn evaluate_rule(snapshot: &Snapshot, doc: &Value, rule: &Rule) -> Finding {
             format!("{}: {detail}", rule.title)
         }
         (Outcome::Fail, Some(template)) => {
-            template::render(template, doc, &values, rule.select.as_str())
+            template::render(template, cx, &values, rule.select.as_str())
         }
         // Without a message template, say what was found after the title.
         (Outcome::Fail, None) => format!("{}: {detail}", rule.title),
@@ -134,9 +182,11 @@ fn blocker(snapshot: &Snapshot, path: &str) -> Option<usize> {
 /// call that kept it from being evaluated.
 fn decide<'a>(
     snapshot: &Snapshot,
-    doc: &'a Value,
+    cx: Context<'a>,
+    saved: &replay::Saved,
     rule: &Rule,
 ) -> (Outcome, String, Vec<&'a Value>, Option<usize>) {
+    let doc = cx.doc;
     if incumbent::read_by(rule) {
         if let Some((outcome, detail)) = incumbent::unreadable(snapshot) {
             let blocked_by = (outcome == Outcome::Error)
@@ -164,10 +214,12 @@ fn decide<'a>(
     }
     // The values the checks compare with are read like the selection: a failed call or an
     // ungathered section is never compared (an absent value inside is the check's to judge).
+    let mut compared = Vec::new();
     for reference in rule.check.references() {
         for reached in reference.reach(doc) {
-            if let Reached::Missing { path, why } = reached {
-                gaps.extend(gap(snapshot, &path, &why));
+            match reached {
+                Reached::Missing { path, why } => gaps.extend(gap(snapshot, &path, &why)),
+                Reached::Found { value, .. } => compared.push(value),
             }
         }
     }
@@ -180,7 +232,17 @@ fn decide<'a>(
         let (outcome, detail, blocked_by) = gaps.swap_remove(i);
         return (outcome, detail, Vec::new(), blocked_by);
     }
-    match rule.check.evaluate(&selection, Mode::Rule, Context { doc }) {
+    // A snapshot saved redacted no longer holds the values it redacted: a rule that reads one
+    // cannot be judged on it (the live check judged the real value).
+    if let Some(e) = saved.read_by(&rule.check, selection.found.iter().chain(&compared)) {
+        return (
+            Outcome::Error,
+            format!("could not evaluate: {e}"),
+            Vec::new(),
+            None,
+        );
+    }
+    match rule.check.evaluate(&selection, Mode::Rule, cx) {
         CheckVerdict::Pass => (Outcome::Pass, String::new(), selection.found, None),
         CheckVerdict::Fail(detail) => (Outcome::Fail, detail, selection.found, None),
         CheckVerdict::Error(e) => (

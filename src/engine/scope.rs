@@ -125,7 +125,7 @@ impl Scope {
                     },
                     fans_out: false,
                 };
-                match checks.evaluate(&selection, Mode::Element, Context { doc }) {
+                match checks.evaluate(&selection, Mode::Element, Context { doc, masks: None }) {
                     Verdict::Pass => {}
                     Verdict::Fail(_) => {
                         return Some(Scoped::Out(format!(

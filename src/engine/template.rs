@@ -5,11 +5,12 @@
 
 use serde_json::Value;
 
+use super::check::Context;
 use super::selector::Selector;
 
 /// Renders a template. Placeholders that resolve to nothing render as `<missing>`, so a
 /// message never silently drops a fact; `{{` and `}}` are literal braces.
-pub(super) fn render(template: &str, doc: &Value, values: &[&Value], path: &str) -> String {
+pub(super) fn render(template: &str, cx: Context<'_>, values: &[&Value], path: &str) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(start) = rest.find(['{', '}']) {
@@ -25,7 +26,7 @@ pub(super) fn render(template: &str, doc: &Value, values: &[&Value], path: &str)
             rest = &tail[1..];
             continue;
         };
-        out.push_str(&placeholder(&tail[1..end], doc, values, path));
+        out.push_str(&placeholder(&tail[1..end], cx, values, path));
         rest = &tail[end + 1..];
     }
     out.push_str(rest);
@@ -86,14 +87,16 @@ fn shown_part(name: &str) -> Option<Shown> {
     }
 }
 
-fn placeholder(name: &str, doc: &Value, values: &[&Value], path: &str) -> String {
+fn placeholder(name: &str, cx: Context<'_>, values: &[&Value], path: &str) -> String {
     if let Some(part) = shown_part(name) {
         let shown: Vec<String> = values
             .iter()
             .map(|v| match &part {
                 // A metric `{value, timestamp, step}` reads as its number: `0.72`.
-                Shown::Whole => plain(scalar_of(v)),
-                Shown::Inside(path) => path.get(v).map_or_else(|| "<missing>".to_string(), plain),
+                Shown::Whole => plain(scalar_of(v), cx),
+                Shown::Inside(path) => path
+                    .get(v)
+                    .map_or_else(|| "<missing>".to_string(), |v| plain(v, cx)),
             })
             .collect();
         return if shown.is_empty() {
@@ -111,7 +114,7 @@ fn placeholder(name: &str, doc: &Value, values: &[&Value], path: &str) -> String
         "path" => path.to_string(),
         other => Selector::parse(other)
             .ok()
-            .and_then(|s| s.get(doc).map(plain))
+            .and_then(|s| s.get(cx.doc).map(|v| plain(v, cx)))
             .unwrap_or_else(|| "<missing>".to_string()),
     }
 }
@@ -128,11 +131,15 @@ fn scalar_of(value: &Value) -> &Value {
     }
 }
 
-/// Strings without quotes; everything else as compact JSON.
-fn plain(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => super::check::show(other),
+/// Strings without quotes; everything else as compact JSON; as redacted when it is.
+fn plain(value: &Value, cx: Context<'_>) -> String {
+    match cx.masks.map(|m| m.apply(value)) {
+        Some(Value::String(s)) => s,
+        Some(other) => super::check::show(&other),
+        None => match value {
+            Value::String(s) => s.clone(),
+            other => super::check::show(other),
+        },
     }
 }
 
@@ -147,7 +154,10 @@ mod tests {
         let v = json!({});
         let out = render(
             "model {registered_model.name}: {count} params {{literal}} {nope.x}",
-            &doc,
+            Context {
+                doc: &doc,
+                masks: None,
+            },
             &[&v],
             "run.params",
         );
@@ -161,15 +171,21 @@ mod tests {
         let metric = json!({"value": 0.72, "timestamp": 1_700_000_000_000_i64, "step": 3});
         let out = render(
             "accuracy {value} at step {value.step} ({value.timestamp}, {value.nope})",
-            &doc,
+            Context {
+                doc: &doc,
+                masks: None,
+            },
             &[&metric],
             "run.metrics.accuracy",
         );
         assert_eq!(out, "accuracy 0.72 at step 3 (1700000000000, <missing>)");
         // Other values are unchanged: text without quotes, tables as JSON.
         let table = json!({"a": 1});
-        assert_eq!(render("{value}", &doc, &[&table], "x"), r#"{"a":1}"#);
-        assert_eq!(render("{value}", &doc, &[], "x"), "<missing>");
+        assert_eq!(
+            render("{value}", Context::EMPTY, &[&table], "x"),
+            r#"{"a":1}"#
+        );
+        assert_eq!(render("{value}", Context::EMPTY, &[], "x"), "<missing>");
         assert!(cites_value("value") && cites_value(" value.step ") && !cites_value("values"));
     }
 }

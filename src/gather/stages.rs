@@ -406,6 +406,7 @@ pub(super) fn assemble(
             registry_uri: backend.registry_uri().map(str::to_string),
             backend: Some(backend),
             server_version: facts.server_version,
+            redacted: Vec::new(),
             extra: manifest_extra,
         },
         target: resolved.target,

@@ -90,8 +90,20 @@ pub struct Manifest {
     /// Server version when the server tells it (`/version`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_version: Option<String>,
+    /// The values shown redacted (a snapshot saved without `--no-redact`): replaying it, a
+    /// rule that reads one of them is an error, never judged on the marker.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redacted: Vec<Redacted>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// One redacted value: where it is, as a JSON Pointer into the snapshot document (RFC 6901),
+/// and why it was redacted.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Redacted {
+    pub pointer: String,
+    pub why: String,
 }
 
 /// The model reference as the user gave it and as it was resolved.

@@ -108,7 +108,8 @@ pub(super) fn run(args: &CheckArgs) -> Result<Exit, AppError> {
                         Err(failure) => not_gathered(&live, sel, &now, &failure),
                     };
                     target.apply(&mut snapshot);
-                    let judged = judge_quietly(&snapshot, &prepared, &args.output);
+                    let judged =
+                        judge_quietly(&snapshot, &prepared, &args.output, !args.server.no_redact);
                     sink.record(&sel.model, &sel.version, &snapshot, &judged, not_gathered)?;
                     // The snapshot and its findings end here: nothing of it is kept but the
                     // summary line.

@@ -70,7 +70,7 @@ impl<'a> Sink<'a> {
         judged: &Judged,
         not_gathered: Option<String>,
     ) -> Result<(), AppError> {
-        let shown = Shown::new(snapshot, judged, self.redact);
+        let shown = Shown::new(snapshot, self.redact);
         let e = shown.evaluation(judged, &self.prepared.policy);
         self.outputs.version(&e)?;
         if let Some(dir) = &self.report_dir {

@@ -179,7 +179,7 @@ pub(crate) fn emit(
     prepared: &Prepared,
     judged: &Judged,
 ) -> Result<(), AppError> {
-    let shown = Shown::new(snapshot, judged, redact);
+    let shown = Shown::new(snapshot, redact);
     let e = shown.evaluation(judged, &prepared.policy);
     let mut outputs = Outputs::open(output, prepared, Shape::One)?;
     outputs.version(&e)?;
@@ -190,11 +190,11 @@ pub(crate) fn emit(
         fail_on: Some(prepared.fail_on),
         ..Summary::default()
     };
-    summary.count(&shown.findings);
+    summary.count(&judged.evaluation.findings);
     summary.versions.push(VersionResult::new(
         target.name.as_deref().unwrap_or(&target.reference),
         target.version.as_deref().unwrap_or_default(),
-        &shown.findings,
+        &judged.evaluation.findings,
         &judged.verdict,
         None,
     ));

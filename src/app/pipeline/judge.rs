@@ -1,13 +1,12 @@
 //! Judging a snapshot: the engine's findings and verdict at the run's threshold, and the copy
 //! outputs are written from. The rules see the real values; every output shows a redacted
-//! snapshot and findings whose messages were redacted the same way (see `redact`).
+//! snapshot, and findings quote values through the same decision (see `redact`).
 
 use super::super::{console, stdio};
 use super::prepare::Prepared;
 use crate::cli::OutputArgs;
 use crate::engine;
 use crate::policy::Policy;
-use crate::redact::Redactor;
 use crate::report::{notice, Evaluation};
 use crate::snapshot::Snapshot;
 
@@ -18,9 +17,15 @@ pub(crate) struct Judged {
     pub notes: Vec<String>,
 }
 
-/// Evaluates the policies against the snapshot; waiver warnings go to stderr.
-pub(crate) fn judge(snapshot: &Snapshot, prepared: &Prepared, output: &OutputArgs) -> Judged {
-    let judged = judge_quietly(snapshot, prepared, output);
+/// Evaluates the policies against the snapshot; waiver warnings go to stderr. With `redact`,
+/// finding messages quote values as the redacted snapshot shows them.
+pub(crate) fn judge(
+    snapshot: &Snapshot,
+    prepared: &Prepared,
+    output: &OutputArgs,
+    redact: bool,
+) -> Judged {
+    let judged = judge_quietly(snapshot, prepared, output, redact);
     stdio::err(&notice::waiver_warnings(
         &judged.evaluation.waiver_notes,
         &prepared.policy.waivers,
@@ -35,9 +40,15 @@ pub(crate) fn judge_quietly(
     snapshot: &Snapshot,
     prepared: &Prepared,
     output: &OutputArgs,
+    redact: bool,
 ) -> Judged {
     let policy = &prepared.policy;
-    let evaluation = engine::evaluate(snapshot, &policy.rules, &policy.waivers, prepared.today);
+    let evaluate = if redact {
+        engine::evaluate_redacted
+    } else {
+        engine::evaluate
+    };
+    let evaluation = evaluate(snapshot, &policy.rules, &policy.waivers, prepared.today);
     let verdict = engine::verdict(
         &evaluation.findings,
         prepared.fail_on,
@@ -57,18 +68,16 @@ pub(crate) fn judge_quietly(
     }
 }
 
-/// A judged version as outputs show it: the snapshot and findings, redacted when asked.
+/// A judged version as outputs show it: the snapshot redacted when asked (the findings were
+/// judged with the same choice).
 pub(crate) struct Shown {
     pub snapshot: Snapshot,
-    pub findings: Vec<engine::Finding>,
 }
 
 impl Shown {
-    pub(crate) fn new(snapshot: &Snapshot, judged: &Judged, redact: bool) -> Self {
-        let (shown, redactor) = crate::redact::snapshot(snapshot, redact);
+    pub(crate) fn new(snapshot: &Snapshot, redact: bool) -> Self {
         Self {
-            findings: redact_findings(&judged.evaluation.findings, &redactor),
-            snapshot: shown,
+            snapshot: crate::redact::snapshot(snapshot, redact),
         }
     }
 
@@ -80,23 +89,11 @@ impl Shown {
     ) -> Evaluation<'a> {
         Evaluation {
             snapshot: &self.snapshot,
-            findings: &self.findings,
+            findings: &judged.evaluation.findings,
             verdict: &judged.verdict,
             policy_files: &policy.files,
             policy_digest: &policy.digest,
             notes: &judged.notes,
         }
     }
-}
-
-/// Findings as outputs show them: messages and details quote the values they judged.
-fn redact_findings(findings: &[engine::Finding], redactor: &Redactor) -> Vec<engine::Finding> {
-    findings
-        .iter()
-        .map(|f| engine::Finding {
-            message: redactor.text(&f.message),
-            detail: redactor.text(&f.detail),
-            ..f.clone()
-        })
-        .collect()
 }

@@ -94,7 +94,7 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
             // Every output still says why, before the run ends on exit 3.
             let error = AppError::Gather(Box::new(failure));
             if let Some(snapshot) = not_gathered(&args.model, &args.server, &error) {
-                let judged = judge(&snapshot, &prepared, &args.output);
+                let judged = judge(&snapshot, &prepared, &args.output, !args.server.no_redact);
                 emit(
                     &args.output,
                     !args.server.no_redact,
@@ -126,7 +126,7 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
             message: why,
         });
     }
-    let judged = judge(&snapshot, &prepared, &args.output);
+    let judged = judge(&snapshot, &prepared, &args.output, !args.server.no_redact);
     emit(
         &args.output,
         !args.server.no_redact,

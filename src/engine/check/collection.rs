@@ -3,7 +3,6 @@
 
 use serde_json::Value;
 
-use super::value::show;
 use super::{Absent, Check, Conditions, Context, Mode, Selection, Verdict};
 
 /// The verdict of a collection check.
@@ -32,7 +31,7 @@ pub(super) fn evaluate(check: &Check, selection: &Selection<'_>, cx: Context<'_>
             return Verdict::Error(format!(
                 "`{}` needs a list or table, but the selection is the single value {}",
                 check.describe(),
-                show(single)
+                cx.show(single)
             ));
         }
     }
@@ -59,7 +58,7 @@ fn quantify(check: &Check, conditions: &Conditions, items: &[&Value], cx: Contex
             Err(e) => return Verdict::Error(e),
         }
     }
-    let list = |v: &[&Value]| v.iter().map(|x| show(x)).collect::<Vec<_>>().join("; ");
+    let list = |v: &[&Value]| v.iter().map(|x| cx.show(x)).collect::<Vec<_>>().join("; ");
     match check {
         Check::Any(_) if meeting.is_empty() => Verdict::Fail(format!(
             "none of {} element(s) meets {{ {} }}",

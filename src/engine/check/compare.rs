@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::super::selector::{owner, reads_incumbent};
 use super::super::selector::{Segment, Selector};
-use super::value::{as_number, show};
+use super::value::as_number;
+use super::Context;
 use super::Verdict;
 
 /// Which direction is better.
@@ -75,19 +76,19 @@ impl Comparison {
 }
 
 /// The verdict on one selected value against the referenced one.
-pub(super) fn judge(c: &Comparison, ours: &Value, theirs: &Value) -> Verdict {
+pub(super) fn judge(c: &Comparison, ours: &Value, theirs: &Value, cx: Context<'_>) -> Verdict {
     let name = c.name();
     let owner = owner(&c.reference);
     let Some(mine) = finite(ours) else {
         return Verdict::Error(format!(
             "{name} {} is not a number, so it cannot be compared with {owner}'s",
-            shown(ours)
+            shown(ours, cx)
         ));
     };
     let Some(base) = finite(theirs) else {
         return Verdict::Error(format!(
             "{owner}'s {name} {} is not a number, so there is nothing to compare with",
-            shown(theirs)
+            shown(theirs, cx)
         ));
     };
     let worse_by = match c.better {
@@ -132,10 +133,10 @@ pub(super) fn judge(c: &Comparison, ours: &Value, theirs: &Value) -> Verdict {
 }
 
 /// A value for messages: a metric by its `value`, anything else as compact JSON.
-fn shown(value: &Value) -> String {
+fn shown(value: &Value, cx: Context<'_>) -> String {
     match value {
-        Value::Object(o) if o.contains_key("value") => show(&o["value"]),
-        other => show(other),
+        Value::Object(o) if o.contains_key("value") => cx.show(&o["value"]),
+        other => cx.show(other),
     }
 }
 
@@ -185,13 +186,16 @@ mod tests {
     #[test]
     fn higher_is_better_within_and_beyond_an_absolute_tolerance() {
         let c = cmp(Better::Higher, Tolerance::Absolute(0.005));
-        assert_eq!(judge(&c, &json!(0.898), &json!(0.9)), Verdict::Pass);
         assert_eq!(
-            judge(&c, &json!(0.95), &json!(0.9)),
+            judge(&c, &json!(0.898), &json!(0.9), Context::EMPTY),
+            Verdict::Pass
+        );
+        assert_eq!(
+            judge(&c, &json!(0.95), &json!(0.9), Context::EMPTY),
             Verdict::Pass,
             "better"
         );
-        let m = fail_text(judge(&c, &json!(0.85), &json!(0.9)));
+        let m = fail_text(judge(&c, &json!(0.85), &json!(0.9), Context::EMPTY));
         assert_eq!(
             m,
             "auc 0.850 is worse than the incumbent's 0.900 by 0.050 (allowed: 0.005): a change of -0.050 where higher is better"
@@ -201,9 +205,15 @@ mod tests {
     #[test]
     fn lower_is_better() {
         let c = cmp(Better::Lower, Tolerance::Absolute(0.01));
-        assert_eq!(judge(&c, &json!(0.20), &json!(0.25)), Verdict::Pass);
-        assert_eq!(judge(&c, &json!(0.255), &json!(0.25)), Verdict::Pass);
-        let m = fail_text(judge(&c, &json!(0.3), &json!(0.25)));
+        assert_eq!(
+            judge(&c, &json!(0.20), &json!(0.25), Context::EMPTY),
+            Verdict::Pass
+        );
+        assert_eq!(
+            judge(&c, &json!(0.255), &json!(0.25), Context::EMPTY),
+            Verdict::Pass
+        );
+        let m = fail_text(judge(&c, &json!(0.3), &json!(0.25), Context::EMPTY));
         assert!(
             m.contains("0.30 is worse than the incumbent's 0.25 by 0.05"),
             "{m}"
@@ -215,21 +225,27 @@ mod tests {
     fn a_ratio_is_relative_to_the_magnitude_of_the_reference() {
         let c = cmp(Better::Lower, Tolerance::Ratio(0.1));
         // Incumbent loss 2.0: up to 2.2 is within 10%.
-        assert_eq!(judge(&c, &json!(2.19), &json!(2.0)), Verdict::Pass);
-        let m = fail_text(judge(&c, &json!(2.5), &json!(2.0)));
+        assert_eq!(
+            judge(&c, &json!(2.19), &json!(2.0), Context::EMPTY),
+            Verdict::Pass
+        );
+        let m = fail_text(judge(&c, &json!(2.5), &json!(2.0), Context::EMPTY));
         assert!(m.contains("(allowed: 10% of 2.0 = 0.2)"), "{m}");
         // The difference is as precise as the allowance: 5% of 0.295 is 0.01475.
         let c = cmp(Better::Lower, Tolerance::Ratio(0.05));
-        let m = fail_text(judge(&c, &json!(0.31), &json!(0.295)));
+        let m = fail_text(judge(&c, &json!(0.31), &json!(0.295), Context::EMPTY));
         assert_eq!(
             m,
             "auc 0.310 is worse than the incumbent's 0.295 by 0.01500 (allowed: 5% of 0.295 = 0.01475): a change of +0.01500 where lower is better"
         );
         // A negative reference (a log-likelihood) still allows a positive margin.
         let c = cmp(Better::Higher, Tolerance::Ratio(0.1));
-        assert_eq!(judge(&c, &json!(-10.5), &json!(-10.0)), Verdict::Pass);
+        assert_eq!(
+            judge(&c, &json!(-10.5), &json!(-10.0), Context::EMPTY),
+            Verdict::Pass
+        );
         assert!(matches!(
-            judge(&c, &json!(-11.5), &json!(-10.0)),
+            judge(&c, &json!(-11.5), &json!(-10.0), Context::EMPTY),
             Verdict::Fail(_)
         ));
     }
@@ -237,8 +253,11 @@ mod tests {
     #[test]
     fn equal_values_pass_even_without_tolerance() {
         let c = cmp(Better::Higher, Tolerance::Zero);
-        assert_eq!(judge(&c, &json!(0.9), &json!(0.9)), Verdict::Pass);
-        let m = fail_text(judge(&c, &json!(0.89), &json!(0.9)));
+        assert_eq!(
+            judge(&c, &json!(0.9), &json!(0.9), Context::EMPTY),
+            Verdict::Pass
+        );
+        let m = fail_text(judge(&c, &json!(0.89), &json!(0.9), Context::EMPTY));
         assert!(m.contains("(allowed: 0)"), "{m}");
     }
 
@@ -246,15 +265,24 @@ mod tests {
     fn exactly_at_the_tolerance_passes_despite_binary_rounding() {
         // 0.9 - 0.895 is 0.0050000000000000044 in binary floating point.
         let c = cmp(Better::Higher, Tolerance::Absolute(0.005));
-        assert_eq!(judge(&c, &json!(0.895), &json!(0.9)), Verdict::Pass);
+        assert_eq!(
+            judge(&c, &json!(0.895), &json!(0.9), Context::EMPTY),
+            Verdict::Pass
+        );
         let c = cmp(Better::Lower, Tolerance::Absolute(0.1));
-        assert_eq!(judge(&c, &json!(0.3), &json!(0.2)), Verdict::Pass);
+        assert_eq!(
+            judge(&c, &json!(0.3), &json!(0.2), Context::EMPTY),
+            Verdict::Pass
+        );
         let c = cmp(Better::Higher, Tolerance::Ratio(0.01));
-        assert_eq!(judge(&c, &json!(0.891), &json!(0.9)), Verdict::Pass);
+        assert_eq!(
+            judge(&c, &json!(0.891), &json!(0.9), Context::EMPTY),
+            Verdict::Pass
+        );
         // One step beyond is not forgiven.
         let c = cmp(Better::Higher, Tolerance::Absolute(0.005));
         assert!(matches!(
-            judge(&c, &json!(0.8949), &json!(0.9)),
+            judge(&c, &json!(0.8949), &json!(0.9), Context::EMPTY),
             Verdict::Fail(_)
         ));
     }
@@ -263,7 +291,10 @@ mod tests {
     fn metric_objects_and_numeric_text_compare_by_their_number() {
         let c = cmp(Better::Higher, Tolerance::Zero);
         let metric = json!({"value": 0.91, "timestamp": 1, "step": 0});
-        assert_eq!(judge(&c, &metric, &json!("0.9")), Verdict::Pass);
+        assert_eq!(
+            judge(&c, &metric, &json!("0.9"), Context::EMPTY),
+            Verdict::Pass
+        );
     }
 
     #[test]
@@ -278,10 +309,10 @@ mod tests {
             (json!(0.9), json!([0.9])),
             (json!(true), json!(0.9)),
         ] {
-            let v = judge(&c, &ours, &theirs);
+            let v = judge(&c, &ours, &theirs, Context::EMPTY);
             assert!(matches!(v, Verdict::Error(_)), "{ours} vs {theirs}: {v:?}");
         }
-        let Verdict::Error(e) = judge(&c, &json!(0.9), &json!("NaN")) else {
+        let Verdict::Error(e) = judge(&c, &json!(0.9), &json!("NaN"), Context::EMPTY) else {
             unreachable!()
         };
         assert!(
@@ -297,7 +328,7 @@ mod tests {
             better: Better::Higher,
             tolerance: Tolerance::Zero,
         };
-        let m = fail_text(judge(&c, &json!(0.8), &json!(0.9)));
+        let m = fail_text(judge(&c, &json!(0.8), &json!(0.9), Context::EMPTY));
         assert!(
             m.starts_with("the value 0.8 is worse than `run.metrics.baseline_auc`'s 0.9 by 0.1"),
             "{m}"

@@ -252,7 +252,7 @@ impl Check {
                     .absent
                     .iter()
                     .map(|absent| value::on_absent(c, absent))
-                    .chain(selection.found.iter().map(|v| value::on_value(c, v))),
+                    .chain(selection.found.iter().map(|v| value::on_value(c, v, cx))),
             ),
         }
     }

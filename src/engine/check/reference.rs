@@ -12,6 +12,8 @@
 
 use serde_json::Value;
 
+use crate::redact::Masks;
+
 use super::super::selector::{owner, Reached, Selector};
 use super::{compare, signature, value, Absent, Check, CheckSet, Selection, Verdict};
 
@@ -20,12 +22,27 @@ use super::{compare, signature, value, Absent, Check, CheckSet, Selection, Verdi
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     pub doc: &'a Value,
+    /// The redaction decision taken on `doc`: every value a message quotes is shown through
+    /// it, so a finding quotes what the report shows. `None`: values are quoted raw.
+    pub masks: Option<&'a Masks<'a>>,
 }
 
 impl Context<'_> {
     /// A context with an empty document, for checks that read nothing else (scope conditions,
     /// tests): a comparison evaluated in it finds nothing to compare with, an error.
-    pub const EMPTY: Context<'static> = Context { doc: &Value::Null };
+    pub const EMPTY: Context<'static> = Context {
+        doc: &Value::Null,
+        masks: None,
+    };
+
+    /// A value of the document as a message quotes it: compact JSON, cut when long, after
+    /// redaction.
+    pub fn show(&self, value: &Value) -> String {
+        match self.masks {
+            Some(masks) if !masks.is_empty() => value::show(&masks.apply(value)),
+            _ => value::show(value),
+        }
+    }
 }
 
 /// The verdict of a comparison check on the selection.
@@ -45,7 +62,7 @@ pub(super) fn evaluate(check: &Check, selection: &Selection<'_>, cx: Context<'_>
             .iter()
             .map(|absent| on_absent(check, absent))
             .chain(selection.found.iter().map(|ours| match check {
-                Check::NotWorseThan(c) => compare::judge(c, ours, theirs),
+                Check::NotWorseThan(c) => compare::judge(c, ours, theirs, cx),
                 _ => signature::judge(ours, theirs, reference),
             })),
     )
@@ -158,7 +175,10 @@ mod tests {
     #[test]
     fn a_missing_reference_is_an_error_naming_its_path() {
         let doc = json!({"incumbent": {"run": {"metrics": {}}}});
-        let cx = Context { doc: &doc };
+        let cx = Context {
+            doc: &doc,
+            masks: None,
+        };
         let ours = json!(0.9);
         let selection = Selection {
             found: vec![&ours],
@@ -190,7 +210,10 @@ mod tests {
     #[test]
     fn a_missing_candidate_value_or_signature_is_a_failure() {
         let doc = json!({"incumbent": {"auc": 0.9, "sig": {"inputs": []}}});
-        let cx = Context { doc: &doc };
+        let cx = Context {
+            doc: &doc,
+            masks: None,
+        };
         let nothing = Selection {
             found: Vec::new(),
             absent: vec![Absent {

@@ -2,45 +2,45 @@
 
 use serde_json::Value;
 
-use super::{Absent, Check, Verdict};
+use super::{Absent, Check, Context, Verdict};
 
 /// The verdict of a value check on a present value.
-pub(super) fn on_value(check: &Check, value: &Value) -> Verdict {
+pub(super) fn on_value(check: &Check, value: &Value, cx: Context<'_>) -> Verdict {
     match check {
         Check::Exists(want) | Check::Absent(want) => {
             let wants_presence = matches!(check, Check::Exists(_)) == *want;
             if wants_presence {
                 Verdict::Pass
             } else {
-                Verdict::Fail(format!("{} is present", show(value)))
+                Verdict::Fail(format!("{} is present", cx.show(value)))
             }
         }
         Check::NonEmpty(want) | Check::Empty(want) => {
             let wants_content = matches!(check, Check::NonEmpty(_)) == *want;
             match (is_empty(value), wants_content) {
-                (true, true) => Verdict::Fail(format!("{} is empty", show(value))),
-                (false, false) => Verdict::Fail(format!("{} is not empty", show(value))),
+                (true, true) => Verdict::Fail(format!("{} is empty", cx.show(value))),
+                (false, false) => Verdict::Fail(format!("{} is not empty", cx.show(value))),
                 _ => Verdict::Pass,
             }
         }
-        Check::Equals(expected) => match loosely_equal(value, expected) {
+        Check::Equals(expected) => match loosely_equal(value, expected, cx) {
             Ok(true) => Verdict::Pass,
             Ok(false) => Verdict::Fail(format!(
                 "found {}, expected {}",
-                show(value),
+                cx.show(value),
                 show(expected)
             )),
             Err(e) => Verdict::Error(e),
         },
-        Check::NotEquals(unwanted) => match loosely_equal(value, unwanted) {
+        Check::NotEquals(unwanted) => match loosely_equal(value, unwanted, cx) {
             Ok(false) => Verdict::Pass,
-            Ok(true) => Verdict::Fail(format!("found {}, which is not allowed", show(value))),
+            Ok(true) => Verdict::Fail(format!("found {}, which is not allowed", cx.show(value))),
             Err(e) => Verdict::Error(e),
         },
         Check::OneOf(options) | Check::NoneOf(options) => {
             let mut hit = false;
             for option in options {
-                match loosely_equal(value, option) {
+                match loosely_equal(value, option, cx) {
                     Ok(true) => hit = true,
                     Ok(false) => {}
                     Err(e) => return Verdict::Error(e),
@@ -49,11 +49,11 @@ pub(super) fn on_value(check: &Check, value: &Value) -> Verdict {
             let list = options.iter().map(show).collect::<Vec<_>>().join(", ");
             match (matches!(check, Check::OneOf(_)), hit) {
                 (true, false) => {
-                    Verdict::Fail(format!("found {}, expected one of {list}", show(value)))
+                    Verdict::Fail(format!("found {}, expected one of {list}", cx.show(value)))
                 }
                 (false, true) => Verdict::Fail(format!(
                     "found {}, which is one of the forbidden {list}",
-                    show(value)
+                    cx.show(value)
                 )),
                 _ => Verdict::Pass,
             }
@@ -62,38 +62,40 @@ pub(super) fn on_value(check: &Check, value: &Value) -> Verdict {
             Some(text) => match (matches!(check, Check::Matches(_)), regex.is_match(&text)) {
                 (true, false) => Verdict::Fail(format!(
                     "{} does not match /{}/",
-                    show(value),
+                    cx.show(value),
                     regex.as_str()
                 )),
                 (false, true) => Verdict::Fail(format!(
                     "{} matches /{}/, which it must not",
-                    show(value),
+                    cx.show(value),
                     regex.as_str()
                 )),
                 _ => Verdict::Pass,
             },
             None => Verdict::Error(format!(
                 "{} is not text; a regular expression needs a string",
-                show(value)
+                cx.show(value)
             )),
         },
-        Check::Contains(needle) => contains(value, needle),
-        Check::Min(bound) => compare(value, |n| n >= *bound, || format!("at least {bound}")),
-        Check::Max(bound) => compare(value, |n| n <= *bound, || format!("at most {bound}")),
+        Check::Contains(needle) => contains(value, needle, cx),
+        Check::Min(bound) => compare(value, |n| n >= *bound, || format!("at least {bound}"), cx),
+        Check::Max(bound) => compare(value, |n| n <= *bound, || format!("at most {bound}"), cx),
         Check::MinLength(n) | Check::MaxLength(n) => {
             let Some(len) = length(value) else {
                 return Verdict::Error(format!(
                     "{} has no length (it is not text, a list or a table)",
-                    show(value)
+                    cx.show(value)
                 ));
             };
             match (matches!(check, Check::MinLength(_)), len) {
-                (true, len) if len < *n => {
-                    Verdict::Fail(format!("{} has length {len}, less than {n}", show(value)))
-                }
-                (false, len) if len > *n => {
-                    Verdict::Fail(format!("{} has length {len}, more than {n}", show(value)))
-                }
+                (true, len) if len < *n => Verdict::Fail(format!(
+                    "{} has length {len}, less than {n}",
+                    cx.show(value)
+                )),
+                (false, len) if len > *n => Verdict::Fail(format!(
+                    "{} has length {len}, more than {n}",
+                    cx.show(value)
+                )),
                 _ => Verdict::Pass,
             }
         }
@@ -147,7 +149,7 @@ fn length(value: &Value) -> Option<usize> {
 }
 
 /// Text: substring; list: an element equal to the needle; table: a key named by it.
-fn contains(value: &Value, needle: &Value) -> Verdict {
+fn contains(value: &Value, needle: &Value, cx: Context<'_>) -> Verdict {
     let found = match value {
         Value::String(text) => match scalar_text(needle) {
             Some(n) => text.contains(&n),
@@ -156,7 +158,7 @@ fn contains(value: &Value, needle: &Value) -> Verdict {
         Value::Array(items) => {
             let mut hit = false;
             for item in items {
-                match loosely_equal(item, needle) {
+                match loosely_equal(item, needle, cx) {
                     Ok(true) => hit = true,
                     Ok(false) => {}
                     // A list of mixed kinds: an element of the needle's kind may still match.
@@ -175,18 +177,28 @@ fn contains(value: &Value, needle: &Value) -> Verdict {
                 ))
             }
         },
-        other => return Verdict::Error(format!("{} is not text, a list or a table", show(other))),
+        other => {
+            return Verdict::Error(format!("{} is not text, a list or a table", cx.show(other)))
+        }
     };
     if found {
         Verdict::Pass
     } else {
-        Verdict::Fail(format!("{} does not contain {}", show(value), show(needle)))
+        Verdict::Fail(format!(
+            "{} does not contain {}",
+            cx.show(value),
+            show(needle)
+        ))
     }
 }
 
 /// Equality with typed comparisons: a number in the policy compares numerically with a
 /// numeric string from the server (params are strings in MLflow).
-pub(super) fn loosely_equal(actual: &Value, expected: &Value) -> Result<bool, String> {
+pub(super) fn loosely_equal(
+    actual: &Value,
+    expected: &Value,
+    cx: Context<'_>,
+) -> Result<bool, String> {
     match (actual, expected) {
         (_, Value::Number(n)) => {
             let want = n.as_f64().unwrap_or(f64::NAN);
@@ -194,7 +206,7 @@ pub(super) fn loosely_equal(actual: &Value, expected: &Value) -> Result<bool, St
                 Some(got) => Ok((got - want).abs() <= f64::EPSILON * want.abs().max(1.0)),
                 None => Err(format!(
                     "{} is not a number, cannot compare with {n}",
-                    show(actual)
+                    cx.show(actual)
                 )),
             }
         }
@@ -206,7 +218,7 @@ pub(super) fn loosely_equal(actual: &Value, expected: &Value) -> Result<bool, St
         // `none_of = ["champion"]` on a list of aliases must not quietly pass.
         (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => Err(format!(
             "{} and {} are of different types (a list or table against a single value); use `contains` or a quantifier",
-            show(actual),
+            cx.show(actual),
             show(expected)
         )),
         (Value::Number(_), Value::String(_)) => {
@@ -214,17 +226,22 @@ pub(super) fn loosely_equal(actual: &Value, expected: &Value) -> Result<bool, St
         }
         _ => Err(format!(
             "{} and {} are of different types",
-            show(actual),
+            cx.show(actual),
             show(expected)
         )),
     }
 }
 
-fn compare(value: &Value, ok: impl Fn(f64) -> bool, bound: impl Fn() -> String) -> Verdict {
+fn compare(
+    value: &Value,
+    ok: impl Fn(f64) -> bool,
+    bound: impl Fn() -> String,
+    cx: Context<'_>,
+) -> Verdict {
     match as_number(value) {
         Some(n) if ok(n) => Verdict::Pass,
-        Some(_) => Verdict::Fail(format!("{} is not {}", show(value), bound())),
-        None => Verdict::Error(format!("{} is not a number", show(value))),
+        Some(_) => Verdict::Fail(format!("{} is not {}", cx.show(value), bound())),
+        None => Verdict::Error(format!("{} is not a number", cx.show(value))),
     }
 }
 
