@@ -146,15 +146,18 @@ impl<'doc> Masks<'doc> {
                 let mut renamed = BTreeMap::new();
                 for (k, v) in map {
                     let len = pointer.len();
+                    // The pointer names the key as shown: a secret-shaped name is never written.
+                    let shown = secret_name(k).map(|kind| {
+                        let marker = by_shape(&kind);
+                        let shown =
+                            format!("{} #{}]", marker.trim_end_matches(']'), renamed.len() + 1);
+                        renamed.insert(k.clone(), shown.clone());
+                        (shown, kind)
+                    });
+                    let segment = shown.as_ref().map_or(k.as_str(), |(s, _)| s.as_str());
                     pointer.push('/');
-                    pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
-                    if let Some(kind) = secret_name(k) {
-                        let shown = format!(
-                            "{} #{}]",
-                            by_shape(&kind).trim_end_matches(']'),
-                            renamed.len() + 1
-                        );
-                        renamed.insert(k.clone(), shown);
+                    pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+                    if let Some((_, kind)) = &shown {
                         // The value under a secret-shaped name is listed too: a rule that reads
                         // it on replay reads a table whose key is gone.
                         self.redacted.push(Redacted {
