@@ -10,6 +10,7 @@
 //! cut, would show one of them.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -105,7 +106,8 @@ fn run_with(key: &str, secret: &str, shaped: &str) -> String {
     run.to_string()
 }
 
-/// Every text the live check writes, and the snapshot saved of the same version.
+/// Every text the live check writes, the snapshot saved of the same version, and what a
+/// promotion (red, so not moved, but recorded) writes to the registry and says.
 fn outputs(dir: &Path, uri: &str) -> Vec<(String, String)> {
     let model = format!("models:/{}/1", crate::oss_mock::MODEL);
     let out = |name: &str| dir.join(name);
@@ -139,16 +141,31 @@ fn outputs(dir: &Path, uri: &str) -> Vec<(String, String)> {
         .arg(out("saved.json"))
         .assert()
         .success();
-    let mut texts = vec![
-        (
-            "stdout".into(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-        ),
-        (
-            "stderr".into(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        ),
-    ];
+    let promoted = mlgate()
+        .args([
+            "promote",
+            &model,
+            "--to-alias",
+            "gate",
+            "--tracking-uri",
+            uri,
+            "--no-config",
+        ])
+        .arg("--policy")
+        .arg(out("quoting.toml"))
+        .assert()
+        .code(1);
+    let mut texts = Vec::new();
+    for (name, said) in [("check", output), ("promote", promoted.get_output())] {
+        texts.push((
+            format!("{name} stdout"),
+            String::from_utf8_lossy(&said.stdout).into_owned(),
+        ));
+        texts.push((
+            format!("{name} stderr"),
+            String::from_utf8_lossy(&said.stderr).into_owned(),
+        ));
+    }
     for name in [
         "report.md",
         "junit.xml",
@@ -180,12 +197,21 @@ proptest! {
     ) {
         let shaped = format!("ghp_{token}");
         let body = run_with(key, &value, &shaped);
+        let writes = Arc::new(Mutex::new(Vec::new()));
+        let written = Arc::clone(&writes);
         let server = crate::oss_mock::with_fault(move |r: &Request| {
+            if r.method != "GET" {
+                written.lock().unwrap().push(format!("{} {} {}", r.method, r.path, r.body));
+                return Some(Response::json(200, "{}"));
+            }
             (r.path == "/api/2.0/mlflow/runs/get").then(|| Response::json(200, body.clone()))
         });
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("quoting.toml"), QUOTING).unwrap();
-        let texts = outputs(dir.path(), &server.url);
+        let mut texts = outputs(dir.path(), &server.url);
+        let writes = writes.lock().unwrap().join("\n");
+        prop_assert!(writes.contains("mlgate.verdict"), "the verdict was not recorded: {}\n{:?}", writes, texts.iter().filter(|(n, _)| n.starts_with("promote")).collect::<Vec<_>>());
+        texts.push(("registry writes".into(), writes));
         for (name, text) in &texts {
             for run in &runs {
                 prop_assert!(!text.contains(run.as_str()), "{} of {:?} leaked into {}:\n{}", run, value, name, text);
