@@ -1,10 +1,13 @@
-//! The confused deputy on a real MLflow 3 server: a version whose MLmodel names its input
-//! example outside the model's files (`../secret.json` and its percent-encoded, backslashed and
-//! absolute forms). A file `secret.json` sits in the run's artifacts beside the model, where
-//! `..` would reach it. Through a forwarding proxy that logs every request, mlgate's reads
-//! stay under the model's directory (`<run artifacts>/model`) for a plain `check
+//! The confused deputy on real MLflow servers (3.17 and 2.22): a version whose MLmodel names
+//! its input example outside the model's files (`../secret.json` and its percent-encoded,
+//! backslashed and absolute forms). A file `secret.json` sits in the run's artifacts beside the
+//! model, where `..` would reach it. Through a forwarding proxy that logs every request,
+//! mlgate's reads stay under the model's directory (`<run artifacts>/model`) for a plain `check
 //! models:/NAME/1`, for `runs:/RUN/model` and for `--all-models`, and the snapshot (or the
-//! results' gather errors) names the refused path.
+//! results' gather errors) names the refused path. Both servers store artifacts the same way
+//! (`--serve-artifacts`, `mlflow-artifacts:/<experiment>/<run>/artifacts`) and mlgate sends
+//! them the same requests. The logged-model leg (`models:/m-…`) runs on MLflow 3 only: 2.x has
+//! no logged models.
 
 use std::path::Path;
 
@@ -91,23 +94,27 @@ fn hostile_version(uri: &str, name: &str, yaml: &str) -> String {
     run_id
 }
 
-/// Every file read the proxy saw stays under `root` (a run's `<run>/artifacts/model`, or a
-/// logged model's `models/<id>/artifacts`), and nothing named the secret.
+/// Every file read or listing the proxy saw stays under `root` (a run's
+/// `<run>/artifacts/model`, or a logged model's `models/<id>/artifacts`), and nothing named the
+/// secret. Lines are checked once percent-decoded: the proxy's listing names its directory in
+/// a query (`mlflow-artifacts/artifacts?path=0%2F<run>%2F…`), and `%2e%2e` is `..` to the
+/// server. The registry's `get-artifact` is relative to the version itself (MLflow 2.22 and 3.17
+/// both answer it), so only its `path` is checked, by the `..` test.
 fn stayed_inside(proxy: &Proxy, root: &str, named: &str) {
     let mut reads = 0;
     for line in proxy.requests() {
         let lower = line.to_ascii_lowercase();
+        assert!(!lower.contains("%2e"), "{named}: {line}");
+        let decoded = percent_encoding::percent_decode_str(&lower).decode_utf8_lossy();
         assert!(
-            !lower.contains("secret") && !lower.contains("passwd") && !lower.contains("%2e"),
+            !decoded.contains("secret") && !decoded.contains("passwd") && !decoded.contains(".."),
             "{named}: {line}"
         );
-        assert!(!lower.contains(".."), "{named}: {line}");
-        if line.contains("mlflow-artifacts/artifacts/") || line.contains("get-artifact") {
+        if decoded.contains("/mlflow-artifacts/artifacts") {
             reads += 1;
-            assert!(
-                line.contains(root) || line.contains("get-artifact"),
-                "{named}: {line}"
-            );
+            assert!(decoded.contains(root), "{named}: {line}");
+        } else if decoded.contains("/model-versions/get-artifact?") {
+            reads += 1;
         }
     }
     assert!(reads > 0, "{named}: the model was read");
@@ -136,9 +143,11 @@ fn snapshot(uri: &str, reference: &str, dir: &Path) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-#[test]
-fn mlflow3_a_hostile_input_example_is_refused_on_every_reference() {
-    let Some(s) = server("MLFLOW3") else { return };
+/// Each hostile form on the server named by `key` (`MLFLOW3`, `MLFLOW2`): a plain `check
+/// models:/NAME/1`, `runs:/RUN/model` and `--all-models` refuse it and read nothing outside
+/// `<run>/artifacts/model`.
+fn refused_on_every_reference(key: &str) {
+    let Some(s) = server(key) else { return };
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -161,6 +170,16 @@ fn mlflow3_a_hostile_input_example_is_refused_on_every_reference() {
         // --all-models: the bulk path reads the files its own way.
         audit_refuses(&s.uri, &name, named, &format!("{run_id}/artifacts/model"));
     }
+}
+
+#[test]
+fn mlflow3_a_hostile_input_example_is_refused_on_every_reference() {
+    refused_on_every_reference("MLFLOW3");
+}
+
+#[test]
+fn mlflow2_a_hostile_input_example_is_refused_on_every_reference() {
+    refused_on_every_reference("MLFLOW2");
 }
 
 /// `check --all-models` of model `name` through a logging proxy: its JSON names the refused
@@ -195,7 +214,8 @@ fn audit_refuses(uri: &str, name: &str, named: &str, root: &str) {
 }
 
 /// An MLflow 3 logged model holding the hostile MLmodel, and a version `name`/1 registered
-/// from `models:/<id>`. Returns the model id.
+/// from `models:/<id>`. Returns the model id. MLflow 3 only: logged models (`models:/m-…`,
+/// the `logged-models` API) do not exist on 2.x, so this leg has no `mlflow2_` twin.
 fn hostile_logged_model(uri: &str, name: &str, yaml: &str) -> String {
     let post = |path: &str, body: Value| {
         call(
