@@ -225,3 +225,51 @@ proptest! {
         prop_assert_eq!(outcomes["params-numeric"].as_str(), "fail");
     }
 }
+
+/// A number under a key that mentions tokens is not a secret, and an equal number elsewhere
+/// (a metric, a message) is never redacted: only values long and random enough to be the
+/// secret are recognised away from their key.
+#[test]
+fn a_number_under_a_token_key_redacts_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = crate::patched_fixture(dir.path(), "examples/dolly3b.snapshot.json", |s| {
+        s["run"]["params"]["token_budget"] = "0.85".into();
+        s["run"]["params"]["eos_token"] = "</s>".into();
+        s["run"]["params"]["db_password"] = "0.85".into();
+        s["run"]["metrics"]["auc"] = json!({ "value": 0.85, "timestamp": 0, "step": 0 });
+    });
+    let policy = dir.path().join("auc.toml");
+    std::fs::write(
+        &policy,
+        r#"
+[policy]
+name = "auc"
+
+[[rule]]
+id = "auc-high"
+title = "AUC is high"
+severity = "error"
+description = "Quotes a number equal to a redacted one."
+select = "run.metrics.auc"
+check = { min = 0.9 }
+message = "auc {value}"
+"#,
+    )
+    .unwrap();
+    let report = dir.path().join("report.md");
+    let assert = mlgate()
+        .args(["check", "--no-config", "--snapshot"])
+        .arg(&snapshot)
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(stdout.contains("auc-high: auc 0.85"), "{stdout}");
+    let report = std::fs::read_to_string(report).unwrap();
+    assert!(report.contains("|token_budget|0.85|"), "{report}");
+    assert!(report.contains("|eos_token|&lt;/s&gt;|"), "{report}");
+    assert!(!report.contains("|db_password|0.85|"), "{report}");
+}
