@@ -42,9 +42,35 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
 
 /// Words after the secret word that still describe the secret itself.
 const QUALIFIERS: &[&str] = &[
-    "value", "val", "str", "string", "b64", "base64", "hex", "env", "raw", "plain", "plaintext",
-    "text", "txt", "data", "bytes", "header", "hash", "hashed", "enc", "encrypted", "key", "secret",
-    "token", "prod", "dev", "staging", "new", "old", "current",
+    "value",
+    "val",
+    "str",
+    "string",
+    "b64",
+    "base64",
+    "hex",
+    "env",
+    "raw",
+    "plain",
+    "plaintext",
+    "text",
+    "txt",
+    "data",
+    "bytes",
+    "header",
+    "hash",
+    "hashed",
+    "enc",
+    "encrypted",
+    "key",
+    "secret",
+    "token",
+    "prod",
+    "dev",
+    "staging",
+    "new",
+    "old",
+    "current",
 ];
 
 /// `<word> token` names of a tokenizer's special tokens (`eos_token`, `pad_token_id`).
@@ -89,7 +115,7 @@ pub fn secret_key(key: &str) -> bool {
         let previous = i.checked_sub(1).map(|p| words[p].as_str());
         let secret = if word == "pass" {
             previous.is_some_and(|p| PASS_OWNERS.contains(&p))
-        } else if word == "token" || (word.ends_with("token") && word != "token") {
+        } else if word.ends_with("token") {
             !special_token(word, previous)
         } else {
             SECRET_WORDS.contains(&word)

@@ -15,7 +15,11 @@ fn listed_shapes() {
     let openai = format!("sk-{}", "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gH3jK5mN7p");
     hides(&format!("key {openai} end"), &openai, "OpenAI API key");
     let project = format!("sk-proj-{}", "Ab1_Cd2-Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2Yz3");
-    hides(&format!("OPENAI={project}"), &project[8..], "OpenAI API key");
+    hides(
+        &format!("OPENAI={project}"),
+        &project[8..],
+        "OpenAI API key",
+    );
     let hf = "hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567";
     hides(&format!("tok {hf}"), hf, "Hugging Face token");
     let slack = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp";
@@ -32,7 +36,10 @@ fn listed_shapes() {
         account,
         "Azure account key",
     );
-    assert!(out.contains("AccountName=acct;AccountKey=[redacted"), "{out}");
+    assert!(
+        out.contains("AccountName=acct;AccountKey=[redacted"),
+        "{out}"
+    );
     hides(
         "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=c2VjcmV0a2V5dmFsdWU=",
         "c2VjcmV0a2V5dmFsdWU=",
@@ -59,8 +66,16 @@ fn listed_shapes() {
 fn url_query_parameters() {
     for (text, secret, name) in [
         ("https://h/x?token=abc123def&b=1", "abc123def", "token"),
-        ("https://h/x?a=1&password=p4ss%26w0rd", "p4ss%26w0rd", "password"),
-        ("GET /cb?access_token=ya.Z_9-q \"", "ya.Z_9-q", "access_token"),
+        (
+            "https://h/x?a=1&password=p4ss%26w0rd",
+            "p4ss%26w0rd",
+            "password",
+        ),
+        (
+            "GET /cb?access_token=ya.Z_9-q \"",
+            "ya.Z_9-q",
+            "access_token",
+        ),
         ("https://api/x?api_key=k-1234&x=1", "k-1234", "api_key"),
     ] {
         let out = hides(text, secret, &format!("key name \"{name}\""));
@@ -77,7 +92,10 @@ fn url_query_parameters() {
 #[test]
 fn keyed_values_in_text() {
     for (text, secret) in [
-        (r#"{"user": "app", "password": "hu\"nt er2"}"#, r#"hu\"nt er2"#),
+        (
+            r#"{"user": "app", "password": "hu\"nt er2"}"#,
+            r#"hu\"nt er2"#,
+        ),
         ("{'db_pass': 'hunter2', 'lr': 0.1}", "hunter2"),
         ("Server=db;Database=x;User Id=sa;Password=s3cr3t;", "s3cr3t"),
         ("connect(passphrase=\"open sesame\")", "open sesame"),
@@ -161,7 +179,11 @@ fn secret_names() {
         secret_name("ghp_abcdefghijklmnopqrstuvwxyz0123456789").as_deref(),
         Some("GitHub token")
     );
-    for name in ["learning_rate", "db_password", "m-0123456789abcdef0123456789abcdef"] {
+    for name in [
+        "learning_rate",
+        "db_password",
+        "m-0123456789abcdef0123456789abcdef",
+    ] {
         assert_eq!(secret_name(name), None, "{name}");
     }
 }

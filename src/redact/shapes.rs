@@ -109,9 +109,8 @@ static BASIC: LazyLock<Option<Regex>> =
 /// because DSN passwords hold unencoded `@` and `/` (`postgresql://app:p@ss/w0rd@db/x`). A
 /// URL whose path holds an `@` after a port (`http://h:8080/a?mail=x@y`) loses its path too:
 /// over-redaction, never a half-shown password.
-static USERINFO: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r#"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@"'<>]*:([^\s"'<>]+)@"#).ok()
-});
+static USERINFO: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@"'<>]*:([^\s"'<>]+)@"#).ok());
 
 /// `name=value`, `name="value"`, `"name": "value"`, `'name': 'value'` and `name: value` at the
 /// start of a line (the rest of the line, as YAML and HTTP headers read it): the value is a secret when [`secret_key`] says the name is one. This

@@ -16,7 +16,7 @@
 use std::ops::Range;
 use std::sync::{LazyLock, OnceLock};
 
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet};
 use serde::Deserialize;
 
 use super::shannon_entropy;
@@ -98,25 +98,41 @@ pub(super) struct Rule {
     compiled: OnceLock<Option<Regex>>,
     secret_group: usize,
     entropy: Option<f64>,
-    keywords: Vec<String>,
+    /// Indexes into [`RuleSet::keywords`].
+    keywords: Vec<usize>,
     allowlists: Vec<Allowlist>,
 }
 
-struct Rules {
+struct RuleSet {
     rules: Vec<Rule>,
     global: Vec<Allowlist>,
+    /// Every rule's keywords in one set: one pass over the text says which occur (a substring
+    /// search per keyword would read the text ~300 times).
+    keywords: Option<RegexSet>,
 }
 
-static RULES: LazyLock<Rules> = LazyLock::new(|| load(CONFIG));
+static RULES: LazyLock<RuleSet> = LazyLock::new(|| load(CONFIG));
 
-fn load(config: &str) -> Rules {
+fn load(config: &str) -> RuleSet {
     // The file is vendored and tested; a parse failure can only come from a bad update, which
     // the unit tests catch. At run time it degrades to mlgate's own shapes.
     let Ok(raw) = toml::from_str::<RawConfig>(config) else {
-        return Rules {
+        return RuleSet {
             rules: Vec::new(),
             global: Vec::new(),
+            keywords: None,
         };
+    };
+    let mut keywords: Vec<String> = Vec::new();
+    let mut index = |keyword: &str| {
+        let keyword = regex::escape(&keyword.to_lowercase());
+        keywords
+            .iter()
+            .position(|k| *k == keyword)
+            .unwrap_or_else(|| {
+                keywords.push(keyword);
+                keywords.len() - 1
+            })
     };
     let rules = raw
         .rules
@@ -130,14 +146,20 @@ fn load(config: &str) -> Rules {
                 compiled: OnceLock::new(),
                 secret_group: r.secret_group,
                 entropy: r.entropy.filter(|e| *e > 0.0),
-                keywords: r.keywords.iter().map(|k| k.to_lowercase()).collect(),
+                keywords: r.keywords.iter().map(|k| index(k)).collect(),
                 allowlists: r.allowlists.iter().filter_map(allowlist).collect(),
             })
         })
         .collect();
-    Rules {
+    RuleSet {
         rules,
-        global: raw.allowlist.as_ref().and_then(allowlist).into_iter().collect(),
+        global: raw
+            .allowlist
+            .as_ref()
+            .and_then(allowlist)
+            .into_iter()
+            .collect(),
+        keywords: RegexSet::new(&keywords).ok(),
     }
 }
 
@@ -185,7 +207,9 @@ impl Allowlist {
 impl Rule {
     /// The rule's regex, compiled on first use; `None` when the `regex` crate rejects it.
     pub(super) fn regex(&self) -> Option<&Regex> {
-        self.compiled.get_or_init(|| compile(&self.pattern)).as_ref()
+        self.compiled
+            .get_or_init(|| compile(&self.pattern))
+            .as_ref()
     }
 }
 
@@ -242,12 +266,14 @@ pub(super) struct Hit<'r> {
 
 /// Every secret the gitleaks rules find in `text`.
 pub(super) fn find(text: &str) -> Vec<Hit<'static>> {
-    let rules: &'static Rules = &RULES;
-    let lower = text.to_ascii_lowercase();
+    let rules: &'static RuleSet = &RULES;
+    let Some(set) = rules.keywords.as_ref() else {
+        return Vec::new();
+    };
+    let present = set.matches(&text.to_ascii_lowercase());
     let mut hits = Vec::new();
     for rule in &rules.rules {
-        if !rule.keywords.is_empty() && !rule.keywords.iter().any(|k| lower.contains(k.as_str()))
-        {
+        if !rule.keywords.is_empty() && !rule.keywords.iter().any(|k| present.matched(*k)) {
             continue;
         }
         let Some(regex) = rule.regex() else { continue };
@@ -258,7 +284,10 @@ pub(super) fn find(text: &str) -> Vec<Hit<'static>> {
             let secret = if rule.secret_group > 0 {
                 caps.get(rule.secret_group)
             } else {
-                caps.iter().skip(1).flatten().find(|m| !m.as_str().is_empty())
+                caps.iter()
+                    .skip(1)
+                    .flatten()
+                    .find(|m| !m.as_str().is_empty())
             }
             .map_or(whole.range(), |m| m.range());
             let secret = trimmed(text, secret);

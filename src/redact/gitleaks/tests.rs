@@ -25,7 +25,10 @@ fn global_stopwords_apply() {
 
 #[test]
 fn go_perl_classes_become_ascii() {
-    assert_eq!(ascii_classes(r"\b\w+\s\d"), r"(?-u:\b)[0-9A-Za-z_]+[\t\n\x0C\r ][0-9]");
+    assert_eq!(
+        ascii_classes(r"\b\w+\s\d"),
+        r"(?-u:\b)[0-9A-Za-z_]+[\t\n\x0C\r ][0-9]"
+    );
     assert_eq!(ascii_classes(r"[\w.-]\\w"), r"[[0-9A-Za-z_].-]\\w");
     let regex = compile(r"\b\w+\b").expect("compiles");
     // RE2's ASCII `\b`: `é` is not a word character, so `t` stands alone.
