@@ -215,6 +215,66 @@ fn randomness_gate() {
     }
 }
 
+/// Secrets of each listed shape, planted in texts by the property test.
+const PLANTED: &[&str] = &[
+    "sk-proj-Ab1_Cd2-Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2Yz3",
+    "hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567",
+    "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp",
+    "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+    "dapi0123456789abcdef0123456789abcdef",
+    "glpat-abcdefghij0123456789",
+];
+
+fn pieces() -> impl proptest::strategy::Strategy<Value = Vec<String>> {
+    use proptest::prelude::*;
+    let fixed = prop::sample::select(vec![
+        "token=",
+        "password: ",
+        "postgresql://u:",
+        "@h/x",
+        "\"",
+        "'",
+        "=",
+        "&",
+        "?",
+        ":",
+        "@",
+        "/",
+        "é",
+        "\n",
+        "[redacted: ",
+        ")]",
+        "Basic ",
+        "AccountKey=",
+        "{\"key\": \"",
+    ])
+    .prop_map(str::to_string);
+    let planted = prop::sample::select(PLANTED.to_vec()).prop_map(|s| format!(" {s} "));
+    let plain = "[A-Za-z0-9_.-]{0,12}";
+    prop::collection::vec(prop_oneof![fixed, planted, plain], 0..24)
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_text_is_redacted_consistently(pieces in pieces()) {
+        let text: String = pieces.concat();
+        let shapes = find_shapes(&text);
+        for pair in shapes.windows(2) {
+            proptest::prop_assert!(pair[0].range.end <= pair[1].range.start);
+        }
+        for s in &shapes {
+            proptest::prop_assert!(text.is_char_boundary(s.range.start));
+            proptest::prop_assert!(text.is_char_boundary(s.range.end));
+        }
+        let once = redact_shapes(&text);
+        for secret in PLANTED {
+            proptest::prop_assert!(!once.contains(secret), "{} → {}", text, once);
+        }
+        proptest::prop_assert_eq!(redact_shapes(&once), once);
+    }
+}
+
 /// Ordinary MLflow data: ids, digests, URIs, dates, metrics. Not one secret.
 const ORDINARY: &str = r#"run 0a1b2c3d4e5f60718293a4b5c6d7e8f9 of experiment 1234567890123456 finished
 artifact_uri: s3://ml-bucket/mlflow/12/0a1b2c3d4e5f60718293a4b5c6d7e8f9/artifacts
@@ -230,6 +290,10 @@ signature inputs: [{"type": "double", "name": "age"}, {"type": "string", "name":
 requirements: mlflow==3.1.0 scikit-learn==1.5.2 pandas==2.2.3 numpy==2.1.0 keyring==25.0
 description: Basic gradient boosting model trained on the 2025 churn table; see the README.
 http://mlflow.internal:5000/#/experiments/12/runs/0a1b2c3d4e5f60718293a4b5c6d7e8f9
+storage: wasbs://models@acct.blob.core.windows.net/ml/12, abfss://c@acct.dfs.core.windows.net/p
+hdfs://namenode:8020/warehouse/churn gs://bucket/models/churn?versionId=3 mlflow-artifacts:/12/x
+{"run_id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "artifact_path": "model", "flavors": ["sklearn"]}
+/Workspace/Users/alice@example.com/churn/train.py at 2026-03-14 09:26:53 UTC by alice@example.com
 "#;
 
 #[test]
