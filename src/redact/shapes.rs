@@ -113,9 +113,10 @@ static USERINFO: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r#"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@"'<>]*:([^\s"'<>]+)@"#).ok());
 
 /// `name=value`, `name="value"`, `"name": "value"`, `'name': 'value'` and `name: value` at the
-/// start of a line (the rest of the line, as YAML and HTTP headers read it): the value is a secret when [`secret_key`] says the name is one. This
-/// catches URL query parameters (`?token=`, `&password=`), connection-string fields
-/// (`Password=…;`), JSON or Python-dict string params and config lines.
+/// start of a line (the rest of the line, as YAML and HTTP headers read it): the value is a
+/// secret when [`secret_key`] says the name is one. This catches URL query parameters
+/// (`?token=`, `&password=`), connection-string fields (`Password=…;`), JSON or Python-dict
+/// string params and config lines, with the same negatives as key names (`token_budget=0.85`).
 static KEYED: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
         r#"([A-Za-z][A-Za-z0-9_.-]*)\s*=\s*"((?:[^"\\\n]|\\.)*)""#,
