@@ -26,6 +26,8 @@ const SECRET_WORDS: &[&str] = &[
     "privatekey",
     "authorization",
     "auth",
+    "jwt",
+    "sas",
 ];
 
 /// Two-word secrets: `api key`, `private key`, `access key`, `connection string`, `sas token`.
@@ -37,6 +39,7 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
     ("signing", "key"),
     ("encryption", "key"),
     ("account", "key"),
+    ("ssh", "key"),
     ("connection", "string"),
 ];
 
@@ -207,6 +210,9 @@ mod tests {
             "openai_api_key",
             "mlflow_tracking_password",
             "account_key",
+            "auth_jwt",
+            "azure_sas",
+            "ssh_key",
         ] {
             assert!(secret_key(key), "{key}");
         }
@@ -247,6 +253,8 @@ mod tests {
             "primary_key",
             "token_id",
             "token_test",
+            "signature",
+            "ssh_key_path",
         ] {
             assert!(!secret_key(key), "{key}");
         }

@@ -56,6 +56,16 @@ fn listed_shapes() {
         "Authorization header",
     );
     hides(
+        r#"{"headers": {"Authorization": "Basic YWI6Yw=="}}"#,
+        "YWI6Yw==",
+        "Authorization header",
+    );
+    hides(
+        "x authorization=Basic YWI6Yw==",
+        "YWI6Yw==",
+        "Authorization header",
+    );
+    hides(
         "curl -H 'x: basic YWxhZGRpbjpvcGVuc2VzYW1l'",
         "YWxhZGRpbjpvcGVuc2VzYW1l",
         "HTTP Basic credentials",

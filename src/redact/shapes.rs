@@ -92,7 +92,7 @@ static SHAPES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         ),
         (r"\bsig=([^&\s\x22'<>]+)", "SAS signature"),
         (
-            r#"(?i)\bauthorization["']?\s*[:=]\s*["']?(?:(?:basic|bearer|token|digest|negotiate|ntlm)\s+)?([^\s"',;]{4,})"#,
+            r#"(?i)\bauthorization["']?\s*[:=]\s*["']?(?:(?:basic|bearer|token|digest|negotiate|ntlm)\s+)?([^\s"',;]+)"#,
             "Authorization header",
         ),
     ]
