@@ -17,8 +17,7 @@ use serde_json::{Map, Value};
 
 use crate::snapshot::Redacted;
 
-use super::interim::{random_enough, secret_name};
-use super::shapes::{by_key, by_shape, redact_shapes, secret_key};
+use super::shapes::{by_key, by_shape, random_enough, redact_shapes, secret_key, secret_name};
 
 /// How one node is shown.
 #[derive(Debug, Clone)]

@@ -24,7 +24,8 @@ use serde_json::Value;
 use crate::snapshot::Snapshot;
 
 mod decide;
-mod interim;
+mod gitleaks;
+mod keys;
 pub mod shapes;
 
 pub use decide::{decide, Masks};
