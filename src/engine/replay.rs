@@ -97,7 +97,9 @@ fn path_of(pointer: &str) -> String {
     for raw in pointer.split('/').skip(1) {
         let segment = raw.replace("~1", "/").replace("~0", "~");
         if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
-            out.push_str(&format!("[{segment}]"));
+            out.push('[');
+            out.push_str(&segment);
+            out.push(']');
         } else if !segment.is_empty()
             && segment
                 .bytes()
@@ -108,7 +110,9 @@ fn path_of(pointer: &str) -> String {
             }
             out.push_str(&segment);
         } else {
-            out.push_str(&format!("[{segment:?}]"));
+            out.push('[');
+            out.push_str(&serde_json::Value::String(segment).to_string());
+            out.push(']');
         }
     }
     out
