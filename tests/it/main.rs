@@ -20,6 +20,7 @@ mod cli;
 mod comparison;
 mod confine_live;
 mod databricks;
+mod doc_snippets;
 mod docs;
 mod ergonomics;
 mod errors;
