@@ -1,6 +1,8 @@
 //! `mlgate snapshot` and `mlgate report`: gather a model version and save what was read —
 //! the snapshot as JSON, or the Markdown report of it — without judging it. Both end on exit
-//! 3 when a call failed, with the file written all the same.
+//! 3 when a call failed, with the file written all the same; but a snapshot that gathered
+//! nothing never replaces one already saved (a test fixture refreshed during an outage): it
+//! goes to `FILE.partial` beside it.
 
 use super::error::AppError;
 use super::files::write;
@@ -24,9 +26,19 @@ pub(super) fn snapshot(args: &SnapshotArgs) -> Result<Exit, AppError> {
         gather_or_say_why(&args.model, &args.server, target.goal().as_ref())?;
     target.apply(&mut snapshot);
     let snapshot = crate::redact::snapshot(&snapshot, !args.server.no_redact);
-    snapshot_io::save(&snapshot, &args.output)?;
-    if !args.quiet {
-        stdio::err(&notice::wrote("", &snapshot, &args.output));
+    let kept = fatal.is_some() && args.output.exists();
+    let output = if kept {
+        let mut partial = args.output.clone().into_os_string();
+        partial.push(".partial");
+        std::path::PathBuf::from(partial)
+    } else {
+        args.output.clone()
+    };
+    snapshot_io::save(&snapshot, &output)?;
+    if kept {
+        stdio::err(&notice::kept(&args.output, &output));
+    } else if !args.quiet {
+        stdio::err(&notice::wrote("", &snapshot, &output));
     }
     done_gathering(&snapshot, fatal)
 }

@@ -28,6 +28,14 @@ impl Target {
         }
     }
 
+    /// Makes this the snapshot's promotion, whatever the snapshot saved: a `mlgate test` case
+    /// says its own target (or none), so a fixture saved by a check with a target does not
+    /// scope the case's rules behind its back.
+    pub(super) fn replace(&self, snapshot: &mut Snapshot) {
+        snapshot.target.stage.clone_from(&self.stage);
+        snapshot.target.alias.clone_from(&self.alias);
+    }
+
     /// Records the promotion in the snapshot, where scopes read it.
     pub(super) fn apply(&self, snapshot: &mut Snapshot) {
         if let Some(stage) = &self.stage {

@@ -41,6 +41,15 @@ pub fn wrote(what: &str, snapshot: &Snapshot, path: &Path) -> String {
     )
 }
 
+/// A snapshot that gathered nothing, saved beside the file it would have replaced.
+pub fn kept(existing: &Path, partial: &Path) -> String {
+    format!(
+        "mlgate: nothing could be gathered, so {} was kept as it was; what was read is in {}\n",
+        sanitize::terminal(&existing.display().to_string()),
+        sanitize::terminal(&partial.display().to_string())
+    )
+}
+
 /// `snapshot` and `report` end on exit 3 when `failed` calls failed; the file holds them.
 pub fn calls_failed(failed: usize) -> String {
     format!(

@@ -69,3 +69,44 @@ fn snapshot_and_report_say_what_they_wrote_unless_quiet() {
             .stderr("");
     }
 }
+
+/// Refreshing a saved snapshot (a test fixture) while the server is down keeps the file as it
+/// was: what was read goes beside it, to `FILE.partial`, and the run says so and exits 3.
+#[test]
+fn a_snapshot_that_gathered_nothing_never_replaces_a_saved_one() {
+    let server = crate::oss_mock::with_fault(|r: &crate::mock_http::Request| {
+        (r.path == crate::oss_mock::VERSION_CALL).then(|| {
+            crate::mock_http::Response::json(
+                404,
+                r#"{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "gone"}"#,
+            )
+        })
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fixture.json");
+    std::fs::write(&file, "{\"saved\": true}").unwrap();
+    let model = format!("models:/{}/1", crate::oss_mock::MODEL);
+    let assert = mlgate()
+        .args(["snapshot", &model, "--tracking-uri", &server.url, "-o"])
+        .arg(&file)
+        .assert()
+        .code(3);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "{\"saved\": true}");
+    let partial = dir.path().join("fixture.json.partial");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&partial).unwrap()).unwrap();
+    assert!(!saved["errors"].as_array().unwrap().is_empty(), "{saved}");
+    assert!(
+        stderr.contains("was kept as it was") && stderr.contains("fixture.json.partial"),
+        "{stderr}"
+    );
+    // A new file is written where it was asked for.
+    let fresh = dir.path().join("fresh.json");
+    mlgate()
+        .args(["snapshot", &model, "--tracking-uri", &server.url, "-o"])
+        .arg(&fresh)
+        .assert()
+        .code(3);
+    assert!(fresh.exists());
+}

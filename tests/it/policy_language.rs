@@ -55,6 +55,13 @@ fn a_wrong_expectation_fails_with_a_readable_diff() {
             .count(),
         1
     );
+    // Stamped with when it ran, not the Unix epoch.
+    let stamp = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .and_then(|n| n.attribute("timestamp"))
+        .unwrap();
+    assert!(stamp.get(..4).is_some_and(|y| y >= "2026"), "{stamp}");
 }
 
 fn waivers_file(dir: &std::path::Path, expires: &str, model: &str) -> std::path::PathBuf {

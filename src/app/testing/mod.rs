@@ -138,7 +138,7 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
 
 fn run_case(test: &TestFile, case: &Case) -> Result<CaseResult, AppError> {
     let mut snapshot = snapshot_io::parse(&case.snapshot.to_string(), Path::new(&case.name))?;
-    super::target::validate(&case.eval, &test.policy.rules)?.apply(&mut snapshot);
+    super::target::validate(&case.eval, &test.policy.rules)?.replace(&mut snapshot);
     let day = today(case.eval.now.as_deref())?;
     let evaluation = engine::evaluate(&snapshot, &test.policy.rules, &test.policy.waivers, day);
     let mut mismatches = Vec::new();
@@ -190,7 +190,13 @@ fn render(results: &[CaseResult]) -> String {
 /// One testsuite per test file, with the policy it ran (files and digest) as properties,
 /// written by the same JUnit writer as `check`'s.
 fn junit(tests: &[TestFile], results: &[CaseResult]) -> String {
-    use junit_report::{Duration, TestCase, TestSuiteBuilder};
+    use junit_report::{Duration, OffsetDateTime, TestCase, TestSuiteBuilder};
+    // When the run wrote its results: CI systems sort and age test reports by it.
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| OffsetDateTime::from_unix_timestamp(i64::try_from(d.as_secs()).ok()?).ok())
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let mut out = writer::head(None);
     for (id, test) in tests.iter().enumerate() {
         let file = test.name.as_str();
@@ -199,7 +205,7 @@ fn junit(tests: &[TestFile], results: &[CaseResult]) -> String {
             ("policy_digest".to_string(), test.policy.digest.clone()),
         ];
         let mut suite = TestSuiteBuilder::new(file);
-        suite.set_timestamp(junit_report::OffsetDateTime::UNIX_EPOCH);
+        suite.set_timestamp(started);
         for r in results.iter().filter(|r| r.file == file) {
             let case = if r.mismatches.is_empty() {
                 TestCase::success(&clean(&r.name), Duration::ZERO)
