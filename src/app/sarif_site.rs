@@ -111,12 +111,12 @@ pub(super) fn site(
     flag: Option<&Path>,
 ) -> Result<Site, AppError> {
     let root = root(env);
-    // The bundled packs in effect: file name (the rules' `source`) → pack name.
+    // The bundled packs in effect: the rules' `source` (`builtin:NAME`) → pack name.
     let bundled: BTreeMap<&str, &str> = paths
         .iter()
-        .filter_map(|p| p.to_str()?.strip_prefix("builtin:"))
-        .filter_map(|name| BUNDLED.iter().find(|(n, _, _)| *n == name))
-        .map(|(name, file, _)| (*file, *name))
+        .filter_map(|p| p.to_str())
+        .filter_map(|p| Some((p, p.strip_prefix("builtin:")?)))
+        .filter(|(_, name)| BUNDLED.iter().any(|(n, _, _)| n == name))
         .collect();
     let anchor = anchor(env, &root, config, flag)?;
     let mut places = BTreeMap::new();

@@ -88,12 +88,13 @@ pub fn read_paths(paths: &[PathBuf]) -> Result<Vec<PolicyText>, PolicyLoadError>
     let mut texts = Vec::new();
     for path in paths {
         if let Some(name) = path.to_str().and_then(|p| p.strip_prefix("builtin:")) {
-            let (_, file, text) = BUNDLED
+            let (_, _, text) = BUNDLED
                 .iter()
                 .find(|(n, _, _)| *n == name)
                 .ok_or_else(|| PolicyLoadError::UnknownBuiltin(name.to_string()))?;
+            // Named as the user names it: the repository file is not on the user's machine.
             texts.push(PolicyText {
-                name: (*file).to_string(),
+                name: format!("builtin:{name}"),
                 text: (*text).to_string(),
             });
             continue;
@@ -132,15 +133,28 @@ fn read_file(path: &Path) -> Result<PolicyText, PolicyLoadError> {
         source,
     })?;
     Ok(PolicyText {
-        name: path.display().to_string(),
+        name: shown_path(path),
         text,
     })
+}
+
+/// A policy file as outputs name it: relative to the working directory when under it, so a
+/// CI runner's absolute checkout path never reaches JUnit, SARIF or the policy digest.
+fn shown_path(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .filter(|_| path.is_absolute())
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
 }
 
 /// The bundled baseline policy.
 pub fn baseline() -> PolicyText {
     PolicyText {
-        name: BUNDLED[0].1.to_string(),
+        name: format!("builtin:{}", BUNDLED[0].0),
         text: BUNDLED[0].2.to_string(),
     }
 }

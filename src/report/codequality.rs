@@ -101,10 +101,9 @@ fn issues(e: &Evaluation<'_>, site: &Site) -> Vec<(Value, bool)> {
         .iter()
         .filter(|f| super::sarif::is_result(e, f))
         .map(|f| {
-            // With no file, line 1: the rule's line is in a file the user does not have.
-            let (path, line) = site
-                .file_of(f)
-                .unwrap_or_else(|| (unplaced_path(&f.source), 1));
+            // With no file, line 1 of what the rule came from (`builtin:NAME` for a bundled
+            // pack): the rule's line is in a file the user does not have.
+            let (path, line) = site.file_of(f).unwrap_or_else(|| (f.source.clone(), 1));
             let description = placed(super::finding_line(&model_uri, f), site, &f.source);
             let issue = json!({
                 // GitLab shows the text as it is: controls and bidi characters a server sent
@@ -129,7 +128,7 @@ fn issues(e: &Evaluation<'_>, site: &Site) -> Vec<(Value, bool)> {
         };
         let (path, line) = site
             .file_of(first)
-            .unwrap_or_else(|| (unplaced_path(&first.source), 1));
+            .unwrap_or_else(|| (first.source.clone(), 1));
         let worst = outage
             .blocked
             .iter()
@@ -191,18 +190,6 @@ fn fingerprint(rule_id: &str, model: &str, path: &str) -> String {
         })
 }
 
-/// A path for a rule with no file in the repository: the bundled pack's name
-/// (`builtin:baseline`), else the policy file as it was named. GitLab shows it as text.
-fn unplaced_path(source: &str) -> String {
-    crate::policy::BUNDLED
-        .iter()
-        .find(|(_, file, _)| *file == source)
-        .map_or_else(
-            || source.to_string(),
-            |(name, _, _)| format!("builtin:{name}"),
-        )
-}
-
 /// mlgate's three severities on GitLab's five: an error is critical (it fails the gate at
 /// the default threshold), a warning major, an info note info. `blocker` is left for tools
 /// that know a merge cannot go on; mlgate's verdict (the exit code) says that.
@@ -222,8 +209,8 @@ mod tests {
     fn site(place: Place) -> Site {
         Site {
             root: None,
-            places: [("policies/baseline.toml".to_string(), place)].into(),
-            bundled: ["policies/baseline.toml".to_string()].into(),
+            places: [("builtin:baseline".to_string(), place)].into(),
+            bundled: ["builtin:baseline".to_string()].into(),
         }
     }
 

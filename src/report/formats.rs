@@ -48,7 +48,7 @@ fn site() -> Site {
                 Place::File("policies/promotion.toml".into()),
             ),
             (
-                "policies/baseline.toml".to_string(),
+                "builtin:baseline".to_string(),
                 Place::StandIn {
                     uri: "mlgate.toml".into(),
                     line: 1,
@@ -57,7 +57,7 @@ fn site() -> Site {
             ),
         ]
         .into(),
-        bundled: ["policies/baseline.toml".to_string()].into(),
+        bundled: ["builtin:baseline".to_string()].into(),
     }
 }
 

@@ -110,3 +110,38 @@ fn a_snapshot_that_gathered_nothing_never_replaces_a_saved_one() {
         .code(3);
     assert!(fresh.exists());
 }
+
+/// Outputs name policy files as a reader of the repository knows them: a bundled pack as
+/// `builtin:NAME` (its file is not on the user's machine), a file given by an absolute path
+/// under the working directory relative to it (a CI runner's checkout path says nothing).
+#[test]
+fn policy_files_are_named_as_the_repository_knows_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    let absolute = crate::repo_path("policies/production.toml");
+    mlgate()
+        .args([
+            "check",
+            "--example",
+            "--no-config",
+            "--policy",
+            "builtin:baseline",
+        ])
+        .arg("--policy")
+        .arg(&absolute)
+        .arg("--junit")
+        .arg(&junit)
+        .assert()
+        .code(1);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(
+            r#"<property name="policy_files" value="builtin:baseline,policies/production.toml"/>"#
+        ),
+        "{xml}"
+    );
+    assert!(
+        !xml.contains(&crate::repo_path("").display().to_string()),
+        "{xml}"
+    );
+}

@@ -109,7 +109,7 @@ fn annotations_point_at_real_files_only() {
     let fixture = Fixture::example(|_| {});
     let mut site = Site::default();
     site.places.insert(
-        "policies/baseline.toml".into(),
+        "builtin:baseline".into(),
         Place::File("team/a%2Cb%3Ac%20d.toml".into()),
     );
     let out = annotations(&fixture.evaluation(), &site);
@@ -119,7 +119,7 @@ fn annotations_point_at_real_files_only() {
         "decoded, then escaped as a property: {out}"
     );
     site.places.insert(
-        "policies/baseline.toml".into(),
+        "builtin:baseline".into(),
         Place::StandIn {
             uri: "mlgate.toml".into(),
             line: 4,
