@@ -154,8 +154,9 @@ if [ -n "$model" ]; then
   args+=(-- "$model")
 elif [ "$command" = promote ]; then
   usage "input \`model\` is required with \`command: promote\`"
-elif [ -z "${INPUT_SNAPSHOT:-}" ] && ! truthy "${INPUT_EXAMPLE:-false}" example; then
-  usage "one of the inputs \`model\`, \`snapshot\` or \`example: true\` is required"
+elif [ -z "${INPUT_SNAPSHOT:-}" ] && ! truthy "${INPUT_EXAMPLE:-false}" example \
+  && [[ " ${WORDS[*]-} " != *" --all-models "* ]]; then
+  usage "one of the inputs \`model\`, \`snapshot\` or \`example: true\` is required (or \`--all-models\` in \`args\`)"
 fi
 
 if [ -n "${INPUT_WORKING_DIRECTORY:-}" ]; then

@@ -735,6 +735,39 @@ fn promote_inputs_become_promote_flags() {
     assert_eq!(outputs["promoted"], "false", "nothing moved");
 }
 
+/// A registry audit through the action (the README's shard matrix): `--all-models` in `args`
+/// stands for the model.
+#[test]
+fn a_registry_audit_needs_no_model_input() {
+    let runner = Runner::new();
+    real_release(&runner);
+    let out = runner.run(
+        "run.sh",
+        "Linux",
+        "X64",
+        &[
+            ("INPUT_VERSION", VERSION),
+            ("INPUT_TRACKING_URI", "http://127.0.0.1:9"),
+            ("INPUT_ARGS", "--all-models --shard 2/4"),
+            ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0"),
+        ],
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(
+            "mlgate: check --github --tracking-uri http://127.0.0.1:9 --all-models --shard 2/4"
+        ),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "could not list: {}",
+        text(&out.stderr)
+    );
+}
+
 /// The action's metadata, checked line by line (no YAML crate in the dependencies): a
 /// composite action whose every input reaches the script as an INPUT_* variable, whose run
 /// step pastes no expression into script text, and whose outputs are all written.
