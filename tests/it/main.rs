@@ -15,6 +15,7 @@ mod architecture;
 mod bulk_interrupt;
 mod bulk_live;
 mod bulk_outputs;
+mod bulk_robust;
 mod ci_snippets;
 mod cli;
 mod comparison;
