@@ -129,9 +129,9 @@ impl Reporter for Json {
             })
             .collect();
         if !files.is_empty() {
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "\"files\": {},\n",
+                "\"files\": {},",
                 super::sanitize::json(&serde_json::to_string_pretty(&files).unwrap_or_default())
             );
         }
