@@ -430,7 +430,7 @@ pub struct TestArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Write the case results as JUnit XML.
+    /// Write the case results as JUnit XML; `-`: standard output.
     #[arg(long, value_name = "OUT.xml")]
     pub junit: Option<PathBuf>,
 

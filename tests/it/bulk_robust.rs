@@ -326,3 +326,19 @@ fn dash_is_standard_output_for_one_output_only() {
     );
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn mlgate_test_writes_junit_to_standard_output_for_dash() {
+    let out = mlgate()
+        .args(["test", "policies/tests", "--junit", "-"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let doc = roxmltree::Document::parse(&stdout).expect("only JUnit on stdout");
+    assert!(doc.descendants().any(|n| n.has_tag_name("testcase")));
+    // The case table still reaches the reader, on standard error.
+    assert!(!stderr.is_empty());
+    assert!(!crate::repo_path("-").exists(), "no file named -");
+}
