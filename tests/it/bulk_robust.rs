@@ -342,3 +342,41 @@ fn mlgate_test_writes_junit_to_standard_output_for_dash() {
     assert!(!stderr.is_empty());
     assert!(!crate::repo_path("-").exists(), "no file named -");
 }
+
+#[test]
+fn a_snapshot_dir_that_cannot_be_written_is_no_pass() {
+    let server = oss_mock::with_fault(|r| {
+        if r.path == oss_mock::SEARCH_MODELS {
+            return Some(oss_mock::listed_model());
+        }
+        (r.path == oss_mock::SEARCH_VERSIONS).then(|| oss_mock::listed_versions(2))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the model's folder goes.
+    std::fs::create_dir(dir.path().join("snaps")).unwrap();
+    std::fs::write(dir.path().join("snaps").join(MODEL), "").unwrap();
+    let out = audit(
+        &server.url,
+        dir.path(),
+        &["--json", "r.json", "--snapshot-dir", "snaps"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an output not written: {stderr}"
+    );
+    let json = read_json(&dir.path().join("r.json"));
+    assert_eq!(json["summary"]["status"], "error", "{json}");
+    assert!(
+        json["summary"]["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("the run stopped") && p.contains("snaps")),
+        "{json}"
+    );
+    assert!(
+        stdout.contains("ERROR: ") && !stdout.contains("PASS"),
+        "{stdout}"
+    );
+}
