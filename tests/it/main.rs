@@ -14,6 +14,7 @@ mod action;
 mod architecture;
 mod bulk_interrupt;
 mod bulk_live;
+mod bulk_names_live;
 mod bulk_outputs;
 mod bulk_robust;
 mod ci_snippets;
