@@ -71,9 +71,10 @@ pub(super) fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     sink.summary.selection = describe(bulk.filter.as_deref(), bulk.versions, bulk.shard.as_deref());
     let jobs = usize::from(bulk.jobs);
     let selecting = live.block_on(async {
+        let listing = select::select(&live.cx, bulk.filter.as_deref(), bulk.versions, shard, jobs);
         tokio::select! {
             by = stop.signalled() => Err(by),
-            selection = select::select(&live.cx, bulk.filter.as_deref(), bulk.versions, shard, jobs) => Ok(selection),
+            selection = listing => Ok(selection),
         }
     });
     let selection = match selecting {
