@@ -278,25 +278,28 @@ pub struct PromoteArgs {
 // The outputs that point into the repository, where `--sarif-anchor` applies.
 #[command(group(clap::ArgGroup::new("anchored").multiple(true).args(["sarif", "codequality", "github"])))]
 pub struct OutputArgs {
-    /// Write the Markdown audit report (verdict first, then every gathered fact).
+    /// Write the Markdown audit report (verdict first, then every gathered fact); `-`:
+    /// standard output.
     #[arg(long, value_name = "OUT.md")]
     pub report: Option<PathBuf>,
 
-    /// Write JUnit XML: one testsuite per model version, one testcase per rule.
+    /// Write JUnit XML: one testsuite per model version, one testcase per rule; `-`: standard
+    /// output.
     #[arg(long, value_name = "OUT.xml")]
     pub junit: Option<PathBuf>,
 
-    /// Write the verdict and findings as JSON.
+    /// Write the verdict and findings as JSON; `-`: standard output.
     #[arg(long, value_name = "OUT.json")]
     pub json: Option<PathBuf>,
 
     /// Write SARIF 2.1.0 (failures and evaluation errors, anchored at the rule in its policy
-    /// file, relative to the repository root), for GitHub code scanning.
+    /// file, relative to the repository root), for GitHub code scanning; `-`: standard output.
     #[arg(long, value_name = "OUT.sarif")]
     pub sarif: Option<PathBuf>,
 
     /// Write a GitLab Code Quality report (failures and evaluation errors, at the rule in its
-    /// policy file, relative to the repository root), for `artifacts:reports:codequality`.
+    /// policy file, relative to the repository root), for `artifacts:reports:codequality`;
+    /// `-`: standard output.
     #[arg(long, value_name = "OUT.json")]
     pub codequality: Option<PathBuf>,
 
@@ -427,7 +430,7 @@ pub struct TestArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Write the case results as JUnit XML.
+    /// Write the case results as JUnit XML; `-`: standard output.
     #[arg(long, value_name = "OUT.xml")]
     pub junit: Option<PathBuf>,
 

@@ -1,7 +1,8 @@
 //! The files `check` writes must be distinct: given the same path twice (`--report out.json
 //! --json out.json`), the later output silently overwrote the earlier one, and the pipeline
 //! read a file that was not what it asked for. Two flags naming one file are a usage error
-//! (exit 2) that names both, found before anything is gathered or written.
+//! (exit 2) that names both, found before anything is gathered or written. `-` is standard
+//! output (issue 21: it used to be a file named `-`), which only one output can have.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -21,8 +22,16 @@ pub(super) fn distinct(args: &OutputArgs) -> Result<(), AppError> {
 
 fn check(named: &[(&'static str, Option<&Path>)]) -> Result<(), AppError> {
     let mut seen: Vec<(&'static str, &Path, PathBuf)> = Vec::new();
+    let mut stdout: Option<&'static str> = None;
     for &(flag, path) in named {
         let Some(path) = path else { continue };
+        if is_stdout(path) {
+            if let Some(first) = stdout {
+                return Err(UsageError::SameStdout { first, flag }.into());
+            }
+            stdout = Some(flag);
+            continue;
+        }
         let key = identity(path);
         if let Some((first, first_path, _)) = seen.iter().find(|(_, _, k)| *k == key) {
             return Err(UsageError::SameOutput {
@@ -36,6 +45,26 @@ fn check(named: &[(&'static str, Option<&Path>)]) -> Result<(), AppError> {
         seen.push((flag, path, key));
     }
     Ok(())
+}
+
+/// Whether an output flag names standard output: `-`, as for most command-line tools. A
+/// file of that name is still reachable as `./-`.
+pub(crate) fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Whether any output of the run is written to standard output.
+pub(crate) fn claims_stdout(args: &OutputArgs) -> bool {
+    [
+        &args.report,
+        &args.junit,
+        &args.json,
+        &args.sarif,
+        &args.codequality,
+    ]
+    .into_iter()
+    .flatten()
+    .any(|p| is_stdout(p))
 }
 
 /// What a path names, as far as can be told before writing: its directory resolved (symlinks
@@ -83,5 +112,19 @@ mod tests {
             assert!(e.contains("--report") && e.contains("--json"), "{e}");
         }
         assert!(outputs("audit.md", "results.json").is_ok());
+    }
+
+    #[test]
+    fn one_output_may_go_to_standard_output_and_two_may_not() {
+        assert!(outputs("audit.md", "-").is_ok());
+        // `./-` is a file named `-`, not standard output.
+        assert!(outputs("./-", "-").is_ok());
+        let e = outputs("-", "-").unwrap_err();
+        assert_eq!(e.exit(), crate::exit::Exit::Usage);
+        let e = e.to_string();
+        assert!(
+            e.contains("--report -") && e.contains("--json -") && e.contains("standard output"),
+            "{e}"
+        );
     }
 }

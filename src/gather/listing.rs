@@ -70,7 +70,7 @@ pub async fn versions(
 
 /// Every version the model's own answer names (its latest in any stage, its aliases' targets),
 /// sorted by number, once each.
-fn named_versions(model: &RegisteredModel) -> Vec<String> {
+pub fn named_versions(model: &RegisteredModel) -> Vec<String> {
     let mut named: Vec<String> = model.aliases.iter().map(|a| a.version.clone()).collect();
     named.extend(model.staged().map(|(_, version)| version));
     named.sort_by_key(|v| (v.parse::<u64>().unwrap_or(u64::MAX), v.clone()));

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 
 use super::reporter::{Reporter, Shape};
-use super::summary::Summary;
+use super::summary::{Files, Summary};
 use super::Evaluation;
 use crate::engine::Status;
 
@@ -110,11 +110,35 @@ impl Reporter for Json {
             "fail": s.tally(Status::Fail),
             "error": s.tally(Status::Error),
             "interrupted": s.interrupted,
+            "problem": s.problem,
         });
+        let _ = write!(out, "\n],\n");
+        // Which file holds which version (`--snapshot-dir`, `--report-dir`): a name too long
+        // for a file system is shortened, so the mapping cannot be rebuilt from the names.
+        let files: Vec<Value> = s
+            .versions
+            .iter()
+            .filter(|v| v.files != Files::default())
+            .map(|v| {
+                json!({
+                    "model": v.model,
+                    "version": v.version,
+                    "snapshot": v.files.snapshot,
+                    "report": v.files.report,
+                })
+            })
+            .collect();
+        if !files.is_empty() {
+            let _ = writeln!(
+                out,
+                "\"files\": {},",
+                super::sanitize::json(&serde_json::to_string_pretty(&files).unwrap_or_default())
+            );
+        }
         let _ = write!(
             out,
-            "\n],\n\"summary\": {}\n}}\n",
-            serde_json::to_string_pretty(&summary).unwrap_or_default()
+            "\"summary\": {}\n}}\n",
+            super::sanitize::json(&serde_json::to_string_pretty(&summary).unwrap_or_default())
         );
     }
 }

@@ -58,9 +58,11 @@ pub fn calls_failed(failed: usize) -> String {
     )
 }
 
-/// A bulk run stopped by Ctrl-C: what was finished is still written.
-pub const INTERRUPTED: &str =
-    "mlgate: interrupted; the outputs hold the versions finished so far\n";
+/// A bulk run stopped by a signal (Ctrl-C, SIGTERM, SIGHUP): what was finished is still
+/// written.
+pub fn interrupted(by: &str) -> String {
+    format!("mlgate: interrupted ({by}); the outputs hold the versions finished so far\n")
+}
 
 /// A bulk run whose selection held no version; `sharded` when it was one shard of a run.
 pub fn nothing_selected(selection: &str, sharded: bool) -> String {

@@ -24,6 +24,16 @@ pub struct VersionResult {
     pub gather_errors: usize,
     /// Why nothing could be gathered, when nothing was.
     pub not_gathered: Option<String>,
+    /// The version's own files (`--snapshot-dir`, `--report-dir`), as written.
+    pub files: Files,
+}
+
+/// Where a bulk run wrote one version's own files: names that do not fit a file system are
+/// shortened (`~` and a hash), so the JSON says which file holds which version.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Files {
+    pub snapshot: Option<String>,
+    pub report: Option<String>,
 }
 
 impl VersionResult {
@@ -56,6 +66,7 @@ impl VersionResult {
             errored: blocking(Outcome::Error),
             gather_errors: verdict.gather_errors,
             not_gathered,
+            files: Files::default(),
         }
     }
 }
@@ -74,6 +85,10 @@ pub struct Summary {
     pub selection: String,
     pub fail_on: Option<Severity>,
     pub interrupted: bool,
+    /// What went wrong with the run as a whole (nothing selected, the registry could not be
+    /// listed, an output could not be written): the run is an error whatever the versions
+    /// said, so the JSON status, the headline and the exit code agree.
+    pub problem: Option<String>,
 }
 
 impl Summary {
@@ -105,12 +120,12 @@ impl Summary {
         self.with_status(status).count()
     }
 
-    /// The run's status: any failure fails it; else any error (or an interrupted or empty
-    /// run) makes it an error; else it passes.
+    /// The run's status: any failure fails it; else any error (or an interrupted run, or a
+    /// problem with the run itself) makes it an error; else it passes.
     pub fn status(&self) -> Status {
         if self.tally(Status::Fail) > 0 {
             Status::Fail
-        } else if self.tally(Status::Error) > 0 || self.interrupted {
+        } else if self.tally(Status::Error) > 0 || self.interrupted || self.problem.is_some() {
             Status::Error
         } else {
             Status::Pass
@@ -135,6 +150,9 @@ impl Summary {
                 self.selected - self.versions.len(),
                 self.selected
             );
+        }
+        if let Some(problem) = &self.problem {
+            let _ = write!(line, "; {problem}");
         }
         line
     }
@@ -322,6 +340,7 @@ mod tests {
             errored: Vec::new(),
             gather_errors: 0,
             not_gathered: None,
+            files: Files::default(),
         }
     }
 
@@ -357,6 +376,22 @@ mod tests {
         assert_eq!(s.status(), Status::Pass);
         s.interrupted = true;
         assert_eq!(s.status(), Status::Error);
+    }
+
+    /// An empty selection (or any problem with the run itself) is no pass, and the headline
+    /// the terminal and the report open with says why.
+    #[test]
+    fn a_problem_with_the_run_makes_it_an_error_and_is_said() {
+        let mut s = Summary::default();
+        assert_eq!(s.status(), Status::Pass);
+        s.problem = Some("no versions selected".into());
+        assert_eq!(s.status(), Status::Error);
+        let text = terminal(&s, false, 5);
+        assert_eq!(
+            text,
+            "ERROR: 0 versions of 0 models checked: 0 pass, 0 fail, 0 error; no versions selected\n"
+        );
+        assert!(markdown(&s).starts_with("# mlgate audit: ERROR\n"));
     }
 
     #[test]

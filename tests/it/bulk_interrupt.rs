@@ -1,4 +1,5 @@
-//! `check --all-models` stopped by Ctrl-C (SIGINT): against the replayed MLflow 3.17 server
+//! `check --all-models` stopped by Ctrl-C (SIGINT), a cancelled CI job or `timeout` (SIGTERM),
+//! or a closed terminal (SIGHUP; issue 21: only SIGINT was handled): against the replayed MLflow 3.17 server
 //! (`oss_mock`), listing six versions of its one model, of which the last three never get an
 //! answer to their download-URI call. The run is interrupted once the first three are checked:
 //! it must end at once with exit 3 (an interrupted audit is no pass), and its JSON, JUnit and
@@ -40,6 +41,22 @@ fn listing_then_hang(r: &Request) -> Option<Response> {
 
 #[test]
 fn ctrl_c_stops_the_audit_and_keeps_what_was_finished() {
+    interrupted_by("INT");
+}
+
+#[test]
+fn sigterm_stops_the_audit_and_keeps_what_was_finished() {
+    interrupted_by("TERM");
+}
+
+#[test]
+fn sighup_stops_the_audit_and_keeps_what_was_finished() {
+    interrupted_by("HUP");
+}
+
+/// Sends `signal` (as `kill` names it) once three versions are finished, and checks that the
+/// run ends at once with whole documents holding those three.
+fn interrupted_by(signal: &str) {
     let server = oss_mock::with_fault(listing_then_hang);
     let dir = tempfile::tempdir().unwrap();
     let (json_path, junit_path, report_path) = (
@@ -76,7 +93,7 @@ fn ctrl_c_stops_the_audit_and_keeps_what_was_finished() {
     // Time to judge and write what was gathered.
     std::thread::sleep(Duration::from_millis(500));
     let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(sent.success());
@@ -84,12 +101,13 @@ fn ctrl_c_stops_the_audit_and_keeps_what_was_finished() {
     let out = child.wait_with_output().unwrap();
     assert!(
         stopped.elapsed() < Duration::from_secs(10),
-        "Ctrl-C took {:?}",
+        "SIG{signal} took {:?}",
         stopped.elapsed()
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(stderr.contains(&format!("SIG{signal}")), "{stderr}");
 
     let results: Value =
         serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).expect("whole JSON");

@@ -6,11 +6,16 @@
 //!
 //! Exit code, the worst over all versions with the meanings of a single `check`: 1 when any
 //! version definitely fails; else 3 when any could not be gathered or judged, or the run was
-//! interrupted (Ctrl-C: what was finished is still written); else 0.
+//! interrupted (Ctrl-C, SIGTERM or SIGHUP: what was finished is still written); else 0. A
+//! model whose listing fails is an error entry of its own, and a run that selected nothing or
+//! could not list the registry is an error: the outputs are written in every case, and their
+//! status is the exit code's.
 
+mod names;
 mod progress;
 mod select;
 mod sink;
+mod stop;
 
 use std::time::Duration;
 
@@ -31,6 +36,7 @@ use crate::snapshot::{Backend, Snapshot};
 use progress::Progress;
 use select::{Selected, Shard};
 use sink::Sink;
+use stop::Stop;
 
 /// The reference the session is opened with: `--all-models` names no model, and a two-level
 /// name keeps a `databricks` tracking URI on the workspace registry (its listing API is the
@@ -57,33 +63,47 @@ pub(super) fn run(args: &CheckArgs) -> Result<Exit, AppError> {
     let mut live = Live::open(SESSION, &args.server)?;
     live.cx.bulk = true;
     require_listing(live.backend)?;
-    let jobs = usize::from(bulk.jobs);
-    let selection = live
-        .block_on(select::select(
-            &live.cx,
-            bulk.filter.as_deref(),
-            bulk.versions,
-            shard,
-            jobs,
-        ))
-        .map_err(|error| {
-            AppError::Gather(Box::new(GatherFailure {
-                reference: "the registered models (--all-models)".into(),
-                ..live.failure(error)
-            }))
-        })?;
-
+    // The signal listeners come before the first output file, so that from here on a
+    // signal ends the run with whole documents, never a truncated one.
+    let mut stop = live.block_on(async { Stop::install() });
     let mut sink = Sink::open(&args.output, bulk, &prepared, !args.server.no_redact)?;
-    sink.summary.selected = selection.versions.len();
-    sink.summary.models = selection.models;
     sink.summary.fail_on = Some(prepared.fail_on);
     sink.summary.selection = describe(bulk.filter.as_deref(), bulk.versions, bulk.shard.as_deref());
+    let jobs = usize::from(bulk.jobs);
+    let selecting = live.block_on(async {
+        let listing = select::select(&live.cx, bulk.filter.as_deref(), bulk.versions, shard, jobs);
+        tokio::select! {
+            by = stop.signalled() => Err(by),
+            selection = listing => Ok(selection),
+        }
+    });
+    let selection = match selecting {
+        Ok(Ok(selection)) => selection,
+        Ok(Err(error)) => {
+            // The registry-wide listing failed: there is nothing to audit, and the outputs
+            // say so as an error (they are still written: a CI step reads them).
+            let failure = GatherFailure {
+                reference: "the registered models (--all-models)".into(),
+                ..live.failure(error)
+            };
+            sink.summary.problem = Some(format!(
+                "the registered models could not be listed: {}",
+                failure.error
+            ));
+            let _ = sink.finish();
+            return Err(AppError::Gather(Box::new(failure)));
+        }
+        Err(by) => return conclude(sink, Some(by), &prepared, 0, shard.is_some()),
+    };
+
+    sink.summary.selected = selection.versions.len();
+    sink.summary.models = selection.models;
     let goal = target.goal();
     let now = now_rfc3339();
     let total = selection.versions.len();
     let mut progress = Progress::new(total, args.output.quiet);
 
-    let outcome: Result<bool, AppError> = live.block_on(async {
+    let outcome: Result<Option<&'static str>, AppError> = live.block_on(async {
         let mut gathered = stream::iter(
             selection
                 .versions
@@ -91,18 +111,16 @@ pub(super) fn run(args: &CheckArgs) -> Result<Exit, AppError> {
                 .map(|sel| gather_one(&live, sel, goal.as_ref(), now.clone())),
         )
         .buffer_unordered(jobs);
-        let ctrl_c = tokio::signal::ctrl_c();
-        tokio::pin!(ctrl_c);
         let mut tick = tokio::time::interval(PROGRESS_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
         loop {
             tokio::select! {
-                // Ctrl-C: stop gathering; what was finished is written below.
-                _ = &mut ctrl_c => return Ok(true),
+                // Ctrl-C, SIGTERM, SIGHUP: stop gathering; what was finished is written below.
+                by = stop.signalled() => return Ok(Some(by)),
                 _ = tick.tick() => progress.tick(&sink.summary),
                 next = gathered.next() => {
-                    let Some((sel, result)) = next else { return Ok(false) };
+                    let Some((sel, result)) = next else { return Ok(None) };
                     let (mut snapshot, not_gathered) = match result {
                         Ok(snapshot) => (snapshot, None),
                         Err(failure) => not_gathered(&live, sel, &now, &failure),
@@ -119,16 +137,18 @@ pub(super) fn run(args: &CheckArgs) -> Result<Exit, AppError> {
             }
         }
     });
-    // Whatever ended the loop, the files are closed as valid documents.
-    let interrupted = match outcome {
-        Ok(interrupted) => interrupted,
-        Err(error) => {
-            let _ = sink.finish();
-            return Err(error);
-        }
-    };
     progress.clear();
-    conclude(sink, interrupted, &prepared, total, shard.is_some())
+    // Whatever ended the loop, the files are closed as valid documents.
+    match outcome {
+        Ok(interrupted) => conclude(sink, interrupted, &prepared, total, shard.is_some()),
+        Err(error) => {
+            // A version's output could not be written: the run stops, and what was written
+            // says error, never pass.
+            sink.summary.problem = Some(format!("the run stopped: {error}"));
+            let _ = sink.finish();
+            Err(error)
+        }
+    }
 }
 
 /// Refuses a registry that cannot list its models, naming the registries of the same server
@@ -154,15 +174,23 @@ fn require_listing(backend: Backend) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Closes the outputs and settles the exit code of a run that was not cut short by an error.
+/// Closes the outputs and settles the exit code of a run that was not cut short by an error:
+/// the outputs' status, the terminal's headline and the exit code all come from
+/// [`Summary::status`](crate::report::summary::Summary::status).
 fn conclude(
     mut sink: Sink<'_>,
-    interrupted: bool,
+    interrupted: Option<&str>,
     prepared: &Prepared,
     total: usize,
     sharded: bool,
 ) -> Result<Exit, AppError> {
-    sink.summary.interrupted = interrupted;
+    sink.summary.interrupted = interrupted.is_some();
+    let nothing = total == 0 && interrupted.is_none();
+    if nothing && !sharded {
+        // An empty shard is normal (fewer models than shards); an empty run otherwise is
+        // most often a mistyped filter, and no pass.
+        sink.summary.problem = Some("no versions selected".into());
+    }
     let notes = sink.waiver_notes();
     stdio::err(&notice::waiver_warnings(
         &notes,
@@ -170,15 +198,12 @@ fn conclude(
         &prepared.texts,
         console::use_color(),
     ));
-    if interrupted {
-        stdio::err(notice::INTERRUPTED);
+    if let Some(by) = interrupted {
+        stdio::err(&notice::interrupted(by));
     }
     let summary = sink.finish()?;
-    if total == 0 {
+    if nothing {
         stdio::err(&notice::nothing_selected(&summary.selection, sharded));
-        // An empty shard is normal (fewer models than shards); an empty run otherwise is
-        // most often a mistyped filter, and no pass.
-        return Ok(if sharded { Exit::Pass } else { Exit::Gather });
     }
     Ok(match summary.status() {
         Status::Pass => Exit::Pass,

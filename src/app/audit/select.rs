@@ -3,7 +3,7 @@
 //! per model, run concurrently). The listings themselves are gather's (`gather::listing`);
 //! this is the choice among what they list.
 
-use futures_util::stream::{self, StreamExt, TryStreamExt};
+use futures_util::stream::{self, StreamExt};
 
 use crate::cli::Versions;
 use crate::client::ClientError;
@@ -68,7 +68,9 @@ pub(super) struct Selection {
     pub models: usize,
 }
 
-/// Lists the versions to check. `jobs` bounds the per-model listings in flight.
+/// Lists the versions to check. `jobs` bounds the per-model listings in flight. Only the
+/// registry-wide listing failing fails the selection; a model whose own listing fails is
+/// selected as one error entry.
 pub(super) async fn select(
     cx: &Context,
     filter: Option<&str>,
@@ -85,8 +87,8 @@ pub(super) async fn select(
     let per_model: Vec<Vec<Listed>> =
         stream::iter(models.iter().map(|m| versions_of(cx, m, which)))
             .buffered(jobs.max(1))
-            .try_collect()
-            .await?;
+            .collect()
+            .await;
     let mut versions: Vec<Selected> = models
         .iter()
         .zip(per_model)
@@ -121,11 +123,7 @@ type Listed = (String, Option<Box<ModelVersion>>, Option<Box<ReadError>>);
 
 /// The versions of one model that `which` selects, with the listed version when the
 /// selection listed it.
-async fn versions_of(
-    cx: &Context,
-    model: &RegisteredModel,
-    which: Versions,
-) -> Result<Vec<Listed>, ClientError> {
+async fn versions_of(cx: &Context, model: &RegisteredModel, which: Versions) -> Vec<Listed> {
     // The model's own answer names its aliases and the latest version in each stage; only
     // "all" (and "latest", which needs the highest number whatever its stage) lists versions.
     match which {
@@ -133,24 +131,21 @@ async fn versions_of(
             let mut out = listing::held_versions(model);
             out.sort_by_key(|v| number(v));
             out.dedup();
-            Ok(out.into_iter().map(|v| (v, None, None)).collect())
+            out.into_iter().map(|v| (v, None, None)).collect()
         }
         Versions::All | Versions::Latest => {
             let listed = match listing::versions(cx, model).await {
                 Ok(listed) => listed,
-                // A failed call stops the run as it always did; a listing that left out the
-                // model's versions is this model's error.
-                Err(ReadError::Client(error)) => return Err(error),
+                // A listing that failed (a 500, a 503 after its retries, a reset) or left out
+                // the model's versions is this model's error, and the other models are still
+                // audited (issue 21: one model's listing used to stop the whole run). The
+                // entry stands at the highest version the model names, when it names one.
                 Err(error) => {
                     let version = match &error {
                         ReadError::Unlisted { named, .. } => named.last().cloned(),
-                        _ => None,
+                        _ => listing::named_versions(model).pop(),
                     };
-                    return Ok(vec![(
-                        version.unwrap_or_default(),
-                        None,
-                        Some(Box::new(error)),
-                    )]);
+                    return vec![(version.unwrap_or_default(), None, Some(Box::new(error)))];
                 }
             };
             let mut out: Vec<Listed> = listed
@@ -161,7 +156,7 @@ async fn versions_of(
             if which == Versions::Latest {
                 out = out.pop().into_iter().collect();
             }
-            Ok(out)
+            out
         }
     }
 }

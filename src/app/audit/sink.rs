@@ -4,25 +4,21 @@
 //! right after, so memory stays flat however many versions a run checks.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use std::path::PathBuf;
 
 use super::super::error::AppError;
 use super::super::files::write;
 use super::super::pipeline::emit::Outputs;
 use super::super::pipeline::judge::{Judged, Shown};
 use super::super::pipeline::prepare::Prepared;
+use super::names::file_for;
 use crate::cli::{BulkArgs, OutputArgs};
 use crate::engine::WaiverNote;
 use crate::report;
 use crate::report::reporter::Shape;
-use crate::report::summary::{Summary, VersionResult};
+use crate::report::summary::{Files, Summary, VersionResult};
 use crate::snapshot::io as snapshot_io;
 use crate::snapshot::Snapshot;
-
-/// Characters kept as they are in a file name made from a model name or version.
-const NAME_SAFE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.');
 
 /// The outputs of one bulk run.
 pub(super) struct Sink<'a> {
@@ -73,13 +69,16 @@ impl<'a> Sink<'a> {
         let shown = Shown::new(snapshot, self.redact);
         let e = shown.evaluation(judged, &self.prepared.policy);
         self.outputs.version(&e)?;
+        let mut files = Files::default();
         if let Some(dir) = &self.report_dir {
             let path = file_for(dir, model, version, "md")?;
             write(&path, &report::markdown::render(&shown.snapshot, Some(&e)))?;
+            files.report = Some(path.to_string_lossy().into_owned());
         }
         if let Some(dir) = &self.snapshot_dir {
             let path = file_for(dir, model, version, "snapshot.json")?;
             snapshot_io::save(&shown.snapshot, &path)?;
+            files.snapshot = Some(path.to_string_lossy().into_owned());
         }
         for note in &judged.evaluation.waiver_notes {
             self.waivers
@@ -88,13 +87,15 @@ impl<'a> Sink<'a> {
                 .0 += 1;
         }
         self.summary.count(&judged.evaluation.findings);
-        self.summary.versions.push(VersionResult::new(
+        let mut result = VersionResult::new(
             model,
             version,
             &judged.evaluation.findings,
             &judged.verdict,
             not_gathered,
-        ));
+        );
+        result.files = files;
+        self.summary.versions.push(result);
         Ok(())
     }
 
@@ -118,38 +119,5 @@ impl<'a> Sink<'a> {
         self.summary.sort();
         self.outputs.finish(&self.summary)?;
         Ok(self.summary)
-    }
-}
-
-/// `DIR/<model>/<version>.<ext>`, names %-encoded so any model name is one safe directory.
-fn file_for(dir: &Path, model: &str, version: &str, ext: &str) -> Result<PathBuf, AppError> {
-    let folder = dir.join(safe(model));
-    std::fs::create_dir_all(&folder).map_err(|source| AppError::Output {
-        path: folder.clone(),
-        source,
-    })?;
-    Ok(folder.join(format!("{}.{ext}", safe(version))))
-}
-
-/// A name as one path component: %-encoded, and never `.` or `..`.
-fn safe(name: &str) -> String {
-    let encoded = utf8_percent_encode(name, NAME_SAFE).to_string();
-    if encoded.chars().all(|c| c == '.') {
-        encoded.replace('.', "%2E")
-    } else {
-        encoded
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_become_one_safe_path_component() {
-        assert_eq!(safe("fraud-v2_x.y"), "fraud-v2_x.y");
-        assert_eq!(safe("a/b c"), "a%2Fb%20c");
-        assert_eq!(safe(".."), "%2E%2E");
-        assert_eq!(safe(""), "");
     }
 }

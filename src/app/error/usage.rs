@@ -98,6 +98,11 @@ pub enum UsageError {
     },
     #[error("--sarif-anchor {}: no such file (it names a file of the repository to show bundled rules at)", path.display())]
     AnchorMissing { path: PathBuf },
+    #[error("{first} - and {flag} - both name standard output: only one output can be written there (give the other a file)")]
+    SameStdout {
+        first: &'static str,
+        flag: &'static str,
+    },
     #[error("--sarif-anchor {} is outside the repository root {}: GitHub shows results only at files of the repository", path.display(), root.display())]
     AnchorOutside { path: PathBuf, root: PathBuf },
     #[error("say where to promote: --to-alias, --to-stage or --approve-request")]
@@ -170,7 +175,7 @@ impl UsageError {
             UsageError::NoConfigDir { .. } => Code::UsageNoConfigDir,
             UsageError::BadConfig { .. } => Code::UsageBadConfig,
             UsageError::NoRules { .. } => Code::UsageNoRules,
-            UsageError::SameOutput { .. } => Code::UsageSameOutput,
+            UsageError::SameOutput { .. } | UsageError::SameStdout { .. } => Code::UsageSameOutput,
             UsageError::AnchorMissing { .. } | UsageError::AnchorOutside { .. } => {
                 Code::UsageBadAnchor
             }

@@ -1,5 +1,5 @@
 //! Writing judged versions to every output the command line asked for. Each output is a
-//! reporter (`report::reporter`) and a destination — a file, standard output, or a file
+//! reporter (`report::reporter`) and a destination — a file, standard output (`-`), or a file
 //! GitHub Actions reads after the step — and every output gets the same calls: each version
 //! as it is judged, then the end of the run. A single check is a run of one version, a bulk
 //! run one of many; both come through here, so `--all-models` takes every flag `check` takes.
@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use super::super::error::AppError;
 use super::super::files::append;
+use super::super::outputs::{claims_stdout, is_stdout};
 use super::super::{console, stdio};
 use super::judge::{Judged, Shown};
 use super::prepare::Prepared;
@@ -36,12 +37,21 @@ enum Dest {
         file: BufWriter<File>,
     },
     Stdout,
+    /// What would go to standard output when an output flag has it (`--json -`): the
+    /// terminal summary and annotations then go to standard error, so what is read from
+    /// standard output is that one document. (The GitHub runner reads workflow commands from
+    /// both streams.)
+    Stderr,
     /// A file GitHub hands every step: appended to, never replaced.
     Append(PathBuf),
 }
 
 impl Dest {
+    /// The file `path`, or standard output for `-`.
     fn file(path: &Path) -> Result<Self, AppError> {
+        if is_stdout(path) {
+            return Ok(Self::Stdout);
+        }
         let file = File::create(path).map_err(|source| AppError::Output {
             path: path.to_path_buf(),
             source,
@@ -65,6 +75,10 @@ impl Dest {
                     })
             }
             Self::Stdout => stdio::out(text),
+            Self::Stderr => {
+                stdio::err(text);
+                Ok(())
+            }
             Self::Append(path) => append(path, text),
         }
     }
@@ -74,7 +88,7 @@ impl Dest {
             Self::File { path, mut file } => file
                 .flush()
                 .map_err(|source| AppError::Output { path, source }),
-            Self::Stdout | Self::Append(_) => Ok(()),
+            Self::Stdout | Self::Stderr | Self::Append(_) => Ok(()),
         }
     }
 }
@@ -99,6 +113,14 @@ impl<'a> Outputs<'a> {
         shape: Shape,
     ) -> Result<Self, AppError> {
         let site = &prepared.site;
+        // Standard output belongs to the output that asked for it with `-`.
+        let console = || {
+            if claims_stdout(output) {
+                Dest::Stderr
+            } else {
+                Dest::Stdout
+            }
+        };
         let mut outputs = Vec::new();
         let mut add = |reporter: Box<dyn Reporter + 'a>, dest| {
             outputs.push(Output { reporter, dest });
@@ -120,7 +142,7 @@ impl<'a> Outputs<'a> {
             add(Box::new(CodeQuality::new(site)), Dest::file(path)?);
         }
         if output.github {
-            add(Box::new(Annotations::new(site, shape)), Dest::Stdout);
+            add(Box::new(Annotations::new(site, shape)), console());
             let github = |var| std::env::var_os(var).filter(|p| !p.is_empty());
             if let Some(path) = github("GITHUB_STEP_SUMMARY") {
                 add(Box::new(StepSummary::new(shape)), Dest::Append(path.into()));
@@ -132,7 +154,7 @@ impl<'a> Outputs<'a> {
         if !output.quiet {
             add(
                 Box::new(Terminal::new(shape, console::use_color())),
-                Dest::Stdout,
+                console(),
             );
         }
         Ok(Self { outputs })

@@ -65,9 +65,17 @@ pub(super) fn run(args: &TestArgs) -> Result<Exit, AppError> {
         }
     }
     let failed = results.iter().filter(|r| !r.mismatches.is_empty()).count();
-    super::stdio::out(&render(&results))?;
-    if let Some(path) = &args.junit {
-        write(path, &junit(&tests, &results))?;
+    match &args.junit {
+        // `--junit -`: standard output is the JUnit document's, the table goes to stderr.
+        Some(path) if super::outputs::is_stdout(path) => {
+            super::stdio::err(&render(&results));
+            super::stdio::out(&junit(&tests, &results))?;
+        }
+        Some(path) => {
+            super::stdio::out(&render(&results))?;
+            write(path, &junit(&tests, &results))?;
+        }
+        None => super::stdio::out(&render(&results))?,
     }
     Ok(if failed == 0 {
         Exit::Pass
