@@ -383,7 +383,7 @@ pub struct SnapshotArgs {
     #[arg(value_name = "MODEL_REF")]
     pub model: String,
 
-    /// Where to write the snapshot JSON.
+    /// Where to write the snapshot JSON (`-`: standard output).
     #[arg(long, short = 'o', value_name = "FILE.json")]
     pub output: PathBuf,
 
@@ -411,7 +411,7 @@ pub struct ReportArgs {
     #[arg(value_name = "MODEL_REF")]
     pub model: String,
 
-    /// Where to write the Markdown report.
+    /// Where to write the Markdown report (`-`: standard output).
     #[arg(long, short = 'o', value_name = "FILE.md")]
     pub output: PathBuf,
 

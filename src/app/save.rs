@@ -2,10 +2,11 @@
 //! the snapshot as JSON, or the Markdown report of it — without judging it. Both end on exit
 //! 3 when a call failed, with the file written all the same; but a snapshot that gathered
 //! nothing never replaces one already saved (a test fixture refreshed during an outage): it
-//! goes to `FILE.partial` beside it.
+//! goes to `FILE.partial` beside it. `-o -` writes to standard output.
 
 use super::error::AppError;
 use super::files::write;
+use super::outputs::is_stdout;
 use super::pipeline::session::gather_or_say_why;
 use super::{stdio, target};
 use crate::cli::{EvalArgs, ReportArgs, SnapshotArgs};
@@ -26,6 +27,15 @@ pub(super) fn snapshot(args: &SnapshotArgs) -> Result<Exit, AppError> {
         gather_or_say_why(&args.model, &args.server, target.goal().as_ref())?;
     target.apply(&mut snapshot);
     let snapshot = crate::redact::snapshot(&snapshot, !args.server.no_redact);
+    if is_stdout(&args.output) {
+        stdio::out(
+            &snapshot_io::to_json(&snapshot).map_err(|e| AppError::Output {
+                path: args.output.clone(),
+                source: std::io::Error::other(e),
+            })?,
+        );
+        return done_gathering(&snapshot, fatal);
+    }
     let kept = fatal.is_some() && args.output.exists();
     let output = if kept {
         let mut partial = args.output.clone().into_os_string();
@@ -47,7 +57,12 @@ pub(super) fn snapshot(args: &SnapshotArgs) -> Result<Exit, AppError> {
 pub(super) fn report(args: &ReportArgs) -> Result<Exit, AppError> {
     let (snapshot, fatal) = gather_or_say_why(&args.model, &args.server, None)?;
     let snapshot = crate::redact::snapshot(&snapshot, !args.server.no_redact);
-    write(&args.output, &report::markdown::render(&snapshot, None))?;
+    let markdown = report::markdown::render(&snapshot, None);
+    if is_stdout(&args.output) {
+        stdio::out(&markdown);
+        return done_gathering(&snapshot, fatal);
+    }
+    write(&args.output, &markdown)?;
     if !args.quiet {
         stdio::err(&notice::wrote("the report of ", &snapshot, &args.output));
     }

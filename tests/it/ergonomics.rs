@@ -145,3 +145,27 @@ fn policy_files_are_named_as_the_repository_knows_them() {
         "{xml}"
     );
 }
+
+/// `-o -` puts the snapshot or the report on standard output, and no file named `-` appears.
+#[test]
+fn snapshot_and_report_write_to_standard_output() {
+    let server = oss_mock::start(false);
+    let dir = tempfile::tempdir().unwrap();
+    let model = format!("models:/{}/1", oss_mock::MODEL);
+    for (command, check) in [
+        (
+            "snapshot",
+            (|out: &str| serde_json::from_str::<serde_json::Value>(out).is_ok())
+                as fn(&str) -> bool,
+        ),
+        ("report", |out: &str| out.contains("Model Audit")),
+    ] {
+        let assert = mlgate()
+            .args([command, &model, "--tracking-uri", &server.url, "-o", "-"])
+            .current_dir(dir.path())
+            .assert();
+        let out = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+        assert!(check(&out), "{command}: {out}");
+        assert!(!dir.path().join("-").exists(), "{command}");
+    }
+}
