@@ -33,7 +33,7 @@ pub(super) fn snapshot(args: &SnapshotArgs) -> Result<Exit, AppError> {
                 path: args.output.clone(),
                 source: std::io::Error::other(e),
             })?,
-        );
+        )?;
         return done_gathering(&snapshot, fatal);
     }
     let kept = fatal.is_some() && args.output.exists();
@@ -59,7 +59,7 @@ pub(super) fn report(args: &ReportArgs) -> Result<Exit, AppError> {
     let snapshot = crate::redact::snapshot(&snapshot, !args.server.no_redact);
     let markdown = report::markdown::render(&snapshot, None);
     if is_stdout(&args.output) {
-        stdio::out(&markdown);
+        stdio::out(&markdown)?;
         return done_gathering(&snapshot, fatal);
     }
     write(&args.output, &markdown)?;
