@@ -155,7 +155,7 @@ fn the_mlmodel_search_and_the_facts_share_one_read_of_the_logged_model() {
         "/api/2.0/mlflow-artifacts/artifacts/1/models/m-fa0dd3e2f83542d6a7822ad819764c2e/artifacts";
     let mlmodel = format!("{root}/MLmodel");
     let example = format!("{root}/input_example.json");
-    let served = mlmodel.clone();
+    let mlmodel_path = mlmodel.clone();
     let server = oss_mock::with_fault(move |r: &Request| {
         if r.path == "/model-versions/get-artifact" {
             return Some(Response::json(
@@ -163,7 +163,7 @@ fn the_mlmodel_search_and_the_facts_share_one_read_of_the_logged_model() {
                 r#"{"error_code": "INTERNAL_ERROR", "message": "no"}"#,
             ));
         }
-        let file = if r.path == served {
+        let file = if r.path == mlmodel_path {
             "model-versions_get-artifact_good_v1_MLmodel.yaml"
         } else if r.path == example {
             "model-versions_get-artifact_good_v1_input_example.json"
