@@ -3,9 +3,9 @@
 8 threads, gather for every version of every registered model matching --filter the facts
 mlgate's snapshot holds: registered model and experiment (read once per model / id, as mlgate
 caches them), model version, download URI, run, the MLmodel file (downloaded and parsed), the
-input example it names, and the artifact listing. Not the MLflow 3 logged model: mlgate's
-snapshot does not hold it when the MLmodel is found without it. One cold process; the time
-includes `import mlflow`.
+input example it names, the artifact listing, and (MLflow 3) the logged model a version was
+registered from (`models:/m-…` source), as mlgate's `logged_model` section. One cold process;
+the time includes `import mlflow`.
 
 Usage: python bulk_baseline.py --tracking-uri URI [--filter "name LIKE 'x%'"] [--threads 8]
 Prints one line: bulk-baseline: N versions of M models in S s (… errors)
@@ -78,6 +78,9 @@ def main() -> int:
             facts["registered_model"] = cached(registered, v.name, lambda: client.get_registered_model(v.name))
             mv = client.get_model_version(v.name, v.version)
             uri = client.get_model_version_download_uri(v.name, v.version)
+            source = mv.source or ""
+            if source.startswith("models:/m-") and hasattr(client, "get_logged_model"):
+                facts["logged_model"] = client.get_logged_model(source[len("models:/"):])
             if mv.run_id:
                 run = client.get_run(mv.run_id)
                 facts["experiment"] = cached(

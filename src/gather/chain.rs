@@ -1,10 +1,10 @@
 //! The read chain of one snapshot: resolve the version; then, concurrently, the registered
-//! model, download URI, run → experiment, MLmodel and server facts; then, concurrently, the
-//! input example, the file listing, the ACLs and transition requests. A failure to resolve the
-//! version is fatal (exit 3); any later failure is recorded in `errors` and left for the rules
-//! to see. Bulk runs (`Context::bulk`) trade that short chain for fewer and cheaper calls: a
-//! listed version is not read again, and the files are found after the run (see
-//! `Registry::located_without_asking`).
+//! model, download URI, run → experiment, MLmodel, logged model and server facts; then,
+//! concurrently, the input example, the file listing, the ACLs and transition requests. A
+//! failure to resolve the version is fatal (exit 3); any later failure is recorded in `errors`
+//! and left for the rules to see. Bulk runs (`Context::bulk`) trade that short chain for fewer
+//! and cheaper calls: a listed version is not read again, and the files are found after the
+//! run (see `Registry::located_without_asking`).
 
 use super::backends::on_registry;
 use super::context::Context;
@@ -59,9 +59,9 @@ async fn gather_from<R: Registry>(
     now: String,
 ) -> Result<Snapshot, GatherFailure> {
     let mut rec = Recorder::default();
-    let mut resolved = resolve(registry, cx, reference, listed).await?;
+    let resolved = resolve(registry, cx, reference, listed).await?;
     let answers = ask_facts(registry, cx, reference, &resolved).await;
-    let facts = record_facts(&mut rec, answers, &mut resolved);
+    let facts = record_facts(&mut rec, answers);
     let reads = files_and_acls(registry, cx, &resolved, &facts, &mut rec).await;
     Ok(assemble(
         cx,

@@ -4,7 +4,7 @@
 //! in `extra` is carried into the section's `extra`, so the report shows it.
 
 use indexmap::IndexMap;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::wire;
 use crate::snapshot::{
@@ -160,14 +160,99 @@ pub(super) fn run(r: wire::Run) -> Run {
     }
 }
 
-/// The logged model as the snapshot keeps it (`extra.logged_model`): the whole answer.
+/// The logged model as the snapshot keeps it (`extra.logged_model`), the same for a
+/// `models:/m-…` reference and a version registered from one: `info` and `data` as returned,
+/// and beside them what rules select the way they select a run's: `params{}`, `metrics{}`
+/// (metric → `{value, timestamp, step, dataset_name, …}`, the last in server order, as
+/// `run.metrics`) and `tags{}` (from `info.tags`). MLflow 3 sends each metric once per dataset
+/// it was evaluated on; every entry stays in `data.metrics`.
 pub(super) fn logged_model(m: &wire::LoggedModel) -> Value {
-    serde_json::to_value(m).unwrap_or(Value::Null)
+    let whole = serde_json::to_value(m).unwrap_or(Value::Null);
+    let entries = |v: Option<&Value>| -> Vec<Map<String, Value>> {
+        v.and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i.as_object().cloned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // `{key, value}` lists as maps; an entry without a string key is left out (it stays in
+    // the answer kept whole).
+    let by_key = |list: Vec<Map<String, Value>>, whole_entry: bool| -> Map<String, Value> {
+        let mut out = Map::new();
+        for mut entry in list {
+            let Some(Value::String(key)) = entry.remove("key") else {
+                continue;
+            };
+            let value = if whole_entry {
+                Value::Object(entry)
+            } else {
+                entry.remove("value").unwrap_or(Value::Null)
+            };
+            out.insert(key, value);
+        }
+        out
+    };
+    let info = whole.get("info").cloned().unwrap_or(Value::Null);
+    let data = whole.get("data");
+    let mut out = Map::new();
+    out.insert(
+        "params".into(),
+        Value::Object(by_key(entries(data.and_then(|d| d.get("params"))), false)),
+    );
+    out.insert(
+        "metrics".into(),
+        Value::Object(by_key(entries(data.and_then(|d| d.get("metrics"))), true)),
+    );
+    out.insert(
+        "tags".into(),
+        Value::Object(by_key(entries(info.get("tags")), false)),
+    );
+    if let Value::Object(fields) = whole {
+        out.extend(fields);
+    }
+    Value::Object(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_logged_model_keeps_its_answer_and_gets_maps_to_select() {
+        let wire: wire::LoggedModel = serde_json::from_value(serde_json::json!({
+            "info": {"model_id": "m-1", "status": "LOGGED_MODEL_READY",
+                     "tags": [{"key": "framework", "value": "sklearn"}]},
+            "data": {
+                "params": [{"key": "C", "value": "0.5"}, {"value": "no key"}],
+                "metrics": [
+                    {"key": "accuracy", "value": 0.7, "timestamp": 1, "step": 0},
+                    {"key": "accuracy", "value": 0.8, "timestamp": 2, "step": 0,
+                     "dataset_name": "test"},
+                ]
+            },
+            "future": true
+        }))
+        .unwrap();
+        let lm = logged_model(&wire);
+        assert_eq!(lm["params"], serde_json::json!({"C": "0.5"}));
+        assert_eq!(lm["tags"], serde_json::json!({"framework": "sklearn"}));
+        assert_eq!(
+            lm["metrics"]["accuracy"],
+            serde_json::json!({"value": 0.8, "timestamp": 2, "step": 0, "dataset_name": "test"}),
+            "the last in server order, as run.metrics"
+        );
+        assert_eq!(lm["data"]["metrics"].as_array().unwrap().len(), 2);
+        assert_eq!(lm["info"]["status"], "LOGGED_MODEL_READY");
+        assert_eq!(lm["future"], true);
+        let bare: wire::LoggedModel =
+            serde_json::from_value(serde_json::json!({"info": {}})).unwrap();
+        let bare = logged_model(&bare);
+        assert_eq!(bare["metrics"], serde_json::json!({}));
+        assert!(bare.get("data").is_none());
+    }
 
     #[test]
     fn run_lists_become_maps_and_datasets_are_decoded() {

@@ -3,6 +3,8 @@
 //! may not have. Data only, below both the [`Registry`](super::registry::Registry) seam and
 //! the gathering context's caches.
 
+use tokio::sync::OnceCell;
+
 use super::wire;
 use crate::client::ClientError;
 use crate::model_ref::ModelRef;
@@ -18,11 +20,20 @@ pub struct RegisteredFacts {
     pub id_error: Option<ClientError>,
 }
 
+/// The MLflow 3 logged model a gather is after (its id, when the reference names one) and its
+/// answer once asked for: the facts stage and the MLmodel search share it
+/// (`logged_model::by_id`), so it is read once.
+#[derive(Debug, Default)]
+pub struct LoggedModelSlot {
+    pub id: Option<String>,
+    pub answer: OnceCell<Result<wire::LoggedModel, ClientError>>,
+}
+
 /// What the reference resolved to, for finding the model's files.
 pub struct ModelSource<'a> {
     pub reference: &'a ModelRef,
     pub version: Option<&'a wire::ModelVersion>,
-    pub logged_model: Option<&'a wire::LoggedModel>,
+    pub logged_model: &'a LoggedModelSlot,
     /// The version's download URI, when it was read first (bulk runs).
     pub download_uri: Option<&'a str>,
 }

@@ -7,10 +7,10 @@
 //!
 //! The modules form a stack, never a loop: leaves (`wire`, `files`, `facts`, `error`,
 //! `record`), then the context and the MLflow REST calls every backend shares (`tracking`,
-//! `writes`, `workspace_acl`), the `Registry` seam, the backends (which never import each
-//! other; cloud stores sit below Unity Catalog and are handed their credential issuer), the
-//! registration (`backends`), and the chain, its stages and promotion on top. This file only
-//! re-exports.
+//! `writes`, `workspace_acl`, `logged_model`), the `Registry` seam, the backends (which never
+//! import each other; cloud stores sit below Unity Catalog and are handed their credential
+//! issuer), the registration (`backends`), and the chain, its stages and promotion on top.
+//! This file only re-exports.
 
 mod backends;
 mod chain;
@@ -23,6 +23,7 @@ mod error;
 mod facts;
 mod files;
 pub mod listing;
+mod logged_model;
 // pub for the fuzz targets.
 pub mod mlmodel;
 mod oss;

@@ -8,12 +8,12 @@ use serde_json::{Map, Value};
 use super::confine::confine;
 use super::context::Context;
 use super::error::ReadError;
-use super::facts::{AclSubject, ModelSource, RegisteredFacts, Section};
+use super::facts::{AclSubject, LoggedModelSlot, ModelSource, RegisteredFacts, Section};
 use super::files::{FoundModel, Listing, Route, MAX_LISTINGS};
 use super::record::{error_entry, failure, refused_entry, Recorder};
 use super::reference::{server_label, target_of, GatherFailure};
 use super::registry::Registry;
-use super::{convert, mlmodel, tracking, wire};
+use super::{convert, logged_model, mlmodel, tracking, wire};
 use crate::client::ClientError;
 use crate::model_ref::ModelRef;
 use crate::snapshot::{
@@ -51,11 +51,13 @@ pub(super) struct Resolved {
     target: Target,
     version: Option<wire::ModelVersion>,
     run_id: Option<String>,
-    logged_model: Option<wire::LoggedModel>,
+    /// The MLflow 3 logged model the reference names (itself, or the version's source).
+    logged_model: LoggedModelSlot,
 }
 
 /// Resolves the reference: the version (a listed one with its aliases, else asked for), or
-/// the logged model, and the run either names. A failure here is fatal.
+/// the logged model, and the run either names. A failure here is fatal. A version's logged
+/// model is only named here; the facts stage reads it.
 pub(super) async fn resolve<R: Registry>(
     registry: &R,
     cx: &Context,
@@ -81,14 +83,15 @@ pub(super) async fn resolve<R: Registry>(
         ModelRef::Run { run_id, .. } => Some(run_id.clone()),
         _ => None,
     };
-    let mut logged_model = None;
+    let mut slot = None;
     if let ModelRef::LoggedModel { id } = reference {
         let lm = tracking::logged_model(cx, id)
             .await
             .map_err(|e| fail(e.into()))?;
         run_id.clone_from(&lm.info.source_run_id);
-        logged_model = Some(lm);
+        slot = Some(logged_model::read_already(lm, id));
     }
+    let slot = slot.unwrap_or_else(|| logged_model::of_version(version.as_ref()));
     if let Some(v) = &version {
         target.name = Some(v.name.clone());
         target.version = Some(v.version.clone());
@@ -99,7 +102,7 @@ pub(super) async fn resolve<R: Registry>(
         target,
         version,
         run_id,
-        logged_model,
+        logged_model: slot,
     })
 }
 
@@ -116,10 +119,12 @@ pub(super) struct Answers {
     found: Result<FoundModel, GatherError>,
     run_and_experiment: Option<RunAnswers>,
     server_version: Section<String>,
+    /// `None` when the reference names no logged model.
+    logged_model: Option<Result<wire::LoggedModel, ClientError>>,
 }
 
 /// The second stage, all concurrent: the registered model, the download URI, run →
-/// experiment, the MLmodel and the server's version.
+/// experiment, the MLmodel, the logged model and the server's version.
 pub(super) async fn ask_facts<R: Registry>(
     registry: &R,
     cx: &Context,
@@ -141,7 +146,7 @@ pub(super) async fn ask_facts<R: Registry>(
     let source = |download_uri| ModelSource {
         reference,
         version,
-        logged_model: resolved.logged_model.as_ref(),
+        logged_model: &resolved.logged_model,
         download_uri,
     };
     let run_and_experiment = async {
@@ -158,44 +163,60 @@ pub(super) async fn ask_facts<R: Registry>(
         Some((run, experiment))
     };
     let server_version = registry.server_version(cx);
-    let (registered, (download_uri, found), run_and_experiment, server_version) = if cx.bulk {
-        // Bulk: the server is the limit, so fewer calls beat a shorter chain. The run and its
-        // experiment first, which may tell where the files are without asking; else the
-        // download URI, then the MLmodel through the route it names.
-        let (registered, run_and_experiment, server_version) =
-            tokio::join!(registered, run_and_experiment, server_version);
-        let experiment = run_and_experiment
-            .as_ref()
-            .and_then(|(_, e)| e.as_ref())
-            .and_then(|e| e.as_ref().ok());
-        let located = match (version, experiment) {
-            (Some(v), Some(e)) => registry.located_without_asking(cx, v, e).await,
-            _ => None,
-        };
-        let files = if let Some((uri, found)) = located {
-            drop(download_uri);
-            (Some(Ok(Some(uri))), Ok(found))
-        } else {
-            let download = download_uri.await;
-            let uri = match &download {
-                Some(Ok(uri)) => uri.as_deref(),
+    // Shared with the MLmodel search, which may need it to find the files: one call.
+    let logged_model = logged_model::get(cx, &resolved.logged_model);
+    let (registered, (download_uri, found), run_and_experiment, server_version, logged_model) =
+        if cx.bulk {
+            // Bulk: the server is the limit, so fewer calls beat a shorter chain. The run and its
+            // experiment first, which may tell where the files are without asking; else the
+            // download URI, then the MLmodel through the route it names.
+            let (registered, run_and_experiment, server_version, logged_model) =
+                tokio::join!(registered, run_and_experiment, server_version, logged_model);
+            let experiment = run_and_experiment
+                .as_ref()
+                .and_then(|(_, e)| e.as_ref())
+                .and_then(|e| e.as_ref().ok());
+            let located = match (version, experiment) {
+                (Some(v), Some(e)) => registry.located_without_asking(cx, v, e).await,
                 _ => None,
             };
-            let found = registry.mlmodel(cx, &source(uri)).await;
-            (download, found)
+            let files = if let Some((uri, found)) = located {
+                drop(download_uri);
+                (Some(Ok(Some(uri))), Ok(found))
+            } else {
+                let download = download_uri.await;
+                let uri = match &download {
+                    Some(Ok(uri)) => uri.as_deref(),
+                    _ => None,
+                };
+                let found = registry.mlmodel(cx, &source(uri)).await;
+                (download, found)
+            };
+            (
+                registered,
+                files,
+                run_and_experiment,
+                server_version,
+                logged_model,
+            )
+        } else {
+            let source = source(None);
+            let files = async { tokio::join!(download_uri, registry.mlmodel(cx, &source)) };
+            tokio::join!(
+                registered,
+                files,
+                run_and_experiment,
+                server_version,
+                logged_model
+            )
         };
-        (registered, files, run_and_experiment, server_version)
-    } else {
-        let source = source(None);
-        let files = async { tokio::join!(download_uri, registry.mlmodel(cx, &source)) };
-        tokio::join!(registered, files, run_and_experiment, server_version)
-    };
     Answers {
         registered,
         download_uri,
         found,
         run_and_experiment,
         server_version,
+        logged_model,
     }
 }
 
@@ -208,11 +229,12 @@ pub(super) struct Facts {
     mlflow_model: Option<Map<String, Value>>,
     route: Option<Route>,
     server_version: Option<String>,
+    logged_model: Option<wire::LoggedModel>,
 }
 
-/// Records the second stage's failures; a logged model met on the way to the MLmodel
-/// replaces the one the reference named.
-pub(super) fn record_facts(rec: &mut Recorder, answers: Answers, resolved: &mut Resolved) -> Facts {
+/// Records the second stage's failures; a logged model met on the way to the MLmodel (a
+/// `runs:/` source's, found by name) replaces the one the reference named.
+pub(super) fn record_facts(rec: &mut Recorder, answers: Answers) -> Facts {
     let registered = answers
         .registered
         .and_then(|r| rec.read("registered_model", r));
@@ -229,10 +251,13 @@ pub(super) fn record_facts(rec: &mut Recorder, answers: Answers, resolved: &mut 
         ),
         None => (None, None),
     };
+    let mut logged_model = answers
+        .logged_model
+        .and_then(|lm| rec.read("logged_model", lm));
     let (mlflow_model, route) = match answers.found {
         Ok(found) => {
             if found.logged_model.is_some() {
-                resolved.logged_model = found.logged_model;
+                logged_model = found.logged_model;
             }
             (Some(found.mlmodel), Some(found.route))
         }
@@ -252,6 +277,7 @@ pub(super) fn record_facts(rec: &mut Recorder, answers: Answers, resolved: &mut 
         mlflow_model,
         route,
         server_version,
+        logged_model,
     }
 }
 
@@ -374,6 +400,16 @@ pub(super) fn assemble(
             rec.unavailable(section, reason);
         }
     }
+    // A logged model asked for and not read is an error already; one never named is
+    // unavailable, and why (rules on it are skipped, never silently errors).
+    if facts.logged_model.is_none() && resolved.logged_model.id.is_none() {
+        let reason = logged_model::absent_reason(
+            reference,
+            resolved.version.as_ref(),
+            facts.server_version.as_deref(),
+        );
+        rec.unavailable("logged_model", reason);
+    }
     let Listing {
         files, truncated, ..
     } = reads.listing;
@@ -388,7 +424,7 @@ pub(super) fn assemble(
     if let Some(example) = reads.input_example {
         extra.insert("input_example".into(), example);
     }
-    if let Some(lm) = &resolved.logged_model {
+    if let Some(lm) = &facts.logged_model {
         extra.insert("logged_model".into(), convert::logged_model(lm));
     }
     let mut manifest_extra = Map::new();

@@ -39,7 +39,7 @@ fn snapshot_and_report_say_what_they_wrote_unless_quiet() {
     ] {
         let out = dir.path().join(file);
         let said = format!(
-            "mlgate: wrote {what}{reference} (7 sections, 0 errors) to {}\n",
+            "mlgate: wrote {what}{reference} (8 sections, 0 errors) to {}\n",
             out.display()
         );
         mlgate()

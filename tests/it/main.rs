@@ -33,6 +33,7 @@ mod hostile;
 mod hostile_output;
 mod junit;
 mod live;
+mod logged_model;
 mod mock_http;
 mod oss_mock;
 mod outage;

@@ -1,9 +1,9 @@
 //! An open-source MLflow 3.17 server replayed from real captures (`tests/fixtures/mlflow/3.17.2/`,
 //! copied from the MLflow lab's capture of a real `mlflow server`), for what a live server
 //! cannot be made to do: answer with fields no release sends yet. One model version is served,
-//! `models:/lab-credit-model/1`, with every call mlgate makes for it; other routes answer as
-//! the server did for unknown ones (Flask's HTML 404, which also tells mlgate the basic-auth
-//! app is not running).
+//! `models:/lab-credit-model/1` (registered from the logged model `m-fa0d…`), with every call
+//! mlgate makes for it; other routes answer as the server did for unknown ones (Flask's HTML
+//! 404, which also tells mlgate the basic-auth app is not running).
 //!
 //! All payloads are **documented by capture** (real responses); only the added unknown fields
 //! are ours.
@@ -14,6 +14,9 @@ use crate::repo_path;
 pub const MODEL: &str = "lab-credit-model";
 const RUN: &str = "4af956a9ceef4de0a9aea631c9859acf";
 const ARTIFACTS: &str = "1/models/m-fa0dd3e2f83542d6a7822ad819764c2e/artifacts";
+/// The logged model version 1 was registered from (its source, `models:/m-…`).
+pub const LOGGED_MODEL_CALL: &str =
+    "/api/2.0/mlflow/logged-models/m-fa0dd3e2f83542d6a7822ad819764c2e";
 
 fn capture(name: &str) -> String {
     std::fs::read_to_string(repo_path(&format!("tests/fixtures/mlflow/3.17.2/{name}")))
@@ -63,6 +66,7 @@ fn route(r: &Request) -> Response {
         "/api/2.0/mlflow-artifacts/artifacts" if r.q("path") == ARTIFACTS => {
             json("mlflow-artifacts_list_model.json")
         }
+        p if p == LOGGED_MODEL_CALL => json("logged-models_get_good_v1.json"),
         "/version" => Response::text(200, capture("version.txt"), "text/plain"),
         _ => Response::text(
             404,

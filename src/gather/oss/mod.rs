@@ -17,7 +17,7 @@ use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Sectio
 use super::files::{parse_mlmodel, FoundModel, Route};
 use super::record::refused_entry;
 use super::registry::{refused, Capabilities, Registry, Write};
-use super::{mlmodel, tracking, wire, writes};
+use super::{logged_model, mlmodel, tracking, wire, writes};
 use crate::client::ClientError;
 use crate::model_ref::ModelRef;
 use crate::snapshot::{Backend, GatherError};
@@ -259,11 +259,8 @@ async fn candidates(
         .map(|rest| format!("m-{rest}"))
         .or_else(|| source.version.and_then(|v| v.model_id.clone()));
     if let Some(id) = logged_model_id {
-        let lm = match source.logged_model {
-            Some(lm) if lm.info.model_id.as_deref() == Some(id.as_str()) => Ok(lm.clone()),
-            _ => tracking::logged_model(cx, &id).await,
-        };
-        match lm {
+        // The facts stage asks for the same logged model: one call between them.
+        match logged_model::by_id(cx, source.logged_model, &id).await {
             Ok(lm) => candidates.extend(lm.info.artifact_uri.clone().map(|uri| (uri, Some(lm)))),
             Err(e) => *last_error = Some(e),
         }
@@ -283,7 +280,7 @@ async fn candidates(
                 // first, then the run's own artifacts at that path.
                 let outputs = run.outputs.map(|o| o.model_outputs).unwrap_or_default();
                 for output in outputs {
-                    match tracking::logged_model(cx, &output.model_id).await {
+                    match logged_model::by_id(cx, source.logged_model, &output.model_id).await {
                         Ok(lm) if lm.info.name.as_deref() == Some(path) => {
                             candidates
                                 .extend(lm.info.artifact_uri.clone().map(|uri| (uri, Some(lm))));
