@@ -76,6 +76,7 @@ pub(super) async fn fetch_token(
             ),
             attempts: 1,
             credentials: Some(format!("the OAuth client `{client_id}`")),
+            retry_after: None,
         });
     }
     let answer = Answer {

@@ -95,9 +95,12 @@ fn outage(version: &str) -> Snapshot {
         GatherError {
             section: String::new(),
             call: "connect http://127.0.0.1:9".into(),
-            http_status: None,
-            error_code: None,
-            message: "connection refused (after 2 attempts)".into(),
+            message: "connection refused (tcp connect error: Connection refused (os error 111))"
+                .into(),
+            url: Some("http://127.0.0.1:9".into()),
+            class: Some("refused".into()),
+            attempts: Some(2),
+            ..GatherError::default()
         },
     )
 }
