@@ -11,6 +11,7 @@
 
 mod backend;
 pub mod derive;
+mod error;
 mod incumbent;
 pub mod io;
 pub mod permission_rank;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use backend::Backend;
+pub use error::GatherError;
 pub use incumbent::{Incumbent, INCUMBENT};
 
 /// The snapshot format version. Bump it when a field changes meaning or moves.
@@ -402,90 +404,6 @@ pub enum PrincipalType {
     User,
     Group,
     ServicePrincipal,
-}
-
-/// A call that failed while gathering `section`, with everything the client knew about it.
-/// The fields after `message` were added to schema version 1 without changing the meaning of
-/// any other: older snapshots lack them and still load (each is optional), and `describe`
-/// then reads as it did.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-pub struct GatherError {
-    /// Snapshot path of what is missing because of this call (`permissions.experiment`).
-    pub section: String,
-    /// The request, e.g. `GET /api/2.0/permissions/experiments/42`.
-    pub call: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub http_status: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    /// The server's message for an HTTP refusal, else what went wrong on the wire.
-    pub message: String,
-    /// The HTTP method of the request, when one was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
-    /// The full URL asked: scheme, host, port, path and query (MLflow's queries hold the ids);
-    /// never userinfo, secret-looking query parameters redacted. For a connection that
-    /// failed, the server.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// What kind of failure, one stable lowercase word of the client's taxonomy (`http`,
-    /// `reset`, `truncated`, `timeout`, `not-json`, `too-large`, `rate-limited`, …).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub class: Option<String>,
-    /// How many times the request was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attempts: Option<u32>,
-    /// The content type of an answer that was not JSON (`text/html; charset=utf-8`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
-    /// The server's `Retry-After`, as sent, when it gave one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retry_after: Option<String>,
-}
-
-impl GatherError {
-    /// The one wording every output uses, on one line:
-    /// `GET http://host:5000/api/2.0/mlflow/runs/get?run_id=… failed after 4 attempts: HTTP 503
-    /// TEMPORARILY_UNAVAILABLE (message)`. An entry without a URL or class (an older snapshot,
-    /// a failure that was no request) reads as before: `GET /path failed (HTTP 400 CODE:
-    /// message)`.
-    pub fn describe(&self) -> String {
-        if self.url.is_none() && self.class.is_none() {
-            let status = match (self.http_status, self.error_code.as_deref()) {
-                (Some(s), Some(c)) => format!("HTTP {s} {c}: "),
-                (Some(s), None) => format!("HTTP {s}: "),
-                (None, Some(c)) => format!("{c}: "),
-                (None, None) => String::new(),
-            };
-            return format!("{} failed ({status}{})", self.call, self.message);
-        }
-        let request = match (self.method.as_deref(), self.url.as_deref()) {
-            (Some(method), Some(url)) => format!("{method} {url}"),
-            _ => self.call.clone(),
-        };
-        let tries = match self.attempts {
-            Some(n) if n > 1 => format!(" after {n} attempts"),
-            _ => String::new(),
-        };
-        // An HTTP refusal's message is the server's own: the status and code lead, the message
-        // follows in parentheses. Every other class's message already says what happened.
-        let what = match (self.class.as_deref(), self.http_status) {
-            (Some("http") | None, Some(status)) => {
-                let code = self
-                    .error_code
-                    .as_deref()
-                    .map(|c| format!(" {c}"))
-                    .unwrap_or_default();
-                if self.message.is_empty() {
-                    format!("HTTP {status}{code}")
-                } else {
-                    format!("HTTP {status}{code} ({})", self.message)
-                }
-            }
-            _ => self.message.clone(),
-        };
-        format!("{request} failed{tries}: {what}")
-    }
 }
 
 /// A section the backend cannot provide, and why.
