@@ -397,7 +397,11 @@ pub const NOT_GIVEN: &str = "not given";
 /// `text/html` of `text/html; charset=utf-8`: the media type, which is what tells a page from
 /// JSON.
 fn essence(content_type: &str) -> &str {
-    content_type.split(';').next().unwrap_or(content_type).trim()
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or(content_type)
+        .trim()
 }
 
 /// `https://host:port` of a URL.
@@ -525,6 +529,73 @@ mod tests {
             e.message().starts_with("the response is larger"),
             "{}",
             e.message()
+        );
+    }
+
+    /// A 429 names what ended its retries: the attempt limit when Retry-After was short, the
+    /// budget only when waiting would have overrun it.
+    #[test]
+    fn a_rate_limit_names_what_stopped_the_retries() {
+        let limited = |stopped| ClientError::RateLimited {
+            method: "GET",
+            url: "http://h:5000/api/2.0/mlflow/runs/get?run_id=r".into(),
+            status: 429,
+            retry_after: "1".into(),
+            stopped,
+            attempts: 4,
+        };
+        let spent = limited(RateStop::Attempts);
+        assert_eq!(
+            spent.to_string(),
+            "GET http://h:5000/api/2.0/mlflow/runs/get?run_id=r is rate limited (HTTP 429, Retry-After: 1): still limited when the retries ran out (MLFLOW_HTTP_REQUEST_MAX_RETRIES) (after 4 attempts)"
+        );
+        assert!(!spent.what().contains("budget"), "{}", spent.what());
+        assert_eq!(spent.retry_after(), Some("1"));
+        assert_eq!(spent.call(), "GET /api/2.0/mlflow/runs/get");
+        let waiting = limited(RateStop::Budget { remaining: 296 });
+        assert!(waiting.what().ends_with(
+            "waiting would overrun the 296 s left of the gather budget (MLGATE_GATHER_TIMEOUT)"
+        ));
+        let unsaid = ClientError::RateLimited {
+            method: "GET",
+            url: "http://h/x".into(),
+            status: 429,
+            retry_after: NOT_GIVEN.into(),
+            stopped: RateStop::Attempts,
+            attempts: 4,
+        };
+        assert_eq!(unsaid.retry_after(), None);
+    }
+
+    #[test]
+    fn the_one_line_words_name_the_class() {
+        let page = ClientError::NotJson {
+            method: "GET",
+            url: "http://h/x".into(),
+            status: 200,
+            content_type: "text/html; charset=utf-8".into(),
+            title: Some("Sign in".into()),
+        };
+        assert_eq!(
+            page.what(),
+            "HTTP 200 answered text/html, not JSON (page title: Sign in)"
+        );
+        assert_eq!(page.content_type(), Some("text/html; charset=utf-8"));
+        let reset = ClientError::Reset {
+            method: "GET",
+            url: "http://h/x".into(),
+            message: "os error 104".into(),
+            attempts: 4,
+        };
+        assert!(
+            reset.what().starts_with("connection reset"),
+            "{}",
+            reset.what()
+        );
+        assert_eq!((reset.class(), reset.attempts()), ("reset", 4));
+        assert!(
+            !reset.what().contains("attempts"),
+            "the attempts are a field"
         );
     }
 

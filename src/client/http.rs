@@ -607,7 +607,10 @@ mod tests {
         );
         let hidden = with_query(
             base.clone(),
-            &[("page_token", "opaque-cursor"), ("note", "Bearer abcdefghijkl")],
+            &[
+                ("page_token", "opaque-cursor"),
+                ("note", "Bearer abcdefghijkl"),
+            ],
         );
         assert!(!hidden.contains("opaque-cursor"), "{hidden}");
         assert!(!hidden.contains("abcdefghijkl"), "{hidden}");

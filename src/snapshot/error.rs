@@ -162,7 +162,10 @@ mod tests {
                 "http_status": 400, "error_code": "INVALID_PARAMETER_VALUE", "message": "Object 3 not a experiment."}"#,
         )
         .expect("an old-shape entry loads");
-        assert_eq!((old.url.as_deref(), old.class.as_deref(), old.attempts), (None, None, None));
+        assert_eq!(
+            (old.url.as_deref(), old.class.as_deref(), old.attempts),
+            (None, None, None)
+        );
         assert_eq!(
             old.describe(),
             "GET /api/2.0/permissions/experiments/3 failed (HTTP 400 INVALID_PARAMETER_VALUE: Object 3 not a experiment.)"
@@ -183,19 +186,27 @@ mod tests {
         let text = serde_json::to_string(&entry).unwrap();
         assert_eq!(serde_json::from_str::<GatherError>(&text).unwrap(), entry);
         let bare = serde_json::to_value(GatherError::default()).unwrap();
-        let keys: Vec<&str> = bare.as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: Vec<&str> = bare
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(keys, ["section", "call", "message"]);
     }
 
     #[test]
     fn the_bundled_example_snapshot_still_loads() {
         let text = include_str!("../../examples/dolly3b.snapshot.json");
-        let snapshot = crate::snapshot::io::parse(text, std::path::Path::new("dolly3b.snapshot.json"))
-            .expect("the example loads");
+        let snapshot =
+            crate::snapshot::io::parse(text, std::path::Path::new("dolly3b.snapshot.json"))
+                .expect("the example loads");
         assert_eq!(snapshot.schema_version, crate::snapshot::SCHEMA_VERSION);
         let entry = &snapshot.errors[0];
         assert_eq!(entry.http_status, Some(400));
         assert!(entry.url.is_none() && entry.class.is_none());
-        assert!(entry.describe().starts_with("GET /api/2.0/permissions/experiments/"));
+        assert!(entry
+            .describe()
+            .starts_with("GET /api/2.0/permissions/experiments/"));
     }
 }

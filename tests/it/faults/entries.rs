@@ -110,14 +110,21 @@ impl Seen {
         assert_eq!(e["class"], class, "{e}");
         assert_eq!(e["attempts"], attempts, "{e}");
         assert_eq!(e["method"], "GET", "{e}");
-        assert_eq!(e["call"], format!("GET {RUNS_GET}"), "the call keeps its meaning");
+        assert_eq!(
+            e["call"],
+            format!("GET {RUNS_GET}"),
+            "the call keeps its meaning"
+        );
         let line = self.results["description"]
             .as_str()
             .expect("the JSON results describe each gather error");
         let request = format!("GET {} failed", self.url);
         assert!(line.starts_with(&request), "{line}");
         if attempts > 1 {
-            assert!(line.contains(&format!("failed after {attempts} attempts: ")), "{line}");
+            assert!(
+                line.contains(&format!("failed after {attempts} attempts: ")),
+                "{line}"
+            );
         }
         for text in says {
             assert!(line.contains(text), "`{text}` in {line}");
@@ -160,7 +167,10 @@ fn a_503_after_retries_names_the_url_the_attempts_and_the_code() {
     assert_eq!(seen.entry["http_status"], 503);
     assert_eq!(seen.entry["error_code"], "TEMPORARILY_UNAVAILABLE");
     assert_eq!(seen.entry["message"], "down for maintenance");
-    assert!(seen.entry.get("content_type").is_none(), "JSON answers name none");
+    assert!(
+        seen.entry.get("content_type").is_none(),
+        "JSON answers name none"
+    );
     assert_eq!(seen.sent, 8, "4 attempts in each of the two runs");
 }
 
@@ -208,7 +218,10 @@ fn a_login_page_names_its_content_type() {
     seen.assert(
         "not-json",
         1,
-        &["HTTP 200 answered text/html, not JSON", "Sign in - Corp SSO"],
+        &[
+            "HTTP 200 answered text/html, not JSON",
+            "Sign in - Corp SSO",
+        ],
     );
     assert_eq!(seen.entry["content_type"], "text/html; charset=utf-8");
     assert_eq!(seen.entry["http_status"], 200);
@@ -228,7 +241,11 @@ fn an_oversized_answer_names_the_limit() {
     seen.assert(
         "too-large",
         1,
-        &["oversized answer", "65536 bytes", "MLGATE_MAX_RESPONSE_BYTES"],
+        &[
+            "oversized answer",
+            "65536 bytes",
+            "MLGATE_MAX_RESPONSE_BYTES",
+        ],
     );
 }
 
@@ -253,5 +270,8 @@ fn a_429_whose_retries_ran_out_blames_the_attempts_not_the_budget() {
     );
     assert_eq!(seen.entry["retry_after"], "1");
     let line = seen.results["description"].as_str().unwrap();
-    assert!(!line.contains("overrun") && !line.contains("budget"), "{line}");
+    assert!(
+        !line.contains("overrun") && !line.contains("budget"),
+        "{line}"
+    );
 }
