@@ -17,7 +17,7 @@ use super::auth::Auth;
 use super::config::Config;
 use super::error::{describe_body, ClientError, ConnectKind, RateStop, NOT_GIVEN};
 use super::transport::{self, Answer, BodyError, SendFailure};
-use crate::redact;
+use crate::redact::shapes;
 use crate::url::shown as shown_url;
 
 /// An OAuth access token and when to stop using it.
@@ -570,9 +570,9 @@ fn with_query(mut url: String, query: &[(&str, &str)]) -> String {
         url.push(if i == 0 { '?' } else { '&' });
         url.extend(percent_encoding::utf8_percent_encode(key, VALUE));
         url.push('=');
-        let shaped = redact::redact_shapes(value);
-        if redact::secret_key(key) {
-            url.push_str(&redact::shapes::by_key(key));
+        let shaped = shapes::redact_shapes(value);
+        if shapes::secret_key(key) {
+            url.push_str(&shapes::by_key(key));
         } else if shaped == *value {
             url.extend(percent_encoding::utf8_percent_encode(value, VALUE));
         } else {
