@@ -508,8 +508,9 @@ impl Client {
                 attempts: attempt,
                 credentials: matches!(status, 401 | 403)
                     .then(|| self.config.credentials.clone())
-                    .flatten(),
-                retry_after: asked.map(|(_, raw)| raw),
+                    .flatten()
+                    .map(String::into_boxed_str),
+                retry_after: asked.map(|(_, raw)| Box::new(raw)),
             });
         }
     }

@@ -6,7 +6,7 @@ use super::confine::Refused;
 use super::error::ReadError;
 use super::facts::{AclGathered, Section};
 use crate::client::ClientError;
-use crate::snapshot::{GatherError, Unavailable};
+use crate::snapshot::{Detail, GatherError, Unavailable};
 
 /// The error and unavailable entries of one snapshot, in the order they were met.
 #[derive(Default)]
@@ -85,12 +85,14 @@ pub(super) fn error_entry(section: &str, e: &ClientError) -> GatherError {
         http_status: e.status(),
         error_code: e.error_code().map(str::to_string),
         message: e.what(),
-        method: e.method().map(str::to_string),
-        url: Some(e.url().to_string()),
-        class: Some(e.class().to_string()),
-        attempts: Some(e.attempts()),
-        content_type: e.content_type().map(str::to_string),
-        retry_after: e.retry_after().map(str::to_string),
+        detail: Box::new(Detail {
+            method: e.method().map(str::to_string),
+            url: Some(e.url().to_string()),
+            class: Some(e.class().to_string()),
+            attempts: Some(e.attempts()),
+            content_type: e.content_type().map(str::to_string),
+            retry_after: e.retry_after().map(str::to_string),
+        }),
     }
 }
 
@@ -105,11 +107,13 @@ pub(super) fn read_entry(section: &str, e: &ReadError) -> GatherError {
             http_status: fact.status(),
             error_code: fact.error_code().map(str::to_string),
             message: fact.what(),
-            method: fact.method().map(str::to_string),
-            url: Some(fact.url().to_string()),
-            class: Some(fact.class().to_string()),
-            attempts: Some(fact.attempts()),
-            ..GatherError::default()
+            detail: Box::new(Detail {
+                method: fact.method().map(str::to_string),
+                url: Some(fact.url().to_string()),
+                class: Some(fact.class().to_string()),
+                attempts: Some(fact.attempts()),
+                ..Detail::default()
+            }),
         },
     }
 }

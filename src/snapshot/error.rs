@@ -7,9 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 /// A call that failed while gathering `section`, with everything the client knew about it.
-/// The fields after `message` were added to schema version 1 without changing the meaning of
-/// any other: older snapshots lack them and still load (each is optional), and `describe`
-/// then reads as it did.
+/// The fields of [`Detail`] were added to schema version 1 without changing the meaning of any
+/// other: older snapshots lack them and still load (each is optional), and `describe` then
+/// reads as it did.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct GatherError {
     /// Snapshot path of what is missing because of this call (`permissions.experiment`).
@@ -22,6 +22,17 @@ pub struct GatherError {
     pub error_code: Option<String>,
     /// The server's message for an HTTP refusal, else what went wrong on the wire.
     pub message: String,
+    /// What the client knew about the call beyond the server's words. Its fields sit beside
+    /// the others in the JSON (flattened); boxed, so an entry stays small where it travels as
+    /// an error value.
+    #[serde(flatten)]
+    pub detail: Box<Detail>,
+}
+
+/// What the client knew about a failed call: the request, the class of failure, the attempts,
+/// and what the answer said about itself. Every field is optional: an older snapshot has none.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Detail {
     /// The HTTP method of the request, when one was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
@@ -52,7 +63,8 @@ impl GatherError {
     /// a failure that was no request) reads as before: `GET /path failed (HTTP 400 CODE:
     /// message)`.
     pub fn describe(&self) -> String {
-        if self.url.is_none() && self.class.is_none() {
+        let d = &*self.detail;
+        if d.url.is_none() && d.class.is_none() {
             let status = match (self.http_status, self.error_code.as_deref()) {
                 (Some(s), Some(c)) => format!("HTTP {s} {c}: "),
                 (Some(s), None) => format!("HTTP {s}: "),
@@ -61,17 +73,17 @@ impl GatherError {
             };
             return format!("{} failed ({status}{})", self.call, self.message);
         }
-        let request = match (self.method.as_deref(), self.url.as_deref()) {
+        let request = match (d.method.as_deref(), d.url.as_deref()) {
             (Some(method), Some(url)) => format!("{method} {url}"),
             _ => self.call.clone(),
         };
-        let tries = match self.attempts {
+        let tries = match d.attempts {
             Some(n) if n > 1 => format!(" after {n} attempts"),
             _ => String::new(),
         };
         // An HTTP refusal's message is the server's own: the status and code lead, the message
         // follows in parentheses. Every other class's message already says what happened.
-        let what = match (self.class.as_deref(), self.http_status) {
+        let what = match (d.class.as_deref(), self.http_status) {
             (Some("http") | None, Some(status)) => {
                 let code = self
                     .error_code
@@ -94,6 +106,17 @@ impl GatherError {
 mod tests {
     use super::*;
 
+    /// The request of the examples: a `runs/get` sent 4 times.
+    fn runs_get(class: &str, attempts: u32) -> Detail {
+        Detail {
+            method: Some("GET".into()),
+            url: Some("http://127.0.0.1:5000/api/2.0/mlflow/runs/get?run_id=abc".into()),
+            class: Some(class.into()),
+            attempts: Some(attempts),
+            ..Detail::default()
+        }
+    }
+
     fn http_503() -> GatherError {
         GatherError {
             section: "run".into(),
@@ -101,11 +124,7 @@ mod tests {
             http_status: Some(503),
             error_code: Some("TEMPORARILY_UNAVAILABLE".into()),
             message: "down for maintenance".into(),
-            method: Some("GET".into()),
-            url: Some("http://127.0.0.1:5000/api/2.0/mlflow/runs/get?run_id=abc".into()),
-            class: Some("http".into()),
-            attempts: Some(4),
-            ..GatherError::default()
+            detail: Box::new(runs_get("http", 4)),
         }
     }
 
@@ -116,37 +135,36 @@ mod tests {
             "GET http://127.0.0.1:5000/api/2.0/mlflow/runs/get?run_id=abc failed after 4 attempts: HTTP 503 TEMPORARILY_UNAVAILABLE (down for maintenance)"
         );
         let once = GatherError {
-            attempts: Some(1),
             error_code: None,
             message: String::new(),
+            detail: Box::new(runs_get("http", 1)),
             ..http_503()
         };
         assert_eq!(
             once.describe(),
             "GET http://127.0.0.1:5000/api/2.0/mlflow/runs/get?run_id=abc failed: HTTP 503"
         );
-        let page = GatherError {
+        let mut page = GatherError {
             http_status: Some(200),
             error_code: None,
-            class: Some("not-json".into()),
-            attempts: Some(1),
-            content_type: Some("text/html; charset=utf-8".into()),
             message: "HTTP 200 answered text/html, not JSON (page title: Sign in)".into(),
+            detail: Box::new(runs_get("not-json", 1)),
             ..http_503()
         };
+        page.detail.content_type = Some("text/html; charset=utf-8".into());
         assert_eq!(
             page.describe(),
             "GET http://127.0.0.1:5000/api/2.0/mlflow/runs/get?run_id=abc failed: HTTP 200 answered text/html, not JSON (page title: Sign in)"
         );
         let refused = GatherError {
             call: "connect http://h:1".into(),
-            method: None,
-            url: Some("http://h:1".into()),
-            class: Some("refused".into()),
-            attempts: Some(2),
-            http_status: None,
-            error_code: None,
             message: "connection refused (os error 111)".into(),
+            detail: Box::new(Detail {
+                url: Some("http://h:1".into()),
+                class: Some("refused".into()),
+                attempts: Some(2),
+                ..Detail::default()
+            }),
             ..GatherError::default()
         };
         assert_eq!(
@@ -162,10 +180,7 @@ mod tests {
                 "http_status": 400, "error_code": "INVALID_PARAMETER_VALUE", "message": "Object 3 not a experiment."}"#,
         )
         .expect("an old-shape entry loads");
-        assert_eq!(
-            (old.url.as_deref(), old.class.as_deref(), old.attempts),
-            (None, None, None)
-        );
+        assert_eq!(*old.detail, Detail::default());
         assert_eq!(
             old.describe(),
             "GET /api/2.0/permissions/experiments/3 failed (HTTP 400 INVALID_PARAMETER_VALUE: Object 3 not a experiment.)"
@@ -177,14 +192,20 @@ mod tests {
     }
 
     #[test]
-    fn new_fields_round_trip_and_absent_ones_are_not_written() {
-        let entry = GatherError {
-            retry_after: Some("1".into()),
-            content_type: Some("text/html".into()),
-            ..http_503()
-        };
-        let text = serde_json::to_string(&entry).unwrap();
-        assert_eq!(serde_json::from_str::<GatherError>(&text).unwrap(), entry);
+    fn new_fields_sit_beside_the_others_round_trip_and_absent_ones_are_not_written() {
+        let mut entry = http_503();
+        entry.detail.retry_after = Some("1".into());
+        let value = serde_json::to_value(&entry).unwrap();
+        assert_eq!(
+            value["url"],
+            "http://127.0.0.1:5000/api/2.0/mlflow/runs/get?run_id=abc"
+        );
+        assert_eq!(
+            (value["attempts"].as_u64(), &value["retry_after"]),
+            (Some(4), &serde_json::json!("1"))
+        );
+        assert!(value.get("detail").is_none(), "flattened: {value}");
+        assert_eq!(serde_json::from_value::<GatherError>(value).unwrap(), entry);
         let bare = serde_json::to_value(GatherError::default()).unwrap();
         let keys: Vec<&str> = bare
             .as_object()
@@ -204,9 +225,14 @@ mod tests {
         assert_eq!(snapshot.schema_version, crate::snapshot::SCHEMA_VERSION);
         let entry = &snapshot.errors[0];
         assert_eq!(entry.http_status, Some(400));
-        assert!(entry.url.is_none() && entry.class.is_none());
+        assert_eq!(*entry.detail, Detail::default());
         assert!(entry
             .describe()
             .starts_with("GET /api/2.0/permissions/experiments/"));
+        // Saved again, it reads the same: nothing is added to an entry that had nothing.
+        let again = crate::snapshot::io::to_json(&snapshot).unwrap();
+        let reread =
+            crate::snapshot::io::parse(&again, std::path::Path::new("again.json")).unwrap();
+        assert_eq!(reread.errors, snapshot.errors);
     }
 }

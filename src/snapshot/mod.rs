@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use backend::Backend;
-pub use error::GatherError;
+pub use error::{Detail, GatherError};
 pub use incumbent::{Incumbent, INCUMBENT};
 
 /// The snapshot format version. Bump it when a field changes meaning or moves.

@@ -149,7 +149,7 @@ async fn auth_app_runs(cx: &Context, out: &mut AclGathered) -> bool {
                     "could not tell whether the server keeps permissions: {}",
                     e.what()
                 ),
-                ..error_entry("permissions", &e)
+                ..error_entry("permissions", e)
             });
             return false;
         }
