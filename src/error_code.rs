@@ -308,8 +308,8 @@ codes! {
         "The whole gather's time budget ran out.",
         "If the server is that slow, raise `MLGATE_GATHER_TIMEOUT` (seconds).";
     GatherRateLimited = "gather::rate-limited", GATHER,
-        "The server rate limits this client for longer than the gather has left.",
-        "Run the gate later, or raise `MLGATE_GATHER_TIMEOUT` to wait it out.";
+        "The server still rate limits this client when the retries run out, or asks it to wait longer than the gather has left; the message says which of the two stopped the retries.",
+        "Run the gate later, or raise what stopped the retries: `MLFLOW_HTTP_REQUEST_MAX_RETRIES` (the attempts) or `MLGATE_GATHER_TIMEOUT` (the budget).";
     GatherConnectionBroken = "gather::connection-broken", GATHER,
         "The connection was closed before or during the answer.",
         "A proxy or load balancer in between may be cutting it; run again, then check it.";

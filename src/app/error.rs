@@ -16,7 +16,7 @@ pub(crate) use promote::held;
 pub use promote::PromoteError;
 pub use usage::{AliasFlaw, UsageError};
 
-use crate::client::{ClientError, ConnectKind};
+use crate::client::{ClientError, ConnectKind, RateStop};
 use crate::error_code::Code;
 use crate::exit::Exit;
 use crate::gather::{GatherFailure, ReadError};
@@ -117,6 +117,7 @@ impl AppError {
             (Some(ClientError::Connect { .. }), _) => "is the server running and reachable? check --tracking-uri / MLFLOW_TRACKING_URI",
             (Some(ClientError::Timeout { .. }), _) => "the server is slow or unreachable; raise MLFLOW_HTTP_REQUEST_TIMEOUT if it is just slow",
             (Some(ClientError::Deadline { .. }), _) => "the server is too slow for the gather budget; raise MLGATE_GATHER_TIMEOUT (seconds) if that is expected",
+            (Some(ClientError::RateLimited { stopped: RateStop::Attempts, .. }), _) => "the server is rate limiting this client: run the gate later, or raise MLFLOW_HTTP_REQUEST_MAX_RETRIES to keep retrying",
             (Some(ClientError::RateLimited { .. }), _) => "the server is rate limiting this client: run the gate later, or raise MLGATE_GATHER_TIMEOUT to wait it out",
             (Some(ClientError::TooLarge { .. }), _) => "an answer this large is not from a tracking server as expected; raise MLGATE_MAX_RESPONSE_BYTES if it is genuine",
             (Some(ClientError::Reset { .. } | ClientError::Truncated { .. }), _) => "the connection broke mid-answer: a proxy or load balancer in between may be cutting it",
@@ -213,6 +214,7 @@ mod tests {
             message: message.into(),
             attempts: 1,
             credentials: None,
+            retry_after: None,
         }
     }
 

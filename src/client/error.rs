@@ -1,7 +1,9 @@
 //! Client errors, one variant per way a call can go wrong, each with its own words: what was
 //! asked (method and full URL — scheme, host, port, path; never a credential), what happened,
 //! how many attempts were made, and for refusals which credential source was used (never its
-//! value). `call()` gives the short form (`GET /api/2.0/...`) the snapshot records.
+//! value). `call()` gives the short form (`GET /api/2.0/...`) the snapshot records; `url()`,
+//! `class()`, `attempts()`, `content_type()`, `retry_after()` and `what()` give the rest of
+//! what the snapshot's error entries keep, so every output can say it in one line.
 
 use std::fmt;
 
@@ -50,6 +52,32 @@ fn code(error_code: Option<&str>) -> String {
         .filter(|c| !c.bytes().all(|b| b.is_ascii_digit()))
         .map(|c| format!(" {c}"))
         .unwrap_or_default()
+}
+
+/// What ended the retries of a rate-limited request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateStop {
+    /// Waiting as asked (or backing off) would have run past the gather budget.
+    Budget {
+        /// Seconds left of the budget when the retries stopped.
+        remaining: u64,
+    },
+    /// Every retry allowed was made, and the server still refused.
+    Attempts,
+}
+
+impl fmt::Display for RateStop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RateStop::Budget { remaining } => write!(
+                f,
+                "waiting would overrun the {remaining} s left of the gather budget (MLGATE_GATHER_TIMEOUT)"
+            ),
+            RateStop::Attempts => f.write_str(
+                "still limited when the retries ran out (MLFLOW_HTTP_REQUEST_MAX_RETRIES)",
+            ),
+        }
+    }
 }
 
 /// A failed request to the tracking server.
@@ -102,8 +130,12 @@ pub enum ClientError {
         error_code: Option<String>,
         message: String,
         attempts: u32,
-        /// For 401/403: where the credentials came from (an env var or profile name).
-        credentials: Option<String>,
+        /// For 401/403: where the credentials came from (an env var or profile name). Boxed
+        /// like `retry_after` (see there).
+        credentials: Option<Box<str>>,
+        /// The server's `Retry-After`, as sent, when it gave one. Boxed: a rare field, and
+        /// the variant stays within the size clippy allows an error (`result_large_err`).
+        retry_after: Option<Box<String>>,
     },
     /// A success status with a body that is not JSON: a login page of a proxy, an HTML page.
     #[error("{method} {url} answered HTTP {status} with {content_type} instead of JSON{}", title.as_deref().map(|t| format!(" (page title: {t})")).unwrap_or_default())]
@@ -134,15 +166,16 @@ pub enum ClientError {
         method: &'static str,
         url: String,
         limit: u64,
+        attempts: u32,
     },
-    /// Rate limited, and asked to wait longer than the gather has left.
-    #[error("{method} {url} is rate limited (HTTP {status}, Retry-After: {retry_after}): waiting would overrun the {remaining} s left of the gather budget (MLGATE_GATHER_TIMEOUT){}", tries(*attempts))]
+    /// Rate limited, and the retries stopped: the budget would run out, or none was left.
+    #[error("{method} {url} is rate limited (HTTP {status}, Retry-After: {retry_after}): {stopped}{}", tries(*attempts))]
     RateLimited {
         method: &'static str,
         url: String,
         status: u16,
         retry_after: String,
-        remaining: u64,
+        stopped: RateStop,
         attempts: u32,
     },
     /// The whole gather's time budget ran out.
@@ -183,9 +216,114 @@ impl ClientError {
             | ClientError::Reset { attempts, .. }
             | ClientError::Truncated { attempts, .. }
             | ClientError::Http { attempts, .. }
+            | ClientError::TooLarge { attempts, .. }
             | ClientError::RateLimited { attempts, .. }
             | ClientError::Deadline { attempts, .. } => *attempts,
             _ => 1,
+        }
+    }
+
+    /// The URL asked, as shown: scheme, host, port, path and query (secret-looking parameters
+    /// redacted, never userinfo); for a connection that failed, the server.
+    pub fn url(&self) -> &str {
+        match self {
+            ClientError::Connect { url, .. }
+            | ClientError::Timeout { url, .. }
+            | ClientError::Reset { url, .. }
+            | ClientError::Truncated { url, .. }
+            | ClientError::Http { url, .. }
+            | ClientError::NotJson { url, .. }
+            | ClientError::Decode { url, .. }
+            | ClientError::Shape { url, .. }
+            | ClientError::TooLarge { url, .. }
+            | ClientError::RateLimited { url, .. }
+            | ClientError::Deadline { url, .. } => url,
+        }
+    }
+
+    /// The HTTP method, when a request was sent (a connection that failed sent none).
+    pub fn method(&self) -> Option<&'static str> {
+        match self {
+            ClientError::Connect { .. } => None,
+            ClientError::Timeout { method, .. }
+            | ClientError::Reset { method, .. }
+            | ClientError::Truncated { method, .. }
+            | ClientError::Http { method, .. }
+            | ClientError::NotJson { method, .. }
+            | ClientError::Decode { method, .. }
+            | ClientError::Shape { method, .. }
+            | ClientError::TooLarge { method, .. }
+            | ClientError::RateLimited { method, .. }
+            | ClientError::Deadline { method, .. } => Some(method),
+        }
+    }
+
+    /// The content type of an answer that was not JSON.
+    pub fn content_type(&self) -> Option<&str> {
+        match self {
+            ClientError::NotJson { content_type, .. } => Some(content_type),
+            _ => None,
+        }
+    }
+
+    /// The server's `Retry-After`, when it gave one.
+    pub fn retry_after(&self) -> Option<&str> {
+        match self {
+            ClientError::Http { retry_after, .. } => retry_after.as_deref().map(String::as_str),
+            ClientError::RateLimited { retry_after, .. } if retry_after != NOT_GIVEN => {
+                Some(retry_after)
+            }
+            _ => None,
+        }
+    }
+
+    /// What happened, in the words of the one-line form (`GET URL failed after N attempts:
+    /// WHAT`): neither the request nor the attempts, which have their own fields. For an HTTP
+    /// refusal, the server's message (the status and code are fields too).
+    pub fn what(&self) -> String {
+        match self {
+            ClientError::Connect { kind, message, .. } => format!("{kind} ({message})"),
+            ClientError::Timeout { seconds, .. } => format!(
+                "timed out after {seconds} s, body included (MLFLOW_HTTP_REQUEST_TIMEOUT)"
+            ),
+            ClientError::Reset { message, .. } => {
+                format!("connection reset before a response came ({message})")
+            }
+            ClientError::Truncated { message, .. } => {
+                format!("body cut short ({message})")
+            }
+            ClientError::Http { message, .. } => message.clone(),
+            ClientError::NotJson {
+                status,
+                content_type,
+                title,
+                ..
+            } => format!(
+                "HTTP {status} answered {}, not JSON{}",
+                essence(content_type),
+                title
+                    .as_deref()
+                    .map(|t| format!(" (page title: {t})"))
+                    .unwrap_or_default()
+            ),
+            ClientError::Decode {
+                message, snippet, ..
+            } => format!("invalid JSON ({message}): {snippet}"),
+            ClientError::Shape { message, .. } => {
+                format!("JSON of an unexpected shape: {message}")
+            }
+            ClientError::TooLarge { limit, .. } => format!(
+                "oversized answer, larger than the limit of {limit} bytes (MLGATE_MAX_RESPONSE_BYTES)"
+            ),
+            ClientError::RateLimited {
+                status,
+                retry_after,
+                stopped,
+                ..
+            } => format!("HTTP {status} rate limited (Retry-After: {retry_after}): {stopped}"),
+            ClientError::Deadline { budget, .. } => {
+                format!("the gather budget of {budget} s ran out (MLGATE_GATHER_TIMEOUT)")
+            }
         }
     }
 
@@ -230,7 +368,8 @@ impl ClientError {
         )
     }
 
-    /// The class of failure, one word, for logs and tests.
+    /// The class of failure, one stable lowercase word: for logs, tests and the snapshot's
+    /// error entries (`class`), where rules and scripts may match on it.
     pub fn class(&self) -> &'static str {
         match self {
             ClientError::Connect { kind, .. } => match kind {
@@ -254,18 +393,33 @@ impl ClientError {
     }
 }
 
+/// What `RateLimited::retry_after` says when the server gave no `Retry-After`.
+pub const NOT_GIVEN: &str = "not given";
+
+/// `text/html` of `text/html; charset=utf-8`: the media type, which is what tells a page from
+/// JSON.
+fn essence(content_type: &str) -> &str {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or(content_type)
+        .trim()
+}
+
 /// `https://host:port` of a URL.
 fn origin(url: &str) -> &str {
     let start = url.find("://").map_or(0, |i| i + 3);
     url[start..].find('/').map_or(url, |i| &url[..start + i])
 }
 
-/// The path of a URL (everything from the first `/` after the host), or the text itself.
+/// The path of a URL (everything from the first `/` after the host, up to the query), or the
+/// text itself: the call names the route, the URL holds the query.
 fn path_of(url: &str) -> &str {
-    match url.find("://") {
+    let path = match url.find("://") {
         Some(i) => url[i + 3..].find('/').map_or("/", |j| &url[i + 3 + j..]),
         None => url,
-    }
+    };
+    path.find('?').map_or(path, |q| &path[..q])
 }
 
 /// An MLflow / Databricks error body. Databricks sends `error_code` as a number on an
@@ -370,12 +524,80 @@ mod tests {
             method: "GET",
             url: "http://h:1/api/x".into(),
             limit: 10,
+            attempts: 1,
         };
         assert_eq!(e.call(), "GET /api/x");
         assert!(
             e.message().starts_with("the response is larger"),
             "{}",
             e.message()
+        );
+    }
+
+    /// A 429 names what ended its retries: the attempt limit when Retry-After was short, the
+    /// budget only when waiting would have overrun it.
+    #[test]
+    fn a_rate_limit_names_what_stopped_the_retries() {
+        let limited = |stopped| ClientError::RateLimited {
+            method: "GET",
+            url: "http://h:5000/api/2.0/mlflow/runs/get?run_id=r".into(),
+            status: 429,
+            retry_after: "1".into(),
+            stopped,
+            attempts: 4,
+        };
+        let spent = limited(RateStop::Attempts);
+        assert_eq!(
+            spent.to_string(),
+            "GET http://h:5000/api/2.0/mlflow/runs/get?run_id=r is rate limited (HTTP 429, Retry-After: 1): still limited when the retries ran out (MLFLOW_HTTP_REQUEST_MAX_RETRIES) (after 4 attempts)"
+        );
+        assert!(!spent.what().contains("budget"), "{}", spent.what());
+        assert_eq!(spent.retry_after(), Some("1"));
+        assert_eq!(spent.call(), "GET /api/2.0/mlflow/runs/get");
+        let waiting = limited(RateStop::Budget { remaining: 296 });
+        assert!(waiting.what().ends_with(
+            "waiting would overrun the 296 s left of the gather budget (MLGATE_GATHER_TIMEOUT)"
+        ));
+        let unsaid = ClientError::RateLimited {
+            method: "GET",
+            url: "http://h/x".into(),
+            status: 429,
+            retry_after: NOT_GIVEN.into(),
+            stopped: RateStop::Attempts,
+            attempts: 4,
+        };
+        assert_eq!(unsaid.retry_after(), None);
+    }
+
+    #[test]
+    fn the_one_line_words_name_the_class() {
+        let page = ClientError::NotJson {
+            method: "GET",
+            url: "http://h/x".into(),
+            status: 200,
+            content_type: "text/html; charset=utf-8".into(),
+            title: Some("Sign in".into()),
+        };
+        assert_eq!(
+            page.what(),
+            "HTTP 200 answered text/html, not JSON (page title: Sign in)"
+        );
+        assert_eq!(page.content_type(), Some("text/html; charset=utf-8"));
+        let reset = ClientError::Reset {
+            method: "GET",
+            url: "http://h/x".into(),
+            message: "os error 104".into(),
+            attempts: 4,
+        };
+        assert!(
+            reset.what().starts_with("connection reset"),
+            "{}",
+            reset.what()
+        );
+        assert_eq!((reset.class(), reset.attempts()), ("reset", 4));
+        assert!(
+            !reset.what().contains("attempts"),
+            "the attempts are a field"
         );
     }
 
@@ -388,5 +610,6 @@ mod tests {
         assert_eq!(origin("http://h:5000/api/2.0/x"), "http://h:5000");
         assert_eq!(path_of("http://h:5000/api/2.0/x"), "/api/2.0/x");
         assert_eq!(path_of("/api/2.0/x"), "/api/2.0/x");
+        assert_eq!(path_of("http://h:5000/api/2.0/x?run_id=1"), "/api/2.0/x");
     }
 }

@@ -15,8 +15,9 @@ use serde_json::Value;
 
 use super::auth::Auth;
 use super::config::Config;
-use super::error::{describe_body, ClientError, ConnectKind};
+use super::error::{describe_body, ClientError, ConnectKind, RateStop, NOT_GIVEN};
 use super::transport::{self, Answer, BodyError, SendFailure};
+use crate::redact::shapes;
 use crate::url::shown as shown_url;
 
 /// An OAuth access token and when to stop using it.
@@ -136,6 +137,13 @@ impl Client {
         shown_url(&format!("{}{path}", self.config.base_url))
     }
 
+    /// The full URL of `path` with `query` as errors show it: no credentials; each query
+    /// parameter kept (MLflow's queries hold the ids that say which run or version), except
+    /// that a parameter whose name or value looks like a secret is replaced by the marker.
+    pub fn request_url(&self, path: &str, query: &[(&str, &str)]) -> String {
+        with_query(self.url(path), query)
+    }
+
     /// Time left of the budget.
     pub(super) fn remaining(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())
@@ -151,7 +159,7 @@ impl Client {
         let answer = self
             .send(Method::GET, "GET", path, query, None, Retry::Idempotent)
             .await?;
-        transport::decode("GET", &self.url(path), &answer)
+        transport::decode("GET", &self.request_url(path, query), &answer)
     }
 
     /// GET `path` with query parameters, as untyped JSON (responses kept as returned).
@@ -299,6 +307,7 @@ impl Client {
                 method,
                 url: url.to_string(),
                 limit: self.config.max_response_bytes,
+                attempts,
             },
             BodyError::Timeout => self.timeout_error(method, url, attempts),
             BodyError::Cut(message) => ClientError::Truncated {
@@ -349,7 +358,7 @@ impl Client {
         retry: Retry,
     ) -> Result<Answer, ClientError> {
         let target = format!("{}{path}", self.config.base_url);
-        let url = self.url(path);
+        let url = self.request_url(path, query);
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -414,6 +423,9 @@ impl Client {
                 Retry::Once => status == 429,
             };
             let asked = transport::retry_after(response.headers());
+            // What ended the retries of a transient answer, for the 429 message: the budget
+            // only when waiting would have overrun it, else the attempt limit.
+            let mut stopped = RateStop::Attempts;
             if transient {
                 if let Some((wait, raw)) = &asked {
                     if *wait > self.remaining() {
@@ -423,7 +435,9 @@ impl Client {
                             url,
                             status,
                             retry_after: raw.clone(),
-                            remaining: self.remaining().as_secs(),
+                            stopped: RateStop::Budget {
+                                remaining: self.remaining().as_secs(),
+                            },
                             attempts: attempt,
                         });
                     }
@@ -432,8 +446,13 @@ impl Client {
                     || transport::backoff(self.config.backoff_factor, attempt),
                     |(wait, _)| *wait,
                 );
-                if retries_left && self.pause(wait).await {
-                    continue;
+                if retries_left {
+                    if self.pause(wait).await {
+                        continue;
+                    }
+                    stopped = RateStop::Budget {
+                        remaining: self.remaining().as_secs(),
+                    };
                 }
             }
             let content_type = transport::content_type(response.headers());
@@ -471,8 +490,8 @@ impl Client {
                     method: label,
                     url,
                     status,
-                    retry_after: asked.map_or_else(|| "not given".into(), |(_, raw)| raw),
-                    remaining: self.remaining().as_secs(),
+                    retry_after: asked.map_or_else(|| NOT_GIVEN.into(), |(_, raw)| raw),
+                    stopped,
                     attempts: attempt,
                 });
             }
@@ -489,7 +508,9 @@ impl Client {
                 attempts: attempt,
                 credentials: matches!(status, 401 | 403)
                     .then(|| self.config.credentials.clone())
-                    .flatten(),
+                    .flatten()
+                    .map(String::into_boxed_str),
+                retry_after: asked.map(|(_, raw)| Box::new(raw)),
             });
         }
     }
@@ -537,6 +558,31 @@ impl Client {
     }
 }
 
+/// `url` with `query` appended as sent (percent-encoded), each parameter that names a secret
+/// (`page_token`, `access_token`) or holds a secret-shaped value replaced by the marker.
+fn with_query(mut url: String, query: &[(&str, &str)]) -> String {
+    /// Everything but RFC 3986's unreserved characters, as a query value is sent.
+    const VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    for (i, (key, value)) in query.iter().enumerate() {
+        url.push(if i == 0 { '?' } else { '&' });
+        url.extend(percent_encoding::utf8_percent_encode(key, VALUE));
+        url.push('=');
+        let shaped = shapes::redact_shapes(value);
+        if shapes::secret_key(key) {
+            url.push_str(&shapes::by_key(key));
+        } else if shaped == *value {
+            url.extend(percent_encoding::utf8_percent_encode(value, VALUE));
+        } else {
+            url.push_str(&shaped);
+        }
+    }
+    url
+}
+
 /// An HTTP basic `Authorization` value (RFC 7617).
 fn basic(user: &str, password: &str) -> String {
     format!(
@@ -548,6 +594,30 @@ fn basic(user: &str, password: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_urls_keep_ids_and_hide_secrets() {
+        let base = "http://127.0.0.1:5000/api/2.0/mlflow/runs/get".to_string();
+        assert_eq!(
+            with_query(base.clone(), &[("run_id", "abc")]),
+            "http://127.0.0.1:5000/api/2.0/mlflow/runs/get?run_id=abc"
+        );
+        assert_eq!(
+            with_query(base.clone(), &[("filter", "name='a b'")]),
+            "http://127.0.0.1:5000/api/2.0/mlflow/runs/get?filter=name%3D%27a%20b%27"
+        );
+        let hidden = with_query(
+            base.clone(),
+            &[
+                ("page_token", "opaque-cursor"),
+                ("note", "Bearer abcdefghijkl"),
+            ],
+        );
+        assert!(!hidden.contains("opaque-cursor"), "{hidden}");
+        assert!(!hidden.contains("abcdefghijkl"), "{hidden}");
+        assert!(hidden.contains("page_token=[redacted: "), "{hidden}");
+        assert_eq!(with_query(base.clone(), &[]), base);
+    }
 
     #[test]
     fn basic_auth_is_rfc_7617() {

@@ -13,6 +13,6 @@ mod tls;
 mod transport;
 
 pub use config::{Config, StorageEnv, DEFAULT_BUDGET_SECS, DEFAULT_MAX_RESPONSE_BYTES};
-pub use error::{ClientError, ConnectKind};
+pub use error::{ClientError, ConnectKind, RateStop};
 pub use http::{Client, Retry, WriteMethod};
 pub use storage::Stored;

@@ -75,7 +75,8 @@ pub(super) async fn fetch_token(
                 error.error_description.unwrap_or_else(|| snippet(&text))
             ),
             attempts: 1,
-            credentials: Some(format!("the OAuth client `{client_id}`")),
+            credentials: Some(format!("the OAuth client `{client_id}`").into()),
+            retry_after: None,
         });
     }
     let answer = Answer {

@@ -45,6 +45,7 @@ impl Stored {
             message,
             attempts: self.attempts,
             credentials: None,
+            retry_after: None,
         }
     }
 }

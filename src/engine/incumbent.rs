@@ -188,6 +188,7 @@ mod tests {
             http_status: Some(503),
             error_code: None,
             message: "unavailable".into(),
+            ..GatherError::default()
         };
         let mut s = snapshot(None);
         if let Some(i) = s.incumbent.as_deref_mut() {

@@ -122,6 +122,7 @@ fn a_section_not_gathered_is_an_error_a_failed_one_too_an_unavailable_one_skippe
         http_status: Some(503),
         error_code: None,
         message: "upstream unavailable".into(),
+        ..GatherError::default()
     });
     let f = judge(&failed, rule(TAG, reviewer(), None));
     assert_eq!(f.outcome, Outcome::Error);
@@ -318,6 +319,7 @@ fn a_rule_blocked_by_a_failed_call_names_the_call() {
         http_status: Some(503),
         error_code: None,
         message: "down".into(),
+        ..GatherError::default()
     };
     let mut s = versioned(&json!({}), &json!({}));
     s.errors = vec![failed("run"), failed("permissions.experiment")];

@@ -121,6 +121,56 @@ impl ReadError {
         }
     }
 
+    /// The full URL asked (see [`ClientError::url`]).
+    pub fn url(&self) -> &str {
+        match self {
+            ReadError::Client(e) => e.url(),
+            ReadError::NoVersion { asked, .. }
+            | ReadError::NoStages { asked, .. }
+            | ReadError::Unresolved { asked, .. }
+            | ReadError::Unlisted { asked, .. } => &asked.url,
+        }
+    }
+
+    /// The HTTP method of the request, when one was sent.
+    pub fn method(&self) -> Option<&'static str> {
+        match self {
+            ReadError::Client(e) => e.method(),
+            ReadError::NoVersion { asked, .. }
+            | ReadError::NoStages { asked, .. }
+            | ReadError::Unresolved { asked, .. }
+            | ReadError::Unlisted { asked, .. } => Some(asked.method),
+        }
+    }
+
+    /// The class of failure (see [`ClientError::class`]): a fact is classed as the answer it
+    /// reads as (`http` for the registry's 404 or 400, `shape` for a version that did not
+    /// resolve), a listing that left out named versions as `unlisted`.
+    pub fn class(&self) -> &'static str {
+        match self {
+            ReadError::Client(e) => e.class(),
+            ReadError::NoVersion { .. } | ReadError::NoStages { .. } => "http",
+            ReadError::Unresolved { .. } => "shape",
+            ReadError::Unlisted { .. } => "unlisted",
+        }
+    }
+
+    /// How many times the request was sent (a fact: the one answer it was read from).
+    pub fn attempts(&self) -> u32 {
+        self.client().map_or(1, ClientError::attempts)
+    }
+
+    /// What happened, in the one-line form's words (see [`ClientError::what`]).
+    pub fn what(&self) -> String {
+        match self {
+            ReadError::Client(e) => e.what(),
+            ReadError::Unresolved { name, version, .. } => format!(
+                "JSON of an unexpected shape: models:/{name}/{version} did not resolve to a model version"
+            ),
+            fact => fact.message(),
+        }
+    }
+
     /// What went wrong, without the call.
     pub fn message(&self) -> String {
         match self {
@@ -175,6 +225,7 @@ mod tests {
             message: "registered model `m` has no version in stage Production".into(),
             attempts: 1,
             credentials: None,
+            retry_after: None,
         };
         assert_eq!(fact.to_string(), answered.to_string());
         assert_eq!(fact.message(), answered.message());

@@ -6,7 +6,7 @@ use super::confine::Refused;
 use super::error::ReadError;
 use super::facts::{AclGathered, Section};
 use crate::client::ClientError;
-use crate::snapshot::{GatherError, Unavailable};
+use crate::snapshot::{Detail, GatherError, Unavailable};
 
 /// The error and unavailable entries of one snapshot, in the order they were met.
 #[derive(Default)]
@@ -75,14 +75,24 @@ impl Recorder {
     }
 }
 
-/// The entry recording that `section` is missing because `e` happened.
+/// The entry recording that `section` is missing because `e` happened: everything the client
+/// knew (the full URL, the class, the attempts, a content type that was not JSON, a
+/// `Retry-After`), so every output can say it in one line.
 pub(super) fn error_entry(section: &str, e: &ClientError) -> GatherError {
     GatherError {
         section: section.to_string(),
         call: e.call(),
         http_status: e.status(),
         error_code: e.error_code().map(str::to_string),
-        message: e.message(),
+        message: e.what(),
+        detail: Box::new(Detail {
+            method: e.method().map(str::to_string),
+            url: Some(e.url().to_string()),
+            class: Some(e.class().to_string()),
+            attempts: Some(e.attempts()),
+            content_type: e.content_type().map(str::to_string),
+            retry_after: e.retry_after().map(str::to_string),
+        }),
     }
 }
 
@@ -96,7 +106,14 @@ pub(super) fn read_entry(section: &str, e: &ReadError) -> GatherError {
             call: fact.call(),
             http_status: fact.status(),
             error_code: fact.error_code().map(str::to_string),
-            message: fact.message(),
+            message: fact.what(),
+            detail: Box::new(Detail {
+                method: fact.method().map(str::to_string),
+                url: Some(fact.url().to_string()),
+                class: Some(fact.class().to_string()),
+                attempts: Some(fact.attempts()),
+                ..Detail::default()
+            }),
         },
     }
 }
@@ -134,6 +151,7 @@ mod tests {
             message: "no".into(),
             attempts: 1,
             credentials: None,
+            retry_after: None,
         }
     }
 
@@ -171,7 +189,7 @@ mod tests {
             [
                 (
                     "manifest.server_version",
-                    "GET /api/2.0/mlflow/x failed (HTTP 404: no)"
+                    "GET http://h/api/2.0/mlflow/x failed: HTTP 404 (no)"
                 ),
                 ("transition_requests", "no stages"),
             ]

@@ -74,6 +74,7 @@ fn unredactable(shown: &Snapshot) -> Snapshot {
             http_status: None,
             error_code: None,
             message: "the snapshot could not be redacted; run with --no-redact to see it".into(),
+            ..crate::snapshot::GatherError::default()
         },
     )
 }

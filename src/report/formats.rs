@@ -18,7 +18,7 @@ use super::terminal::Terminal;
 use super::Evaluation;
 use crate::engine::{self, Finding, Severity, Verdict};
 use crate::policy::{self, Policy, PolicyText};
-use crate::snapshot::{Backend, GatherError, Snapshot};
+use crate::snapshot::{Backend, Detail, GatherError, Snapshot};
 
 /// What hostile fixtures put wherever a server's text reaches an output: terminal escapes, a
 /// carriage return, a bidi override, a forged workflow command, markup and a CDATA end.
@@ -95,9 +95,15 @@ fn outage(version: &str) -> Snapshot {
         GatherError {
             section: String::new(),
             call: "connect http://127.0.0.1:9".into(),
-            http_status: None,
-            error_code: None,
-            message: "connection refused (after 2 attempts)".into(),
+            message: "connection refused (tcp connect error: Connection refused (os error 111))"
+                .into(),
+            detail: Box::new(Detail {
+                url: Some("http://127.0.0.1:9".into()),
+                class: Some("refused".into()),
+                attempts: Some(2),
+                ..Detail::default()
+            }),
+            ..GatherError::default()
         },
     )
 }

@@ -40,7 +40,8 @@ pub fn render(e: &Evaluation<'_>) -> String {
     text
 }
 
-/// The calls that failed while gathering, each as the snapshot records it plus
+/// The calls that failed while gathering, each as the snapshot records it plus `description`
+/// (the one line every other output shows for it) and
 /// `blocked_rules`: the ids of the rules it kept from being evaluated (in policy order), so a
 /// reader gets each outage with its rules without joining the findings' `blocked_by` (the
 /// index of their call in this list) itself. The findings stay whole: each rule's outcome is
@@ -51,6 +52,7 @@ fn gather_errors(e: &Evaluation<'_>) -> Vec<Value> {
         .map(|o| {
             let mut entry = serde_json::to_value(o.error).unwrap_or_default();
             if let Value::Object(fields) = &mut entry {
+                fields.insert("description".into(), json!(o.error.describe()));
                 fields.insert("blocked_rules".into(), json!(o.blocked_ids()));
             }
             entry

@@ -11,6 +11,7 @@
 
 mod backend;
 pub mod derive;
+mod error;
 mod incumbent;
 pub mod io;
 pub mod permission_rank;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use backend::Backend;
+pub use error::{Detail, GatherError};
 pub use incumbent::{Incumbent, INCUMBENT};
 
 /// The snapshot format version. Bump it when a field changes meaning or moves.
@@ -402,33 +404,6 @@ pub enum PrincipalType {
     User,
     Group,
     ServicePrincipal,
-}
-
-/// A call that failed while gathering `section`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-pub struct GatherError {
-    /// Snapshot path of what is missing because of this call (`permissions.experiment`).
-    pub section: String,
-    /// The request, e.g. `GET /api/2.0/permissions/experiments/42`.
-    pub call: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub http_status: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    pub message: String,
-}
-
-impl GatherError {
-    /// `GET /path failed (HTTP 400 CODE: message)`: the one wording every output uses.
-    pub fn describe(&self) -> String {
-        let status = match (self.http_status, self.error_code.as_deref()) {
-            (Some(s), Some(c)) => format!("HTTP {s} {c}: "),
-            (Some(s), None) => format!("HTTP {s}: "),
-            (None, Some(c)) => format!("{c}: "),
-            (None, None) => String::new(),
-        };
-        format!("{} failed ({status}{})", self.call, self.message)
-    }
 }
 
 /// A section the backend cannot provide, and why.

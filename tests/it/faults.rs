@@ -13,6 +13,8 @@ use serde_json::Value;
 use crate::mock_http::{Fault, Request, Response, Server};
 use crate::oss_mock::{self, MODEL, VERSION_CALL};
 
+mod entries;
+
 /// What a run did.
 struct Run {
     code: i32,

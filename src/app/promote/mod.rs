@@ -124,6 +124,7 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
             http_status: None,
             error_code: Some("NOT_READY".into()),
             message: why,
+            ..crate::snapshot::GatherError::default()
         });
     }
     let judged = judge(&snapshot, &prepared, &args.output, !args.server.no_redact);

@@ -224,6 +224,7 @@ mod tests {
             message: String::new(),
             attempts: 1,
             credentials: None,
+            retry_after: None,
         };
         assert!(refused_as_expired(&http(403, Some("AccessDenied"))));
         assert!(refused_as_expired(&http(400, Some("ExpiredToken"))));

@@ -15,7 +15,7 @@ use super::context::Context;
 use super::error::{ReadError, WriteError};
 use super::facts::{AclGathered, AclSubject, ModelSource, RegisteredFacts, Section};
 use super::files::{parse_mlmodel, FoundModel, Route};
-use super::record::refused_entry;
+use super::record::{error_entry, failure, refused_entry};
 use super::registry::{refused, Capabilities, Registry, Write};
 use super::{logged_model, mlmodel, tracking, wire, writes};
 use crate::client::ClientError;
@@ -316,7 +316,7 @@ fn not_found(
         }) if tried.starts_with("mlflow-artifacts:/") => {
             format!("the MLmodel file is missing from `{tried}`: {message}")
         }
-        Some(e) if tried.is_empty() || tried.starts_with("mlflow-artifacts:/") => e.message(),
+        Some(e) if tried.is_empty() || tried.starts_with("mlflow-artifacts:/") => e.what(),
         None if location.starts_with("runs:/") => {
             format!("no model at `{location}`: the run has no such artifact path and no logged model of that name")
         }
@@ -324,11 +324,11 @@ fn not_found(
             "the model's artifacts are at `{tried}`, which cannot be read through the tracking server"
         ),
     };
-    GatherError {
-        section: section.into(),
-        call: last_error.map_or_else(|| "resolve artifact location".into(), ClientError::call),
-        http_status: last_error.and_then(ClientError::status),
-        error_code: last_error.and_then(|e| e.error_code().map(str::to_string)),
-        message: reason,
+    match last_error {
+        Some(e) => GatherError {
+            message: reason,
+            ..error_entry(section, e)
+        },
+        None => failure(section, "resolve artifact location", reason),
     }
 }

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use crate::client::ClientError;
 use crate::gather::context::Context;
 use crate::gather::facts::AclGathered;
+use crate::gather::record::error_entry;
 use crate::snapshot::permission_rank::rank;
 use crate::snapshot::{
     Backend, GatherError, ObjectPermissions, PermissionEntry, PrincipalType, Unavailable,
@@ -144,14 +145,11 @@ async fn auth_app_runs(cx: &Context, out: &mut AclGathered) -> bool {
         }
         Err(e) => {
             out.errors.push(GatherError {
-                section: "permissions".into(),
-                call: e.call(),
-                http_status: e.status(),
-                error_code: e.error_code().map(str::to_string),
                 message: format!(
                     "could not tell whether the server keeps permissions: {}",
-                    e.message()
+                    e.what()
                 ),
+                ..error_entry("permissions", e)
             });
             return false;
         }
@@ -173,7 +171,7 @@ async fn own_levels_only(
     let message = if e.status() == Some(404) {
         "this MLflow version's basic-auth app cannot list the users holding permissions (no users/list endpoint, MLflow < 3); the ACL cannot be read, only the caller's own level".to_string()
     } else {
-        e.message()
+        e.what()
     };
     // MLflow 2's per-resource endpoints still tell the caller's own level: keep it as
     // the raw fact, but never as a complete ACL.
@@ -233,11 +231,9 @@ async fn own_levels_only(
             out.permissions.experiment = Some(object);
         }
         out.errors.push(GatherError {
-            section: format!("{section}.entries"),
             call: USERS_LIST.into(),
-            http_status: e.status(),
-            error_code: e.error_code().map(str::to_string),
             message: message.clone(),
+            ..error_entry(&format!("{section}.entries"), e)
         });
     }
 }

@@ -285,6 +285,7 @@ fn an_incumbent_that_could_not_be_gathered_is_not_compared() {
         http_status: Some(503),
         error_code: None,
         message: "unavailable".into(),
+        ..GatherError::default()
     });
     s.errors.push(GatherError {
         section: "incumbentish".into(),

@@ -225,6 +225,7 @@ fn an_outage_leaves_no_empty_table() {
             http_status: None,
             error_code: None,
             message: "connection refused".into(),
+            ..crate::snapshot::GatherError::default()
         };
         *s = crate::snapshot::Snapshot::not_gathered(
             s.target.clone(),

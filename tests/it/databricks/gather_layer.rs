@@ -210,7 +210,10 @@ fn when_both_routes_are_refused_the_entry_says_why_for_each() {
     );
     let message = entry["message"].as_str().unwrap();
     assert!(
-        message.contains("then from the source run's artifacts: POST /api/2.0/mlflow/artifacts/credentials-for-read")
+        message.contains(&format!(
+            "then from the source run's artifacts: POST {}/api/2.0/mlflow/artifacts/credentials-for-read failed",
+            mock.url
+        ))
             && message.contains("HTTP 403 PERMISSION_DENIED")
             && message.contains("'View' experiment"),
         "{message}"

@@ -3,33 +3,24 @@
 use serde_json::{Map, Value};
 
 use super::super::doc::{all_rows, Doc};
-use super::{opt, to_map};
+use super::to_map;
 use crate::snapshot::Snapshot;
 
 /// Everything that could not be gathered, in one place.
 pub(crate) fn gathering(doc: &mut Doc, s: &Snapshot) {
     doc.heading(1, "Gathering");
     doc.heading(2, "Errors");
+    // One line per failed call, in the words every other output uses: the full URL, the
+    // attempts and the class (`GatherError::describe`).
     let rows: Vec<Vec<String>> = s
         .errors
         .iter()
-        .map(|e| {
-            vec![
-                e.section.clone(),
-                e.call.clone(),
-                e.http_status.map(|s| s.to_string()).unwrap_or_default(),
-                opt(e.error_code.as_deref()),
-                e.message.clone(),
-            ]
-        })
+        .map(|e| vec![e.section.clone(), e.describe()])
         .collect();
     if rows.is_empty() {
         doc.none_found(None);
     } else {
-        doc.table(
-            &["Section", "Call", "HTTP status", "Error code", "Message"],
-            &rows,
-        );
+        doc.table(&["Section", "Failure"], &rows);
     }
     doc.heading(2, "Not available");
     let rows: Vec<Vec<String>> = s
