@@ -85,12 +85,13 @@ impl Promotion {
     pub fn sentence(&self) -> String {
         let holds = self.holds();
         let to = held(Some(&self.to));
-        let why = self.why.as_deref().map(|w| format!(": {w}")).unwrap_or_default();
+        let why = self
+            .why
+            .as_deref()
+            .map(|w| format!(": {w}"))
+            .unwrap_or_default();
         match self.outcome {
-            Outcome::Moved => format!(
-                "moved {holds} from {} to {to}",
-                held(self.from.as_deref())
-            ),
+            Outcome::Moved => format!("moved {holds} from {} to {to}", held(self.from.as_deref())),
             Outcome::NotMoved => format!("did not move {holds} to {to}{why}; nothing moved"),
             Outcome::DryRun => format!("dry run{why}; nothing written"),
             Outcome::AlreadyHeld => format!("{to} already holds {holds}; nothing to do"),

@@ -45,7 +45,7 @@ pub enum PromoteError {
     },
     /// The move may or may not have happened: its answer was lost (or it was made) and
     /// reading the registry afterwards failed. Never "nothing moved".
-    #[error("{UNKNOWN} ({holds} of {name}: {}reading the registry back failed: {source})", answer.as_deref().map(|a| format!("the move's answer was lost ({a}), and ")).unwrap_or_default())]
+    #[error("{UNKNOWN} ({holds} of {name}: {}reading the registry back failed: {})", answer.as_deref().map(|a| format!("the move's answer was lost ({a}), and ")).unwrap_or_default(), source.read_failure())]
     Unconfirmed {
         holds: String,
         name: String,
@@ -91,6 +91,17 @@ pub enum PromoteError {
 }
 
 impl PromoteError {
+    /// A failed read as the unknown outcome quotes it: the call and what went wrong, without
+    /// the "nothing moved" a read before the move ends with.
+    fn read_failure(&self) -> String {
+        match self {
+            PromoteError::RereadHolder { source, .. } => source.to_string(),
+            PromoteError::RereadRequests { source, .. } => source.to_string(),
+            PromoteError::ReadBack { source } => source.message(),
+            other => other.to_string(),
+        }
+    }
+
     /// The stable code (see `error_code.rs`); its exit code is the run's.
     pub fn code(&self) -> Code {
         match self {

@@ -121,7 +121,11 @@ fn gate_into(args: &PromoteArgs, promotion: &mut Option<Promotion>) -> Result<Ex
                 Some("the candidate could not be gathered".into()),
             ));
             if let Some(snapshot) = not_gathered(&args.model, &args.server, &error) {
-                p.to = snapshot.target.version.clone().unwrap_or_else(|| "?".into());
+                p.to = snapshot
+                    .target
+                    .version
+                    .clone()
+                    .unwrap_or_else(|| "?".into());
                 let judged = judge(&snapshot, &prepared, &args.output, redact);
                 emit_to(outputs, redact, &snapshot, &prepared, &judged, Some(&*p))?;
             }

@@ -356,7 +356,11 @@ mod tests {
             json!("nan"),
         ];
         for better in [Better::Higher, Better::Lower] {
-            for tolerance in [Tolerance::Zero, Tolerance::Absolute(1e300), Tolerance::Ratio(1.0)] {
+            for tolerance in [
+                Tolerance::Zero,
+                Tolerance::Absolute(1e300),
+                Tolerance::Ratio(1.0),
+            ] {
                 let c = cmp(better, tolerance);
                 for sentinel in &sentinels {
                     for (ours, theirs) in [(sentinel, &json!(0.9)), (&json!(0.9), sentinel)] {
