@@ -84,7 +84,12 @@ impl Promotion {
     /// @champion; nothing to do`, … Not sanitised: each sink does that.
     pub fn sentence(&self) -> String {
         let holds = self.holds();
-        let to = held(Some(&self.to));
+        // A version number, or the reference when the candidate never resolved to one.
+        let to = if !self.to.is_empty() && self.to.bytes().all(|b| b.is_ascii_digit()) {
+            held(Some(&self.to))
+        } else {
+            self.to.clone()
+        };
         let why = self
             .why
             .as_deref()
@@ -92,10 +97,15 @@ impl Promotion {
             .unwrap_or_default();
         match self.outcome {
             Outcome::Moved => format!("moved {holds} from {} to {to}", held(self.from.as_deref())),
-            Outcome::NotMoved => format!("did not move {holds} to {to}{why}; nothing moved"),
+            Outcome::NotMoved => format!("did not move {holds} to {to}{why}"),
             Outcome::DryRun => format!("dry run{why}; nothing written"),
             Outcome::AlreadyHeld => format!("{to} already holds {holds}; nothing to do"),
-            Outcome::Unknown => format!("{UNKNOWN} ({holds}, {to}{why})"),
+            // The error of an unknown outcome opens with the same words.
+            Outcome::Unknown => match self.why.as_deref() {
+                Some(why) if why.starts_with(UNKNOWN) => why.to_string(),
+                Some(why) => format!("{UNKNOWN} ({why})"),
+                None => UNKNOWN.to_string(),
+            },
         }
     }
 
@@ -210,5 +220,137 @@ mod tests {
         });
         assert_eq!(hostile.matches('\n').count(), 1);
         assert!(!hostile.contains('\u{1b}'), "{hostile:?}");
+    }
+
+    fn promotion(outcome: Outcome, from: Option<&str>, why: Option<&str>) -> Promotion {
+        Promotion {
+            outcome,
+            target: "alias:champion".into(),
+            from: from.map(str::to_string),
+            to: "4".into(),
+            why: why.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn each_outcome_says_what_happened_to_the_target() {
+        let said = |p: Promotion| p.sentence();
+        assert_eq!(
+            said(promotion(Outcome::Moved, Some("1"), None)),
+            "moved @champion from version 1 to version 4"
+        );
+        assert_eq!(
+            said(promotion(Outcome::Moved, None, None)),
+            "moved @champion from no version to version 4"
+        );
+        assert_eq!(
+            said(promotion(Outcome::AlreadyHeld, Some("4"), None)),
+            "version 4 already holds @champion; nothing to do"
+        );
+        assert_eq!(
+            said(promotion(
+                Outcome::NotMoved,
+                Some("1"),
+                Some("the verdict is fail")
+            )),
+            "did not move @champion to version 4: the verdict is fail"
+        );
+        assert_eq!(
+            said(promotion(
+                Outcome::DryRun,
+                Some("1"),
+                Some("would move @champion")
+            )),
+            "dry run: would move @champion; nothing written"
+        );
+        // Unknown is never "nothing moved", and says its words once.
+        for why in [
+            None,
+            Some("a reset"),
+            Some(&*format!("{UNKNOWN} (a reset)")),
+        ] {
+            let s = said(promotion(Outcome::Unknown, Some("1"), why));
+            assert!(s.starts_with(UNKNOWN), "{s}");
+            assert_eq!(s.matches(UNKNOWN).count(), 1, "{s}");
+            assert!(!s.contains("nothing moved"), "{s}");
+        }
+        let mut stage = promotion(Outcome::Moved, Some("1"), None);
+        stage.target = "stage:Production".into();
+        assert_eq!(
+            stage.sentence(),
+            "moved stage Production from version 1 to version 4"
+        );
+        let mut unresolved = promotion(Outcome::NotMoved, None, Some("could not be gathered"));
+        unresolved.to = "models:/m@challenger".into();
+        assert_eq!(
+            unresolved.sentence(),
+            "did not move @champion to models:/m@challenger: could not be gathered"
+        );
+    }
+
+    #[test]
+    fn promoted_is_true_false_or_unknown_and_the_json_names_the_outcome() {
+        let promoted: Vec<_> = [
+            Outcome::Moved,
+            Outcome::NotMoved,
+            Outcome::DryRun,
+            Outcome::AlreadyHeld,
+            Outcome::Unknown,
+        ]
+        .iter()
+        .map(|o| (o.as_str(), o.promoted()))
+        .collect();
+        assert_eq!(
+            promoted,
+            [
+                ("moved", "true"),
+                ("not_moved", "false"),
+                ("dry_run", "false"),
+                ("already_held", "false"),
+                ("unknown", "unknown")
+            ]
+        );
+        assert_eq!(
+            promotion(Outcome::Moved, Some("1"), None).json(),
+            json!({"outcome": "moved", "target": "alias:champion", "from": "1", "to": "4",
+                   "why": null, "message": "moved @champion from version 1 to version 4"})
+        );
+        assert_eq!(
+            promotion(Outcome::Moved, None, None).json()["from"],
+            Value::Null
+        );
+    }
+
+    #[test]
+    fn the_job_summary_the_report_and_the_json_carry_the_outcome_by_the_verdict() {
+        let fixture = crate::report::Fixture::example(|_| {});
+        let p = promotion(Outcome::Moved, Some("1"), None);
+        let mut e = fixture.evaluation();
+        e.promotion = Some(&p);
+        let said = "**Promotion**: moved @champion from version 1 to version 4.";
+        let summary = crate::report::github::summary(&e);
+        let at = summary.find(said).expect("in the job summary");
+        assert!(
+            at < summary.find("| rule |").unwrap_or(usize::MAX),
+            "{summary}"
+        );
+        let report = crate::report::markdown::render(e.snapshot, Some(&e));
+        let at = report.find(said).expect("in the report");
+        assert!(at < report.find("|Outcome|").unwrap_or(usize::MAX));
+        let doc: Value = serde_json::from_str(&crate::report::json::render(&e)).unwrap();
+        assert_eq!(doc["promotion"]["outcome"], "moved");
+        // `check` has no promotion: nothing is said, no key is written.
+        e.promotion = None;
+        assert!(!crate::report::github::summary(&e).contains("**Promotion**"));
+        let doc: Value = serde_json::from_str(&crate::report::json::render(&e)).unwrap();
+        assert!(doc.get("promotion").is_none());
+        let held = line(&Said::AlreadyHeld {
+            candidate: "models:/churn/4",
+            holds: "@champion",
+        });
+        assert_eq!(
+            held,
+            "mlgate: models:/churn/4 already holds @champion; nothing to do (nothing moved, nothing written)\n"
+        );
     }
 }

@@ -117,15 +117,13 @@ fn gate_into(args: &PromoteArgs, promotion: &mut Option<Promotion>) -> Result<Ex
             let error = AppError::Gather(Box::new(failure));
             let p = promotion.insert(outcome(
                 Outcome::NotMoved,
-                "?",
-                Some("the candidate could not be gathered".into()),
+                &args.model,
+                Some("the candidate could not be gathered; nothing moved".into()),
             ));
             if let Some(snapshot) = not_gathered(&args.model, &args.server, &error) {
-                p.to = snapshot
-                    .target
-                    .version
-                    .clone()
-                    .unwrap_or_else(|| "?".into());
+                if let Some(v) = &snapshot.target.version {
+                    p.to.clone_from(v);
+                }
                 let judged = judge(&snapshot, &prepared, &args.output, redact);
                 emit_to(outputs, redact, &snapshot, &prepared, &judged, Some(&*p))?;
             }
@@ -265,12 +263,14 @@ impl Plan<'_> {
                 resolves: newer.to_string(),
                 moved: false,
             };
-            let kind = if args.dry_run {
-                Outcome::DryRun
+            let why = error.to_string();
+            let (kind, why) = if args.dry_run {
+                let why = why.trim_end_matches("; nothing moved").to_string();
+                (Outcome::DryRun, why)
             } else {
-                Outcome::NotMoved
+                (Outcome::NotMoved, why)
             };
-            return (kind, Some(error.to_string()), Err(error.into()));
+            return (kind, Some(why), Err(error.into()));
         }
         if args.dry_run {
             let why = format!(
