@@ -95,8 +95,8 @@ impl PromoteError {
     /// the "nothing moved" a read before the move ends with.
     fn read_failure(&self) -> String {
         match self {
-            PromoteError::RereadHolder { source, .. } => source.to_string(),
-            PromoteError::RereadRequests { source, .. } => source.to_string(),
+            PromoteError::RereadHolder { source, .. }
+            | PromoteError::RereadRequests { source, .. } => source.to_string(),
             PromoteError::ReadBack { source } => source.message(),
             other => other.to_string(),
         }

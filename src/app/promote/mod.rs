@@ -39,7 +39,7 @@ pub(super) fn run(args: &PromoteArgs) -> Result<Exit, AppError> {
         let promoted = promotion.as_ref().map_or("false", |p| p.outcome.promoted());
         let mut text = format!("promoted={promoted}\n");
         if let Some(p) = &promotion {
-            text.push_str(&format!("promotion={}\n", p.outcome.as_str()));
+            text = format!("{text}promotion={}\n", p.outcome.as_str());
         }
         if let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
             append(std::path::Path::new(&path), &text)?;
@@ -189,8 +189,7 @@ fn gate_into(args: &PromoteArgs, promotion: &mut Option<Promotion>) -> Result<Ex
     plan.say_outcome(p, result.as_ref().ok().copied());
     // The registry's end wins over a report that could not be written: it says what moved.
     match (result, written) {
-        (Err(e), _) => Err(e),
-        (Ok(_), Err(e)) => Err(e),
+        (Err(e), _) | (Ok(_), Err(e)) => Err(e),
         (Ok(exit), Ok(())) => Ok(exit),
     }
 }

@@ -153,7 +153,8 @@ fn finite(value: &Value) -> Option<f64> {
 /// MLflow's stored ±infinity: `log_metric(float("inf"))` is saved (and served) as
 /// ±`sys.float_info.max`, ±1.7976931348623157e308. No real metric is the largest double.
 fn is_infinity_sentinel(n: f64) -> bool {
-    n.abs() == f64::MAX
+    // Exactly the largest double, bit for bit: no margin, a neighbour is a real value.
+    n.abs().to_bits() == f64::MAX.to_bits()
 }
 
 /// Why a value that [`finite`] refused cannot be compared, for the error message.
