@@ -75,10 +75,6 @@ fn gate_into(args: &PromoteArgs, promotion: &mut Option<Promotion>) -> Result<Ex
     let goal = action.goal();
     let holds = goal.holds();
     let redact = !args.server.no_redact;
-    // Every file is created before anything is read or written: a path that cannot be
-    // written stops the run before the registry changes. They are written once the outcome
-    // is known, so each says what the promotion did.
-    let outputs = Outputs::open(&args.output, &prepared, Shape::One)?;
 
     // The holder when mlgate starts: the version the verdict is about to be judged against.
     let holder = live
@@ -95,6 +91,10 @@ fn gate_into(args: &PromoteArgs, promotion: &mut Option<Promotion>) -> Result<Ex
             .into());
         }
     }
+    // Every file is created before the candidate is gathered: a path that cannot be written
+    // stops the run before the registry changes. They are written once the outcome is known,
+    // so each says what the promotion did.
+    let outputs = Outputs::open(&args.output, &prepared, Shape::One)?;
     let outcome = |outcome, to: &str, why: Option<String>| Promotion {
         outcome,
         target: action.record(),
