@@ -12,8 +12,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// --github prints annotations and writes the job summary and step outputs.
 ///
 /// Exit codes: 0 pass · 1 policy failed · 2 usage or policy-file error · 3 could not gather ·
-/// (promote) 4 the target changed under us, nothing moved · 5 moved, but the verdict was not
-/// recorded.
+/// (promote) 4 the target changed under us, nothing moved, or the outcome is unknown (the
+/// move's answer was lost and the registry could not be read) · 5 moved, but the verdict was
+/// not recorded.
 #[derive(Debug, Parser)]
 // `mlgate 0.1.0 (abc1234)`: the commit comes from build.rs.
 #[command(
@@ -41,10 +42,13 @@ pub enum Command {
     /// Reads who holds the target, gathers the candidate and that incumbent, evaluates the
     /// policies (rules compare the two through `incumbent.…`), and on green re-reads the
     /// target, moves it only if it is unchanged, confirms the move, and records the verdict as
-    /// `mlgate.*` tags on the candidate (on red too). Exit 0 promoted (or would be, with
-    /// --dry-run) · 1 policy failed, nothing moved · 2 usage · 3 could not gather, nothing
-    /// moved · 4 the target changed under us or the request is gone, nothing moved · 5 moved,
-    /// but recording the verdict failed (the promotion stands).
+    /// `mlgate.*` tags on the candidate (on red too). A candidate that already holds the
+    /// target is left alone: nothing is written. Exit 0 promoted (or would be, with
+    /// --dry-run; or already held) · 1 policy failed, nothing moved · 2 usage · 3 could not
+    /// gather, nothing moved · 4 the target changed under us, a stage would not resolve to the
+    /// candidate, or the request is gone, nothing moved; or the outcome is unknown (the move's
+    /// answer was lost and the registry could not be read: read it before retrying) · 5
+    /// moved, but recording the verdict failed (the promotion stands).
     Promote(Box<PromoteArgs>),
 
     /// Gather a model version's audit snapshot and save it as JSON (for offline replay).

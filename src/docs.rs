@@ -350,7 +350,9 @@ when = { target = ["@champion", "Production"] }
   tolerance is `by_more_than` (absolute, in the value's units) or `by_more_than_ratio` (a
   fraction of the other value's magnitude: `0.01` is 1%); neither means not worse at all, both
   is a load error. Exactly at the tolerance passes. Metrics compare by their `value`; a value
-  that is not a finite number (`"NaN"`, text) on either side is an error. A failure names both
+  that is not a finite number (`"NaN"`, infinity, text) on either side is an error, and so is
+  ±1.7976931348623157e308, what MLflow stores for `log_metric(float("inf"))`: an `auc = inf`
+  candidate is never "not worse". A failure names both
   values, the difference and the allowance: `auc 0.850 is worse than the incumbent's 0.900 by
   0.050 (allowed: 0.005): a change of -0.050 where higher is better`.
 - `signature_compatible_with`: compatible means every request the incumbent accepted is still

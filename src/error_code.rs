@@ -349,8 +349,11 @@ codes! {
         "Right after the move, another version holds the target: another client moved it, and the verdict is not recorded.",
         "Find out who else promotes this model; then run again.";
     PromoteUnconfirmed = "promote::unconfirmed", CONFLICT,
-        "The move was sent, but reading the registry afterwards failed, so it is not known whether it took.",
-        "Look at the target in the registry by hand, then run again if it did not move.";
+        "The move was sent, but its answer was lost (or it was made) and reading the registry afterwards failed: it is not known whether it took (`promoted=unknown`).",
+        "Read the registry (who holds the target) before retrying: the move may have happened.";
+    PromoteStageResolvesElsewhere = "promote::stage-resolves-elsewhere", CONFLICT,
+        "The stage resolves to another version than the candidate: a newer version is in it, so `models:/NAME/STAGE` would not serve the candidate; nothing moved (or, when another version came in right after the move, the verdict is not recorded).",
+        "Promote with `--archive-existing` to archive the versions in the stage, or promote the newer version.";
     PromoteReread = "promote::reread-failed", GATHER,
         "Re-reading the target (or the requests) right before moving failed; nothing moved.",
         "Check the server (the message names the failed call), then run again.";

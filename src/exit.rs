@@ -18,7 +18,10 @@ pub enum Exit {
     /// file is written all the same).
     Gather = 3,
     /// 4 (`promote`): the target changed under mlgate (its holder is not the one evaluated
-    /// or expected), the move did not take, or the transition request is gone: nothing moved.
+    /// or expected), the move did not take, a stage would not resolve to the candidate, or
+    /// the transition request is gone: nothing moved. Also the unknown outcome: the move's
+    /// answer was lost and reading the registry failed, so it may or may not have happened
+    /// (`promoted=unknown`; read the registry before retrying).
     Conflict = 4,
     /// 5 (`promote`): the version was promoted, but recording the verdict on it failed; the
     /// promotion stands.

@@ -9,7 +9,7 @@
 # args) are split on whitespace, without globbing or quote processing.
 #
 # Outputs written to $GITHUB_OUTPUT: whatever mlgate writes (verdict, gather_errors, one count
-# per outcome: pass, fail, error, skipped, waived; promote: promoted), then exit-code, version,
+# per outcome: pass, fail, error, skipped, waived; promote: promoted, promotion), then exit-code, version,
 # path and the report/junit/json/sarif paths that were asked for. When mlgate stops before judging (exit 2,
 # a usage error) verdict is `error`. When mlgate could not be installed, only verdict=error is
 # written (exit-code stays empty: mlgate never ran) and the step fails with the installer's code.
@@ -213,6 +213,11 @@ if [ "$command" = promote ] && ! grep -q '^promoted=' "$outputs"; then
     promoted=true
   fi
   output promoted "$promoted"
+fi
+# promote: what the promotion did (moved, not_moved, dry_run, already_held, unknown); empty
+# when mlgate stopped before it knew the candidate (or predates that output).
+if [ "$command" = promote ] && ! grep -q '^promotion=' "$outputs"; then
+  output promotion ""
 fi
 rm -f "$outputs"
 output exit-code "$code"

@@ -151,6 +151,7 @@ fn evaluation<'a>(j: &'a Judged, policy: &'a Policy, notes: &'a [String]) -> Eva
         policy_files: &policy.files,
         policy_digest: "sha256:fixture",
         notes,
+        promotion: None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Machine-readable results: verdict, findings, the calls that failed while gathering (each
-//! with the rules it blocked) and the policy identity, as JSON.
+//! with the rules it blocked) and the policy identity, as JSON; for `promote`, what the
+//! promotion did (`promotion`: outcome, target, from, to, why).
 
 use std::fmt::Write as _;
 
@@ -13,7 +14,7 @@ use crate::engine::Status;
 /// The JSON results document (`schema: mlgate.results/v1`).
 pub fn render(e: &Evaluation<'_>) -> String {
     let s = e.snapshot;
-    let doc = json!({
+    let mut doc = json!({
         "schema": "mlgate.results/v1",
         "mlgate_version": env!("CARGO_PKG_VERSION"),
         "target": s.target,
@@ -34,6 +35,10 @@ pub fn render(e: &Evaluation<'_>) -> String {
         "waiver_notes": e.notes,
         "gather_errors": gather_errors(e),
     });
+    // `promote`: what the promotion did (`check` has no such key).
+    if let (Some(p), Value::Object(fields)) = (e.promotion, &mut doc) {
+        fields.insert("promotion".into(), p.json());
+    }
     // DEL, C1 and invisible characters a server sent, as JSON escapes (same value).
     let mut text = super::sanitize::json(&serde_json::to_string_pretty(&doc).unwrap_or_default());
     text.push('\n');

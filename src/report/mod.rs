@@ -32,6 +32,8 @@ pub struct Evaluation<'a> {
     pub policy_digest: &'a str,
     /// Notes on waivers: expired ones, and ones that matched nothing.
     pub notes: &'a [String],
+    /// `promote`: what the promotion did (moved, not moved, dry run, already held, unknown).
+    pub promotion: Option<&'a promotion::Promotion>,
 }
 
 /// A call that failed while gathering, with the rules it kept from being evaluated: what
@@ -173,6 +175,7 @@ impl Fixture {
             policy_files: &self.files,
             policy_digest: "sha256:0",
             notes: &self.notes,
+            promotion: None,
         }
     }
 }

@@ -179,6 +179,7 @@ mod tests {
             policy_files: &[],
             policy_digest: "",
             notes: &[],
+            promotion: None,
         };
         let plain = render(&e, false);
         let painted = render(&e, true);

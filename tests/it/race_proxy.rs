@@ -2,7 +2,10 @@
 //! the Nth request whose path contains a fragment arrives, it first sends its own request to
 //! the server, then forwards the one it holds. The promote race test uses it to move an alias
 //! between mlgate's gather and its move, at a point fixed by counting, not by sleeping. It can
-//! also refuse some requests with a 403 (the record test: a move allowed, its tags refused).
+//! also refuse some requests with a 403 (the record test: a move allowed, its tags refused),
+//! or lose an answer: forward a request, drop the server's answer (the connection closes
+//! before a response), and cut every later request off the same way (the lost-answer test:
+//! the alias moved, and mlgate cannot read it back).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -27,6 +30,19 @@ pub struct Proxy {
     log: Arc<Mutex<Vec<String>>>,
 }
 
+/// What the proxy does besides forwarding.
+#[derive(Default)]
+struct Behaviour {
+    interlude: Option<Interlude>,
+    /// Answer 403 to requests whose request line contains this.
+    refuse: Option<String>,
+    /// Forward the first request whose request line contains this, drop its answer, and cut
+    /// off every request after it.
+    lose: Option<String>,
+    /// Set once the answer was lost.
+    lost: std::sync::atomic::AtomicBool,
+}
+
 impl Proxy {
     /// Starts a proxy to `upstream` (`http://127.0.0.1:PORT`).
     pub fn start(upstream: &str, interlude: Option<Interlude>) -> Self {
@@ -35,7 +51,29 @@ impl Proxy {
 
     /// As [`Proxy::start`], answering 403 to requests whose request line contains `refuse`.
     pub fn refusing(upstream: &str, interlude: Option<Interlude>, refuse: Option<&str>) -> Self {
-        let refuse = refuse.map(str::to_string);
+        Self::behaving(
+            upstream,
+            Behaviour {
+                interlude,
+                refuse: refuse.map(str::to_string),
+                ..Behaviour::default()
+            },
+        )
+    }
+
+    /// As [`Proxy::start`], losing the answer of the first request whose request line
+    /// contains `lose` (the server acts on it), then closing every later connection unanswered.
+    pub fn losing(upstream: &str, lose: &str) -> Self {
+        Self::behaving(
+            upstream,
+            Behaviour {
+                lose: Some(lose.to_string()),
+                ..Behaviour::default()
+            },
+        )
+    }
+
+    fn behaving(upstream: &str, behaviour: Behaviour) -> Self {
         let upstream = upstream
             .trim_start_matches("http://")
             .trim_end_matches('/')
@@ -44,26 +82,18 @@ impl Proxy {
         let uri = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(AtomicUsize::new(0));
         let log = Arc::new(Mutex::new(Vec::new()));
-        let interlude = Arc::new(interlude);
+        let behaviour = Arc::new(behaviour);
         let (s, l) = (Arc::clone(&seen), Arc::clone(&log));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (upstream, seen, log, interlude, refuse) = (
+                let (upstream, seen, log, behaviour) = (
                     upstream.clone(),
                     Arc::clone(&s),
                     Arc::clone(&l),
-                    Arc::clone(&interlude),
-                    refuse.clone(),
+                    Arc::clone(&behaviour),
                 );
                 std::thread::spawn(move || {
-                    serve(
-                        stream,
-                        &upstream,
-                        &seen,
-                        &log,
-                        interlude.as_ref().as_ref(),
-                        refuse.as_deref(),
-                    );
+                    serve(stream, &upstream, &seen, &log, &behaviour);
                 });
             }
         });
@@ -86,13 +116,18 @@ fn serve(
     upstream: &str,
     seen: &AtomicUsize,
     log: &Mutex<Vec<String>>,
-    interlude: Option<&Interlude>,
-    refuse: Option<&str>,
+    behaviour: &Behaviour,
 ) {
+    let (interlude, refuse) = (behaviour.interlude.as_ref(), behaviour.refuse.as_deref());
     let Some((line, headers, body)) = read_request(&client) else {
         return;
     };
     log.lock().unwrap().push(line.clone());
+    // After the lost answer, nothing gets through: the connection closes unanswered.
+    if behaviour.lost.load(Ordering::SeqCst) {
+        return;
+    }
+    let lose = behaviour.lose.as_deref().is_some_and(|l| line.contains(l));
     if refuse.is_some_and(|r| line.contains(r)) {
         let body = r#"{"error_code":"PERMISSION_DENIED","message":"refused by the test proxy"}"#;
         let _ = write!(
@@ -131,6 +166,11 @@ fn serve(
     let mut bytes = forwarded.into_bytes();
     bytes.extend_from_slice(&body);
     let answer = exchange(upstream, &bytes);
+    if lose {
+        // The server acted; its answer never reaches the client (dropping `client` closes).
+        behaviour.lost.store(true, Ordering::SeqCst);
+        return;
+    }
     let _ = client.write_all(&answer);
 }
 

@@ -9,9 +9,8 @@ use crate::error_code::Code;
 use crate::gather::ReadError;
 
 /// `version 3`, or `no version` for a vacant target (also in `promote`'s own lines).
-pub(crate) fn held(version: Option<&str>) -> String {
-    version.map_or_else(|| "no version".into(), |v| format!("version {v}"))
-}
+pub(crate) use crate::report::promotion::held;
+use crate::report::promotion::UNKNOWN;
 
 /// Why a promotion stopped after the rules were judged. Client errors are boxed: they are
 /// large, and every `Result` of the app carries this type inside an `AppError`.
@@ -44,13 +43,27 @@ pub enum PromoteError {
         version: String,
         now: Option<String>,
     },
-    #[error(
-        "the move was sent, but it cannot be confirmed ({source}); check {holds} of {name} by hand"
-    )]
+    /// The move may or may not have happened: its answer was lost (or it was made) and
+    /// reading the registry afterwards failed. Never "nothing moved".
+    #[error("{UNKNOWN} ({holds} of {name}: {}reading the registry back failed: {})", answer.as_deref().map(|a| format!("the move's answer was lost ({a}), and ")).unwrap_or_default(), source.read_failure())]
     Unconfirmed {
         holds: String,
         name: String,
+        /// The move's own failed answer, when it had one (a reset, a timeout, a 5xx).
+        answer: Option<String>,
         source: Box<PromoteError>,
+    },
+    /// A stage move that would leave (or left) the stage resolving to another version:
+    /// `models:/NAME/STAGE` is the newest version in it, so an older candidate added beside a
+    /// newer one is not what the stage serves.
+    #[error("models:/{name}/{stage} {} {}, not models:/{name}/{version}: {}", if *moved { "resolves to" } else { "would still resolve to" }, held(Some(resolves)), if *moved { "another version is newer in the stage; the verdict is not recorded" } else { "it is newer and stays in the stage without --archive-existing; nothing moved" })]
+    StageResolvesElsewhere {
+        name: String,
+        stage: String,
+        version: String,
+        resolves: String,
+        /// Whether the move was made (a newer version came in after it) or refused before.
+        moved: bool,
     },
     #[error("cannot re-read who holds {holds} right before moving: {}; nothing moved", source.message())]
     RereadHolder {
@@ -78,6 +91,17 @@ pub enum PromoteError {
 }
 
 impl PromoteError {
+    /// A failed read as the unknown outcome quotes it: the call and what went wrong, without
+    /// the "nothing moved" a read before the move ends with.
+    fn read_failure(&self) -> String {
+        match self {
+            PromoteError::RereadHolder { source, .. }
+            | PromoteError::RereadRequests { source, .. } => source.to_string(),
+            PromoteError::ReadBack { source } => source.message(),
+            other => other.to_string(),
+        }
+    }
+
     /// The stable code (see `error_code.rs`); its exit code is the run's.
     pub fn code(&self) -> Code {
         match self {
@@ -86,6 +110,7 @@ impl PromoteError {
             PromoteError::RequestGone { .. } => Code::PromoteRequestGone,
             PromoteError::LostRace { .. } => Code::PromoteLostRace,
             PromoteError::Unconfirmed { .. } => Code::PromoteUnconfirmed,
+            PromoteError::StageResolvesElsewhere { .. } => Code::PromoteStageResolvesElsewhere,
             PromoteError::RereadHolder { .. }
             | PromoteError::RereadRequests { .. }
             | PromoteError::ReadBack { .. } => Code::PromoteReread,

@@ -23,6 +23,7 @@ use crate::report::github::{Annotations, StepOutputs, StepSummary};
 use crate::report::json::Json;
 use crate::report::junit::Junit;
 use crate::report::markdown::Markdown;
+use crate::report::promotion::Promotion;
 use crate::report::reporter::{Reporter, Shape};
 use crate::report::sarif::Sarif;
 use crate::report::summary::{Summary, VersionResult};
@@ -201,9 +202,24 @@ pub(crate) fn emit(
     prepared: &Prepared,
     judged: &Judged,
 ) -> Result<(), AppError> {
+    let outputs = Outputs::open(output, prepared, Shape::One)?;
+    emit_to(outputs, redact, snapshot, prepared, judged, None)
+}
+
+/// [`emit`] to outputs opened earlier (`promote` creates its files before it writes to the
+/// registry, so a path that cannot be written stops it before anything moves), with what the
+/// promotion did.
+pub(crate) fn emit_to(
+    mut outputs: Outputs<'_>,
+    redact: bool,
+    snapshot: &Snapshot,
+    prepared: &Prepared,
+    judged: &Judged,
+    promotion: Option<&Promotion>,
+) -> Result<(), AppError> {
     let shown = Shown::new(snapshot, redact);
-    let e = shown.evaluation(judged, &prepared.policy);
-    let mut outputs = Outputs::open(output, prepared, Shape::One)?;
+    let mut e = shown.evaluation(judged, &prepared.policy);
+    e.promotion = promotion;
     outputs.version(&e)?;
     let target = &shown.snapshot.target;
     let mut summary = Summary {

@@ -94,6 +94,7 @@ impl Shown {
             policy_files: &policy.files,
             policy_digest: &policy.digest,
             notes: &judged.notes,
+            promotion: None,
         }
     }
 }

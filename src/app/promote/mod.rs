@@ -14,7 +14,7 @@ mod steps;
 
 use super::error::{held, AppError, PromoteError, UsageError};
 use super::files::append;
-use super::pipeline::emit::emit;
+use super::pipeline::emit::{emit_to, Outputs};
 use super::pipeline::judge::judge;
 use super::pipeline::prepare::prepare;
 use super::pipeline::session::{not_gathered, now_rfc3339, Live};
@@ -23,35 +23,45 @@ use crate::cli::PromoteArgs;
 use crate::engine::Status;
 use crate::exit::Exit;
 use crate::gather;
-use crate::report::promotion::{line, Said};
+use crate::report::promotion::{line, Outcome, Promotion, Said};
+use crate::report::reporter::Shape;
 use crate::snapshot::Snapshot;
 use action::{action, expected, registry_name, Action};
 use record::Record;
 use steps::Step;
 
 pub(super) fn run(args: &PromoteArgs) -> Result<Exit, AppError> {
-    let result = gate(args);
-    // With --github, the step says whether the version moved (`promoted`), whatever the end.
+    let (promotion, result) = gate(args);
+    // With --github, the step says whether the version moved (`promoted`: `true`, `false`, or
+    // `unknown` when the move's answer was lost and could not be settled), and what the
+    // promotion did (`promotion`), whatever the end.
     if args.output.github {
-        let promoted = match &result {
-            Ok(Exit::Pass) => !args.dry_run,
-            Err(AppError::Promote(PromoteError::RecordFailed { .. })) => true,
-            _ => false,
-        };
+        let promoted = promotion.as_ref().map_or("false", |p| p.outcome.promoted());
+        let mut text = format!("promoted={promoted}\n");
+        if let Some(p) = &promotion {
+            text = format!("{text}promotion={}\n", p.outcome.as_str());
+        }
         if let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
-            append(
-                std::path::Path::new(&path),
-                &format!("promoted={promoted}\n"),
-            )?;
+            append(std::path::Path::new(&path), &text)?;
         }
     }
     result
 }
 
+/// What a promotion did, and how the run ends. The outcome is `None` only when the run
+/// stopped before the candidate was known (a usage error, an unreadable policy).
+type Ended = (Option<Promotion>, Result<Exit, AppError>);
+
+fn gate(args: &PromoteArgs) -> Ended {
+    let mut promotion = None;
+    let result = gate_into(args, &mut promotion);
+    (promotion, result)
+}
+
 // why: the protocol of the module doc, step by step (holder, gather, judge, stop on red, guard,
 // move, confirm, record); read top to bottom it is the audit trail of a promotion.
 #[allow(clippy::too_many_lines)]
-fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
+fn gate_into(args: &PromoteArgs, promotion: &mut Option<Promotion>) -> Result<Exit, AppError> {
     let prepared = prepare(&args.policy, &args.output, args.now.as_deref())?;
     let policy = &prepared.policy;
     let action = action(args, &policy.rules)?;
@@ -64,6 +74,7 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
     action.supported_on(live.backend)?;
     let goal = action.goal();
     let holds = goal.holds();
+    let redact = !args.server.no_redact;
 
     // The holder when mlgate starts: the version the verdict is about to be judged against.
     let holder = live
@@ -80,6 +91,17 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
             .into());
         }
     }
+    // Every file is created before the candidate is gathered: a path that cannot be written
+    // stops the run before the registry changes. They are written once the outcome is known,
+    // so each says what the promotion did.
+    let outputs = Outputs::open(&args.output, &prepared, Shape::One)?;
+    let outcome = |outcome, to: &str, why: Option<String>| Promotion {
+        outcome,
+        target: action.record(),
+        from: holder.clone(),
+        to: to.to_string(),
+        why,
+    };
     let gathered = live.block_on(gather::gather_promotion(
         &live.cx,
         live.backend,
@@ -93,15 +115,17 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
         Err(failure) => {
             // Every output still says why, before the run ends on exit 3.
             let error = AppError::Gather(Box::new(failure));
+            let p = promotion.insert(outcome(
+                Outcome::NotMoved,
+                &args.model,
+                Some("the candidate could not be gathered; nothing moved".into()),
+            ));
             if let Some(snapshot) = not_gathered(&args.model, &args.server, &error) {
-                let judged = judge(&snapshot, &prepared, &args.output, !args.server.no_redact);
-                emit(
-                    &args.output,
-                    !args.server.no_redact,
-                    &snapshot,
-                    &prepared,
-                    &judged,
-                )?;
+                if let Some(v) = &snapshot.target.version {
+                    p.to.clone_from(v);
+                }
+                let judged = judge(&snapshot, &prepared, &args.output, redact);
+                emit_to(outputs, redact, &snapshot, &prepared, &judged, Some(&*p))?;
             }
             stdio::err(&line(&Said::NothingMoved));
             return Err(error);
@@ -127,15 +151,7 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
             ..crate::snapshot::GatherError::default()
         });
     }
-    let judged = judge(&snapshot, &prepared, &args.output, !args.server.no_redact);
-    emit(
-        &args.output,
-        !args.server.no_redact,
-        &snapshot,
-        &prepared,
-        &judged,
-    )?;
-
+    let judged = judge(&snapshot, &prepared, &args.output, redact);
     let mut status = judged.verdict.status;
     // Not even --allow-gather-errors moves a version that is not READY.
     if not_ready.is_some() && status == Status::Pass {
@@ -158,17 +174,69 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
         quiet: args.output.quiet,
     };
     let candidate_uri = format!("models:/{name}/{candidate}");
-    if status != Status::Pass {
-        if args.dry_run {
-            say(
-                args,
-                &Said::WouldNotMove {
-                    candidate: &candidate_uri,
-                    holds: &holds,
-                },
+    let plan = Plan {
+        args,
+        action: &action,
+        status,
+        holder: holder.as_deref(),
+        candidate: &candidate,
+        candidate_uri: &candidate_uri,
+        holds: &holds,
+        name: &name,
+    };
+    let (outcome_now, why, result) = plan.carry_out(&step);
+    let p = promotion.insert(outcome(outcome_now, &candidate, why));
+    let written = emit_to(outputs, redact, &snapshot, &prepared, &judged, Some(p));
+    plan.say_outcome(p, result.as_ref().ok().copied());
+    // The registry's end wins over a report that could not be written: it says what moved.
+    match (result, written) {
+        (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+        (Ok(exit), Ok(())) => Ok(exit),
+    }
+}
+
+/// The registry part of a judged promotion: what to do with the verdict.
+struct Plan<'a> {
+    args: &'a PromoteArgs,
+    action: &'a Action,
+    status: Status,
+    holder: Option<&'a str>,
+    candidate: &'a str,
+    candidate_uri: &'a str,
+    holds: &'a str,
+    name: &'a str,
+}
+
+/// How a plan ended: the outcome, why (when it did not simply move), and the run's end.
+type Carried = (Outcome, Option<String>, Result<Exit, AppError>);
+
+impl Plan<'_> {
+    /// Stops on red (recording why), on a target the candidate holds already (writing
+    /// nothing), on a dry run, or on a stage the move would not make the candidate's; else
+    /// guards, moves, confirms and records.
+    fn carry_out(&self, step: &Step<'_>) -> Carried {
+        let (args, status) = (self.args, self.status);
+        let verdict_exit = match status {
+            Status::Pass => Exit::Pass,
+            Status::Fail => Exit::PolicyFailed,
+            Status::Error => Exit::Gather,
+        };
+        let verdict = record::verdict_word(status);
+        // A re-run of a promotion: nothing is written, so the record of the real one stays.
+        if self.holder == Some(self.candidate) {
+            let why = (status != Status::Pass).then(|| format!("the verdict is {verdict}"));
+            return (Outcome::AlreadyHeld, why, Ok(verdict_exit));
+        }
+        if status != Status::Pass {
+            let why = format!(
+                "the verdict is {verdict}; {} stays with {}",
+                self.holds,
+                held(self.holder)
             );
-        } else {
-            if let (Action::Request(stage), Status::Fail) = (&action, status) {
+            if args.dry_run {
+                return (Outcome::DryRun, Some(why), Ok(verdict_exit));
+            }
+            if let (Action::Request(stage), Status::Fail) = (self.action, status) {
                 // Red is known whatever the registry answers (exit 1, not 3), and the tags
                 // still say why: a request that is gone (or a refused rejection) is said.
                 if let Err(e) = step.reject(stage) {
@@ -181,63 +249,120 @@ fn gate(args: &PromoteArgs) -> Result<Exit, AppError> {
                     stdio::err(&line(&Said::StepFailed { why: &e }));
                 }
             }
-            say(
-                args,
-                &Said::NotMoved {
-                    candidate: &candidate_uri,
-                    holds: &holds,
-                },
-            );
+            return (Outcome::NotMoved, Some(why), Ok(verdict_exit));
         }
-        return Ok(match status {
-            Status::Fail => Exit::PolicyFailed,
-            _ => Exit::Gather,
-        });
-    }
-    if args.dry_run {
-        say(
-            args,
-            &Said::WouldMove {
-                candidate: &candidate_uri,
-                holds: &holds,
-                held_by: &held(holder.as_deref()),
-            },
-        );
-        return Ok(Exit::Pass);
+        // `models:/NAME/STAGE` is the newest version in the stage: an older candidate put
+        // beside a newer one is not what the stage serves, unless the others are archived.
+        if let (Action::Stage(stage) | Action::Request(stage), Some(newer)) =
+            (self.action, self.newer_in_stage())
+        {
+            let error = PromoteError::StageResolvesElsewhere {
+                name: self.name.to_string(),
+                stage: stage.clone(),
+                version: self.candidate.to_string(),
+                resolves: newer.to_string(),
+                moved: false,
+            };
+            let why = error.to_string();
+            let (kind, why) = if args.dry_run {
+                let why = why.trim_end_matches("; nothing moved").to_string();
+                (Outcome::DryRun, why)
+            } else {
+                (Outcome::NotMoved, why)
+            };
+            return (kind, Some(why), Err(error.into()));
+        }
+        if args.dry_run {
+            let why = format!(
+                "would move {} from {} to {}",
+                self.holds,
+                held(self.holder),
+                held(Some(self.candidate))
+            );
+            return (Outcome::DryRun, Some(why), Ok(Exit::Pass));
+        }
+        match self.move_it(step) {
+            Ok(()) => {}
+            Err(e) => {
+                let kind = match &e {
+                    AppError::Promote(PromoteError::Unconfirmed { .. }) => Outcome::Unknown,
+                    _ => Outcome::NotMoved,
+                };
+                return (kind, Some(e.to_string()), Err(e));
+            }
+        }
+        if !args.no_record {
+            if let Err(reason) = step.record() {
+                let e = PromoteError::RecordFailed {
+                    candidate: self.candidate_uri.to_string(),
+                    holds: self.holds.to_string(),
+                    reason,
+                };
+                return (Outcome::Moved, None, Err(e.into()));
+            }
+        }
+        (Outcome::Moved, None, Ok(Exit::Pass))
     }
 
-    // The guard: the target must still be held by the version judged against.
-    let now_held = step.holder(&goal)?;
-    if now_held != holder {
-        return Err(PromoteError::HolderChanged {
-            holds,
-            name,
-            before: holder,
-            now: now_held,
+    /// The version newer than the candidate that holds the stage and would keep holding it:
+    /// only without `--archive-existing`.
+    fn newer_in_stage(&self) -> Option<&str> {
+        let number = |v: &str| v.parse::<u64>().ok();
+        let holder = self.holder?;
+        let newer = match (number(holder), number(self.candidate)) {
+            (Some(h), Some(c)) => h > c,
+            _ => false,
+        };
+        (newer && !self.args.archive_existing).then_some(holder)
+    }
+
+    /// The guard, the move and its confirmation.
+    fn move_it(&self, step: &Step<'_>) -> Result<(), AppError> {
+        let goal = self.action.goal();
+        // The guard: the target must still be held by the version judged against.
+        let now_held = step.holder(&goal)?;
+        if now_held.as_deref() != self.holder {
+            return Err(PromoteError::HolderChanged {
+                holds: self.holds.to_string(),
+                name: self.name.to_string(),
+                before: self.holder.map(str::to_string),
+                now: now_held,
+            }
+            .into());
         }
-        .into());
+        if let Action::Request(stage) = self.action {
+            step.require_open_request(stage)?;
+        }
+        step.make_move(self.action, self.args.archive_existing, &goal)?;
+        step.confirm(self.action, &goal)
     }
-    if let Action::Request(stage) = &action {
-        step.require_open_request(stage)?;
+
+    /// The outcome's line on standard error (an error's own message is printed by `main`).
+    fn say_outcome(&self, p: &Promotion, ended: Option<Exit>) {
+        let (candidate, holds) = (self.candidate_uri, self.holds);
+        let was = held(self.holder);
+        let said = match p.outcome {
+            Outcome::AlreadyHeld => Said::AlreadyHeld { candidate, holds },
+            Outcome::DryRun if self.status == Status::Pass && ended == Some(Exit::Pass) => {
+                Said::WouldMove {
+                    candidate,
+                    holds,
+                    held_by: &was,
+                }
+            }
+            Outcome::DryRun => Said::WouldNotMove { candidate, holds },
+            Outcome::NotMoved if ended.is_some() => Said::NotMoved { candidate, holds },
+            Outcome::Moved => Said::Moved {
+                candidate,
+                holds,
+                held_by: &was,
+            },
+            Outcome::NotMoved | Outcome::Unknown => return,
+        };
+        if !self.args.output.quiet {
+            stdio::err(&line(&said));
+        }
     }
-    step.make_move(&action, args.archive_existing, &goal)?;
-    step.confirm(&action, &goal)?;
-    say(
-        args,
-        &Said::Moved {
-            candidate: &candidate_uri,
-            holds: &holds,
-            held_by: &held(holder.as_deref()),
-        },
-    );
-    if !args.no_record {
-        step.record().map_err(|reason| PromoteError::RecordFailed {
-            candidate: candidate_uri,
-            holds,
-            reason,
-        })?;
-    }
-    Ok(Exit::Pass)
 }
 
 /// Why the candidate cannot be promoted whatever the rules say: it is not READY.
@@ -250,11 +375,5 @@ fn not_ready(snapshot: &Snapshot) -> Option<String> {
             snapshot.model_uri(),
             other.unwrap_or("unknown")
         )),
-    }
-}
-
-fn say(args: &PromoteArgs, said: &Said<'_>) {
-    if !args.output.quiet {
-        stdio::err(&line(said));
     }
 }

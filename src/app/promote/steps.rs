@@ -7,6 +7,7 @@ use super::record::Record;
 use crate::app::error::{AppError, PromoteError, UsageError};
 use crate::app::pipeline::session::Live;
 use crate::app::stdio;
+use crate::client::ClientError;
 use crate::gather::{self, Goal, Write, WriteError};
 use crate::report::promotion::{line, Said};
 
@@ -95,6 +96,8 @@ impl Step<'_> {
                 Err(UsageError::RegistryCannot { backend, what }.into())
             }
             // The answer may be lost after the server acted: the registry says what happened.
+            // When it cannot be read either, a refusal still says nothing moved; any other
+            // failure leaves the outcome unknown, never "nothing moved".
             Err(WriteError::Client(e)) => match self.holds_now(action, goal) {
                 Ok(true) => {
                     if !self.quiet {
@@ -104,7 +107,14 @@ impl Step<'_> {
                     }
                     Ok(())
                 }
-                _ => Err(PromoteError::MoveFailed {
+                Err(reread) if may_have_acted(&e) => Err(PromoteError::Unconfirmed {
+                    holds: goal.holds(),
+                    name: self.name.to_string(),
+                    answer: Some(e.message()),
+                    source: Box::new(reread),
+                }
+                .into()),
+                Ok(false) | Err(_) => Err(PromoteError::MoveFailed {
                     source: Box::new(e),
                 }
                 .into()),
@@ -139,7 +149,29 @@ impl Step<'_> {
 
     pub(super) fn confirm(&self, action: &Action, goal: &Goal) -> Result<(), AppError> {
         match self.holds_now(action, goal) {
-            Ok(true) => Ok(()),
+            Ok(true) => match action {
+                Action::Alias(_) => Ok(()),
+                // In the stage, but is it what the stage resolves to? A newer version may
+                // have come in beside it.
+                Action::Stage(stage) | Action::Request(stage) => match self.holder(goal) {
+                    Ok(now) if now.as_deref() == Some(self.candidate) => Ok(()),
+                    Ok(now) => Err(PromoteError::StageResolvesElsewhere {
+                        name: self.name.to_string(),
+                        stage: stage.clone(),
+                        version: self.candidate.to_string(),
+                        resolves: now.unwrap_or_else(|| "no version".into()),
+                        moved: true,
+                    }
+                    .into()),
+                    Err(source) => Err(PromoteError::Unconfirmed {
+                        holds: goal.holds(),
+                        name: self.name.to_string(),
+                        answer: None,
+                        source: Box::new(source),
+                    }
+                    .into()),
+                },
+            },
             Ok(false) => {
                 let now = self.holder(goal).ok().flatten();
                 Err(PromoteError::LostRace {
@@ -153,6 +185,7 @@ impl Step<'_> {
             Err(source) => Err(PromoteError::Unconfirmed {
                 holds: goal.holds(),
                 name: self.name.to_string(),
+                answer: None,
                 source: Box::new(source),
             }
             .into()),
@@ -190,5 +223,66 @@ impl Step<'_> {
             })?;
         }
         Ok(())
+    }
+}
+
+/// Whether a failed write may still have been carried out: anything but a connection that was
+/// never made or a refusal the server gave before acting (a 4xx, a rate limit). A reset, a
+/// timeout, a body cut short, a 5xx (a gateway may time out after the server acted) or an
+/// answer that is not the API's leave the registry's state unknown until it is read.
+fn may_have_acted(error: &ClientError) -> bool {
+    match error {
+        ClientError::Connect { .. } | ClientError::RateLimited { .. } => false,
+        ClientError::Http { status, .. } => !(400..500).contains(status),
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::ConnectKind;
+
+    #[test]
+    fn only_a_refusal_or_no_connection_proves_a_write_was_not_made() {
+        let url = "http://h/api/2.0/mlflow/registered-models/alias".to_string();
+        let http = |status| ClientError::Http {
+            method: "POST",
+            url: url.clone(),
+            status,
+            error_code: None,
+            message: "no".into(),
+            attempts: 1,
+            credentials: None,
+        };
+        let reset = ClientError::Reset {
+            method: "POST",
+            url: url.clone(),
+            message: "connection reset".into(),
+            attempts: 1,
+        };
+        let timeout = ClientError::Timeout {
+            method: "POST",
+            url: url.clone(),
+            seconds: 120,
+            attempts: 1,
+        };
+        let refused = ClientError::Connect {
+            url: url.clone(),
+            kind: ConnectKind::Refused,
+            message: "os error 111".into(),
+            attempts: 1,
+        };
+        for (error, acted) in [
+            (reset, true),
+            (timeout, true),
+            (http(502), true),
+            (http(504), true),
+            (http(403), false),
+            (http(404), false),
+            (refused, false),
+        ] {
+            assert_eq!(may_have_acted(&error), acted, "{error}");
+        }
     }
 }

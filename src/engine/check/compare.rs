@@ -5,6 +5,8 @@
 //! tolerance is absolute (`by_more_than = 0.005`) or relative to the reference
 //! (`by_more_than_ratio = 0.01`: 1% of |incumbent|). A value that is not a finite number on
 //! either side is an error, never a pass: a NaN metric must not slip a regression through.
+//! MLflow stores `log_metric(inf)` as ±1.7976931348623157e308 (the largest double), so that
+//! sentinel is infinity too: an `auc = inf` candidate is not "not worse", it is not comparable.
 
 use serde_json::Value;
 
@@ -81,14 +83,16 @@ pub(super) fn judge(c: &Comparison, ours: &Value, theirs: &Value, cx: Context<'_
     let owner = owner(&c.reference);
     let Some(mine) = finite(ours) else {
         return Verdict::Error(format!(
-            "{name} {} is not a number, so it cannot be compared with {owner}'s",
-            shown(ours, cx)
+            "{name} {} is {}, so it cannot be compared with {owner}'s",
+            shown(ours, cx),
+            not_finite(ours)
         ));
     };
     let Some(base) = finite(theirs) else {
         return Verdict::Error(format!(
-            "{owner}'s {name} {} is not a number, so there is nothing to compare with",
-            shown(theirs, cx)
+            "{owner}'s {name} {} is {}, so there is nothing to compare with",
+            shown(theirs, cx),
+            not_finite(theirs)
         ));
     };
     let worse_by = match c.better {
@@ -140,9 +144,27 @@ fn shown(value: &Value, cx: Context<'_>) -> String {
     }
 }
 
-/// A finite number (`"NaN"` and `"inf"` parse as numbers but compare as nothing).
+/// A finite number (`"NaN"` and `"inf"` parse as numbers but compare as nothing, and so
+/// does MLflow's stored infinity, see [`is_infinity_sentinel`]).
 fn finite(value: &Value) -> Option<f64> {
-    as_number(value).filter(|n| n.is_finite())
+    as_number(value).filter(|n| n.is_finite() && !is_infinity_sentinel(*n))
+}
+
+/// MLflow's stored ±infinity: `log_metric(float("inf"))` is saved (and served) as
+/// ±`sys.float_info.max`, ±1.7976931348623157e308. No real metric is the largest double.
+fn is_infinity_sentinel(n: f64) -> bool {
+    // Exactly the largest double, bit for bit: no margin, a neighbour is a real value.
+    n.abs().to_bits() == f64::MAX.to_bits()
+}
+
+/// Why a value that [`finite`] refused cannot be compared, for the error message.
+fn not_finite(value: &Value) -> &'static str {
+    match as_number(value) {
+        Some(n) if n.is_nan() => "NaN (not a number)",
+        Some(n) if n.is_infinite() => "infinite",
+        Some(n) if is_infinity_sentinel(n) => "MLflow's stored infinity (the largest double)",
+        _ => "not a number",
+    }
 }
 
 /// More decimals than this are binary noise, not something a person wrote.
@@ -316,8 +338,57 @@ mod tests {
             unreachable!()
         };
         assert!(
-            e.starts_with("the incumbent's auc \"NaN\" is not a number"),
+            e.starts_with("the incumbent's auc \"NaN\" is NaN (not a number)"),
             "{e}"
+        );
+    }
+
+    /// `log_metric(inf)` is stored as ±1.7976931348623157e308: on either side, in either
+    /// direction and with any tolerance, an error — never "not worse" (issue 21).
+    #[test]
+    fn mlflow_infinity_sentinels_are_errors_never_passes() {
+        let sentinels = [
+            json!(1.797_693_134_862_315_7e308),
+            json!(-1.797_693_134_862_315_7e308),
+            json!("1.7976931348623157e308"),
+            json!({"value": 1.797_693_134_862_315_7e308, "step": 0}),
+            json!("Infinity"),
+            json!("-inf"),
+            json!("nan"),
+        ];
+        for better in [Better::Higher, Better::Lower] {
+            for tolerance in [
+                Tolerance::Zero,
+                Tolerance::Absolute(1e300),
+                Tolerance::Ratio(1.0),
+            ] {
+                let c = cmp(better, tolerance);
+                for sentinel in &sentinels {
+                    for (ours, theirs) in [(sentinel, &json!(0.9)), (&json!(0.9), sentinel)] {
+                        let v = judge(&c, ours, theirs, Context::EMPTY);
+                        assert!(
+                            matches!(v, Verdict::Error(_)),
+                            "{better:?} {tolerance:?}: {ours} vs {theirs}: {v:?}"
+                        );
+                    }
+                }
+            }
+        }
+        let c = cmp(Better::Higher, Tolerance::Zero);
+        let Verdict::Error(e) = judge(
+            &c,
+            &json!(1.797_693_134_862_315_7e308),
+            &json!(0.9),
+            Context::EMPTY,
+        ) else {
+            unreachable!()
+        };
+        assert!(e.contains("MLflow's stored infinity"), "{e}");
+        // The largest double but one is a (strange) real value, compared as such.
+        let below = f64::from_bits(f64::MAX.to_bits() - 1);
+        assert_eq!(
+            judge(&c, &json!(below), &json!(0.9), Context::EMPTY),
+            Verdict::Pass
         );
     }
 

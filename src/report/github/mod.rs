@@ -250,6 +250,9 @@ pub fn summary(e: &Evaluation<'_>) -> String {
         v.status.headline(),
         super::escape_cell(&e.snapshot.model_uri())
     );
+    if let Some(p) = e.promotion {
+        let _ = writeln!(out, "{}\n", super::markdown::promotion_line(p));
+    }
     let counts: Vec<String> = v.counts.iter().map(|(o, n)| format!("{n} {o}")).collect();
     let _ = writeln!(out, "{} at `--fail-on {}`.\n", counts.join(", "), v.fail_on);
     out.push_str(&story(e));

@@ -139,6 +139,9 @@ fn verdict(doc: &mut Doc, e: &Evaluation<'_>) {
         )
     };
     doc.paragraph(&format!("{headline}{gather}"));
+    if let Some(p) = e.promotion {
+        doc.paragraph(&promotion_line(p));
+    }
     let links = crate::snapshot::derive::links(e.snapshot);
     let parts: Vec<String> = [
         ("model version", &links.model_version),
@@ -173,6 +176,12 @@ fn verdict(doc: &mut Doc, e: &Evaluation<'_>) {
             .join(", "),
         e.policy_digest
     ));
+}
+
+/// `**Promotion**: moved @champion from version 1 to version 4.`: what `promote` did, right
+/// under the verdict (the job summary says it in the same words).
+pub fn promotion_line(p: &super::promotion::Promotion) -> String {
+    format!("**Promotion**: {}.", super::escape_cell(&p.sentence()))
 }
 
 /// The failed calls, each with the rules it kept from being evaluated, then one row per

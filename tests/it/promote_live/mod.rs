@@ -162,3 +162,4 @@ pub(super) const SERVERS: [&str; 2] = ["MLFLOW3", "MLFLOW2"];
 
 mod gate;
 mod guard;
+mod outcome;
