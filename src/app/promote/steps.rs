@@ -254,6 +254,7 @@ mod tests {
             message: "no".into(),
             attempts: 1,
             credentials: None,
+            retry_after: None,
         };
         let reset = ClientError::Reset {
             method: "POST",
