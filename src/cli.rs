@@ -33,7 +33,8 @@ pub enum Command {
     ///
     /// Every rule gets one outcome: pass, fail, error (could not be evaluated: data missing or
     /// a call failed — never counted as a pass), skipped (not applicable) or waived.
-    /// The run fails (exit 1) when a rule of severity `--fail-on` or above fails or errors.
+    /// Exit 1 when a rule of severity `--fail-on` or above fails; else 3 when one could not be
+    /// evaluated or a call failed; else 0.
     Check(Box<CheckArgs>),
 
     /// Promote a version (move an alias or a stage, or approve a transition request) only when

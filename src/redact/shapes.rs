@@ -248,27 +248,9 @@ pub fn random_enough(value: &str) -> bool {
     let classes = usize::from(has(char::is_ascii_lowercase))
         + usize::from(has(char::is_ascii_uppercase))
         + usize::from(has(char::is_ascii_digit));
-    let entropy = shannon_entropy(value);
+    let entropy = gitleaks::shannon_entropy(value);
     (classes >= 2 && (entropy >= 3.0 || length >= 16))
         || (length >= 20 && entropy >= 4.0 && !has(|c| c.is_whitespace()))
-}
-
-/// Shannon entropy in bits per character, as gitleaks computes it for its `entropy` gates.
-pub(crate) fn shannon_entropy(value: &str) -> f64 {
-    let mut counts = std::collections::HashMap::<char, u32>::new();
-    let mut total = 0u32;
-    for c in value.chars() {
-        *counts.entry(c).or_default() += 1;
-        total += 1;
-    }
-    let total = f64::from(total.max(1));
-    counts
-        .values()
-        .map(|&n| {
-            let p = f64::from(n) / total;
-            -p * p.log2()
-        })
-        .sum()
 }
 
 /// Whether a `Basic` credential decodes to `user:password` (printable, with a colon).

@@ -19,8 +19,6 @@ use std::sync::{LazyLock, OnceLock};
 use regex::{Regex, RegexBuilder, RegexSet};
 use serde::Deserialize;
 
-use super::shapes::shannon_entropy;
-
 /// The vendored rule file (see `README.md` for its upstream version and how to update it).
 const CONFIG: &str = include_str!("gitleaks.toml");
 
@@ -325,6 +323,24 @@ fn line_of(text: &str, range: Range<usize>) -> &str {
 }
 
 /// The loaded rules, for the tests of the rule set as a whole.
+/// Shannon entropy in bits per character, as gitleaks computes it for its `entropy` gates.
+pub(crate) fn shannon_entropy(value: &str) -> f64 {
+    let mut counts = std::collections::HashMap::<char, u32>::new();
+    let mut total = 0u32;
+    for c in value.chars() {
+        *counts.entry(c).or_default() += 1;
+        total += 1;
+    }
+    let total = f64::from(total.max(1));
+    counts
+        .values()
+        .map(|&n| {
+            let p = f64::from(n) / total;
+            -p * p.log2()
+        })
+        .sum()
+}
+
 #[cfg(test)]
 pub(super) fn rules() -> &'static [Rule] {
     &RULES.rules
