@@ -105,6 +105,54 @@ pub struct Finding {
     /// instead of once per rule; a rule that failed on facts that were gathered has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_by: Option<usize>,
+    /// For a rule that compares its selection with another value (`not_worse_than`): which
+    /// way is better and how much worse it allows, as the policy wrote them, so a report can
+    /// draw the rule's own direction and tolerance beside the numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compared: Option<Compared>,
+}
+
+/// The direction and allowance of a `not_worse_than` rule, in the policy's own terms.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Compared {
+    /// `true` for `better = "higher"`, `false` for `"lower"` (as the policy says it in JSON).
+    #[serde(rename = "better", with = "better_text")]
+    pub higher_is_better: bool,
+    /// `by_more_than`: an allowance in the metric's own units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_more_than: Option<f64>,
+    /// `by_more_than_ratio`: an allowance as a fraction of the reference's magnitude.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_more_than_ratio: Option<f64>,
+}
+
+impl Compared {
+    /// How much worse than `reference` the rule allows, in the metric's own units.
+    pub fn allowance(&self, reference: f64) -> f64 {
+        self.by_more_than
+            .or(self.by_more_than_ratio.map(|r| r * reference.abs()))
+            .unwrap_or(0.0)
+    }
+}
+
+/// `better = "higher" | "lower"` in JSON, as in the policy.
+mod better_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `with` signature
+    pub(super) fn serialize<S: Serializer>(higher: &bool, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(if *higher { "higher" } else { "lower" })
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        match String::deserialize(d)?.as_str() {
+            "higher" => Ok(true),
+            "lower" => Ok(false),
+            other => Err(serde::de::Error::custom(format!(
+                "better must be \"higher\" or \"lower\", not {other:?}"
+            ))),
+        }
+    }
 }
 
 impl Finding {

@@ -169,7 +169,26 @@ fn evaluate_rule(
         line: rule.line,
         waiver: None,
         blocked_by,
+        compared: compared(rule),
     }
+}
+
+/// The direction and allowance of the rule's `not_worse_than` check, if it has one.
+fn compared(rule: &Rule) -> Option<finding::Compared> {
+    rule.check.0.iter().find_map(|c| match c {
+        Check::NotWorseThan(c) => Some(finding::Compared {
+            higher_is_better: c.better == check::Better::Higher,
+            by_more_than: match c.tolerance {
+                check::Tolerance::Absolute(t) => Some(t),
+                _ => None,
+            },
+            by_more_than_ratio: match c.tolerance {
+                check::Tolerance::Ratio(r) => Some(r),
+                _ => None,
+            },
+        }),
+        _ => None,
+    })
 }
 
 /// The failed call that left `path` unread: its index in the snapshot's errors.

@@ -236,7 +236,7 @@ fn list(out: &mut String, items: impl ExactSizeIterator<Item = String>) {
 /// clipped on its own (rows and cells, see `markdown::comparison_fragment`) and its room is
 /// set aside first.
 pub fn summary(e: &Evaluation<'_>) -> String {
-    let comparison = super::markdown::comparison_fragment(e.snapshot).map(|c| {
+    let comparison = super::markdown::comparison_fragment(e.snapshot, e.findings).map(|c| {
         if c.len() > COMPARISON_BUDGET {
             TOO_LONG.to_string()
         } else {

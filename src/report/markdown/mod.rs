@@ -12,7 +12,7 @@ use doc::Doc;
 use super::reporter::{Reporter, Shape};
 use super::summary::Summary;
 use super::Evaluation;
-use crate::engine::Outcome;
+use crate::engine::{Finding, Outcome};
 use crate::snapshot::Snapshot;
 
 /// The Markdown reporter (`--report`): one version's report, or the bulk run's summary.
@@ -53,6 +53,7 @@ pub fn render(snapshot: &Snapshot, evaluation: Option<&Evaluation<'_>>) -> Strin
             level: 1,
             evaluated: evaluation.is_some(),
             limits: None,
+            findings: evaluation.map_or(&[], |e| e.findings),
         },
     );
     sections::overview(&mut doc, snapshot);
@@ -71,7 +72,7 @@ pub fn render(snapshot: &Snapshot, evaluation: Option<&Evaluation<'_>>) -> Strin
 /// The "Candidate vs incumbent" section for a size-capped document (the GitHub job summary):
 /// headings under `###`, tables cut to [`SUMMARY_ROWS`] rows of cells cut to
 /// [`SUMMARY_CELL_CHARS`] characters. `None` when no promotion was evaluated.
-pub fn comparison_fragment(snapshot: &Snapshot) -> Option<String> {
+pub fn comparison_fragment(snapshot: &Snapshot, findings: &[Finding]) -> Option<String> {
     snapshot.incumbent.as_ref()?;
     let mut doc = Doc::default();
     sections::comparison(
@@ -84,6 +85,7 @@ pub fn comparison_fragment(snapshot: &Snapshot) -> Option<String> {
                 rows: SUMMARY_ROWS,
                 cell_chars: SUMMARY_CELL_CHARS,
             }),
+            findings,
         },
     );
     Some(doc.into_body())

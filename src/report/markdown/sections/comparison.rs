@@ -6,6 +6,7 @@
 
 use super::super::chart;
 use super::super::doc::Doc;
+use crate::engine::Finding;
 use crate::report::compare::{
     self, Compared, MetricDiff, ParamDiff, Signature, SignatureDiff, State,
 };
@@ -14,13 +15,16 @@ use crate::report::sanitize::markdown_code;
 use crate::snapshot::Snapshot;
 
 /// Where the section goes.
-pub(crate) struct Layout {
+pub(crate) struct Layout<'a> {
     /// The section's heading level; its parts are one deeper.
     pub level: usize,
     /// Whether rules were evaluated (then a vacancy also says they were skipped).
     pub evaluated: bool,
     /// Clipping for a size-capped document (the job summary); `None` shows everything.
     pub limits: Option<Limits>,
+    /// The findings, when rules were evaluated: the chart draws their directions and
+    /// tolerances.
+    pub findings: &'a [Finding],
 }
 
 /// How much of each table a size-capped document shows.
@@ -89,7 +93,7 @@ fn parts(doc: &mut Doc, c: &Compared, layout: &Layout) {
     let level = layout.level + 1;
     doc.heading(level, "Metrics compared");
     match &c.metrics {
-        Ok(m) => metrics(doc, m, layout.limits),
+        Ok(m) => metrics(doc, m, layout),
         Err(why) => not_compared(doc, why),
     }
     doc.heading(level, "Params compared");
@@ -108,7 +112,8 @@ fn not_compared(doc: &mut Doc, why: &str) {
     doc.paragraph(&format!("Not compared: {}.", escape_cell(why)));
 }
 
-fn metrics(doc: &mut Doc, m: &MetricDiff, limits: Option<Limits>) {
+fn metrics(doc: &mut Doc, m: &MetricDiff, layout: &Layout) {
+    let (limits, findings) = (layout.limits, layout.findings);
     if m.shared.is_empty() && m.only_candidate.is_empty() && m.only_incumbent.is_empty() {
         doc.paragraph("Neither run logged a metric.");
         return;
@@ -158,11 +163,36 @@ fn metrics(doc: &mut Doc, m: &MetricDiff, limits: Option<Limits>) {
         rows,
         limits,
     );
-    let Some(chart) = chart::metrics(&m.shared) else {
+    let Some(chart) = chart::metrics(&m.shared, findings) else {
         return;
     };
     doc.code_block("mermaid", chart.source.trim_end());
-    let mut notes = Vec::new();
+    let mut notes = vec![chart.legend.clone()];
+    let names = |names: &[String]| -> String {
+        let shown: Vec<String> = names
+            .iter()
+            .map(|n| escape_cell(&clip(n, limits)))
+            .collect();
+        shown.join(", ")
+    };
+    if !chart.guessed.is_empty() {
+        notes.push(format!(
+            "No rule gives the direction of {}: guessed from the name.",
+            names(&chart.guessed)
+        ));
+    }
+    if !chart.assumed.is_empty() {
+        notes.push(format!(
+            "Nothing gives the direction of {}: drawn as higher is better.",
+            names(&chart.assumed)
+        ));
+    }
+    if !chart.capped.is_empty() {
+        notes.push(format!(
+            "Drawn at the edge (a change beyond 50 %, as an incumbent near zero gives): {}.",
+            names(&chart.capped)
+        ));
+    }
     if chart.charted < chart.chartable {
         notes.push(format!(
             "The chart shows the first {} of {} shared metrics.",
@@ -177,9 +207,7 @@ fn metrics(doc: &mut Doc, m: &MetricDiff, limits: Option<Limits>) {
             if unchartable == 1 { "" } else { "s" }
         ));
     }
-    if !notes.is_empty() {
-        doc.paragraph(&notes.join(" "));
-    }
+    doc.paragraph(&notes.join(" "));
 }
 
 fn params(doc: &mut Doc, p: &ParamDiff, limits: Option<Limits>) {
