@@ -115,7 +115,7 @@ pub(super) fn metrics(shared: &[SharedMetric], findings: &[Finding]) -> Option<C
                 "↓"
             };
             let mut label = format!("{} {arrow}", mermaid_label(&m.name));
-            if index != raw {
+            if (raw - INCUMBENT).abs() > CAP {
                 capped.push(m.name.clone());
                 label.push_str(if raw > index {
                     " (+50% or more)"
@@ -167,7 +167,8 @@ pub(super) fn metrics(shared: &[SharedMetric], findings: &[Finding]) -> Option<C
 /// Both values as finite numbers, the incumbent not zero: what an index needs.
 fn indexable(m: &SharedMetric) -> Option<(f64, f64)> {
     // MLflow stores ±infinity as ±f64::MAX: not a value to draw.
-    let finite = |v: Option<f64>| v.filter(|n| n.is_finite() && n.abs() != f64::MAX);
+    let finite =
+        |v: Option<f64>| v.filter(|n| n.is_finite() && n.abs().to_bits() != f64::MAX.to_bits());
     let (c, i) = (finite(m.candidate.number)?, finite(m.incumbent.number)?);
     (i != 0.0).then_some((c, i))
 }
