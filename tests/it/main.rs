@@ -101,30 +101,36 @@ pub fn patched_fixture(
 /// The JSON Pointers at which two documents differ, each with both values: what an
 /// `assert_eq!` on whole snapshots should print, since a CI log cuts a long `Debug` dump.
 pub fn json_differences(left: &serde_json::Value, right: &serde_json::Value) -> Vec<String> {
-    fn walk(at: String, l: &serde_json::Value, r: &serde_json::Value, out: &mut Vec<String>) {
+    fn walk(
+        at: String,
+        left: &serde_json::Value,
+        right: &serde_json::Value,
+        out: &mut Vec<String>,
+    ) {
         use serde_json::Value::{Array, Object};
-        match (l, r) {
-            (Object(a), Object(b)) => {
-                let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+        match (left, right) {
+            (Object(ours), Object(theirs)) => {
+                let keys: std::collections::BTreeSet<&String> =
+                    ours.keys().chain(theirs.keys()).collect();
                 for k in keys {
                     let null = serde_json::Value::Null;
                     let here = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
-                    match (a.get(k), b.get(k)) {
-                        (Some(x), Some(y)) => walk(here, x, y, out),
-                        (x, y) => out.push(format!(
+                    match (ours.get(k), theirs.get(k)) {
+                        (Some(one), Some(other)) => walk(here, one, other, out),
+                        (one, other) => out.push(format!(
                             "{here}: {} != {}",
-                            x.unwrap_or(&null),
-                            y.unwrap_or(&null)
+                            one.unwrap_or(&null),
+                            other.unwrap_or(&null)
                         )),
                     }
                 }
             }
-            (Array(a), Array(b)) if a.len() == b.len() => {
-                for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                    walk(format!("{at}/{i}"), x, y, out);
+            (Array(ours), Array(theirs)) if ours.len() == theirs.len() => {
+                for (i, (one, other)) in ours.iter().zip(theirs).enumerate() {
+                    walk(format!("{at}/{i}"), one, other, out);
                 }
             }
-            _ if l != r => out.push(format!("{at}: {l} != {r}")),
+            _ if left != right => out.push(format!("{at}: {left} != {right}")),
             _ => {}
         }
     }
