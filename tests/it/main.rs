@@ -101,12 +101,7 @@ pub fn patched_fixture(
 /// The JSON Pointers at which two documents differ, each with both values: what an
 /// `assert_eq!` on whole snapshots should print, since a CI log cuts a long `Debug` dump.
 pub fn json_differences(left: &serde_json::Value, right: &serde_json::Value) -> Vec<String> {
-    fn walk(
-        at: String,
-        left: &serde_json::Value,
-        right: &serde_json::Value,
-        out: &mut Vec<String>,
-    ) {
+    fn walk(at: &str, left: &serde_json::Value, right: &serde_json::Value, out: &mut Vec<String>) {
         use serde_json::Value::{Array, Object};
         match (left, right) {
             (Object(ours), Object(theirs)) => {
@@ -116,7 +111,7 @@ pub fn json_differences(left: &serde_json::Value, right: &serde_json::Value) -> 
                     let null = serde_json::Value::Null;
                     let here = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
                     match (ours.get(k), theirs.get(k)) {
-                        (Some(one), Some(other)) => walk(here, one, other, out),
+                        (Some(one), Some(other)) => walk(&here, one, other, out),
                         (one, other) => out.push(format!(
                             "{here}: {} != {}",
                             one.unwrap_or(&null),
@@ -127,7 +122,7 @@ pub fn json_differences(left: &serde_json::Value, right: &serde_json::Value) -> 
             }
             (Array(ours), Array(theirs)) if ours.len() == theirs.len() => {
                 for (i, (one, other)) in ours.iter().zip(theirs).enumerate() {
-                    walk(format!("{at}/{i}"), one, other, out);
+                    walk(&format!("{at}/{i}"), one, other, out);
                 }
             }
             _ if left != right => out.push(format!("{at}: {left} != {right}")),
@@ -135,6 +130,6 @@ pub fn json_differences(left: &serde_json::Value, right: &serde_json::Value) -> 
         }
     }
     let mut out = Vec::new();
-    walk(String::new(), left, right, &mut out);
+    walk("", left, right, &mut out);
     out
 }
