@@ -10,13 +10,18 @@
 //! same: green not worse, amber worse but allowed (or judged by no rule), red worse than a
 //! rule allows. xychart colours series, not bars, and draws every bar series at the same x
 //! from the axis minimum (mermaid-js/mermaid#7392), so there are three bar series and each
-//! metric is drawn in one of them, the other two at the axis minimum: height zero.
+//! metric is drawn in one of them. In the other two its value is 0, far below the axis (which
+//! never starts below 30): mermaid pads the axis minimum a few pixels above the plot's floor,
+//! so a bar *at* the minimum would still show as a coloured strip, while one below it gets a
+//! negative height, which SVG renderers do not draw (checked in headless Chromium by
+//! `scripts/render-chart`).
 //!
 //! The y axis is fitted to the bars and lines with a margin, not started at zero: on a 0–110
 //! axis a 5 % regression is a sliver; fitted, it is a third of the chart. Changes beyond
 //! ±[`CAP`] points are drawn at the cap and labelled (an incumbent near zero makes any change
-//! enormous); an incumbent of exactly zero has no index and is left out. xychart draws no
-//! legend, so the report says what the colours mean under the chart ([`LEGEND`]).
+//! enormous); an incumbent of exactly zero has no index and is left out. Older mermaid (as
+//! GitHub may run) draws no legend, so the report says what the colours mean under the chart
+//! ([`LEGEND`]).
 
 mod direction;
 
@@ -197,10 +202,13 @@ fn source(bars: &[Bar], floors_line: bool) -> String {
     // Fixed decimals: Rust never writes them with an exponent, the one number form xychart's
     // grammar cannot read.
     let number = |v: f64| format!("{v:.1}");
+    // Far below the axis (at least 30 − 0 of at most 140 points): a negative height, not
+    // drawn (see the module's note). Not negative itself: older mermaid reads no minus sign.
+    let hidden = 0.0;
     let series = |colour: Colour| -> String {
         let values: Vec<String> = bars
             .iter()
-            .map(|b| number(if b.colour == colour { b.index } else { bottom }))
+            .map(|b| number(if b.colour == colour { b.index } else { hidden }))
             .collect();
         values.join(", ")
     };

@@ -69,16 +69,17 @@ fn up_is_better_and_the_colour_follows_the_rule() {
         "[\"auc ↑\", \"log_loss ↓\", \"latency_ms ↓\", \"f1 ↑\"]"
     );
     // auc fell 5.6 %: red. log_loss fell 16.7 %, which is better: green above 100. Latency
-    // rose 5 %, worse, judged by no rule: amber. f1 fell 0.6 %, within its 1 %: amber.
+    // rose 5 %, worse, judged by no rule: amber. f1 fell 0.6 %, within its 1 %: amber. In
+    // the other series a bar is 0, below the axis: not drawn.
     assert_eq!(line(s, "y-axis "), "\"% of incumbent\" 90.0 --> 122.0");
-    assert_eq!(line(s, "bar \"not worse\" "), "[90.0, 116.7, 90.0, 90.0]");
+    assert_eq!(line(s, "bar \"not worse\" "), "[0.0, 116.7, 0.0, 0.0]");
     assert_eq!(
         line(s, "bar \"worse, allowed\" "),
-        "[90.0, 90.0, 95.0, 99.4]"
+        "[0.0, 0.0, 95.0, 99.4]"
     );
     assert_eq!(
         line(s, "bar \"worse than allowed\" "),
-        "[94.4, 90.0, 90.0, 90.0]"
+        "[94.4, 0.0, 0.0, 0.0]"
     );
     assert_eq!(
         line(s, "line \"incumbent\" "),
@@ -109,11 +110,11 @@ fn a_rule_over_every_metric_gives_every_direction_and_its_numbers_decide_the_col
     let chart = metrics(&shared, &findings).unwrap();
     assert_eq!(
         line(&chart.source, "bar \"worse than allowed\" "),
-        "[80.0, 76.0]"
+        "[80.0, 0.0]"
     );
     assert_eq!(
         line(&chart.source, "bar \"worse, allowed\" "),
-        "[76.0, 99.0]"
+        "[0.0, 99.0]"
     );
     assert!(chart.guessed.is_empty());
 }
@@ -142,7 +143,7 @@ fn near_zero_incumbents_are_capped_zero_and_infinity_left_out() {
         line(&chart.source, "x-axis "),
         "[\"lift ↑ (+50% or more)\", \"drop ↑ (−50% or less)\"]"
     );
-    assert_eq!(line(&chart.source, "bar \"not worse\" "), "[150.0, 30.0]");
+    assert_eq!(line(&chart.source, "bar \"not worse\" "), "[150.0, 0.0]");
     assert!(metrics(&shared[2..], &[]).is_none());
 }
 

@@ -171,7 +171,7 @@ fn metrics(doc: &mut Doc, m: &MetricDiff, layout: &Layout) {
     let names = |names: &[String]| -> String {
         let shown: Vec<String> = names
             .iter()
-            .map(|n| markdown_code(&clip(n, limits)))
+            .map(|n| escape_cell(&clip(n, limits)))
             .collect();
         shown.join(", ")
     };
