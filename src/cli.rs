@@ -52,6 +52,17 @@ pub enum Command {
     /// moved, but recording the verdict failed (the promotion stands).
     Promote(Box<PromoteArgs>),
 
+    /// Keep protected aliases and stages compliant, also when someone goes around the gate.
+    ///
+    /// For each protected target (`[[protect]]` in mlgate.toml, or --protect), the holder
+    /// must carry mlgate's passing record for that target under the current policy; a holder
+    /// without one is judged now against the previous compliant holder: pass is recorded,
+    /// fail or error is a violation, reported (and with `revert` moved back to the last
+    /// compliant holder through promote's guarded move). --once: one pass, exit 0 all
+    /// compliant · 1 a violation · 3 could not decide. Otherwise a service: reconcile every
+    /// --poll, and with --listen receive signed MLflow and Databricks webhooks.
+    Guard(Box<GuardArgs>),
+
     /// Gather a model version's audit snapshot and save it as JSON (for offline replay).
     Snapshot(SnapshotArgs),
 
@@ -88,7 +99,7 @@ pub struct CompletionsArgs {
 }
 
 /// Which policies, waivers and severities are in effect.
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Clone, Args, Default)]
 pub struct PolicyArgs {
     /// Policy file or directory of `*.toml` files; repeatable. `builtin:NAME` names a bundled
     /// pack (`baseline`, `production`, `databricks`). Default: the policies of `mlgate.toml`,
@@ -276,10 +287,87 @@ pub struct PromoteArgs {
     pub server: ServerArgs,
 }
 
+/// What `mlgate guard` protects, how it hears of changes and where it says what it did.
+#[derive(Debug, Args)]
+pub struct GuardArgs {
+    /// Protect `MODEL@ALIAS` or `MODEL/STAGE` (MODEL may be a glob: `churn-*`); repeatable.
+    /// Added to mlgate.toml's `[[protect]]` entries.
+    #[arg(long, value_name = "MODEL@ALIAS|MODEL/STAGE")]
+    pub protect: Vec<String>,
+
+    /// What a violation of a --protect target does: `report` it, or also `revert` the target
+    /// to its last compliant holder.
+    #[arg(long, value_enum, default_value_t = OnViolation::Report)]
+    pub on_violation: OnViolation,
+
+    /// A --protect target's passing record older than this is judged again (`30d`, `12h`,
+    /// `90m`, `600s`) [default: never too old].
+    #[arg(long, value_name = "AGE")]
+    pub max_age: Option<String>,
+
+    /// One reconcile pass over every protected target, then exit (for cron, a scheduled CI
+    /// workflow or a Databricks job).
+    #[arg(long, conflicts_with_all = ["listen", "register"])]
+    pub once: bool,
+
+    /// Serve webhooks, `/healthz` and `/metrics` on this address (`127.0.0.1:8080`). The
+    /// webhook secrets come from `MLGATE_WEBHOOK_SECRET` (MLflow) and
+    /// `MLGATE_DATABRICKS_WEBHOOK_SECRET` (Databricks).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+
+    /// Seconds between reconcile passes of the service.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub poll: u64,
+
+    /// Append one JSON line per decision to this file [default: standard output].
+    #[arg(long, value_name = "FILE")]
+    pub decisions: Option<PathBuf>,
+
+    /// Write the Markdown audit report of each violation into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+
+    /// POST each violation as JSON (with a `text` field, as Slack and Teams incoming webhooks
+    /// read it) to this URL.
+    #[arg(long, value_name = "URL")]
+    pub notify: Option<String>,
+
+    /// Create or update the MLflow webhook subscription that delivers to this public URL
+    /// (`https://guard.example.com/webhooks/mlflow`); needs an MLflow admin.
+    #[arg(long, value_name = "PUBLIC_URL", requires = "listen")]
+    pub register: Option<String>,
+
+    /// Decisions run at once, at most (one per target at a time).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// Fail on rules of this severity or above.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+/// What a violation of a protected target does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnViolation {
+    /// Say so in every output; move nothing.
+    #[default]
+    Report,
+    /// Also move the target back to its last compliant holder.
+    Revert,
+}
+
 /// Outputs and the failure threshold.
 // Flags are booleans by nature; grouping them into enums would only obscure the CLI.
 #[allow(clippy::struct_excessive_bools)]
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 // The outputs that point into the repository, where `--sarif-anchor` applies.
 #[command(group(clap::ArgGroup::new("anchored").multiple(true).args(["sarif", "codequality", "github"])))]
 pub struct OutputArgs {
@@ -350,7 +438,7 @@ pub enum FailOn {
 }
 
 /// Where to gather from.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct ServerArgs {
     /// The tracking server (`http://host:5000`). Default: `MLFLOW_TRACKING_URI`.
     /// Auth as MLflow: `MLFLOW_TRACKING_USERNAME`/`PASSWORD` (basic, wins) or

@@ -111,6 +111,9 @@ codes! {
     UsageBadConfig = "usage::bad-config", USAGE,
         "`mlgate.toml` is not valid (TOML syntax, an unknown key, a value of the wrong type).",
         "Fix the file at the place the message names; the README lists its keys.";
+    UsageBadProtect = "usage::bad-protect", USAGE,
+        "A `[[protect]]` entry or `--protect` flag of `mlgate guard` cannot be read.",
+        "Name targets as `MODEL@ALIAS` or `MODEL/STAGE` (Staging or Production), and ages as `30d`, `12h`, `90m` or `600s`.";
     UsageNoRules = "usage::no-rules", USAGE,
         "The policies in effect hold no rule, so the gate would pass anything.",
         "Add `[[rule]]` tables, or point `--policy` at the packs you mean (`builtin:baseline`).";

@@ -190,6 +190,13 @@ launch() { # launch NAME PORT
     args+=(--workers 1)
     [[ "$major" == 3 ]] && envs+=(MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false)
   fi
+  # MLflow 3.3+ webhooks to a guard on loopback (tests/it/guard_live): http and private
+  # addresses allowed, no 60 s subscription cache, and one fixed secret-encryption key (a
+  # Fernet key; test-only) so that every worker can read a webhook's secret, and so can a
+  # restarted server: without it each worker makes its own and deliveries are lost.
+  [[ "$major" == 3 ]] && envs+=(MLFLOW_WEBHOOK_ALLOWED_SCHEMES=http,https
+    MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS=true MLFLOW_WEBHOOK_CACHE_TTL=1
+    MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY=bWxnYXRlLWxpdmUtd2ViaG9vay10ZXN0LWtleS0zMmI=)
   if [[ $auth == 1 ]]; then
     write_auth_ini "$data" "$major"
     args+=(--app-name basic-auth)

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::error::{AppError, UsageError};
-use crate::cli::{FailOn, PolicyArgs};
+use crate::cli::{FailOn, OnViolation, PolicyArgs};
 use crate::engine::Severity;
 use crate::policy::{self, Policy, PolicyLoadError, PolicyText};
 
@@ -30,6 +30,23 @@ pub struct ConfigFile {
     /// Per-rule severity overrides.
     #[serde(default)]
     pub severity: BTreeMap<String, String>,
+    /// Targets `mlgate guard` keeps compliant.
+    #[serde(default)]
+    pub protect: Vec<ProtectEntry>,
+}
+
+/// One `[[protect]]` entry of `mlgate.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProtectEntry {
+    /// A registered model's name, or a glob over names (`churn-*`).
+    pub model: String,
+    /// `@alias` or a stage name.
+    pub target: String,
+    #[serde(default)]
+    pub on_violation: OnViolation,
+    /// A passing record older than this is judged again (`30d`, `12h`, `90m`, `600s`).
+    pub max_age: Option<String>,
 }
 
 /// Parses the text of an `mlgate.toml`.

@@ -6,6 +6,7 @@ mod config;
 mod console;
 mod error;
 mod files;
+mod guard;
 mod inspect;
 mod outputs;
 mod pipeline;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<Exit, AppError> {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Promote(args) => promote::run(&args),
+        Command::Guard(args) => guard::run(&args),
         Command::Test(args) => testing::run(&args),
         Command::Lint(args) => inspect::lint(&args),
         Command::Rules(args) => inspect::rules(&args),

@@ -43,6 +43,9 @@ pub use backends::{all_capabilities, capabilities, write};
 pub use chain::{gather, gather_listed};
 pub use context::{Caches, Context, Memo};
 pub use error::{ReadError, WriteError};
-pub use promotion::{gather_promotion, holder, transition_requests, version_now, Gathered, Goal};
+pub use promotion::{
+    gather_promotion, holder, target_now, transition_requests, version_now, Gathered, Goal,
+    TargetNow,
+};
 pub use reference::{failure_entry, server_label, target_of, GatherFailure};
 pub use registry::{Capabilities, Registry, Write};

@@ -10,6 +10,7 @@ use super::chain::gather;
 use super::context::Context;
 use super::error::{Asked, ReadError};
 use super::facts::Section;
+use super::listing;
 use super::reference::{target_of, GatherFailure};
 use super::registry::Registry;
 use super::wire;
@@ -51,6 +52,26 @@ pub async fn holder(
 ) -> Result<Option<String>, ClientError> {
     let facts = on_registry!(backend, |r| r.registered_model(cx, name).await)?;
     Ok(holder_in(&facts.model, goal))
+}
+
+/// A protected target as the registry shows it now: who holds it, and every version of the
+/// model with its tags (where mlgate's records of earlier verdicts live).
+pub struct TargetNow {
+    pub holder: Option<String>,
+    pub versions: Vec<wire::ModelVersion>,
+}
+
+/// Reads [`TargetNow`]: the registered model (fresh, never the cache), then its versions.
+pub async fn target_now(
+    cx: &Context,
+    backend: Backend,
+    name: &str,
+    goal: &Goal,
+) -> Result<TargetNow, ReadError> {
+    let facts = on_registry!(backend, |r| r.registered_model(cx, name).await)?;
+    let holder = holder_in(&facts.model, goal);
+    let versions = listing::versions(cx, &facts.model).await?;
+    Ok(TargetNow { holder, versions })
 }
 
 /// The holder of `goal` as a registered model lists it (`aliases`, `latest_versions`).

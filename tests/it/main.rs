@@ -29,6 +29,7 @@ mod errors;
 mod faults;
 mod filter_live;
 mod gather_layer;
+mod guard_live;
 mod hostile;
 mod hostile_output;
 mod junit;

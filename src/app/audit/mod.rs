@@ -11,11 +11,11 @@
 //! could not list the registry is an error: the outputs are written in every case, and their
 //! status is the exit code's.
 
-mod names;
+pub(super) mod names;
 mod progress;
 mod select;
 mod sink;
-mod stop;
+pub(super) mod stop;
 
 use std::time::Duration;
 

@@ -87,6 +87,8 @@ pub enum UsageError {
         path: PathBuf,
         source: toml::de::Error,
     },
+    #[error("{message}")]
+    BadProtect { message: String },
     #[error("no rules in effect: {} hold{} no [[rule]]; a gate without rules would pass anything", files.join(", "), if files.len() == 1 { "s" } else { "" })]
     NoRules { files: Vec<String> },
     #[error("{first} {} and {flag} {} name the same file: each output needs its own path", first_path.display(), path.display())]
@@ -174,6 +176,7 @@ impl UsageError {
             UsageError::BadSeverity { .. } | UsageError::BadFailOn { .. } => Code::UsageBadSeverity,
             UsageError::NoConfigDir { .. } => Code::UsageNoConfigDir,
             UsageError::BadConfig { .. } => Code::UsageBadConfig,
+            UsageError::BadProtect { .. } => Code::UsageBadProtect,
             UsageError::NoRules { .. } => Code::UsageNoRules,
             UsageError::SameOutput { .. } | UsageError::SameStdout { .. } => Code::UsageSameOutput,
             UsageError::AnchorMissing { .. } | UsageError::AnchorOutside { .. } => {

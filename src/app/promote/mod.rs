@@ -8,9 +8,9 @@
 //! Moves are sent once (a stage transition may archive other versions); a move whose answer
 //! was lost is settled by reading the registry, not by sending it again.
 
-mod action;
-mod record;
-mod steps;
+pub(super) mod action;
+pub(super) mod record;
+pub(super) mod steps;
 
 use super::error::{held, AppError, PromoteError, UsageError};
 use super::files::append;

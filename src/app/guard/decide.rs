@@ -1,0 +1,339 @@
+//! Deciding one protected target: read who holds it and the records on the model's versions,
+//! accept a holder with a valid passing record, otherwise judge it (against the last compliant
+//! holder as incumbent) and record the verdict; on a violation report it and, when asked,
+//! move the target back through promote's guarded move.
+//!
+//! Every decision starts from the registry and ends in it, so it is idempotent: a restarted
+//! guard, a second guard or a repeated event reads the record the first one wrote and accepts.
+//! The guard's own writes cause events (`model_version_tag.set`, `model_version_alias.created`)
+//! that end here as `accepted`: no loop.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::RwLock;
+use std::time::Instant;
+
+use super::decision::{Act, Decision};
+use super::protect::Target;
+use crate::app::audit::names::file_for;
+use crate::app::pipeline::emit::{emit_to, Outputs};
+use crate::app::pipeline::judge::judge_quietly;
+use crate::app::pipeline::prepare::Prepared;
+use crate::app::pipeline::session::{now_rfc3339, Live};
+use crate::app::promote::action::Action;
+use crate::app::promote::record::{self, Record};
+use crate::app::promote::steps::Step;
+use crate::cli::{OnViolation, OutputArgs, ServerArgs};
+use crate::engine::Status;
+use crate::gather::{self, wire, Goal};
+use crate::model_ref::ModelRef;
+use crate::report::reporter::Shape;
+
+/// What every decision needs: where the registry is, the policy, where reports go.
+pub(crate) struct Judge {
+    pub server: ServerArgs,
+    /// Behind a lock because the date waivers expire against moves while a service runs.
+    pub prepared: RwLock<Prepared>,
+    /// Only `fail_on` and friends: the guard's outputs are its own.
+    pub output: OutputArgs,
+    pub report_dir: Option<PathBuf>,
+}
+
+/// mlgate's record on one version, as its `mlgate.*` tags say.
+#[derive(Debug, Default)]
+struct Seen {
+    verdict: Option<String>,
+    target: Option<String>,
+    digest: Option<String>,
+    evaluated_at: Option<String>,
+}
+
+impl Seen {
+    fn of(version: &wire::ModelVersion) -> Self {
+        let tags: BTreeMap<&str, &str> = version
+            .tags
+            .iter()
+            .map(|t| (t.key.as_str(), t.value.as_str()))
+            .collect();
+        let get = |k: &str| tags.get(k).map(|v| (*v).to_string());
+        Seen {
+            verdict: get("mlgate.verdict"),
+            target: get("mlgate.target"),
+            digest: get("mlgate.policy_digest"),
+            evaluated_at: get("mlgate.evaluated_at"),
+        }
+    }
+
+    /// A record of this target, under this policy, young enough.
+    fn valid_for(&self, target: &Target, digest: &str, now: i64) -> bool {
+        let young = match (target.max_age, self.evaluated_at.as_deref()) {
+            (None, _) => true,
+            (Some(max), Some(at)) => crate::timefmt::parse_instant(at).is_some_and(|t| now - t <= max),
+            (Some(_), None) => false,
+        };
+        self.target.as_deref() == Some(target.record().as_str())
+            && self.digest.as_deref() == Some(digest)
+            && young
+    }
+
+    fn passed(&self) -> bool {
+        self.verdict.as_deref() == Some("pass")
+    }
+}
+
+impl Judge {
+    /// Decides `target`; `source` says what asked (`reconcile`, `webhook:<id>`).
+    pub(crate) fn decide(&self, target: &Target, source: &str) -> Decision {
+        let started = Instant::now();
+        let mut d = Decision {
+            time: String::new(),
+            source: source.to_string(),
+            model: target.model.clone(),
+            target: target.goal.holds(),
+            from: None,
+            to: None,
+            verdict: None,
+            action: Act::CouldNotDecide,
+            reason: String::new(),
+            latency_ms: 0,
+            fresh: false,
+        };
+        self.decide_into(target, &mut d);
+        d.time = now_rfc3339();
+        d.latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        d
+    }
+
+    // why: one decision read top to bottom (read, accept, judge, record, report, revert) is
+    // the audit trail the decision log summarises.
+    #[allow(clippy::too_many_lines)]
+    fn decide_into(&self, target: &Target, d: &mut Decision) {
+        let (name, goal, holds) = (&target.model, &target.goal, target.goal.holds());
+        let reference = match goal {
+            Goal::Alias(a) => format!("models:/{name}@{a}"),
+            Goal::Stage(s) => format!("models:/{name}/{s}"),
+        };
+        let live = match Live::open(&reference, &self.server) {
+            Ok(live) => live,
+            Err(e) => return d.reason = format!("cannot reach the registry: {e}"),
+        };
+        let now = match live.block_on(gather::target_now(&live.cx, live.backend, name, goal)) {
+            Ok(now) => now,
+            Err(e) => return d.reason = format!("reading who holds {holds}: {e}"),
+        };
+        let Some(holder) = now.holder.clone() else {
+            d.action = Act::Accepted;
+            d.reason = format!("no version holds {holds}: nothing to judge");
+            return;
+        };
+        d.to = Some(holder.clone());
+        let seen = |v: &str| now.versions.iter().find(|m| m.version == v).map(Seen::of);
+        let Some(held) = seen(&holder) else {
+            return d.reason = format!("version {holder} holds {holds} but the model's version listing does not show it");
+        };
+        let clock = crate::timefmt::parse_instant(&now_rfc3339()).unwrap_or(0);
+        let digest = self.read().policy.digest.clone();
+        // The last compliant holder: the newest passing record for this target elsewhere.
+        let previous = now
+            .versions
+            .iter()
+            .filter(|v| v.version != holder)
+            .map(|v| (v, Seen::of(v)))
+            .filter(|(_, s)| s.passed() && s.target.as_deref() == Some(target.record().as_str()))
+            .max_by(|(_, a), (_, b)| a.evaluated_at.cmp(&b.evaluated_at))
+            .map(|(v, _)| v.version.clone());
+        d.from.clone_from(&previous);
+        if held.valid_for(target, &digest, clock) && held.passed() {
+            d.action = Act::Accepted;
+            d.verdict = Some("pass");
+            d.reason = format!("version {holder} carries a passing record for {holds} under this policy");
+            return;
+        }
+        // A version already judged red for this target under this policy is not judged again.
+        let (status, summary, judged_now) = if held.valid_for(target, &digest, clock) {
+            let status = match held.verdict.as_deref() {
+                Some("fail") => Status::Fail,
+                _ => Status::Error,
+            };
+            (status, format!("version {holder} was recorded {} for {holds} under this policy", record::verdict_word(status)), false)
+        } else {
+            match self.judge(&live, target, &holder, previous.as_deref()) {
+                Ok((status, summary)) => (status, summary, true),
+                Err(why) => return d.reason = why,
+            }
+        };
+        d.verdict = Some(record::verdict_word(status));
+        if status == Status::Pass {
+            d.action = Act::Recorded;
+            d.reason = format!("version {holder} had no valid record for {holds}; judged now: {summary}");
+            return;
+        }
+        d.action = Act::Reported;
+        d.reason = summary;
+        d.fresh = judged_now;
+        if target.on_violation == OnViolation::Report {
+            return;
+        }
+        let Some(back_to) = previous else {
+            d.reason = format!("{}; no compliant holder to go back to: {holds} stays with version {holder}", d.reason);
+            return;
+        };
+        match revert(&live, target, &holder, &back_to) {
+            Ok(()) => {
+                d.action = Act::Reverted;
+                d.fresh = true;
+                d.from = Some(holder);
+                d.to = Some(back_to);
+            }
+            Err(why) => {
+                d.action = Act::CouldNotDecide;
+                d.reason = format!("{}; moving {holds} back to version {back_to} failed: {why}", d.reason);
+            }
+        }
+    }
+
+    /// Waivers expire against today's date, which moves while a service runs.
+    pub(crate) fn refresh_today(&self) {
+        let Ok(today) = crate::app::pipeline::prepare::today(None) else {
+            return;
+        };
+        if self.read().today != today {
+            self.prepared
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .today = today;
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Prepared> {
+        self.prepared
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Judges the holder as `check --target-…` would, against `previous` as incumbent; records
+    /// the verdict on it and writes the report of a violation. Returns the verdict and its
+    /// one-line summary; `Err` when the holder could not be gathered at all.
+    fn judge(
+        &self,
+        live: &Live,
+        target: &Target,
+        holder: &str,
+        previous: Option<&str>,
+    ) -> Result<(Status, String), String> {
+        let (name, goal, holds) = (&target.model, &target.goal, target.goal.holds());
+        let reference = ModelRef::Version {
+            name: name.clone(),
+            version: holder.to_string(),
+        };
+        let gathered = live.block_on(gather::gather_promotion(
+            &live.cx,
+            live.backend,
+            &reference,
+            goal,
+            previous.map(str::to_string),
+            now_rfc3339(),
+        ));
+        let mut snapshot = gathered
+            .map_err(|f| format!("gathering version {holder}: {}", f.error))?
+            .snapshot;
+        match goal {
+            Goal::Alias(a) => snapshot.target.alias = Some(a.clone()),
+            Goal::Stage(s) => snapshot.target.stage = Some(s.clone()),
+        }
+        let prepared = self.read();
+        let judged = judge_quietly(&snapshot, &prepared, &self.output, true);
+        let status = judged.verdict.status;
+        let summary = record::summary(&judged.verdict, &holds, previous);
+        let record = Record {
+            status,
+            target: target.record(),
+            incumbent: previous,
+            policy_digest: &prepared.policy.digest,
+            evaluated_at: now_rfc3339(),
+            summary: summary.clone(),
+            report: None,
+        };
+        let step = Step {
+            live,
+            name,
+            candidate: holder,
+            record: &record,
+            quiet: true,
+        };
+        // The record is the guard's memory: a verdict that cannot be recorded is said, and the
+        // next decision judges again.
+        let mut said = summary;
+        if let Err(e) = step.record() {
+            said = format!("{said}; recording the verdict failed: {e}");
+        }
+        if status != Status::Pass {
+            if let Some(dir) = &self.report_dir {
+                if let Err(e) = self.write_report(dir, target, holder, &snapshot, &prepared, &judged) {
+                    said = format!("{said}; the report could not be written: {e}");
+                }
+            }
+        }
+        Ok((status, said))
+    }
+
+    fn write_report(
+        &self,
+        dir: &std::path::Path,
+        target: &Target,
+        holder: &str,
+        snapshot: &crate::snapshot::Snapshot,
+        prepared: &Prepared,
+        judged: &crate::app::pipeline::judge::Judged,
+    ) -> Result<(), String> {
+        // `DIR/<model>/<target>-v<version>-<time>.md`, named as `check --report-dir` names.
+        let stamp: String = now_rfc3339().chars().filter(char::is_ascii_alphanumeric).collect();
+        let version = format!("{}-v{holder}-{stamp}", target.goal.holds());
+        let path = file_for(dir, &target.model, &version, "md").map_err(|e| e.to_string())?;
+        let output = OutputArgs {
+            report: Some(path),
+            quiet: true,
+            fail_on: self.output.fail_on,
+            ..OutputArgs::default()
+        };
+        let outputs = Outputs::open(&output, prepared, Shape::One).map_err(|e| e.to_string())?;
+        emit_to(outputs, true, snapshot, prepared, judged, None).map_err(|e| e.to_string())
+    }
+}
+
+/// Moves `target` from the violating `holder` back to `back_to`: promote's guarded move (the
+/// holder re-read right before, the move sent once, confirmed by reading).
+fn revert(live: &Live, target: &Target, holder: &str, back_to: &str) -> Result<(), String> {
+    let action = match &target.goal {
+        Goal::Alias(a) => Action::Alias(a.clone()),
+        Goal::Stage(s) => Action::Stage(s.clone()),
+    };
+    let record = Record {
+        status: Status::Pass,
+        target: target.record(),
+        incumbent: Some(holder),
+        policy_digest: "",
+        evaluated_at: now_rfc3339(),
+        summary: String::new(),
+        report: None,
+    };
+    let step = Step {
+        live,
+        name: &target.model,
+        candidate: back_to,
+        record: &record,
+        quiet: true,
+    };
+    let goal = action.goal();
+    let now = step.holder(&goal).map_err(|e| e.to_string())?;
+    if now.as_deref() != Some(holder) {
+        return Err(format!(
+            "{} moved again meanwhile (now {}): left to the next decision",
+            goal.holds(),
+            now.map_or("no version".into(), |v| format!("version {v}"))
+        ));
+    }
+    // A stage resolves to its newest version: the violating one must leave it.
+    step.make_move(&action, true, &goal).map_err(|e| e.to_string())?;
+    step.confirm(&action, &goal).map_err(|e| e.to_string())
+}
