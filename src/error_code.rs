@@ -110,7 +110,7 @@ codes! {
         "Run from a readable directory, or pass `--config FILE` or `--no-config`.";
     UsageBadConfig = "usage::bad-config", USAGE,
         "`mlgate.toml` is not valid (TOML syntax, an unknown key, a value of the wrong type).",
-        "Fix the file at the place the message names; the README lists its keys.";
+        "Fix the file at the place the message names; docs/policies.md lists its keys.";
     UsageNoRules = "usage::no-rules", USAGE,
         "The policies in effect hold no rule, so the gate would pass anything.",
         "Add `[[rule]]` tables, or point `--policy` at the packs you mean (`builtin:baseline`).";

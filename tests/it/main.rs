@@ -34,6 +34,7 @@ mod hostile_output;
 mod junit;
 mod live;
 mod logged_model;
+mod markdown;
 mod mock_http;
 mod oss_mock;
 mod outage;
