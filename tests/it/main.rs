@@ -22,6 +22,7 @@ mod cli;
 mod comparison;
 mod confine_live;
 mod databricks;
+mod doc_links;
 mod doc_snippets;
 mod docs;
 mod ergonomics;
