@@ -23,6 +23,7 @@ mod comparison;
 mod confine_live;
 mod databricks;
 mod doc_links;
+mod doc_shell;
 mod doc_snippets;
 mod docs;
 mod ergonomics;
