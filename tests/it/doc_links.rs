@@ -51,11 +51,7 @@ fn anchors(text: &str) -> BTreeSet<String> {
         if let Some(c) = heading.captures(line) {
             let base = slug(&c[1]);
             let n = seen.entry(base.clone()).or_insert(0);
-            out.insert(if *n == 0 {
-                base
-            } else {
-                format!("{base}-{n}")
-            });
+            out.insert(if *n == 0 { base } else { format!("{base}-{n}") });
             *n += 1;
         }
         out.extend(html.captures_iter(line).map(|c| c[1].to_string()));
@@ -96,8 +92,7 @@ fn problems(pages: &BTreeMap<String, String>, exists: &dyn Fn(&str) -> bool) -> 
                 .chain(reference.captures_iter(&line))
                 .map(|c| c[1].to_string());
             for target in targets {
-                if target.is_empty() || target.contains("://") || target.starts_with("mailto:")
-                {
+                if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
                     continue;
                 }
                 let (file, anchor) = target.split_once('#').unwrap_or((&target, ""));
@@ -139,7 +134,10 @@ fn every_relative_link_in_the_docs_resolves() {
 
 #[test]
 fn slugs_follow_github() {
-    assert_eq!(slug("Promotion: `mlgate promote`"), "promotion-mlgate-promote");
+    assert_eq!(
+        slug("Promotion: `mlgate promote`"),
+        "promotion-mlgate-promote"
+    );
     assert_eq!(
         slug("A whole registry: `check --all-models`"),
         "a-whole-registry-check---all-models"

@@ -103,16 +103,13 @@ fn logical_lines(lang: &str, body: &str) -> Vec<(usize, String)> {
             raw
         };
         let (start, mut text) = pending.take().unwrap_or((i, String::new()));
-        match line.strip_suffix('\\') {
-            Some(head) => {
-                text.push_str(head);
-                text.push(' ');
-                pending = Some((start, text));
-            }
-            None => {
-                text.push_str(line);
-                out.push((start, text));
-            }
+        if let Some(head) = line.strip_suffix('\\') {
+            text.push_str(head);
+            text.push(' ');
+            pending = Some((start, text));
+        } else {
+            text.push_str(line);
+            out.push((start, text));
         }
     }
     out.extend(pending);
@@ -171,7 +168,7 @@ fn block_problems(doc: &str, lang: &str, line: usize, body: &str, dir: &Path) ->
     let mut out = Vec::new();
     let lines = logical_lines(lang, body);
     let script: String = if lang == "console" {
-        lines.iter().map(|(_, l)| format!("{l}\n")).collect()
+        lines.iter().flat_map(|(_, l)| [l.as_str(), "\n"]).collect()
     } else {
         body.to_string()
     };
@@ -219,7 +216,13 @@ fn every_shell_snippet_is_bash_and_its_mlgate_commands_parse() {
                 .map(|(_, l)| mlgate_commands(l).len())
                 .sum::<usize>();
             let doc = shown(&path);
-            problems.extend(block_problems(&doc, &block.lang, block.line, &block.body, dir.path()));
+            problems.extend(block_problems(
+                &doc,
+                &block.lang,
+                block.line,
+                &block.body,
+                dir.path(),
+            ));
         }
     }
     // The README's tour alone has a dozen; far fewer means the extraction broke.
@@ -232,7 +235,13 @@ fn words_split_as_the_shell_splits_them() {
     let words = |line: &str| -> Vec<Vec<String>> { mlgate_commands(line) };
     assert_eq!(
         words(r#"A=1 mlgate check "models:/a b/1" --filter 'name LIKE "x%"' > out # note"#),
-        [["mlgate", "check", "models:/a b/1", "--filter", "name LIKE \"x%\""]]
+        [[
+            "mlgate",
+            "check",
+            "models:/a b/1",
+            "--filter",
+            "name LIKE \"x%\""
+        ]]
     );
     assert_eq!(
         words("mlgate rules | head -1 && ./bin/mlgate --version 2>/dev/null; echo mlgate"),
@@ -244,7 +253,10 @@ fn words_split_as_the_shell_splits_them() {
     );
     assert_eq!(
         logical_lines("console", "$ mlgate check \\\n  --example\noutput\n$ ls\n"),
-        [(0, "mlgate check    --example".to_string()), (3, "ls".to_string())]
+        [
+            (0, "mlgate check    --example".to_string()),
+            (3, "ls".to_string())
+        ]
     );
 }
 

@@ -52,7 +52,9 @@ pub fn blocks(text: &str) -> Vec<Block> {
                     .chars()
                     .take_while(|&c| c == '`' || c == '~')
                     .collect();
-                let one_kind = fence.chars().all(|c| c == fence.chars().next().unwrap_or('`'));
+                let one_kind = fence
+                    .chars()
+                    .all(|c| c == fence.chars().next().unwrap_or('`'));
                 if fence.len() >= 3 && one_kind {
                     let info = trimmed[fence.len()..].trim();
                     let lang = info.split_whitespace().next().unwrap_or("").to_string();
