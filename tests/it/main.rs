@@ -28,6 +28,7 @@ mod doc_snippets;
 mod docs;
 mod ergonomics;
 mod errors;
+mod exit_wording;
 mod faults;
 mod filter_live;
 mod gather_layer;
