@@ -132,6 +132,18 @@ fn every_relative_link_in_the_docs_resolves() {
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
 }
 
+/// The README is the front door: a page under `docs/` it does not link is a page nobody finds.
+#[test]
+fn the_readme_links_every_docs_page() {
+    let readme = std::fs::read_to_string(repo_path("README.md")).unwrap();
+    let unlinked: Vec<String> = documents()
+        .iter()
+        .map(|p| shown(p))
+        .filter(|page| page.starts_with("docs/") && !readme.contains(&format!("]({page})")))
+        .collect();
+    assert!(unlinked.is_empty(), "the README links no {unlinked:?}");
+}
+
 #[test]
 fn slugs_follow_github() {
     assert_eq!(
