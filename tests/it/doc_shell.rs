@@ -3,7 +3,8 @@
 //! command in it parses with mlgate's own clap definition, so a renamed flag or subcommand
 //! fails here rather than in a reader's terminal. Words are split as the shell would (quotes,
 //! backslashes, `\` continuations), stopping at pipes, redirections, `&&`, `;` and comments;
-//! `$VAR` and `$(…)` stay as literal text, which clap takes as any other value.
+//! `$VAR` and `$(…)` stay as literal text, which clap takes as any other value. One-line
+//! mlgate commands in YAML (a workflow's `run:`, a GitLab `script:` item) are parsed too.
 
 use std::path::Path;
 
@@ -198,6 +199,50 @@ fn block_problems(doc: &str, lang: &str, line: usize, body: &str, dir: &Path) ->
         }
     }
     out
+}
+
+/// The one-line mlgate commands of a YAML block (`run: mlgate …`, `- mlgate …`), with the
+/// block line each is on.
+fn yaml_commands(body: &str) -> Vec<(usize, String)> {
+    body.lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let line = line.trim_start();
+            let line = line.strip_prefix("- ").unwrap_or(line);
+            let line = line.strip_prefix("run: ").unwrap_or(line);
+            line.starts_with("mlgate ").then(|| (i, line.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn every_yaml_mlgate_command_parses() {
+    let mut problems = Vec::new();
+    let mut commands = 0;
+    for path in documents() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for block in blocks(&text) {
+            if !matches!(block.lang.as_str(), "yaml" | "yml") {
+                continue;
+            }
+            for (offset, line) in yaml_commands(&block.body) {
+                for argv in mlgate_commands(&line) {
+                    commands += 1;
+                    if let Err(e) = <mlgate::cli::Cli as clap::Parser>::try_parse_from(&argv) {
+                        let first = e.to_string();
+                        let first = first.lines().next().unwrap_or_default().to_string();
+                        let at = format!("{}:{}", shown(&path), block.line + offset);
+                        problems.push(format!("{at}: {argv:?}: {first}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        commands >= 2,
+        "found only {commands} mlgate commands in YAML"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]
