@@ -10,17 +10,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// declarative TOML rules against it, and writes a Markdown audit report (--report), JUnit XML
 /// (--junit), JSON (--json) and SARIF for GitHub code scanning (--sarif). In GitHub Actions,
 /// --github prints annotations and writes the job summary and step outputs.
-///
-/// Exit codes: 0 pass · 1 policy failed · 2 usage or policy-file error · 3 could not gather ·
-/// (promote) 4 the target changed under us, nothing moved, or the outcome is unknown (the
-/// move's answer was lost and the registry could not be read) · 5 moved, but the verdict was
-/// not recorded.
 #[derive(Debug, Parser)]
-// `mlgate 0.1.0 (abc1234)`: the commit comes from build.rs.
+// `mlgate 0.1.0 (abc1234)`: the commit comes from build.rs. The exit codes close the help
+// (and the man page) in the one wording src/exit.rs holds.
 #[command(
     name = "mlgate",
     version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("MLGATE_COMMIT"), ")"),
-    propagate_version = true
+    propagate_version = true,
+    after_help = crate::exit::Exit::help()
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -161,7 +161,7 @@ policy::unknown-check
 ```
 
 A code names one kind of problem: it is never renamed or reused, so a script or a search can
-rely on it. Each entry says the exit code a run ends with (see the README's exit-code table),
+rely on it. Each entry says the exit code a run ends with (see the [exit codes](../README.md#exit-codes)),
 what the code means, and what to do. A policy file that fails to load lists each problem with
 its own code, then closes with `policy::invalid`.
 ";

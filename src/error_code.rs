@@ -110,7 +110,7 @@ codes! {
         "Run from a readable directory, or pass `--config FILE` or `--no-config`.";
     UsageBadConfig = "usage::bad-config", USAGE,
         "`mlgate.toml` is not valid (TOML syntax, an unknown key, a value of the wrong type).",
-        "Fix the file at the place the message names; the README lists its keys.";
+        "Fix the file at the place the message names; docs/policies.md lists its keys.";
     UsageBadProtect = "usage::bad-protect", USAGE,
         "A `[[protect]]` entry or `--protect` flag of `mlgate guard` cannot be read.",
         "Name targets as `MODEL@ALIAS` or `MODEL/STAGE` (Staging or Production), and ages as `30d`, `12h`, `90m` or `600s`.";

@@ -1,4 +1,6 @@
-//! The exit-code table, documented once (the README repeats it; a CLI test pins each code).
+//! The exit-code table, documented once: each code's short meaning ([`Exit::meaning`]) is the
+//! wording `mlgate --help`, the man page and the README's table share (a test holds all three
+//! to it; a CLI test pins each code).
 
 /// How an mlgate run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +31,40 @@ pub enum Exit {
 }
 
 impl Exit {
+    /// Every exit code, in order.
+    pub const ALL: [Exit; 6] = [
+        Exit::Pass,
+        Exit::PolicyFailed,
+        Exit::Usage,
+        Exit::Gather,
+        Exit::Conflict,
+        Exit::RecordFailed,
+    ];
+
     pub fn code(self) -> i32 {
         self as i32
+    }
+
+    /// The short meaning of the code, as help, man page and README say it; the details are in
+    /// each variant's documentation and the README's table.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Exit::Pass => "pass",
+            Exit::PolicyFailed => "policy failed",
+            Exit::Usage => "usage error",
+            Exit::Gather => "could not gather or evaluate",
+            Exit::Conflict => "(promote) the target changed, or the outcome is unknown",
+            Exit::RecordFailed => "(promote) moved, but the verdict was not recorded",
+        }
+    }
+
+    /// The exit codes with their meanings, one a line, for the end of `mlgate --help` (and so
+    /// of the man page, which clap renders from the same command).
+    pub fn help() -> String {
+        Exit::ALL
+            .iter()
+            .fold(String::from("Exit codes:"), |text, exit| {
+                format!("{text}\n  {}  {}", exit.code(), exit.meaning())
+            })
     }
 }

@@ -735,7 +735,7 @@ fn promote_inputs_become_promote_flags() {
     assert_eq!(outputs["promoted"], "false", "nothing moved");
 }
 
-/// A registry audit through the action (the README's shard matrix): `--all-models` in `args`
+/// A registry audit through the action (the shard matrix of docs/bulk.md): `--all-models` in `args`
 /// stands for the model.
 #[test]
 fn a_registry_audit_needs_no_model_input() {

@@ -1,4 +1,4 @@
-//! The README's GitLab CI and Jenkins snippets are real: what can be checked offline is. The
+//! The GitLab CI and Jenkins snippets of `docs/ci.md` are real: what can be checked offline is. The
 //! YAML parses, and its artifacts collect the files the command writes even when the job
 //! fails; the Jenkinsfile is balanced and its steps read the files the command writes; each
 //! mlgate command line parses and, run against the bundled example instead of a live model,
@@ -6,21 +6,14 @@
 
 use std::path::Path;
 
-use crate::{mlgate, repo_path};
+use crate::mlgate;
 
-/// The fenced block of `lang` whose first line is `first`.
+/// The fenced block of `lang` whose first line is `first` (they live in `docs/ci.md`).
 fn block(lang: &str, first: &str) -> String {
-    let readme = std::fs::read_to_string(repo_path("README.md")).unwrap();
-    readme
-        .split(&format!("```{lang}\n"))
-        .skip(1)
-        .map(|b| b.split("\n```").next().unwrap())
-        .find(|b| b.starts_with(first))
-        .unwrap_or_else(|| panic!("README has a ```{lang} block starting `{first}`"))
-        .to_string()
+    crate::markdown::block_starting(lang, first)
 }
 
-/// Runs a README mlgate command line with `--example` in place of the live model, in `dir`.
+/// Runs a documented mlgate command line with `--example` in place of the live model, in `dir`.
 fn run_example(command: &str, dir: &Path) {
     let words: Vec<&str> = command.split_whitespace().collect();
     assert_eq!(&words[..2], ["mlgate", "check"], "{command}");

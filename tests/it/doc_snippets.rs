@@ -1,24 +1,12 @@
 //! Every TOML snippet in the README and `docs/` is real: pasted as it stands, a policy lints
 //! clean, a rule fragment (`select = …` / `check = …` lines) lints clean inside a rule, and a
-//! test or configuration file parses as TOML with the keys mlgate reads. The README's GitLab,
+//! test or configuration file parses as TOML with the keys mlgate reads. The GitLab,
 //! Jenkins and test-file examples are run by `ci_snippets.rs` and `readme.rs`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use crate::markdown::documents;
 use crate::{mlgate, repo_path};
-
-/// The README and every page under `docs/`.
-fn documents() -> Vec<PathBuf> {
-    let mut files = vec![repo_path("README.md")];
-    let mut docs: Vec<PathBuf> = std::fs::read_dir(repo_path("docs"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .collect();
-    docs.sort();
-    files.extend(docs);
-    files
-}
 
 /// The fenced ```toml blocks of a Markdown text, with the line each starts on.
 fn toml_blocks(text: &str) -> Vec<(usize, String)> {

@@ -1,23 +1,13 @@
-//! The README's example policy and test file are real: they load and their cases pass.
+//! The documented example policy and its test file (in `docs/policies.md`, found wherever they
+//! sit in the README or `docs/`) are real: they load and their cases pass.
 
+use crate::markdown::block_starting;
 use crate::{mlgate, repo_path};
 
 #[test]
 fn readme_policy_and_test_file_work() {
-    let readme = std::fs::read_to_string(repo_path("README.md")).unwrap();
-    let blocks: Vec<&str> = readme
-        .split("```toml\n")
-        .skip(1)
-        .map(|b| b.split("```").next().unwrap())
-        .collect();
-    let policy = blocks
-        .iter()
-        .find(|b| b.starts_with("# policies/team.toml"))
-        .expect("example policy");
-    let test = blocks
-        .iter()
-        .find(|b| b.starts_with("# policies/tests/team.test.toml"))
-        .expect("example test");
+    let policy = block_starting("toml", "# policies/team.toml");
+    let test = block_starting("toml", "# policies/tests/team.test.toml");
     let dir = tempfile::tempdir().unwrap();
     let fixtures = dir.path().join("policies/tests/fixtures");
     std::fs::create_dir_all(&fixtures).unwrap();

@@ -1,4 +1,4 @@
-//! The layering the README promises, checked on the source: the snapshot is data only (no
+//! The layering docs/architecture.md promises, checked on the source: the snapshot is data only (no
 //! client, no gathering, no HTTP), the client knows no snapshot, the engine and reporters never
 //! see the client or the wire, and the backend names are spelled only where they are
 //! (de)serialised.
