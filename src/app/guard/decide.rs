@@ -68,7 +68,9 @@ impl Seen {
     fn valid_for(&self, target: &Target, digest: &str, now: i64) -> bool {
         let young = match (target.max_age, self.evaluated_at.as_deref()) {
             (None, _) => true,
-            (Some(max), Some(at)) => crate::timefmt::parse_instant(at).is_some_and(|t| now - t <= max),
+            (Some(max), Some(at)) => {
+                crate::timefmt::parse_instant(at).is_some_and(|t| now - t <= max)
+            }
             (Some(_), None) => false,
         };
         self.target.as_deref() == Some(target.record().as_str())
@@ -129,7 +131,9 @@ impl Judge {
         d.to = Some(holder.clone());
         let seen = |v: &str| now.versions.iter().find(|m| m.version == v).map(Seen::of);
         let Some(held) = seen(&holder) else {
-            return d.reason = format!("version {holder} holds {holds} but the model's version listing does not show it");
+            return d.reason = format!(
+                "version {holder} holds {holds} but the model's version listing does not show it"
+            );
         };
         let clock = crate::timefmt::parse_instant(&now_rfc3339()).unwrap_or(0);
         let digest = self.read().policy.digest.clone();
@@ -146,7 +150,8 @@ impl Judge {
         if held.valid_for(target, &digest, clock) && held.passed() {
             d.action = Act::Accepted;
             d.verdict = Some("pass");
-            d.reason = format!("version {holder} carries a passing record for {holds} under this policy");
+            d.reason =
+                format!("version {holder} carries a passing record for {holds} under this policy");
             return;
         }
         // A version already judged red for this target under this policy is not judged again.
@@ -155,7 +160,14 @@ impl Judge {
                 Some("fail") => Status::Fail,
                 _ => Status::Error,
             };
-            (status, format!("version {holder} was recorded {} for {holds} under this policy", record::verdict_word(status)), false)
+            (
+                status,
+                format!(
+                    "version {holder} was recorded {} for {holds} under this policy",
+                    record::verdict_word(status)
+                ),
+                false,
+            )
         } else {
             match self.judge(&live, target, &holder, previous.as_deref()) {
                 Ok((status, summary)) => (status, summary, true),
@@ -165,7 +177,8 @@ impl Judge {
         d.verdict = Some(record::verdict_word(status));
         if status == Status::Pass {
             d.action = Act::Recorded;
-            d.reason = format!("version {holder} had no valid record for {holds}; judged now: {summary}");
+            d.reason =
+                format!("version {holder} had no valid record for {holds}; judged now: {summary}");
             return;
         }
         d.action = Act::Reported;
@@ -175,7 +188,10 @@ impl Judge {
             return;
         }
         let Some(back_to) = previous else {
-            d.reason = format!("{}; no compliant holder to go back to: {holds} stays with version {holder}", d.reason);
+            d.reason = format!(
+                "{}; no compliant holder to go back to: {holds} stays with version {holder}",
+                d.reason
+            );
             return;
         };
         match revert(&live, target, &holder, &back_to) {
@@ -187,7 +203,10 @@ impl Judge {
             }
             Err(why) => {
                 d.action = Act::CouldNotDecide;
-                d.reason = format!("{}; moving {holds} back to version {back_to} failed: {why}", d.reason);
+                d.reason = format!(
+                    "{}; moving {holds} back to version {back_to} failed: {why}",
+                    d.reason
+                );
             }
         }
     }
@@ -269,7 +288,9 @@ impl Judge {
         }
         if status != Status::Pass {
             if let Some(dir) = &self.report_dir {
-                if let Err(e) = self.write_report(dir, target, holder, &snapshot, &prepared, &judged) {
+                if let Err(e) =
+                    self.write_report(dir, target, holder, &snapshot, &prepared, &judged)
+                {
                     said = format!("{said}; the report could not be written: {e}");
                 }
             }
@@ -287,7 +308,10 @@ impl Judge {
         judged: &crate::app::pipeline::judge::Judged,
     ) -> Result<(), String> {
         // `DIR/<model>/<target>-v<version>-<time>.md`, named as `check --report-dir` names.
-        let stamp: String = now_rfc3339().chars().filter(char::is_ascii_alphanumeric).collect();
+        let stamp: String = now_rfc3339()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
         let version = format!("{}-v{holder}-{stamp}", target.goal.holds());
         let path = file_for(dir, &target.model, &version, "md").map_err(|e| e.to_string())?;
         let output = OutputArgs {
@@ -334,6 +358,7 @@ fn revert(live: &Live, target: &Target, holder: &str, back_to: &str) -> Result<(
         ));
     }
     // A stage resolves to its newest version: the violating one must leave it.
-    step.make_move(&action, true, &goal).map_err(|e| e.to_string())?;
+    step.make_move(&action, true, &goal)
+        .map_err(|e| e.to_string())?;
     step.confirm(&action, &goal).map_err(|e| e.to_string())
 }

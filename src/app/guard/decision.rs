@@ -73,7 +73,10 @@ pub(crate) struct Decision {
 impl Decision {
     /// The one line a chat message shows.
     pub(crate) fn text(&self) -> String {
-        let held = |v: &Option<String>| v.as_deref().map_or("no version".into(), |v| format!("version {v}"));
+        let held = |v: &Option<String>| {
+            v.as_deref()
+                .map_or("no version".into(), |v| format!("version {v}"))
+        };
         let what = match self.action {
             Act::Reverted => format!(
                 "moved {} of {} back from {} to {}",
@@ -82,7 +85,12 @@ impl Decision {
                 held(&self.from),
                 held(&self.to)
             ),
-            _ => format!("{} of {} is held by {}", self.target, self.model, held(&self.to)),
+            _ => format!(
+                "{} of {} is held by {}",
+                self.target,
+                self.model,
+                held(&self.to)
+            ),
         };
         sanitize::terminal(&format!(
             "mlgate guard: {}: {what}: {}",
@@ -166,10 +174,18 @@ mod tests {
     #[test]
     fn a_line_says_what_moved_and_carries_no_controls() {
         let text = decision(Act::Reverted).text();
-        assert!(text.contains("reverted: moved @champion of churn back from version 7 to version 4"), "{text}");
+        assert!(
+            text.contains("reverted: moved @champion of churn back from version 7 to version 4"),
+            "{text}"
+        );
         assert!(!text.contains('\u{1b}') && !text.contains('\n'), "{text:?}");
         let json = serde_json::to_value(decision(Act::CouldNotDecide)).unwrap();
         assert_eq!(json["action"], "could-not-decide");
-        assert_eq!(notification(&decision(Act::Reported))["text"].as_str().map(|t| t.starts_with("mlgate guard: reported")), Some(true));
+        assert_eq!(
+            notification(&decision(Act::Reported))["text"]
+                .as_str()
+                .map(|t| t.starts_with("mlgate guard: reported")),
+            Some(true)
+        );
     }
 }

@@ -213,12 +213,22 @@ mod tests {
     fn flags_name_an_alias_or_a_stage() {
         let p = &flag("churn@champion").unwrap()[0];
         assert_eq!(p.goal, Goal::Alias("champion".into()));
-        assert_eq!((p.on_violation, p.max_age), (OnViolation::Revert, Some(43_200)));
+        assert_eq!(
+            (p.on_violation, p.max_age),
+            (OnViolation::Revert, Some(43_200))
+        );
         let p = &flag("team/churn-*/production").unwrap()[0];
         assert_eq!(p.model, "team/churn-*");
         assert_eq!(p.goal, Goal::Stage("Production".into()));
         assert!(p.is_glob() && p.covers("team/churn-eu") && !p.covers("team/other"));
-        for wrong in ["churn", "@champion", "churn@", "churn@a b", "churn/Archived", "/Production"] {
+        for wrong in [
+            "churn",
+            "@champion",
+            "churn@",
+            "churn@a b",
+            "churn/Archived",
+            "/Production",
+        ] {
             let e = flag(wrong).unwrap_err().to_string();
             assert!(e.contains("--protect"), "{wrong}: {e}");
         }
@@ -232,7 +242,13 @@ mod tests {
             on_violation: OnViolation::Report,
             max_age: Some("30d".into()),
         };
-        let got = rules(&[entry], &["churn@champion".into()], OnViolation::Revert, None).unwrap();
+        let got = rules(
+            &[entry],
+            &["churn@champion".into()],
+            OnViolation::Revert,
+            None,
+        )
+        .unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].on_violation, OnViolation::Report);
         assert_eq!(got[0].max_age, Some(30 * 86_400));

@@ -107,9 +107,13 @@ pub(super) fn run(guard: &Guard, args: &GuardArgs) -> Result<Exit, AppError> {
             let mut stop = Stop::install();
             stop.signalled().await
         });
+        let waiting = service.scheduler.waiting();
         service.stop();
-        said
+        (said, waiting)
     });
-    stdio::err(&format!("mlgate guard: stopped on {said}\n"));
+    let (said, waiting) = said;
+    stdio::err(&format!(
+        "mlgate guard: stopped on {said}; {waiting} waiting decision(s) left to the next reconcile\n"
+    ));
     Ok(Exit::Pass)
 }

@@ -45,7 +45,13 @@ fn model_names(rule: &Protect, server: &ServerArgs) -> Result<Vec<String>, AppEr
     let example: String = rule
         .model
         .chars()
-        .map(|c| if matches!(c, '*' | '?' | '[' | ']') { 'x' } else { c })
+        .map(|c| {
+            if matches!(c, '*' | '?' | '[' | ']') {
+                'x'
+            } else {
+                c
+            }
+        })
         .collect();
     let live = Live::open(&format!("models:/{example}/1"), server)?;
     let models = live

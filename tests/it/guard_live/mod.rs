@@ -14,7 +14,14 @@ use crate::promote_live::POLICY;
 /// decision log's lines and stderr.
 fn once(s: &Server, name: &str, extra: &[&str]) -> (i32, Vec<Value>, String) {
     let out = clean()
-        .args(["guard", "--once", "--no-config", "--policy", POLICY, "--tracking-uri"])
+        .args([
+            "guard",
+            "--once",
+            "--no-config",
+            "--policy",
+            POLICY,
+            "--tracking-uri",
+        ])
         .arg(&s.uri)
         .arg("--protect")
         .arg(format!("{name}@champion"))
@@ -42,4 +49,4 @@ fn read_decisions(path: &Path) -> Vec<Value> {
 
 mod once;
 pub(crate) mod receiver;
-
+mod service;

@@ -39,14 +39,19 @@ impl Receiver {
                 if let Ok(v) = serde_json::from_slice(&body) {
                     kept.lock().unwrap().push(v);
                 }
-                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                );
             }
         });
         Self { port, bodies }
     }
 
     pub(crate) fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/hooks/T000/B000/secret-token", self.port)
+        format!(
+            "http://127.0.0.1:{}/hooks/T000/B000/secret-token",
+            self.port
+        )
     }
 
     pub(crate) fn bodies(&self) -> Vec<Value> {
