@@ -10,7 +10,7 @@ mod guard;
 mod inspect;
 mod outputs;
 mod pipeline;
-mod promote;
+pub(super) mod promote;
 mod sarif_site;
 mod save;
 mod server;

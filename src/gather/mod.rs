@@ -35,6 +35,7 @@ mod search_filter;
 mod stages;
 mod tracking;
 mod unity_catalog;
+pub mod webhooks;
 pub mod wire;
 mod workspace_acl;
 mod writes;

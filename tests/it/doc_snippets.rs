@@ -34,10 +34,14 @@ enum Snippet {
     RuleLines(String),
     /// A `mlgate test` file or an `mlgate.toml`: TOML naming its policies.
     Names(String),
+    /// An `mlgate.toml` with what `mlgate guard` protects.
+    Config(String),
 }
 
 fn classify(block: &str) -> Snippet {
-    if block.contains("[[case]]") || block.trim_start().starts_with("policies") {
+    if block.contains("[[protect]]") {
+        Snippet::Config(block.to_string())
+    } else if block.contains("[[case]]") || block.trim_start().starts_with("policies") {
         Snippet::Names(block.to_string())
     } else if ["[policy]", "[[rule]]", "[[waiver]]"]
         .iter()
@@ -60,6 +64,34 @@ fn rule_around(lines: &str) -> String {
     }
     rule.push_str(lines);
     rule
+}
+
+/// An `mlgate.toml` with `[[protect]]` entries: `guard --once` reads it and gets as far as
+/// the registry (exit 3 with none listening), where a bad entry would stop it with exit 2.
+fn guard_config(dir: &Path, config: &str) -> Result<(), String> {
+    let file = dir.join("mlgate.toml");
+    std::fs::write(&file, config).unwrap();
+    let output = mlgate()
+        .args([
+            "guard",
+            "--once",
+            "--tracking-uri",
+            "http://127.0.0.1:9",
+            "--config",
+        ])
+        .arg(&file)
+        .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+        .output()
+        .unwrap();
+    if output.status.code() == Some(3) {
+        Ok(())
+    } else {
+        Err(format!(
+            "guard --once exited {:?}, not 3 (could not reach the registry):\n{}",
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
 }
 
 fn lint(dir: &Path, name: &str, policy: &str) -> Result<(), String> {
@@ -101,6 +133,7 @@ fn every_toml_snippet_in_the_docs_works_as_pasted() {
             let result = match classify(&block) {
                 Snippet::Policy(policy) => lint(dir.path(), "snippet.toml", &policy),
                 Snippet::RuleLines(lines) => lint(dir.path(), "snippet.toml", &rule_around(&lines)),
+                Snippet::Config(config) => guard_config(dir.path(), &config),
                 Snippet::Names(file) => match file.parse::<toml::Table>() {
                     Ok(table) if table.get("policies").is_some_and(toml::Value::is_array) => Ok(()),
                     Ok(_) => Err("names no `policies` list".to_string()),

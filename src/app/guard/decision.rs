@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use super::protect::Target;
 use crate::report::sanitize;
 
 /// What a decision did.
@@ -24,6 +25,10 @@ pub(crate) enum Act {
     Reported,
     /// The holder failed and the target went back to its last compliant holder.
     Reverted,
+    /// A transition request that passed, approved.
+    Approved,
+    /// A transition request that failed, rejected with the verdict as its comment.
+    Rejected,
     /// The registry could not be read or written well enough to decide.
     CouldNotDecide,
 }
@@ -35,13 +40,16 @@ impl Act {
             Act::Recorded => "recorded",
             Act::Reported => "reported",
             Act::Reverted => "reverted",
+            Act::Approved => "approved",
+            Act::Rejected => "rejected",
             Act::CouldNotDecide => "could-not-decide",
         }
     }
 
-    /// A violation is what the policy says of the holder: reported or reverted.
+    /// A violation is what the policy says of a holder or a request: reported, reverted
+    /// or rejected.
     pub(crate) fn is_violation(self) -> bool {
-        matches!(self, Act::Reported | Act::Reverted)
+        matches!(self, Act::Reported | Act::Reverted | Act::Rejected)
     }
 }
 
@@ -71,6 +79,23 @@ pub(crate) struct Decision {
 }
 
 impl Decision {
+    /// A decision that could not be made, for `reason`.
+    pub(crate) fn undecided(target: &Target, source: &str, reason: &str) -> Self {
+        Decision {
+            time: crate::app::pipeline::session::now_rfc3339(),
+            source: source.to_string(),
+            model: target.model.clone(),
+            target: target.goal.holds(),
+            from: None,
+            to: None,
+            verdict: None,
+            action: Act::CouldNotDecide,
+            reason: reason.to_string(),
+            latency_ms: 0,
+            fresh: false,
+        }
+    }
+
     /// The one line a chat message shows.
     pub(crate) fn text(&self) -> String {
         let held = |v: &Option<String>| {

@@ -10,6 +10,7 @@ mod decide;
 mod decision;
 mod notify;
 mod protect;
+mod request;
 mod scheduler;
 mod service;
 mod targets;
@@ -52,6 +53,7 @@ pub(super) fn run(args: &GuardArgs) -> Result<Exit, AppError> {
             report_dir: args.report_dir.clone(),
         },
         rules,
+        policy: args.policy.clone(),
         log,
         notifier: args.notify.as_deref().map(Notifier::new).transpose()?,
     };
@@ -65,6 +67,8 @@ pub(super) fn run(args: &GuardArgs) -> Result<Exit, AppError> {
 struct Guard {
     judge: Judge,
     rules: Vec<protect::Protect>,
+    /// As given, for what `promote` decides on the guard's behalf (transition requests).
+    policy: crate::cli::PolicyArgs,
     log: Log,
     notifier: Option<Notifier>,
 }
@@ -74,6 +78,11 @@ impl Guard {
     fn decide(&self, target: &protect::Target, source: &str) -> Decision {
         self.judge.refresh_today();
         let decision = self.judge.decide(target, source);
+        self.finish(decision)
+    }
+
+    /// Says what was decided: the decision log, and a notification of a fresh violation.
+    fn finish(&self, decision: Decision) -> Decision {
         self.log.write(&decision);
         if decision.action.is_violation() && decision.fresh {
             if let Some(n) = &self.notifier {

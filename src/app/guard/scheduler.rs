@@ -10,8 +10,34 @@ use std::sync::{Condvar, Mutex, PoisonError};
 
 use super::protect::{Target, TargetKey};
 
-/// A decision to make: the target, and what asked (`reconcile`, `webhook:<id>`).
-pub(super) type Job = (Target, String);
+/// A decision to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Job {
+    pub target: Target,
+    /// What asked: `reconcile`, `webhook:<delivery id>`.
+    pub source: String,
+    /// A transition request of this version to the target's stage, to approve or reject.
+    pub request: Option<String>,
+}
+
+impl Job {
+    pub(super) fn new(target: Target, source: impl Into<String>) -> Self {
+        Self {
+            target,
+            source: source.into(),
+            request: None,
+        }
+    }
+
+    /// A request is its own job: coalescing it with the stage's decision would lose it.
+    fn key(&self) -> TargetKey {
+        let mut key = self.target.key();
+        if let Some(v) = &self.request {
+            key.holds = format!("{} (request of version {v})", key.holds);
+        }
+        key
+    }
+}
 
 #[derive(Default)]
 struct State {
@@ -36,19 +62,19 @@ impl Scheduler {
 
     /// Asks for a decision on `target`; `false` when it was coalesced with one already asked
     /// for, or the scheduler is closed.
-    pub(super) fn ask(&self, target: Target, source: String) -> bool {
+    pub(super) fn ask(&self, job: Job) -> bool {
         let mut s = self.lock();
         if s.closed {
             return false;
         }
-        let key = target.key();
+        let key = job.key();
         if s.running.contains(&key) {
-            return s.again.insert(key, (target, source)).is_none();
+            return s.again.insert(key, job).is_none();
         }
         if !s.queued.insert(key) {
             return false;
         }
-        s.queue.push_back((target, source));
+        s.queue.push_back(job);
         drop(s);
         self.ready.notify_one();
         true
@@ -62,7 +88,7 @@ impl Scheduler {
                 return None;
             }
             if let Some(job) = s.queue.pop_front() {
-                let key = job.0.key();
+                let key = job.key();
                 s.queued.remove(&key);
                 s.running.insert(key);
                 return Some(job);
@@ -71,10 +97,10 @@ impl Scheduler {
         }
     }
 
-    /// The job on `target` ended; one asked for meanwhile is queued now.
-    pub(super) fn done(&self, target: &Target) {
+    /// `job` ended; the same one asked for meanwhile is queued now.
+    pub(super) fn done(&self, job: &Job) {
         let mut s = self.lock();
-        let key = target.key();
+        let key = job.key();
         s.running.remove(&key);
         if let Some(job) = s.again.remove(&key) {
             if !s.closed && s.queued.insert(key) {
@@ -109,6 +135,10 @@ mod tests {
     use crate::cli::OnViolation;
     use crate::gather::Goal;
 
+    fn job(model: &str, source: &str) -> Job {
+        Job::new(target(model), source)
+    }
+
     fn target(model: &str) -> Target {
         Target {
             model: model.into(),
@@ -121,22 +151,30 @@ mod tests {
     #[test]
     fn one_entry_per_target_and_once_more_after_a_running_one() {
         let s = Scheduler::default();
-        assert!(s.ask(target("a"), "webhook:1".into()));
-        assert!(!s.ask(target("a"), "webhook:2".into()), "coalesced");
-        assert!(s.ask(target("b"), "reconcile".into()));
-        let (a, source) = s.next().unwrap();
-        assert_eq!((a.model.as_str(), source.as_str()), ("a", "webhook:1"));
+        assert!(s.ask(job("a", "webhook:1")));
+        assert!(!s.ask(job("a", "webhook:2")), "coalesced");
+        assert!(s.ask(job("b", "reconcile")));
+        let a = s.next().unwrap();
+        assert_eq!(
+            (a.target.model.as_str(), a.source.as_str()),
+            ("a", "webhook:1")
+        );
         // Asked for while running: decided again afterwards, once.
-        assert!(s.ask(target("a"), "webhook:3".into()));
-        assert!(!s.ask(target("a"), "webhook:4".into()));
-        assert_eq!(s.waiting(), 1);
-        s.done(&a);
+        assert!(s.ask(job("a", "webhook:3")));
+        assert!(!s.ask(job("a", "webhook:4")));
+        // A request is never folded into the target's decision.
+        let mut request = job("a", "webhook:5");
+        request.request = Some("7".into());
+        assert!(s.ask(request));
         assert_eq!(s.waiting(), 2);
-        assert_eq!(s.next().unwrap().0.model, "b");
-        assert_eq!(s.next().unwrap().1, "webhook:3");
+        s.done(&a);
+        assert_eq!(s.waiting(), 3);
+        assert_eq!(s.next().unwrap().target.model, "b");
+        assert_eq!(s.next().unwrap().request.as_deref(), Some("7"));
+        assert_eq!(s.next().unwrap().source, "webhook:3");
         s.close();
         assert!(s.next().is_none());
-        assert!(!s.ask(target("c"), "reconcile".into()));
+        assert!(!s.ask(job("c", "reconcile")));
     }
 
     #[test]

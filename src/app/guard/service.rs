@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
-use super::scheduler::Scheduler;
+use super::scheduler::{Job, Scheduler};
 use super::{targets, Guard};
 use crate::app::audit::stop::Stop;
 use crate::app::error::AppError;
@@ -52,7 +52,7 @@ impl Service<'_> {
             Ok(targets) => {
                 self.healthy.store(true, Ordering::Relaxed);
                 for t in targets {
-                    self.scheduler.ask(t, "reconcile".into());
+                    self.scheduler.ask(Job::new(t, "reconcile"));
                 }
             }
             Err(e) => {
@@ -68,9 +68,12 @@ impl Service<'_> {
     }
 
     fn work(&self) {
-        while let Some((target, source)) = self.scheduler.next() {
-            self.guard.decide(&target, &source);
-            self.scheduler.done(&target);
+        while let Some(job) = self.scheduler.next() {
+            match &job.request {
+                Some(version) => self.guard.decide_request(&job.target, version, &job.source),
+                None => self.guard.decide(&job.target, &job.source),
+            };
+            self.scheduler.done(&job);
         }
     }
 }

@@ -69,11 +69,13 @@ pub(super) fn decide_all(
     let mut out = Vec::with_capacity(targets.len());
     for chunk in targets.chunks(concurrency.max(1)) {
         std::thread::scope(|s| {
-            let running: Vec<_> = chunk.iter().map(|t| s.spawn(|| decide(t))).collect();
-            for handle in running {
-                if let Ok(d) = handle.join() {
-                    out.push(d);
-                }
+            let running: Vec<_> = chunk.iter().map(|t| (t, s.spawn(|| decide(t)))).collect();
+            for (target, handle) in running {
+                // A decision that panicked is undecided, never silently missing (a missing
+                // decision could turn a violation into exit 0).
+                out.push(handle.join().unwrap_or_else(|_| {
+                    Decision::undecided(target, "reconcile", "the decision stopped unexpectedly")
+                }));
             }
         });
     }
