@@ -73,10 +73,7 @@ fn up_is_better_and_the_colour_follows_the_rule() {
     // the other series a bar is 0, below the axis: not drawn.
     assert_eq!(line(s, "y-axis "), "\"% of incumbent\" 90.0 --> 122.0");
     assert_eq!(line(s, "bar \"not worse\" "), "[0.0, 116.7, 0.0, 0.0]");
-    assert_eq!(
-        line(s, "bar \"worse, allowed\" "),
-        "[0.0, 0.0, 95.0, 99.4]"
-    );
+    assert_eq!(line(s, "bar \"worse, allowed\" "), "[0.0, 0.0, 95.0, 99.4]");
     assert_eq!(
         line(s, "bar \"worse than allowed\" "),
         "[94.4, 0.0, 0.0, 0.0]"
