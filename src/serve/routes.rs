@@ -60,14 +60,14 @@ impl Routes {
             "/webhooks/databricks" => Source::Databricks,
             "/healthz" => return self.health(request.method()),
             "/metrics" => return self.metrics(request.method()),
-            _ => return answer(StatusCode::NOT_FOUND, "not found".into()),
+            _ => return answer(StatusCode::NOT_FOUND, "not found"),
         };
         if request.method() != Method::POST {
             return not_allowed("POST");
         }
         let (outcome, status, text) = self.delivery(source, request).await;
         self.metrics.delivery(source, outcome);
-        answer(status, text)
+        answer(status, &text)
     }
 
     fn health(&self, method: &Method) -> Response<Full<Bytes>> {
@@ -75,10 +75,10 @@ impl Routes {
             return not_allowed("GET, HEAD");
         }
         match self.sink.health() {
-            (true, why) => answer(StatusCode::OK, format!("ok: {why}").into()),
+            (true, why) => answer(StatusCode::OK, &format!("ok: {why}")),
             (false, why) => answer(
                 StatusCode::SERVICE_UNAVAILABLE,
-                format!("unhealthy: {why}").into(),
+                &format!("unhealthy: {why}"),
             ),
         }
     }
@@ -339,14 +339,14 @@ fn unix_seconds(text: &str) -> Option<i64> {
 }
 
 fn not_allowed(allow: &'static str) -> Response<Full<Bytes>> {
-    let mut response = answer(StatusCode::METHOD_NOT_ALLOWED, "method not allowed".into());
+    let mut response = answer(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
     response
         .headers_mut()
         .insert(ALLOW, HeaderValue::from_static(allow));
     response
 }
 
-fn answer(status: StatusCode, text: Cow<'static, str>) -> Response<Full<Bytes>> {
+fn answer(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(format!("{text}\n"))));
     *response.status_mut() = status;
     response.headers_mut().insert(

@@ -82,7 +82,7 @@ fn keyed(secret: &str) -> HmacSha256 {
     // HMAC takes keys of any length (long ones are hashed first), so this cannot fail; the
     // fallback keeps the function total without a panic path.
     HmacSha256::new_from_slice(secret.as_bytes())
-        .unwrap_or_else(|_| HmacSha256::new(&Default::default()))
+        .unwrap_or_else(|_| HmacSha256::new(&hmac::digest::Key::<HmacSha256>::default()))
 }
 
 /// Hex digits to bytes; `None` for odd lengths or non-hex characters. Only SHA-256's length is
@@ -104,6 +104,8 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
 
     /// Signs as MLflow does (for tests that need fresh timestamps); the fixed vectors below
@@ -128,11 +130,11 @@ pub(crate) mod tests {
     pub(crate) fn sign_databricks(secret: &str, body: &[u8]) -> String {
         let mut mac = keyed(secret);
         mac.update(body);
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        let mut hex = String::new();
+        for byte in mac.finalize().into_bytes() {
+            let _ = write!(hex, "{byte:02x}");
+        }
+        hex
     }
 
     // Produced by MLflow 3.17's own signer, one call per row with the row's arguments:
