@@ -204,24 +204,38 @@ mod tests {
     #[test]
     fn the_canned_test_payloads_are_tests() {
         // documented: MLflow 3.17's example payloads (`get_example_payload_for_event`).
-        for data in [
-            r#"{"name": "example_model", "alias": "example_alias", "version": "1"}"#,
-            r#"{"name": "example_model", "alias": "example_alias"}"#,
-            r#"{"name": "example_model", "version": "1", "key": "example_key", "value": "example_value"}"#,
-            r#"{"name": "example_model", "version": "1", "source": "models:/123", "run_id": "abcd1234abcd5678", "tags": {"example_key": "example_value"}, "description": "An example model version"}"#,
-            r#"{"name": "example_model", "tags": {"example_key": "example_value"}, "description": "An example registered model"}"#,
+        for (entity, action, data) in [
+            (
+                "model_version_alias",
+                "created",
+                r#"{"name": "example_model", "alias": "example_alias", "version": "1"}"#,
+            ),
+            (
+                "model_version_alias",
+                "deleted",
+                r#"{"name": "example_model", "alias": "example_alias"}"#,
+            ),
+            (
+                "model_version_tag",
+                "set",
+                r#"{"name": "example_model", "version": "1", "key": "example_key", "value": "example_value"}"#,
+            ),
+            (
+                "model_version_tag",
+                "deleted",
+                r#"{"name": "example_model", "version": "1", "key": "example_key"}"#,
+            ),
+            (
+                "model_version",
+                "created",
+                r#"{"name": "example_model", "version": "1", "source": "models:/123", "run_id": "abcd1234abcd5678", "tags": {"example_key": "example_value"}, "description": "An example model version"}"#,
+            ),
+            (
+                "registered_model",
+                "created",
+                r#"{"name": "example_model", "tags": {"example_key": "example_value"}, "description": "An example registered model"}"#,
+            ),
         ] {
-            let (entity, action) = if data.contains("alias\": \"example_alias\", \"version") {
-                ("model_version_alias", "created")
-            } else if data.contains("alias") {
-                ("model_version_alias", "deleted")
-            } else if data.contains("\"key\"") {
-                ("model_version_tag", "set")
-            } else if data.contains("source") {
-                ("model_version", "created")
-            } else {
-                ("registered_model", "created")
-            };
             let body = format!(
                 r#"{{"entity": "{entity}", "action": "{action}", "timestamp": "t", "data": {data}}}"#
             );

@@ -1,11 +1,14 @@
 //! Replay protection: signed times must be recent, and a delivery already seen is acted on
 //! once. The memory of seen deliveries is bounded twice: a key is forgotten once it is older than the window (a replay that old is
 //! refused as stale anyway), and past a hard cap the oldest key goes first, so a flood of
-//! validly signed deliveries cannot grow it without limit.
+//! validly signed deliveries cannot grow it without limit. Keys are kept as SHA-256 digests,
+//! so a long one (a Databricks key holds the model name) costs no more than a short one.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sha2_11::{Digest, Sha256};
 
 /// At most this many keys are remembered per source.
 pub(crate) const MAX_REMEMBERED: usize = 100_000;
@@ -28,10 +31,12 @@ pub(crate) struct Seen {
     state: Mutex<State>,
 }
 
+type Fingerprint = [u8; 32];
+
 #[derive(Debug, Default)]
 struct State {
-    keys: HashSet<String>,
-    order: VecDeque<(Instant, String)>,
+    keys: HashSet<Fingerprint>,
+    order: VecDeque<(Instant, Fingerprint)>,
 }
 
 impl Seen {
@@ -45,6 +50,7 @@ impl Seen {
 
     /// Records `key` and says whether this is its first sighting within the window.
     pub(crate) fn first_sighting(&self, key: &str, now: Instant) -> bool {
+        let key: Fingerprint = Sha256::digest(key.as_bytes()).into();
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         while let Some((at, _)) = state.order.front() {
             if now.saturating_duration_since(*at) <= self.window {
@@ -54,7 +60,7 @@ impl Seen {
                 state.keys.remove(&old);
             }
         }
-        if state.keys.contains(key) {
+        if state.keys.contains(&key) {
             return false;
         }
         while state.order.len() >= self.cap {
@@ -62,8 +68,8 @@ impl Seen {
                 state.keys.remove(&old);
             }
         }
-        state.keys.insert(key.to_string());
-        state.order.push_back((now, key.to_string()));
+        state.keys.insert(key);
+        state.order.push_back((now, key));
         true
     }
 
