@@ -17,6 +17,7 @@ pub mod model_ref;
 pub mod policy;
 pub mod redact;
 pub mod report;
+pub mod serve;
 pub mod snapshot;
 pub mod suggest;
 pub mod timefmt;

@@ -54,6 +54,7 @@ mod sarif;
 mod schemas;
 mod secret_property;
 mod seed_report;
+mod serve;
 mod silent_paths;
 mod tls;
 mod unlisted;
