@@ -74,13 +74,15 @@ fn jobs_for(rules: &[Protect], event: &Event) -> Vec<Job> {
         (EventKind::AliasSet { alias, .. } | EventKind::AliasDeleted { alias }, Goal::Alias(a)) => {
             alias == a
         }
-        (EventKind::AliasSet { .. } | EventKind::AliasDeleted { .. }, Goal::Stage(_))
-        | (EventKind::StageTransitioned { .. }, Goal::Alias(_)) => false,
-        (EventKind::StageTransitioned { .. } | EventKind::VersionCreated { .. }, _) => true,
+        (EventKind::StageTransitioned { .. }, Goal::Stage(_))
+        | (EventKind::VersionCreated { .. }, _) => true,
         (EventKind::TagSet { key, .. } | EventKind::TagDeleted { key, .. }, _) => {
             key.starts_with("mlgate.")
         }
-        (EventKind::TransitionRequested { .. }, _) => false,
+        // An alias event touches no stage, a stage event no alias; requests are jobs of their own.
+        (EventKind::AliasSet { .. } | EventKind::AliasDeleted { .. }, Goal::Stage(_))
+        | (EventKind::StageTransitioned { .. }, Goal::Alias(_))
+        | (EventKind::TransitionRequested { .. }, _) => false,
     };
     let mut jobs = Vec::new();
     for rule in rules.iter().filter(|r| r.covers(&event.model)) {
@@ -127,7 +129,17 @@ mod tests {
     fn asked(rules: &[Protect], e: &Event) -> Vec<String> {
         jobs_for(rules, e)
             .iter()
-            .map(|j| format!("{}{}{}", j.target.model, j.target.goal.holds(), j.request.as_deref().map(|v| format!(" request {v}")).unwrap_or_default()))
+            .map(|j| {
+                format!(
+                    "{}{}{}",
+                    j.target.model,
+                    j.target.goal.holds(),
+                    j.request
+                        .as_deref()
+                        .map(|v| format!(" request {v}"))
+                        .unwrap_or_default()
+                )
+            })
             .collect()
     }
 
@@ -138,20 +150,49 @@ mod tests {
             rule("churn", Goal::Stage("Production".into())),
             rule("fraud-*", Goal::Alias("champion".into())),
         ];
-        let alias = |a: &str| EventKind::AliasSet { alias: a.into(), version: "3".into() };
-        assert_eq!(asked(&rules, &event("churn", alias("champion"))), ["churn@champion"]);
+        let alias = |a: &str| EventKind::AliasSet {
+            alias: a.into(),
+            version: "3".into(),
+        };
+        assert_eq!(
+            asked(&rules, &event("churn", alias("champion"))),
+            ["churn@champion"]
+        );
         assert!(asked(&rules, &event("churn", alias("challenger"))).is_empty());
-        assert_eq!(asked(&rules, &event("fraud-eu", alias("champion"))), ["fraud-eu@champion"]);
+        assert_eq!(
+            asked(&rules, &event("fraud-eu", alias("champion"))),
+            ["fraud-eu@champion"]
+        );
         assert!(asked(&rules, &event("other", alias("champion"))).is_empty());
-        let created = EventKind::VersionCreated { version: "4".into() };
-        assert_eq!(asked(&rules, &event("churn", created)), ["churn@champion", "churnProduction"]);
-        let tag = |k: &str| EventKind::TagSet { version: "3".into(), key: k.into() };
-        assert_eq!(asked(&rules, &event("churn", tag("mlgate.verdict"))).len(), 2);
+        let created = EventKind::VersionCreated {
+            version: "4".into(),
+        };
+        assert_eq!(
+            asked(&rules, &event("churn", created)),
+            ["churn@champion", "churnProduction"]
+        );
+        let tag = |k: &str| EventKind::TagSet {
+            version: "3".into(),
+            key: k.into(),
+        };
+        assert_eq!(
+            asked(&rules, &event("churn", tag("mlgate.verdict"))).len(),
+            2
+        );
         assert!(asked(&rules, &event("churn", tag("owner"))).is_empty());
-        let moved = EventKind::StageTransitioned { version: "3".into(), to_stage: "Archived".into() };
+        let moved = EventKind::StageTransitioned {
+            version: "3".into(),
+            to_stage: "Archived".into(),
+        };
         assert_eq!(asked(&rules, &event("churn", moved)), ["churnProduction"]);
-        let request = |s: &str| EventKind::TransitionRequested { version: "5".into(), to_stage: s.into() };
-        assert_eq!(asked(&rules, &event("churn", request("production"))), ["churnProduction request 5"]);
+        let request = |s: &str| EventKind::TransitionRequested {
+            version: "5".into(),
+            to_stage: s.into(),
+        };
+        assert_eq!(
+            asked(&rules, &event("churn", request("production"))),
+            ["churnProduction request 5"]
+        );
         assert!(asked(&rules, &event("churn", request("Staging"))).is_empty());
     }
 }

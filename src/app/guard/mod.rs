@@ -8,20 +8,23 @@
 
 mod decide;
 mod decision;
+mod listen;
 mod notify;
 mod protect;
+mod register;
 mod request;
 mod scheduler;
 mod service;
 mod targets;
 
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use super::config::Config;
 use super::error::AppError;
 use super::pipeline::prepare::prepare;
 use crate::cli::{GuardArgs, OutputArgs};
 use crate::exit::Exit;
+use crate::serve::Metrics;
 use decide::Judge;
 use decision::{Act, Decision, Log};
 use notify::Notifier;
@@ -55,6 +58,7 @@ pub(super) fn run(args: &GuardArgs) -> Result<Exit, AppError> {
         rules,
         policy: args.policy.clone(),
         log,
+        metrics: Arc::new(Metrics::new()),
         notifier: args.notify.as_deref().map(Notifier::new).transpose()?,
     };
     if args.once {
@@ -70,6 +74,8 @@ struct Guard {
     /// As given, for what `promote` decides on the guard's behalf (transition requests).
     policy: crate::cli::PolicyArgs,
     log: Log,
+    /// Counted for `/metrics` (and kept, unread, without `--listen`).
+    metrics: Arc<Metrics>,
     notifier: Option<Notifier>,
 }
 
@@ -84,6 +90,10 @@ impl Guard {
     /// Says what was decided: the decision log, and a notification of a fresh violation.
     fn finish(&self, decision: Decision) -> Decision {
         self.log.write(&decision);
+        self.metrics.decision(
+            decision.action.as_str(),
+            std::time::Duration::from_millis(decision.latency_ms),
+        );
         if decision.action.is_violation() && decision.fresh {
             if let Some(n) = &self.notifier {
                 n.send(&decision);

@@ -171,7 +171,8 @@ mod tests {
         assert_eq!(s.waiting(), 3);
         assert_eq!(s.next().unwrap().target.model, "b");
         assert_eq!(s.next().unwrap().request.as_deref(), Some("7"));
-        assert_eq!(s.next().unwrap().source, "webhook:3");
+        // The newest ask names what asked: the decision reads the registry anyway.
+        assert_eq!(s.next().unwrap().source, "webhook:4");
         s.close();
         assert!(s.next().is_none());
         assert!(!s.ask(job("c", "reconcile")));

@@ -5,6 +5,7 @@
 
 mod confinement;
 mod gather_layer;
+mod guard;
 mod mock;
 mod promote;
 mod registry_state;

@@ -50,3 +50,4 @@ fn read_decisions(path: &Path) -> Vec<Value> {
 mod once;
 pub(crate) mod receiver;
 mod service;
+mod webhooks;

@@ -7,10 +7,17 @@ use super::read_decisions;
 use crate::live::Server;
 use crate::promote_live::{champion, promote, register, server, set_alias, POLICY, SERVERS};
 
-/// `mlgate guard` reconciling `NAME@champion` every second, decisions to `log`.
-pub(super) fn start(s: &Server, name: &str, log: &std::path::Path, extra: &[&str]) -> Child {
+/// `mlgate guard` on `NAME@champion` (revert), decisions to `log`, with `extra` flags.
+pub(super) fn start(
+    s: &Server,
+    name: &str,
+    log: &std::path::Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Child {
     Command::new(assert_cmd::cargo::cargo_bin("mlgate"))
-        .args(["guard", "--no-config", "--policy", POLICY, "--poll", "1"])
+        .envs(env.iter().copied())
+        .args(["guard", "--no-config", "--policy", POLICY])
         .args(["--on-violation", "revert", "--tracking-uri", &s.uri])
         .arg("--protect")
         .arg(format!("{name}@champion"))
@@ -67,7 +74,7 @@ fn without_webhooks_a_bypass_is_reverted_within_a_poll_and_sigterm_stops_it_clea
         assert_eq!(code, 0, "{key}: {stderr}");
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("decisions.jsonl");
-        let mut guard = start(&s, &name, &log, &[]);
+        let mut guard = start(&s, &name, &log, &["--poll", "1"], &[]);
         wait_for(&mut guard, "the first reconcile", || {
             read_decisions(&log)
                 .iter()
