@@ -27,7 +27,7 @@ const MAX_COMPONENT: usize = 255;
 const SUFFIX: usize = 17;
 
 /// `DIR/<model>/<version>.<ext>`, the model's folder created.
-pub(in crate::app) fn file_for(
+pub(crate) fn file_for(
     dir: &Path,
     model: &str,
     version: &str,

@@ -10,7 +10,7 @@
 //! process, so the few milliseconds of closing the files cannot be cut short either.
 
 /// The installed listeners of one run.
-pub(in crate::app) struct Stop {
+pub(crate) struct Stop {
     #[cfg(unix)]
     signals: [(&'static str, Option<tokio::signal::unix::Signal>); 3],
 }
@@ -18,7 +18,7 @@ pub(in crate::app) struct Stop {
 impl Stop {
     /// Installs the listeners; must run on the runtime (tokio registers them with its
     /// driver). A listener the system refuses is left out: that signal keeps its default.
-    pub(in crate::app) fn install() -> Self {
+    pub(crate) fn install() -> Self {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
@@ -37,7 +37,7 @@ impl Stop {
     }
 
     /// Resolves with the signal's name when one of them arrives.
-    pub(in crate::app) async fn signalled(&mut self) -> &'static str {
+    pub(crate) async fn signalled(&mut self) -> &'static str {
         #[cfg(unix)]
         {
             let [(int, a), (term, b), (hup, c)] = &mut self.signals;

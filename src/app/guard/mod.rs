@@ -15,6 +15,7 @@ mod register;
 mod request;
 mod scheduler;
 mod service;
+mod shared;
 mod targets;
 
 use std::sync::{Arc, RwLock};
@@ -26,8 +27,9 @@ use crate::cli::{GuardArgs, OutputArgs};
 use crate::exit::Exit;
 use crate::serve::Metrics;
 use decide::Judge;
-use decision::{Act, Decision, Log};
+use decision::Log;
 use notify::Notifier;
+use shared::Guard;
 
 pub(super) fn run(args: &GuardArgs) -> Result<Exit, AppError> {
     let config = Config::find(&args.policy)?;
@@ -65,60 +67,4 @@ pub(super) fn run(args: &GuardArgs) -> Result<Exit, AppError> {
         return guard.once(usize::from(args.concurrency));
     }
     service::run(&guard, args)
-}
-
-/// Everything a decision and its outputs need, shared by every worker.
-struct Guard {
-    judge: Judge,
-    rules: Vec<protect::Protect>,
-    /// As given, for what `promote` decides on the guard's behalf (transition requests).
-    policy: crate::cli::PolicyArgs,
-    log: Log,
-    /// Counted for `/metrics` (and kept, unread, without `--listen`).
-    metrics: Arc<Metrics>,
-    notifier: Option<Notifier>,
-}
-
-impl Guard {
-    /// Decides `target`, then logs and notifies what was decided.
-    fn decide(&self, target: &protect::Target, source: &str) -> Decision {
-        self.judge.refresh_today();
-        let decision = self.judge.decide(target, source);
-        self.finish(decision)
-    }
-
-    /// Says what was decided: the decision log, and a notification of a fresh violation.
-    fn finish(&self, decision: Decision) -> Decision {
-        self.log.write(&decision);
-        self.metrics.decision(
-            decision.action.as_str(),
-            std::time::Duration::from_millis(decision.latency_ms),
-        );
-        if decision.action.is_violation() && decision.fresh {
-            if let Some(n) = &self.notifier {
-                n.send(&decision);
-            }
-        }
-        decision
-    }
-
-    /// One reconcile pass over every target, `concurrency` at a time: exit 1 when a holder
-    /// violates its policy, else 3 when a target could not be decided, else 0.
-    fn once(&self, concurrency: usize) -> Result<Exit, AppError> {
-        let targets = targets::expand(&self.rules, &self.judge.server)?;
-        let decisions = targets::decide_all(&targets, concurrency, |t| self.decide(t, "reconcile"));
-        Ok(exit_of(&decisions))
-    }
-}
-
-/// The exit code of a reconcile pass: a violation is a failed policy (1) even when other
-/// targets could not be decided; an undecided target is never a pass.
-fn exit_of(decisions: &[Decision]) -> Exit {
-    if decisions.iter().any(|d| d.action.is_violation()) {
-        Exit::PolicyFailed
-    } else if decisions.iter().any(|d| d.action == Act::CouldNotDecide) {
-        Exit::Gather
-    } else {
-        Exit::Pass
-    }
 }

@@ -3,8 +3,7 @@
 //! without webhooks (before 3.3, a file store), the guard says what to ask for and goes on
 //! reconciling every `--poll`: a missing subscription slows it down, it never stops it.
 
-use super::service::MLFLOW_SECRET_VAR;
-use super::Guard;
+use super::shared::{Guard, MLFLOW_SECRET_VAR};
 use crate::app::pipeline::session::Live;
 use crate::app::stdio;
 use crate::gather::webhooks::{self, Registered, EVENTS};

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::decision::{Act, Decision};
 use super::protect::Target;
-use super::Guard;
+use super::shared::Guard;
 use crate::app::pipeline::session::now_rfc3339;
 use crate::app::promote;
 use crate::cli::{OutputArgs, PromoteArgs};

@@ -13,7 +13,8 @@ use std::time::Duration;
 use super::listen::{GuardSink, Health};
 use super::register::register;
 use super::scheduler::{Job, Scheduler};
-use super::{targets, Guard};
+use super::shared::{Guard, MLFLOW_SECRET_VAR};
+use super::targets;
 use crate::app::audit::stop::Stop;
 use crate::app::error::AppError;
 use crate::app::stdio;
@@ -21,8 +22,6 @@ use crate::cli::GuardArgs;
 use crate::exit::Exit;
 use crate::serve::{self, Listener};
 
-/// The MLflow webhooks' signing secret.
-pub(super) const MLFLOW_SECRET_VAR: &str = "MLGATE_WEBHOOK_SECRET";
 /// The Databricks registry webhooks' signing secret.
 const DATABRICKS_SECRET_VAR: &str = "MLGATE_DATABRICKS_WEBHOOK_SECRET";
 

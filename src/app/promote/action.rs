@@ -9,7 +9,7 @@ use crate::snapshot::Backend;
 
 /// What the promotion does once green.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(in crate::app) enum Action {
+pub(crate) enum Action {
     /// Point the alias at the candidate.
     Alias(String),
     /// Move the candidate into the stage.
@@ -19,7 +19,7 @@ pub(in crate::app) enum Action {
 }
 
 impl Action {
-    pub(in crate::app) fn goal(&self) -> Goal {
+    pub(crate) fn goal(&self) -> Goal {
         match self {
             Action::Alias(a) => Goal::Alias(a.clone()),
             Action::Stage(s) | Action::Request(s) => Goal::Stage(s.clone()),
@@ -27,7 +27,7 @@ impl Action {
     }
 
     /// `mlgate.target`: `alias:champion`, `stage:Production`, `request:Production`.
-    pub(in crate::app) fn record(&self) -> String {
+    pub(crate) fn record(&self) -> String {
         match self {
             Action::Alias(a) => format!("alias:{a}"),
             Action::Stage(s) => format!("stage:{s}"),
@@ -36,7 +36,7 @@ impl Action {
     }
 
     /// Refuses, before anything is read, what the backend cannot do (its capabilities say).
-    pub(in crate::app) fn supported_on(&self, backend: Backend) -> Result<(), AppError> {
+    pub(crate) fn supported_on(&self, backend: Backend) -> Result<(), AppError> {
         let can = gather::capabilities(backend);
         let why = match self {
             Action::Alias(_) if !can.aliases => format!("{} no aliases", can.has()),
@@ -92,7 +92,7 @@ impl Action {
 }
 
 /// `--to-alias`, `--to-stage` or `--approve-request`, validated as `check` validates targets.
-pub(in crate::app) fn action(
+pub(crate) fn action(
     args: &PromoteArgs,
     rules: &[crate::engine::Rule],
 ) -> Result<Action, AppError> {
@@ -117,7 +117,7 @@ pub(in crate::app) fn action(
 }
 
 /// `--expect-incumbent`: a version number, or `none`.
-pub(in crate::app) fn expected(given: &str) -> Result<Option<String>, AppError> {
+pub(crate) fn expected(given: &str) -> Result<Option<String>, AppError> {
     let text = given.trim();
     if text.eq_ignore_ascii_case("none") {
         return Ok(None);
@@ -138,7 +138,7 @@ pub(in crate::app) fn expected(given: &str) -> Result<Option<String>, AppError> 
 }
 
 /// The registered model a promotion moves within; only registry references name one.
-pub(in crate::app) fn registry_name(reference: &ModelRef) -> Result<String, AppError> {
+pub(crate) fn registry_name(reference: &ModelRef) -> Result<String, AppError> {
     match reference {
         ModelRef::Version { name, .. }
         | ModelRef::Alias { name, .. }
@@ -152,7 +152,7 @@ pub(in crate::app) fn registry_name(reference: &ModelRef) -> Result<String, AppE
 }
 
 /// Whether a transition request (as the registry lists it) asks for `stage`.
-pub(in crate::app) fn is_request_to(request: &serde_json::Value, stage: &str) -> bool {
+pub(crate) fn is_request_to(request: &serde_json::Value, stage: &str) -> bool {
     request
         .get("to_stage")
         .and_then(serde_json::Value::as_str)

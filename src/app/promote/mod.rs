@@ -50,9 +50,9 @@ pub(super) fn run(args: &PromoteArgs) -> Result<Exit, AppError> {
 
 /// What a promotion did, and how the run ends. The outcome is `None` only when the run
 /// stopped before the candidate was known (a usage error, an unreadable policy).
-pub(in crate::app) type Ended = (Option<Promotion>, Result<Exit, AppError>);
+pub(crate) type Ended = (Option<Promotion>, Result<Exit, AppError>);
 
-pub(in crate::app) fn gate(args: &PromoteArgs) -> Ended {
+pub(crate) fn gate(args: &PromoteArgs) -> Ended {
     let mut promotion = None;
     let result = gate_into(args, &mut promotion);
     (promotion, result)

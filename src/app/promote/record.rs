@@ -8,7 +8,7 @@ use crate::engine::{Outcome, Status, Verdict};
 const SUMMARY_LIMIT: usize = 1000;
 
 /// The facts a record is made of.
-pub(in crate::app) struct Record<'a> {
+pub(crate) struct Record<'a> {
     pub status: Status,
     /// `alias:champion`, `stage:Production`, `request:Production`.
     pub target: String,
@@ -23,7 +23,7 @@ pub(in crate::app) struct Record<'a> {
 
 impl Record<'_> {
     /// The tags, in the order they are written.
-    pub(in crate::app) fn tags(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn tags(&self) -> Vec<(&'static str, String)> {
         vec![
             ("mlgate.verdict", verdict_word(self.status).to_string()),
             ("mlgate.target", self.target.clone()),
@@ -43,7 +43,7 @@ impl Record<'_> {
     }
 
     /// The comment of an approved or rejected transition request.
-    pub(in crate::app) fn comment(&self) -> String {
+    pub(crate) fn comment(&self) -> String {
         let mut line = format!("mlgate: {} · policy {}", self.summary, self.policy_digest);
         if let Some(url) = &self.report {
             line = format!("{line} · {url}");
@@ -52,7 +52,7 @@ impl Record<'_> {
     }
 }
 
-pub(in crate::app) fn verdict_word(status: Status) -> &'static str {
+pub(crate) fn verdict_word(status: Status) -> &'static str {
     match status {
         Status::Pass => "pass",
         Status::Fail => "fail",
@@ -62,7 +62,7 @@ pub(in crate::app) fn verdict_word(status: Status) -> &'static str {
 
 /// `fail at --fail-on error: 9 passed, 1 failed, 2 skipped; against v2 (@champion)`: one
 /// line, capped.
-pub(in crate::app) fn summary(verdict: &Verdict, holds: &str, incumbent: Option<&str>) -> String {
+pub(crate) fn summary(verdict: &Verdict, holds: &str, incumbent: Option<&str>) -> String {
     let counts: Vec<String> = verdict
         .counts
         .iter()
@@ -100,7 +100,7 @@ fn outcome_word(outcome: Outcome) -> &'static str {
 
 /// `--report-url`, else the GitHub Actions run when the runner's variables are all set; as
 /// [`redacted_link`] writes it.
-pub(in crate::app) fn report_url(
+pub(crate) fn report_url(
     given: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Option<String> {
@@ -136,7 +136,7 @@ const SIGNING_PARAMS: [&str; 9] = [
 /// or fragment parameter (`token=`, `sig=`, `password=`, a value of a secret's shape) as
 /// `[redacted]`, and one line (controls and invisible characters shown escaped), so a link
 /// cannot add lines to a comment or leak what signed it.
-pub(in crate::app) fn redacted_link(url: &str) -> String {
+pub(crate) fn redacted_link(url: &str) -> String {
     let url = crate::url::without_userinfo(url);
     let (rest, fragment) = match url.split_once('#') {
         Some((rest, fragment)) => (rest, Some(fragment)),

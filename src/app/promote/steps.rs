@@ -12,7 +12,7 @@ use crate::gather::{self, Goal, Write, WriteError};
 use crate::report::promotion::{line, Said};
 
 /// The registry steps after the verdict, all on the one live session.
-pub(in crate::app) struct Step<'a> {
+pub(crate) struct Step<'a> {
     pub live: &'a Live,
     pub name: &'a str,
     pub candidate: &'a str,
@@ -26,7 +26,7 @@ impl Step<'_> {
         live.block_on(gather::write(&live.cx, live.backend, write))
     }
 
-    pub(in crate::app) fn holder(&self, goal: &Goal) -> Result<Option<String>, PromoteError> {
+    pub(crate) fn holder(&self, goal: &Goal) -> Result<Option<String>, PromoteError> {
         let live = self.live;
         live.block_on(gather::holder(&live.cx, live.backend, self.name, goal))
             .map_err(|source| PromoteError::RereadHolder {
@@ -36,7 +36,7 @@ impl Step<'_> {
     }
 
     /// The candidate's open request to `stage` must still be there.
-    pub(in crate::app) fn require_open_request(&self, stage: &str) -> Result<(), AppError> {
+    pub(crate) fn require_open_request(&self, stage: &str) -> Result<(), AppError> {
         let live = self.live;
         let requests = live
             .block_on(gather::transition_requests(
@@ -62,7 +62,7 @@ impl Step<'_> {
         .into())
     }
 
-    pub(in crate::app) fn make_move(
+    pub(crate) fn make_move(
         &self,
         action: &Action,
         archive: bool,
@@ -147,7 +147,7 @@ impl Step<'_> {
         }
     }
 
-    pub(in crate::app) fn confirm(&self, action: &Action, goal: &Goal) -> Result<(), AppError> {
+    pub(crate) fn confirm(&self, action: &Action, goal: &Goal) -> Result<(), AppError> {
         match self.holds_now(action, goal) {
             Ok(true) => match action {
                 Action::Alias(_) => Ok(()),
@@ -192,7 +192,7 @@ impl Step<'_> {
         }
     }
 
-    pub(in crate::app) fn reject(&self, stage: &str) -> Result<(), String> {
+    pub(crate) fn reject(&self, stage: &str) -> Result<(), String> {
         let comment = self.record.comment();
         self.write(&Write::RejectTransitionRequest {
             name: self.name,
@@ -207,7 +207,7 @@ impl Step<'_> {
 
     /// Writes every `mlgate.*` tag; stops at the first that fails (tags are upserts, so a
     /// rerun completes them).
-    pub(in crate::app) fn record(&self) -> Result<(), String> {
+    pub(crate) fn record(&self) -> Result<(), String> {
         for (key, value) in self.record.tags() {
             self.write(&Write::SetVersionTag {
                 name: self.name,
