@@ -4,7 +4,7 @@
 //! reconciling every `--poll`: a missing subscription slows it down, it never stops it.
 
 use super::shared::{Guard, MLFLOW_SECRET_VAR};
-use crate::app::pipeline::session::Live;
+use super::targets::session_for;
 use crate::app::stdio;
 use crate::gather::webhooks::{self, Registered, EVENTS};
 
@@ -21,19 +21,8 @@ pub(super) fn register(guard: &Guard, url: &str) {
     let Some(rule) = guard.rules.first() else {
         return;
     };
-    // Any protected model's reference picks the registry (its backend and credentials).
-    let model: String = rule
-        .model
-        .chars()
-        .map(|c| {
-            if matches!(c, '*' | '?' | '[' | ']') {
-                'x'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let live = match Live::open(&format!("models:/{model}/1"), &guard.judge.server) {
+    // Any protected model's registry (its backend and credentials).
+    let live = match session_for(rule, &guard.judge.server) {
         Ok(live) => live,
         Err(e) => return say(format!("cannot register the webhook: {e}")),
     };

@@ -38,10 +38,10 @@ pub(super) fn expand(rules: &[Protect], server: &ServerArgs) -> Result<Vec<Targe
     Ok(out.into_values().collect())
 }
 
-/// The registry's model names, for matching globs.
-fn model_names(rule: &Protect, server: &ServerArgs) -> Result<Vec<String>, AppError> {
-    // The session needs a reference to pick the backend from (a three-level name is Unity
-    // Catalog): the pattern itself, its wildcards made letters.
+/// A session on the registry `rule`'s models live in. The session needs a reference to pick
+/// the backend from (a three-level name is Unity Catalog): the pattern itself, its wildcards
+/// made letters.
+pub(super) fn session_for(rule: &Protect, server: &ServerArgs) -> Result<Live, AppError> {
     let example: String = rule
         .model
         .chars()
@@ -53,7 +53,12 @@ fn model_names(rule: &Protect, server: &ServerArgs) -> Result<Vec<String>, AppEr
             }
         })
         .collect();
-    let live = Live::open(&format!("models:/{example}/1"), server)?;
+    Live::open(&format!("models:/{example}/1"), server)
+}
+
+/// The registry's model names, for matching globs.
+fn model_names(rule: &Protect, server: &ServerArgs) -> Result<Vec<String>, AppError> {
+    let live = session_for(rule, server)?;
     let models = live
         .block_on(listing::registered_models(&live.cx, None))
         .map_err(|e| AppError::Gather(Box::new(live.failure(e))))?;
