@@ -87,19 +87,8 @@ impl Judge {
     /// Decides `target`; `source` says what asked (`reconcile`, `webhook:<id>`).
     pub(crate) fn decide(&self, target: &Target, source: &str) -> Decision {
         let started = Instant::now();
-        let mut d = Decision {
-            time: String::new(),
-            source: source.to_string(),
-            model: target.model.clone(),
-            target: target.goal.holds(),
-            from: None,
-            to: None,
-            verdict: None,
-            action: Act::CouldNotDecide,
-            reason: String::new(),
-            latency_ms: 0,
-            fresh: false,
-        };
+        // Undecided until `decide_into` says otherwise: every early return is a reason.
+        let mut d = Decision::undecided(target, source, "");
         self.decide_into(target, &mut d);
         d.time = now_rfc3339();
         d.latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
