@@ -13,6 +13,7 @@ pub mod error_code;
 pub mod exit;
 pub mod gather;
 pub mod glob;
+pub mod ledger;
 pub mod model_ref;
 pub mod policy;
 pub mod redact;
