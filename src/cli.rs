@@ -60,6 +60,22 @@ pub enum Command {
     /// --poll, and with --listen receive signed MLflow and Databricks webhooks.
     Guard(Box<GuardArgs>),
 
+    /// Show the promotion ledger of a protected target: who held it, when, how and why.
+    ///
+    /// Every move mlgate makes (promote, a guard revert, rollback) or observes (guard) is one
+    /// entry in the registered model's tags, chained by hash. --at TIME names the holder then;
+    /// --verify recomputes the chain. Exit 0 · 1 --verify found an entry edited, removed or
+    /// reordered · 2 usage · 3 could not read the registry.
+    History(HistoryArgs),
+
+    /// Move an alias or stage back to an earlier holder, only if it passes today's policy.
+    ///
+    /// --previous takes the holder before the current one from the ledger; --to-version names
+    /// one. The earlier holder is judged against the current one as `promote` judges (same
+    /// race guard, record, outputs and exit codes); red moves nothing (exit 1) unless
+    /// --accept-policy-drift says why, which the ledger records.
+    Rollback(Box<RollbackArgs>),
+
     /// Gather a model version's audit snapshot and save it as JSON (for offline replay).
     Snapshot(SnapshotArgs),
 
@@ -267,6 +283,97 @@ pub struct PromoteArgs {
 
     /// The report's address, recorded as `mlgate.report` [default: the GitHub Actions run,
     /// from GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_RUN_ID, when set].
+    #[arg(long, value_name = "URL")]
+    pub report_url: Option<String>,
+
+    /// Evaluate as of this date (`YYYY-MM-DD` or RFC 3339) instead of today: waiver expiry.
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
+
+    /// Set by `mlgate rollback`: the move is a rollback (and may accept policy drift).
+    #[arg(skip)]
+    pub rollback: Option<RollbackOf>,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+/// A promotion that is a rollback: what the ledger records besides.
+#[derive(Debug, Clone, Default)]
+pub struct RollbackOf {
+    /// `--accept-policy-drift`: move even on a failed verdict, for this reason.
+    pub accept_policy_drift: Option<String>,
+}
+
+/// `mlgate history MODEL@ALIAS` / `MODEL/STAGE`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The target: `churn@champion`, `churn/Production`, `main.ml.churn@champion`.
+    #[arg(value_name = "MODEL@ALIAS|MODEL/STAGE")]
+    pub target: String,
+
+    /// Print the ledger as JSON (entries, unrecorded moves, and with --verify what breaks).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Who held the target at this time (`YYYY-MM-DD` or RFC 3339), and the entry that put
+    /// it there.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+
+    /// Recompute the chain: exit 1 naming the first entry edited, removed or reordered.
+    #[arg(long)]
+    pub verify: bool,
+
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+/// `mlgate rollback MODEL --to-alias A (--previous | --to-version N)`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("goal").required(true).args(["to_alias", "to_stage"])))]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["previous", "to_version"])))]
+pub struct RollbackArgs {
+    /// The registered model: `churn`, or `catalog.schema.model`.
+    #[arg(value_name = "MODEL")]
+    pub model: String,
+
+    /// Roll this alias back.
+    #[arg(long, value_name = "ALIAS")]
+    pub to_alias: Option<String>,
+
+    /// Roll this stage back.
+    #[arg(long, value_name = "STAGE")]
+    pub to_stage: Option<String>,
+
+    /// To the holder before the current one, as the ledger says.
+    #[arg(long)]
+    pub previous: bool,
+
+    /// To this version.
+    #[arg(long, value_name = "N")]
+    pub to_version: Option<String>,
+
+    /// Move even when the earlier holder fails today's policy; the reason is recorded in the
+    /// ledger entry.
+    #[arg(long, value_name = "REASON")]
+    pub accept_policy_drift: Option<String>,
+
+    /// Gather, evaluate and report; write nothing to the registry.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Stages: archive the versions that are in the stage now.
+    #[arg(long)]
+    pub archive_existing: bool,
+
+    /// The report's address, recorded as `mlgate.report`.
     #[arg(long, value_name = "URL")]
     pub report_url: Option<String>,
 

@@ -114,6 +114,15 @@ codes! {
     UsageBadProtect = "usage::bad-protect", USAGE,
         "A `[[protect]]` entry or `--protect` flag of `mlgate guard` cannot be read.",
         "Name targets as `MODEL@ALIAS` or `MODEL/STAGE` (Staging or Production), and ages as `30d`, `12h`, `90m` or `600s`.";
+    UsageBadLedgerTarget = "usage::bad-ledger-target", USAGE,
+        "The target of `history` or `rollback` is not `MODEL@ALIAS` or `MODEL/STAGE`.",
+        "Write it as `churn@champion` or `churn/Production` (`main.ml.churn@champion` on Unity Catalog).";
+    UsageNoEarlierHolder = "usage::no-earlier-holder", USAGE,
+        "`rollback --previous` found no earlier holder in the target's ledger (no entry yet, or the first holder).",
+        "Name the version with `--to-version N`; `mlgate history MODEL@ALIAS` shows the ledger.";
+    UsageEmptyDriftReason = "usage::empty-drift-reason", USAGE,
+        "`--accept-policy-drift` was given an empty reason.",
+        "Say why the earlier version may hold the target although it fails today's policy: the ledger records it.";
     UsageNoRules = "usage::no-rules", USAGE,
         "The policies in effect hold no rule, so the gate would pass anything.",
         "Add `[[rule]]` tables, or point `--policy` at the packs you mean (`builtin:baseline`).";
@@ -366,6 +375,9 @@ codes! {
     PromoteRecordFailed = "promote::record-failed", RECORD,
         "The version was promoted, but recording the verdict on it failed; the promotion stands.",
         "Record it again by hand (the verdict tags) or run with `--no-record`; check that the credentials may set tags.";
+    PromoteLedgerFailed = "promote::ledger-failed", RECORD,
+        "The version was moved and its verdict recorded, but appending the move to the target's ledger (registered-model tags) failed; the move stands.",
+        "Check that the credentials may set registered-model tags; `mlgate history MODEL@ALIAS --verify` shows the ledger, and the guard records the move as observed.";
 }
 
 impl fmt::Display for Code {

@@ -8,6 +8,7 @@ mod error;
 mod files;
 mod guard;
 mod inspect;
+mod ledger;
 mod outputs;
 mod pipeline;
 pub(super) mod promote;
@@ -34,6 +35,8 @@ pub fn run(cli: Cli) -> Result<Exit, AppError> {
         Command::Check(args) => check::run(&args),
         Command::Promote(args) => promote::run(&args),
         Command::Guard(args) => guard::run(&args),
+        Command::History(args) => ledger::history::run(&args),
+        Command::Rollback(args) => ledger::rollback::run(*args),
         Command::Test(args) => testing::run(&args),
         Command::Lint(args) => inspect::lint(&args),
         Command::Rules(args) => inspect::rules(&args),

@@ -44,6 +44,15 @@ pub async fn write(cx: &Context, backend: Backend, write: &Write<'_>) -> Result<
     )
 }
 
+/// The registered model's tags, read fresh.
+pub async fn model_tags(
+    cx: &Context,
+    backend: Backend,
+    name: &str,
+) -> Result<Vec<(String, String)>, crate::client::ClientError> {
+    on_registry!(backend, |r| r.model_tags(cx, name).await)
+}
+
 /// What `backend` has.
 pub fn capabilities(backend: Backend) -> Capabilities {
     on_registry!(backend, |r| r.capabilities())

@@ -40,7 +40,7 @@ pub mod wire;
 mod workspace_acl;
 mod writes;
 
-pub use backends::{all_capabilities, capabilities, write};
+pub use backends::{all_capabilities, capabilities, model_tags, write};
 pub use chain::{gather, gather_listed};
 pub use context::{Caches, Context, Memo};
 pub use error::{ReadError, WriteError};

@@ -121,6 +121,15 @@ pub enum Write<'a> {
         archive_existing: bool,
         comment: &'a str,
     },
+    /// Sets a tag on the registered model (where the promotion ledger lives: on open-source
+    /// MLflow registered-model tags fire no webhook).
+    SetModelTag {
+        name: &'a str,
+        key: &'a str,
+        value: &'a str,
+    },
+    /// Deletes a registered-model tag (a ledger entry re-numbered after a collision).
+    DeleteModelTag { name: &'a str, key: &'a str },
     /// Rejects an open request to move `version` to `stage`, saying why in `comment`.
     RejectTransitionRequest {
         name: &'a str,
@@ -153,6 +162,18 @@ pub trait Registry {
         cx: &Context,
         name: &str,
     ) -> Result<RegisteredFacts, ClientError>;
+
+    /// The registered model's tags, read fresh (the promotion ledger). By default from
+    /// [`Registry::registered_model`].
+    async fn model_tags(&self, cx: &Context, name: &str) -> Result<Vec<(String, String)>, ClientError> {
+        let facts = self.registered_model(cx, name).await?;
+        Ok(facts
+            .model
+            .tags
+            .into_iter()
+            .map(|t| (t.key, t.value))
+            .collect())
+    }
 
     /// Where the version's files live, when the registry says.
     async fn download_uri(

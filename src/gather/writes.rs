@@ -125,6 +125,61 @@ pub(super) async fn set_version_tag(
     .await
 }
 
+#[derive(Serialize)]
+struct ModelTag<'a> {
+    name: &'a str,
+    key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a str>,
+}
+
+/// `registered-models/set-tag`: an upsert, retried freely.
+pub(super) async fn set_model_tag(
+    cx: &Context,
+    prefix: &str,
+    name: &str,
+    key: &str,
+    value: &str,
+) -> Result<(), WriteError> {
+    let body = ModelTag {
+        name,
+        key,
+        value: Some(value),
+    };
+    post(
+        cx,
+        &format!("{prefix}/registered-models/set-tag"),
+        &body,
+        Retry::Idempotent,
+    )
+    .await
+}
+
+/// `registered-models/delete-tag` (DELETE with a JSON body; a key that is not there is not an
+/// error on MLflow 3.17, so it is retried freely).
+pub(super) async fn delete_model_tag(
+    cx: &Context,
+    prefix: &str,
+    name: &str,
+    key: &str,
+) -> Result<(), WriteError> {
+    let body = ModelTag {
+        name,
+        key,
+        value: None,
+    };
+    let _: IgnoredAny = cx
+        .client()
+        .write(
+            WriteMethod::Delete,
+            &format!("{API}{prefix}/registered-models/delete-tag"),
+            &body,
+            Retry::Idempotent,
+        )
+        .await?;
+    Ok(())
+}
+
 /// `transition-requests/approve` (Databricks workspace registry).
 pub(super) async fn approve_transition_request(
     cx: &Context,

@@ -5,6 +5,7 @@
 pub mod codequality;
 pub mod compare;
 pub mod github;
+pub mod history;
 pub mod json;
 pub mod junit;
 pub mod markdown;

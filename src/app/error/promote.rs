@@ -88,6 +88,12 @@ pub enum PromoteError {
         /// The failed tag write, as the record step words it.
         reason: String,
     },
+    #[error("{candidate} was moved to {holds} and the move stands, but appending it to the ledger failed: {reason}")]
+    LedgerFailed {
+        candidate: String,
+        holds: String,
+        reason: String,
+    },
 }
 
 impl PromoteError {
@@ -116,6 +122,7 @@ impl PromoteError {
             | PromoteError::ReadBack { .. } => Code::PromoteReread,
             PromoteError::MoveFailed { .. } => Code::PromoteMoveFailed,
             PromoteError::RecordFailed { .. } => Code::PromoteRecordFailed,
+            PromoteError::LedgerFailed { .. } => Code::PromoteLedgerFailed,
         }
     }
 }

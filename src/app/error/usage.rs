@@ -89,6 +89,16 @@ pub enum UsageError {
     },
     #[error("{message}")]
     BadProtect { message: String },
+    #[error("{given:?} is not a target: expected MODEL@ALIAS or MODEL/STAGE (`churn@champion`, `churn/Production`)")]
+    BadLedgerTarget { given: String },
+    #[error("{holds} of {name} has no earlier holder to roll back to: {why}; name one with --to-version")]
+    NoEarlierHolder {
+        holds: String,
+        name: String,
+        why: String,
+    },
+    #[error("--accept-policy-drift needs a reason: the ledger records it")]
+    EmptyDriftReason,
     #[error("no rules in effect: {} hold{} no [[rule]]; a gate without rules would pass anything", files.join(", "), if files.len() == 1 { "s" } else { "" })]
     NoRules { files: Vec<String> },
     #[error("{first} {} and {flag} {} name the same file: each output needs its own path", first_path.display(), path.display())]
@@ -177,6 +187,9 @@ impl UsageError {
             UsageError::NoConfigDir { .. } => Code::UsageNoConfigDir,
             UsageError::BadConfig { .. } => Code::UsageBadConfig,
             UsageError::BadProtect { .. } => Code::UsageBadProtect,
+            UsageError::BadLedgerTarget { .. } => Code::UsageBadLedgerTarget,
+            UsageError::NoEarlierHolder { .. } => Code::UsageNoEarlierHolder,
+            UsageError::EmptyDriftReason => Code::UsageEmptyDriftReason,
             UsageError::NoRules { .. } => Code::UsageNoRules,
             UsageError::SameOutput { .. } | UsageError::SameStdout { .. } => Code::UsageSameOutput,
             UsageError::AnchorMissing { .. } | UsageError::AnchorOutside { .. } => {

@@ -14,6 +14,7 @@ use std::sync::RwLock;
 use std::time::Instant;
 
 use super::decision::{Act, Decision};
+use super::ledger;
 use super::protect::Target;
 use crate::app::audit::names::file_for;
 use crate::app::pipeline::emit::{emit_to, Outputs};
@@ -136,11 +137,27 @@ impl Judge {
             .max_by(|(_, a), (_, b)| a.evaluated_at.cmp(&b.evaluated_at))
             .map(|(v, _)| v.version.clone());
         d.from.clone_from(&previous);
+        // A passing record this young may be a promotion still writing its ledger entry.
+        let promoting = held.passed()
+            && held
+                .evaluated_at
+                .as_deref()
+                .and_then(crate::timefmt::parse_instant)
+                .is_some_and(|t| clock - t < ledger::PROMOTE_GRACE_SECONDS);
+        let observe = |d: &mut Decision, verdict: &str| {
+            if promoting {
+                return;
+            }
+            if let Err(e) = ledger::observe(&live, target, &holder, verdict, &d.source) {
+                d.reason = format!("{}; the ledger could not be written: {e}", d.reason);
+            }
+        };
         if held.valid_for(target, &digest, clock) && held.passed() {
             d.action = Act::Accepted;
             d.verdict = Some("pass");
             d.reason =
                 format!("version {holder} carries a passing record for {holds} under this policy");
+            observe(d, "pass");
             return;
         }
         // A version already judged red for this target under this policy is not judged again.
@@ -168,11 +185,13 @@ impl Judge {
             d.action = Act::Recorded;
             d.reason =
                 format!("version {holder} had no valid record for {holds}; judged now: {summary}");
+            observe(d, "pass");
             return;
         }
         d.action = Act::Reported;
         d.reason = summary;
         d.fresh = judged_now;
+        observe(d, record::verdict_word(status));
         if target.on_violation == OnViolation::Report {
             return;
         }
@@ -187,6 +206,10 @@ impl Judge {
             Ok(()) => {
                 d.action = Act::Reverted;
                 d.fresh = true;
+                if let Err(e) = ledger::reverted(&live, target, &holder, &back_to, &digest, &d.reason)
+                {
+                    d.reason = format!("{}; the ledger could not be written: {e}", d.reason);
+                }
                 d.from = Some(holder);
                 d.to = Some(back_to);
             }

@@ -8,6 +8,7 @@
 
 mod decide;
 mod decision;
+mod ledger;
 mod listen;
 mod notify;
 mod protect;

@@ -32,6 +32,7 @@ impl Guard {
             no_record: false,
             report_url: None,
             now: None,
+            rollback: None,
             policy: self.policy.clone(),
             output: OutputArgs {
                 fail_on: self.judge.output.fail_on,

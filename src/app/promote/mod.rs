@@ -18,11 +18,13 @@ use super::pipeline::emit::{emit_to, Outputs};
 use super::pipeline::judge::judge;
 use super::pipeline::prepare::prepare;
 use super::pipeline::session::{not_gathered, now_rfc3339, Live};
+use super::ledger::{actor, store as ledger_store};
 use super::{server, stdio};
 use crate::cli::PromoteArgs;
 use crate::engine::Status;
 use crate::exit::Exit;
 use crate::gather;
+use crate::ledger::{Draft, How};
 use crate::report::promotion::{line, Outcome, Promotion, Said};
 use crate::report::reporter::Shape;
 use crate::snapshot::Snapshot;
@@ -30,7 +32,7 @@ use action::{action, expected, registry_name, Action};
 use record::Record;
 use steps::Step;
 
-pub(super) fn run(args: &PromoteArgs) -> Result<Exit, AppError> {
+pub(crate) fn run(args: &PromoteArgs) -> Result<Exit, AppError> {
     let (promotion, result) = gate(args);
     // With --github, the step says whether the version moved (`promoted`: `true`, `false`, or
     // `unknown` when the move's answer was lost and could not be settled), and what the
@@ -174,7 +176,9 @@ fn gate_into(args: &PromoteArgs, promotion: &mut Option<Promotion>) -> Result<Ex
         quiet: args.output.quiet,
     };
     let candidate_uri = format!("models:/{name}/{candidate}");
+    let snapshot_digest = ledger_store::snapshot_digest(&snapshot);
     let plan = Plan {
+        snapshot_digest: &snapshot_digest,
         args,
         action: &action,
         status,
@@ -205,6 +209,7 @@ struct Plan<'a> {
     candidate_uri: &'a str,
     holds: &'a str,
     name: &'a str,
+    snapshot_digest: &'a str,
 }
 
 /// How a plan ended: the outcome, why (when it did not simply move), and the run's end.
@@ -227,7 +232,20 @@ impl Plan<'_> {
             let why = (status != Status::Pass).then(|| format!("the verdict is {verdict}"));
             return (Outcome::AlreadyHeld, why, Ok(verdict_exit));
         }
-        if status != Status::Pass {
+        // `rollback --accept-policy-drift`: a failed verdict moves all the same, and the ledger
+        // says why. Never an error verdict: what could not be judged stays unmoved.
+        let drift = args
+            .rollback
+            .as_ref()
+            .and_then(|r| r.accept_policy_drift.as_deref())
+            .filter(|_| status == Status::Fail);
+        if let (Some(reason), false) = (drift, args.output.quiet) {
+            stdio::err(&format!(
+                "note: the verdict is {verdict}; moving anyway: policy drift accepted ({})\n",
+                crate::report::sanitize::terminal(reason)
+            ));
+        }
+        if status != Status::Pass && drift.is_none() {
             let why = format!(
                 "the verdict is {verdict}; {} stays with {}",
                 self.holds,
@@ -300,6 +318,14 @@ impl Plan<'_> {
                 };
                 return (Outcome::Moved, None, Err(e.into()));
             }
+            if let Err(reason) = self.append_to_ledger(step, drift) {
+                let e = PromoteError::LedgerFailed {
+                    candidate: self.candidate_uri.to_string(),
+                    holds: self.holds.to_string(),
+                    reason,
+                };
+                return (Outcome::Moved, None, Err(e.into()));
+            }
         }
         (Outcome::Moved, None, Ok(Exit::Pass))
     }
@@ -314,6 +340,31 @@ impl Plan<'_> {
             _ => false,
         };
         (newer && !self.args.archive_existing).then_some(holder)
+    }
+
+    /// The move, as the target's ledger records it.
+    fn append_to_ledger(&self, step: &Step<'_>, drift: Option<&str>) -> Result<(), String> {
+        let goal = self.action.goal();
+        let (actor, run) = actor::actor(&server::process_env);
+        let draft = Draft {
+            at: now_rfc3339(),
+            target: goal.holds(),
+            from: self.holder.map(str::to_string),
+            to: Some(self.candidate.to_string()),
+            how: if self.args.rollback.is_some() {
+                How::Rollback
+            } else {
+                How::Promote
+            },
+            verdict: record::verdict_word(self.status).to_string(),
+            policy: Some(step.record.policy_digest.to_string()),
+            snapshot: Some(self.snapshot_digest.to_string()),
+            actor,
+            run,
+            reason: drift.map(|r| format!("policy drift accepted: {r}")),
+        };
+        let target = ledger_store::target_of(&goal);
+        ledger_store::append(step.live, self.name, &target, &draft).map(|_| ())
     }
 
     /// The guard, the move and its confirmation.

@@ -231,6 +231,12 @@ impl Registry for Workspace {
                 stage,
                 comment,
             } => writes::reject_transition_request(cx, name, version, stage, comment).await,
+            Write::SetModelTag { name, key, value } => {
+                writes::set_model_tag(cx, "", name, key, value).await
+            }
+            Write::DeleteModelTag { name, key } => {
+                writes::delete_model_tag(cx, "", name, key).await
+            }
             Write::SetAlias { .. } => Err(refused(self, write)),
         }
     }

@@ -170,6 +170,12 @@ impl Registry for Oss {
                 key,
                 value,
             } => writes::set_version_tag(cx, "", name, version, key, value).await,
+            Write::SetModelTag { name, key, value } => {
+                writes::set_model_tag(cx, "", name, key, value).await
+            }
+            Write::DeleteModelTag { name, key } => {
+                writes::delete_model_tag(cx, "", name, key).await
+            }
             Write::ApproveTransitionRequest { .. } | Write::RejectTransitionRequest { .. } => {
                 Err(refused(self, write))
             }

@@ -103,6 +103,28 @@ impl Registry for UnityCatalog {
         })
     }
 
+    /// UC's own REST model has no tags: MLflow's UC API (what the MLflow client calls) has
+    /// them (**inferred** from MLflow's UC protos; not in the UC REST reference).
+    async fn model_tags(
+        &self,
+        cx: &Context,
+        name: &str,
+    ) -> Result<Vec<(String, String)>, ClientError> {
+        let response: mlflow::RegisteredModelResponse = cx
+            .client()
+            .get(
+                "/api/2.0/mlflow/unity-catalog/registered-models/get",
+                &[("name", name)],
+            )
+            .await?;
+        Ok(response
+            .registered_model
+            .tags
+            .into_iter()
+            .map(|t| (t.key, t.value))
+            .collect())
+    }
+
     /// UC gives the storage location with the version; there is no download-URI call.
     async fn download_uri(
         &self,
@@ -160,6 +182,12 @@ impl Registry for UnityCatalog {
                 key,
                 value,
             } => writes::set_version_tag(cx, "/unity-catalog", name, version, key, value).await,
+            Write::SetModelTag { name, key, value } => {
+                writes::set_model_tag(cx, "/unity-catalog", name, key, value).await
+            }
+            Write::DeleteModelTag { name, key } => {
+                writes::delete_model_tag(cx, "/unity-catalog", name, key).await
+            }
             Write::TransitionStage { .. }
             | Write::ApproveTransitionRequest { .. }
             | Write::RejectTransitionRequest { .. } => Err(refused(self, write)),
