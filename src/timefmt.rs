@@ -55,6 +55,16 @@ pub fn rfc3339(secs: i64) -> String {
     }
 }
 
+/// RFC 3339 with milliseconds (`2023-06-21T06:24:46.123Z`) of epoch milliseconds: ledger
+/// entries made within one second still sort in the order they were made.
+pub fn rfc3339_millis(ms: i64) -> String {
+    let secs = rfc3339(ms.div_euclid(1000));
+    match secs.strip_suffix('Z') {
+        Some(s) => format!("{s}.{:03}Z", ms.rem_euclid(1000)),
+        None => secs,
+    }
+}
+
 /// Parses `YYYY-MM-DD` into days since the epoch; `None` for impossible dates (2023-02-30).
 pub fn parse_date(s: &str) -> Option<i64> {
     let mut parts = s.split('-');

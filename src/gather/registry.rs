@@ -165,7 +165,11 @@ pub trait Registry {
 
     /// The registered model's tags, read fresh (the promotion ledger). By default from
     /// [`Registry::registered_model`].
-    async fn model_tags(&self, cx: &Context, name: &str) -> Result<Vec<(String, String)>, ClientError> {
+    async fn model_tags(
+        &self,
+        cx: &Context,
+        name: &str,
+    ) -> Result<Vec<(String, String)>, ClientError> {
         let facts = self.registered_model(cx, name).await?;
         Ok(facts
             .model

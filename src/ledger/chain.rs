@@ -90,7 +90,10 @@ impl Ledger {
 
     /// The readable entries in order (a collision's entries side by side).
     pub fn entries(&self) -> Vec<&Entry> {
-        self.stored.iter().filter_map(|s| s.entry.as_ref().ok()).collect()
+        self.stored
+            .iter()
+            .filter_map(|s| s.entry.as_ref().ok())
+            .collect()
     }
 
     /// The newest entry.
@@ -250,7 +253,8 @@ impl Ledger {
     }
 
     /// The repair of every collision: at each number with two or more entries the one the
-    /// chain continues from (else the earliest) stays, the others move to the end in the order
+    /// chain continues from (else the one moving from the holder the entry before left, else
+    /// the earliest) stays, the others move to the end in the order
     /// they were made; a copy left behind by an interrupted repair is deleted. Deterministic,
     /// so two writers repairing at once write the same tags.
     pub fn repair(&self) -> Repair {
@@ -294,10 +298,23 @@ impl Ledger {
                 continue;
             }
             let next_prevs = continued_from(*seq);
-            let mut order: Vec<&Entry> = here.iter().filter_map(|s| s.entry.as_ref().ok()).collect();
+            // The holder the entry before left: a move from it comes first.
+            let held_before = by_seq
+                .get(&(seq - 1))
+                .and_then(|b| b.first())
+                .and_then(|s| s.entry.as_ref().ok())
+                .map(|e| e.to.clone());
+            let mut order: Vec<&Entry> =
+                here.iter().filter_map(|s| s.entry.as_ref().ok()).collect();
             order.sort_by(|a, b| {
                 let continued = |e: &Entry| !next_prevs.contains(&e.id.as_str());
-                (continued(a), &a.at, &a.nonce).cmp(&(continued(b), &b.at, &b.nonce))
+                let breaks_off = |e: &Entry| held_before.as_ref().is_some_and(|h| *h != e.from);
+                (continued(a), breaks_off(a), &a.at, &a.nonce).cmp(&(
+                    continued(b),
+                    breaks_off(b),
+                    &b.at,
+                    &b.nonce,
+                ))
             });
             for e in order.into_iter().skip(1) {
                 displaced.push(e);

@@ -33,7 +33,10 @@ fn appended(drafts: &[Draft]) -> Vec<(String, String)> {
 }
 
 fn read(tags: &[(String, String)]) -> Ledger {
-    Ledger::read(&target(), tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    Ledger::read(
+        &target(),
+        tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )
 }
 
 fn three() -> Vec<(String, String)> {
@@ -61,7 +64,10 @@ fn an_edited_entry_is_named() {
     tags[2] = (k.clone(), v.replace("\"to\":\"4\"", "\"to\":\"9\""));
     let breaks = read(&tags).verify();
     assert_eq!(breaks.len(), 1, "{breaks:?}");
-    assert_eq!((breaks[0].seq, breaks[0].key.as_deref()), (2, Some(k.as_str())));
+    assert_eq!(
+        (breaks[0].seq, breaks[0].key.as_deref()),
+        (2, Some(k.as_str()))
+    );
     assert!(breaks[0].what.contains("edited"));
 }
 
@@ -144,7 +150,10 @@ fn two_writers_at_one_number_are_repaired_onto_the_end() {
     tags.push((kb.clone(), b.encode()));
     let collided = read(&tags);
     assert!(!collided.settled("aa") && !collided.settled("bb"));
-    assert!(collided.verify().iter().any(|b| b.what.contains("two writers")));
+    assert!(collided
+        .verify()
+        .iter()
+        .any(|b| b.what.contains("two writers")));
     let repair = collided.repair();
     assert_eq!(repair.deletes, [kb.clone()]);
     assert_eq!(repair.writes.len(), 1);
@@ -152,11 +161,19 @@ fn two_writers_at_one_number_are_repaired_onto_the_end() {
     // Written first, then the old tag deleted: one chain, nothing lost.
     tags.extend(repair.writes.clone());
     let half = read(&tags);
-    assert_eq!(half.repair().deletes, [kb.clone()], "a half-done repair finishes");
+    assert_eq!(
+        half.repair().deletes,
+        [kb.clone()],
+        "a half-done repair finishes"
+    );
     tags.retain(|(k, _)| k != &kb);
     let repaired = read(&tags);
     assert!(repaired.verify().is_empty(), "{:?}", repaired.verify());
-    let tos: Vec<_> = repaired.entries().iter().map(|e| e.to.clone().unwrap()).collect();
+    let tos: Vec<_> = repaired
+        .entries()
+        .iter()
+        .map(|e| e.to.clone().unwrap())
+        .collect();
     assert_eq!(tos, ["1", "4", "2", "5", "6"]);
     assert!(repaired.repair().is_empty());
 }
@@ -175,5 +192,7 @@ fn the_entry_the_chain_continues_from_stays() {
     let repair = read(&tags).repair();
     assert_eq!(repair.deletes, [kb]);
     assert!(repair.writes[0].0.ends_with("00000006.aa"));
-    assert!(repair.writes[0].1.contains(&format!("\"prev\":\"{}\"", c.id)));
+    assert!(repair.writes[0]
+        .1
+        .contains(&format!("\"prev\":\"{}\"", c.id)));
 }

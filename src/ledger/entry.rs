@@ -210,7 +210,11 @@ mod tests {
             ..draft()
         };
         let entry = Entry::new(&long, 1, &"f".repeat(64), "nonce");
-        assert!(entry.encode().len() <= VALUE_LIMIT, "{}", entry.encode().len());
+        assert!(
+            entry.encode().len() <= VALUE_LIMIT,
+            "{}",
+            entry.encode().len()
+        );
         assert!(entry.actor.ends_with('…'));
     }
 
@@ -218,7 +222,10 @@ mod tests {
     fn a_moved_entry_keeps_its_move_and_gets_a_new_place() {
         let entry = Entry::new(&draft(), 3, "a", "n1");
         let moved = entry.moved_to(4, "b");
-        assert_eq!((moved.seq, moved.prev.as_str(), moved.nonce.as_str()), (4, "b", "n1"));
+        assert_eq!(
+            (moved.seq, moved.prev.as_str(), moved.nonce.as_str()),
+            (4, "b", "n1")
+        );
         assert_eq!(moved.computed_id(), moved.id);
         assert_ne!(moved.id, entry.id);
     }

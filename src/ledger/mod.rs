@@ -76,7 +76,10 @@ mod tests {
     fn targets_name_their_ledger() {
         let alias = Target::parse("@champion");
         assert_eq!(alias.holds(), "@champion");
-        assert_eq!(key(&alias, 12, "ab"), "mlgate.ledger.alias.champion.00000012.ab");
+        assert_eq!(
+            key(&alias, 12, "ab"),
+            "mlgate.ledger.alias.champion.00000012.ab"
+        );
         let stage = Target::parse("Production");
         assert_eq!(stage.slug(), "stage.production");
         assert!(stage.is("production"));

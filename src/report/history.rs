@@ -68,7 +68,11 @@ impl History<'_> {
             ));
         }
         for e in &entries {
-            let moved = format!("{} -> {}", version(e.from.as_deref()), version(e.to.as_deref()));
+            let moved = format!(
+                "{} -> {}",
+                version(e.from.as_deref()),
+                version(e.to.as_deref())
+            );
             out.push_str(&format!(
                 "  {:>5}  {:<20}  {:<14}  {:<12}  {:<7}  {}\n",
                 e.seq,
@@ -178,9 +182,16 @@ fn verify_text(breaks: &[Break], entries: usize) -> String {
             if entries == 1 { "y" } else { "ies" }
         );
     }
-    let mut out = format!("verify: the chain is broken ({} problem(s)):\n", breaks.len());
+    let mut out = format!(
+        "verify: the chain is broken ({} problem(s)):\n",
+        breaks.len()
+    );
     for b in breaks {
-        let key = b.key.as_deref().map(|k| format!(" [{}]", clean(k))).unwrap_or_default();
+        let key = b
+            .key
+            .as_deref()
+            .map(|k| format!(" [{}]", clean(k)))
+            .unwrap_or_default();
         out.push_str(&format!("  #{}{key}: {}\n", b.seq, clean(&b.what)));
     }
     out
@@ -194,9 +205,16 @@ mod tests {
     fn ledger() -> Ledger {
         let target = Target::parse("@champion");
         let mut tags: Vec<(String, String)> = Vec::new();
-        for (i, (from, to, actor)) in [(None, "1", "ci"), (Some("1"), "4", "evil\u{1b}[2Jghp_abcdefghijklmnopqrstuvwxyz0123456789")]
-            .into_iter()
-            .enumerate()
+        for (i, (from, to, actor)) in [
+            (None, "1", "ci"),
+            (
+                Some("1"),
+                "4",
+                "evil\u{1b}[2Jghp_abcdefghijklmnopqrstuvwxyz0123456789",
+            ),
+        ]
+        .into_iter()
+        .enumerate()
         {
             let l = Ledger::read(&target, tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             let draft = Draft {
@@ -225,14 +243,20 @@ mod tests {
             model: "churn",
             ledger: &l,
             holder_now: Some("7"),
-            at: Some(("2026-10-01T12:00:00Z".into(), l.at(crate::timefmt::parse_instant("2026-10-01T12:00:00Z").unwrap()))),
+            at: Some((
+                "2026-10-01T12:00:00Z".into(),
+                l.at(crate::timefmt::parse_instant("2026-10-01T12:00:00Z").unwrap()),
+            )),
             breaks: Some(&[]),
         };
         let text = h.text();
         assert!(text.contains("none -> 1"), "{text}");
         assert!(text.contains("4 -> 7: moved outside mlgate"), "{text}");
         assert!(text.contains("held by 1, put there by entry #1"), "{text}");
-        assert!(!text.contains('\u{1b}') && !text.contains("ghp_abc"), "{text}");
+        assert!(
+            !text.contains('\u{1b}') && !text.contains("ghp_abc"),
+            "{text}"
+        );
         let v = h.json();
         assert_eq!(v["unrecorded_moves"][0]["then"], "7");
         assert_eq!(v["at"]["holder"], "1");

@@ -36,6 +36,7 @@ mod guard_live;
 mod hostile;
 mod hostile_output;
 mod junit;
+mod ledger_live;
 mod live;
 mod logged_model;
 mod markdown;

@@ -41,6 +41,11 @@ struct Behaviour {
     lose: Option<String>,
     /// Set once the answer was lost.
     lost: std::sync::atomic::AtomicBool,
+    /// Hold the first request whose request line and body contain these until a second one
+    /// arrives (at most 30 s), then forward both: two writers made to collide.
+    hold: Option<(String, String)>,
+    /// How many such requests arrived, and the wake-up of the held one.
+    holding: (Mutex<usize>, std::sync::Condvar),
 }
 
 impl Proxy {
@@ -68,6 +73,19 @@ impl Proxy {
             upstream,
             Behaviour {
                 lose: Some(lose.to_string()),
+                ..Behaviour::default()
+            },
+        )
+    }
+
+    /// As [`Proxy::start`], holding the first request whose request line contains `line` and
+    /// whose body contains `body` until a second such request arrives; [`Proxy::matched`]
+    /// counts them.
+    pub fn holding(upstream: &str, line: &str, body: &str) -> Self {
+        Self::behaving(
+            upstream,
+            Behaviour {
+                hold: Some((line.to_string(), body.to_string())),
                 ..Behaviour::default()
             },
         )
@@ -128,6 +146,21 @@ fn serve(
         return;
     }
     let lose = behaviour.lose.as_deref().is_some_and(|l| line.contains(l));
+    if let Some((l, b)) = &behaviour.hold {
+        if line.contains(l.as_str()) && String::from_utf8_lossy(&body).contains(b.as_str()) {
+            let (count, wake) = &behaviour.holding;
+            let mut n = count.lock().unwrap();
+            *n += 1;
+            seen.store(*n, Ordering::SeqCst);
+            if *n == 1 {
+                let _ = wake
+                    .wait_timeout_while(n, std::time::Duration::from_secs(30), |n| *n < 2)
+                    .unwrap();
+            } else {
+                wake.notify_all();
+            }
+        }
+    }
     if refuse.is_some_and(|r| line.contains(r)) {
         let body = r#"{"error_code":"PERMISSION_DENIED","message":"refused by the test proxy"}"#;
         let _ = write!(

@@ -206,7 +206,8 @@ impl Judge {
             Ok(()) => {
                 d.action = Act::Reverted;
                 d.fresh = true;
-                if let Err(e) = ledger::reverted(&live, target, &holder, &back_to, &digest, &d.reason)
+                if let Err(e) =
+                    ledger::reverted(&live, target, &holder, &back_to, &digest, &d.reason)
                 {
                     d.reason = format!("{}; the ledger could not be written: {e}", d.reason);
                 }

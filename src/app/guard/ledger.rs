@@ -5,8 +5,8 @@
 
 use super::protect::Target;
 use crate::app::ledger::actor::NOT_THROUGH_MLGATE;
-use crate::app::ledger::store::{append, read, target_of};
-use crate::app::pipeline::session::{now_rfc3339, Live};
+use crate::app::ledger::store::{append, now_millis, read, target_of};
+use crate::app::pipeline::session::Live;
 use crate::ledger::{Draft, How};
 
 /// How long after a passing record was written the guard leaves an unrecorded holder alone:
@@ -29,7 +29,7 @@ pub(super) fn observe(
         return Ok(());
     }
     let draft = Draft {
-        at: now_rfc3339(),
+        at: now_millis(),
         target: target.goal.holds(),
         from: last,
         to: Some(holder.to_string()),
@@ -54,7 +54,7 @@ pub(super) fn reverted(
     why: &str,
 ) -> Result<(), String> {
     let draft = Draft {
-        at: now_rfc3339(),
+        at: now_millis(),
         target: target.goal.holds(),
         from: Some(from.to_string()),
         to: Some(to.to_string()),

@@ -72,7 +72,10 @@ mod tests {
     fn elsewhere_the_local_user_or_unknown() {
         assert_eq!(actor(&env(&[("USER", "ana")])).0, "local:ana");
         assert_eq!(actor(&env(&[])).0, "unknown");
-        let gl = env(&[("GITLAB_USER_LOGIN", "bo"), ("CI_PIPELINE_URL", "https://gl/p/1")]);
+        let gl = env(&[
+            ("GITLAB_USER_LOGIN", "bo"),
+            ("CI_PIPELINE_URL", "https://gl/p/1"),
+        ]);
         assert_eq!(actor(&gl).1.as_deref(), Some("https://gl/p/1"));
     }
 }

@@ -20,14 +20,21 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<Exit, AppError> {
         .map(|t| {
             parse_instant(t)
                 .or_else(|| parse_date(t).map(|d| d * 86_400))
-                .ok_or_else(|| UsageError::BadNow { text: t.to_string() })
+                .ok_or_else(|| UsageError::BadNow {
+                    text: t.to_string(),
+                })
         })
         .transpose()?;
     let live = named.session(&args.server)?;
     let target = target_of(&named.goal);
     let ledger = read(&live, &named.model, &target)?;
     let holder_now = live
-        .block_on(gather::holder(&live.cx, live.backend, &named.model, &named.goal))
+        .block_on(gather::holder(
+            &live.cx,
+            live.backend,
+            &named.model,
+            &named.goal,
+        ))
         .map_err(|e| AppError::Gather(Box::new(live.failure(e))))?;
     let breaks = args.verify.then(|| ledger.verify());
     let history = History {

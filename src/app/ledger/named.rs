@@ -29,7 +29,9 @@ impl Named {
         };
         let target_ok = match &goal {
             Goal::Alias(a) => {
-                !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
+                !a.is_empty()
+                    && a.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
             }
             Goal::Stage(s) => ["Staging", "Production", "Archived", "None"]
                 .iter()
@@ -45,7 +47,11 @@ impl Named {
     }
 
     /// From `rollback`'s model and `--to-alias` / `--to-stage`.
-    pub(crate) fn of(model: &str, alias: Option<&str>, stage: Option<&str>) -> Result<Named, AppError> {
+    pub(crate) fn of(
+        model: &str,
+        alias: Option<&str>,
+        stage: Option<&str>,
+    ) -> Result<Named, AppError> {
         match (alias, stage) {
             (Some(a), _) => Named::parse(&format!("{model}@{a}")),
             (None, Some(s)) => Named::parse(&format!("{model}/{s}")),
@@ -82,7 +88,10 @@ mod tests {
     #[test]
     fn targets_are_read_in_every_spelling() {
         let n = Named::parse("models:/main.ml.churn@champion").unwrap();
-        assert_eq!((n.model.as_str(), n.goal), ("main.ml.churn", Goal::Alias("champion".into())));
+        assert_eq!(
+            (n.model.as_str(), n.goal),
+            ("main.ml.churn", Goal::Alias("champion".into()))
+        );
         let n = Named::parse("churn/production").unwrap();
         assert_eq!(n.goal, Goal::Stage("Production".into()));
         for bad in ["churn", "churn@", "@champion", "churn/Prod", "churn@a b"] {

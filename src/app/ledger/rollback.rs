@@ -20,15 +20,19 @@ pub(crate) fn run(args: RollbackArgs) -> Result<Exit, AppError> {
     let (holder, version) = {
         let live = named.session(&args.server)?;
         let holder = live
-            .block_on(gather::holder(&live.cx, live.backend, &named.model, &named.goal))
+            .block_on(gather::holder(
+                &live.cx,
+                live.backend,
+                &named.model,
+                &named.goal,
+            ))
             .map_err(|e| AppError::Gather(Box::new(live.failure(e))))?;
         let version = match &args.to_version {
             Some(v) => v.clone(),
             None => {
                 let ledger = read(&live, &named.model, &target_of(&named.goal))?;
-                ledger
-                    .previous_holder(holder.as_deref())
-                    .ok_or_else(|| UsageError::NoEarlierHolder {
+                ledger.previous_holder(holder.as_deref()).ok_or_else(|| {
+                    UsageError::NoEarlierHolder {
                         holds: named.goal.holds(),
                         name: named.model.clone(),
                         why: if ledger.is_empty() {
@@ -36,12 +40,17 @@ pub(crate) fn run(args: RollbackArgs) -> Result<Exit, AppError> {
                         } else {
                             "its newest entry has no earlier holder".into()
                         },
-                    })?
+                    }
+                })?
             }
         };
         (holder, version)
     };
-    if args.accept_policy_drift.as_deref().is_some_and(|r| r.trim().is_empty()) {
+    if args
+        .accept_policy_drift
+        .as_deref()
+        .is_some_and(|r| r.trim().is_empty())
+    {
         return Err(UsageError::EmptyDriftReason.into());
     }
     let promote_args = PromoteArgs {

@@ -103,6 +103,14 @@ fn nonce() -> String {
     digest[..6].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Now, to the millisecond, for an entry's `at`.
+pub(crate) fn now_millis() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0));
+    crate::timefmt::rfc3339_millis(ms)
+}
+
 /// The SHA-256 of the snapshot a verdict was reached on, as its JSON serialises.
 pub(crate) fn snapshot_digest(snapshot: &crate::snapshot::Snapshot) -> String {
     let text = serde_json::to_string(snapshot).unwrap_or_default();
@@ -114,6 +122,15 @@ pub(crate) fn snapshot_digest(snapshot: &crate::snapshot::Snapshot) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entries_are_timed_to_the_millisecond() {
+        assert_eq!(
+            crate::timefmt::rfc3339_millis(1_700_000_000_007),
+            "2023-11-14T22:13:20.007Z"
+        );
+        assert!(now_millis().ends_with('Z'));
+    }
 
     #[test]
     fn nonces_differ_within_one_process() {

@@ -14,11 +14,11 @@ pub(super) mod steps;
 
 use super::error::{held, AppError, PromoteError, UsageError};
 use super::files::append;
+use super::ledger::{actor, store as ledger_store};
 use super::pipeline::emit::{emit_to, Outputs};
 use super::pipeline::judge::judge;
 use super::pipeline::prepare::prepare;
 use super::pipeline::session::{not_gathered, now_rfc3339, Live};
-use super::ledger::{actor, store as ledger_store};
 use super::{server, stdio};
 use crate::cli::PromoteArgs;
 use crate::engine::Status;
@@ -347,7 +347,7 @@ impl Plan<'_> {
         let goal = self.action.goal();
         let (actor, run) = actor::actor(&server::process_env);
         let draft = Draft {
-            at: now_rfc3339(),
+            at: ledger_store::now_millis(),
             target: goal.holds(),
             from: self.holder.map(str::to_string),
             to: Some(self.candidate.to_string()),
