@@ -238,8 +238,8 @@ impl Ledger {
     pub fn at(&self, instant: i64) -> Option<&Entry> {
         self.entries()
             .into_iter()
-            .filter(|e| parse_instant(&e.at).is_some_and(|t| t <= instant))
-            .last()
+            .rev()
+            .find(|e| parse_instant(&e.at).is_some_and(|t| t <= instant))
     }
 
     /// The holder before the one now: the newest entry's `to` when something else holds the

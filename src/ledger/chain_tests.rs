@@ -155,7 +155,7 @@ fn two_writers_at_one_number_are_repaired_onto_the_end() {
         .iter()
         .any(|b| b.what.contains("two writers")));
     let repair = collided.repair();
-    assert_eq!(repair.deletes, [kb.clone()]);
+    assert_eq!(repair.deletes, std::slice::from_ref(&kb));
     assert_eq!(repair.writes.len(), 1);
     assert!(repair.writes[0].0.ends_with("00000005.bb"));
     // Written first, then the old tag deleted: one chain, nothing lost.
@@ -163,7 +163,7 @@ fn two_writers_at_one_number_are_repaired_onto_the_end() {
     let half = read(&tags);
     assert_eq!(
         half.repair().deletes,
-        [kb.clone()],
+        std::slice::from_ref(&kb),
         "a half-done repair finishes"
     );
     tags.retain(|(k, _)| k != &kb);

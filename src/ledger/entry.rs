@@ -112,6 +112,7 @@ impl Entry {
     }
 
     /// The same move placed elsewhere in the chain (a repair after two writers collided).
+    #[must_use]
     pub fn moved_to(&self, seq: u64, prev: &str) -> Entry {
         let mut entry = Entry {
             seq,

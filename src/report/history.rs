@@ -3,6 +3,8 @@
 //! from registry tags anyone with edit rights can write, so text is made inert for the
 //! terminal and secret-looking values are masked in both forms.
 
+use std::fmt::Write;
+
 use serde_json::{json, Value};
 
 use super::sanitize::terminal;
@@ -47,25 +49,24 @@ impl History<'_> {
             version(self.holder_now),
         );
         let gaps = self.gaps();
-        let gap_line = |after: u64| {
-            gaps.iter()
-                .filter(|g| g.after == after)
-                .map(|g| {
-                    format!(
-                        "        ! {} -> {}: moved outside mlgate (no entry records it)\n",
-                        version(g.held.as_deref()),
-                        version(g.then.as_deref())
-                    )
-                })
-                .collect::<String>()
+        let gap_line = |out: &mut String, after: u64| {
+            for g in gaps.iter().filter(|g| g.after == after) {
+                let _ = writeln!(
+                    out,
+                    "        ! {} -> {}: moved outside mlgate (no entry records it)",
+                    version(g.held.as_deref()),
+                    version(g.then.as_deref())
+                );
+            }
         };
         if entries.is_empty() {
             out.push_str("  no entries: no move of this target was made or seen by mlgate\n");
         } else {
-            out.push_str(&format!(
-                "  {:>5}  {:<20}  {:<14}  {:<12}  {:<7}  actor\n",
+            let _ = writeln!(
+                out,
+                "  {:>5}  {:<20}  {:<14}  {:<12}  {:<7}  actor",
                 "#", "when (UTC)", "from -> to", "how", "verdict"
-            ));
+            );
         }
         for e in &entries {
             let moved = format!(
@@ -73,38 +74,40 @@ impl History<'_> {
                 version(e.from.as_deref()),
                 version(e.to.as_deref())
             );
-            out.push_str(&format!(
-                "  {:>5}  {:<20}  {:<14}  {:<12}  {:<7}  {}\n",
+            let _ = writeln!(
+                out,
+                "  {:>5}  {:<20}  {:<14}  {:<12}  {:<7}  {}",
                 e.seq,
-                clean(&e.at.replacen('T', " ", 1).replace('Z', "")),
+                clean(&when(&e.at)),
                 moved,
                 e.how.as_str(),
                 clean(&e.verdict),
                 clean(&e.actor),
-            ));
+            );
             if let Some(reason) = &e.reason {
-                out.push_str(&format!("        reason: {}\n", clean(reason)));
+                let _ = writeln!(out, "        reason: {}", clean(reason));
             }
             if let Some(run) = &e.run {
-                out.push_str(&format!("        run: {}\n", clean(run)));
+                let _ = writeln!(out, "        run: {}", clean(run));
             }
-            out.push_str(&gap_line(e.seq));
+            gap_line(&mut out, e.seq);
         }
         for s in self.ledger.stored.iter().filter(|s| s.entry.is_err()) {
-            out.push_str(&format!("  unreadable entry {}\n", clean(&s.key)));
+            let _ = writeln!(out, "  unreadable entry {}", clean(&s.key));
         }
         if let Some((time, entry)) = &self.at {
-            out.push_str(&match entry {
-                Some(e) => format!(
-                    "at {time}: {holds} was held by {}, put there by entry #{} ({}, verdict {}, {})\n",
+            let _ = match entry {
+                Some(e) => writeln!(
+                    out,
+                    "at {time}: {holds} was held by {}, put there by entry #{} ({}, verdict {}, {})",
                     version(e.to.as_deref()),
                     e.seq,
                     e.how.as_str(),
                     clean(&e.verdict),
                     clean(&e.actor)
                 ),
-                None => format!("at {time}: the ledger has no entry that early\n"),
-            });
+                None => writeln!(out, "at {time}: the ledger has no entry that early"),
+            };
             if let Some(e) = entry {
                 if gaps.iter().any(|g| g.after == e.seq) {
                     out.push_str(
@@ -165,6 +168,14 @@ impl History<'_> {
     }
 }
 
+/// `2026-10-01 09:30:00` of an entry's `2026-10-01T09:30:00.123Z` (the table is to the
+/// second; `--json` keeps the milliseconds).
+fn when(at: &str) -> String {
+    let plain = at.replacen('T', " ", 1);
+    let plain = plain.trim_end_matches('Z');
+    plain.split('.').next().unwrap_or(plain).to_string()
+}
+
 /// Every string of an entry with secret-looking values masked.
 fn masked(value: Value) -> Value {
     match value {
@@ -192,7 +203,7 @@ fn verify_text(breaks: &[Break], entries: usize) -> String {
             .as_deref()
             .map(|k| format!(" [{}]", clean(k)))
             .unwrap_or_default();
-        out.push_str(&format!("  #{}{key}: {}\n", b.seq, clean(&b.what)));
+        let _ = writeln!(out, "  #{}{key}: {}", b.seq, clean(&b.what));
     }
     out
 }
@@ -210,7 +221,7 @@ mod tests {
             (
                 Some("1"),
                 "4",
-                "evil\u{1b}[2Jghp_abcdefghijklmnopqrstuvwxyz0123456789",
+                "evil\u{1b}[2J ghp_abcdefghijklmnopqrstuvwxyz0123456789",
             ),
         ]
         .into_iter()

@@ -77,7 +77,7 @@ fn normalised(goal: Goal) -> Goal {
             let first = chars.next().map(|c| c.to_ascii_uppercase()).into_iter();
             Goal::Stage(first.chain(chars.map(|c| c.to_ascii_lowercase())).collect())
         }
-        alias => alias,
+        alias @ Goal::Alias(_) => alias,
     }
 }
 

@@ -27,22 +27,21 @@ pub(crate) fn run(args: RollbackArgs) -> Result<Exit, AppError> {
                 &named.goal,
             ))
             .map_err(|e| AppError::Gather(Box::new(live.failure(e))))?;
-        let version = match &args.to_version {
-            Some(v) => v.clone(),
-            None => {
-                let ledger = read(&live, &named.model, &target_of(&named.goal))?;
-                ledger.previous_holder(holder.as_deref()).ok_or_else(|| {
-                    UsageError::NoEarlierHolder {
-                        holds: named.goal.holds(),
-                        name: named.model.clone(),
-                        why: if ledger.is_empty() {
-                            "its ledger is empty".into()
-                        } else {
-                            "its newest entry has no earlier holder".into()
-                        },
-                    }
-                })?
-            }
+        let version = if let Some(v) = &args.to_version {
+            v.clone()
+        } else {
+            let ledger = read(&live, &named.model, &target_of(&named.goal))?;
+            ledger.previous_holder(holder.as_deref()).ok_or_else(|| {
+                UsageError::NoEarlierHolder {
+                    holds: named.goal.holds(),
+                    name: named.model.clone(),
+                    why: if ledger.is_empty() {
+                        "its ledger is empty".into()
+                    } else {
+                        "its newest entry has no earlier holder".into()
+                    },
+                }
+            })?
         };
         (holder, version)
     };

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::app::error::AppError;
 use crate::app::pipeline::session::Live;
 use crate::gather::{self, Goal, Write, WriteError};
+use crate::ledger::entry::hex;
 use crate::ledger::{Draft, Entry, Ledger, Target};
 
 /// Read-backs before an append gives up: each one settles at least one collision, so only a
@@ -100,7 +101,7 @@ fn nonce() -> String {
         COUNTER.fetch_add(1, Ordering::Relaxed)
     );
     let digest = Sha256::digest(seed.as_bytes());
-    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+    hex(&digest[..6])
 }
 
 /// Now, to the millisecond, for an entry's `at`.
@@ -115,8 +116,7 @@ pub(crate) fn now_millis() -> String {
 pub(crate) fn snapshot_digest(snapshot: &crate::snapshot::Snapshot) -> String {
     let text = serde_json::to_string(snapshot).unwrap_or_default();
     let digest = Sha256::digest(text.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    format!("sha256:{}", hex(&digest))
 }
 
 #[cfg(test)]

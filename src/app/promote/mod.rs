@@ -346,7 +346,7 @@ impl Plan<'_> {
     fn append_to_ledger(&self, step: &Step<'_>, drift: Option<&str>) -> Result<(), String> {
         let goal = self.action.goal();
         let (actor, run) = actor::actor(&server::process_env);
-        let draft = Draft {
+        let entry = Draft {
             at: ledger_store::now_millis(),
             target: goal.holds(),
             from: self.holder.map(str::to_string),
@@ -364,7 +364,7 @@ impl Plan<'_> {
             reason: drift.map(|r| format!("policy drift accepted: {r}")),
         };
         let target = ledger_store::target_of(&goal);
-        ledger_store::append(step.live, self.name, &target, &draft).map(|_| ())
+        ledger_store::append(step.live, self.name, &target, &entry).map(|_| ())
     }
 
     /// The guard, the move and its confirmation.

@@ -154,6 +154,11 @@ fn layers_hold_through_indirect_imports() {
         ),
         ("src/report/", &["src/client/", "src/gather/", "src/app/"]),
         ("src/gather/", &["src/app/", "src/report/"]),
+        // The ledger's chain is pure: tags in, entries and planned writes out.
+        (
+            "src/ledger/",
+            &["src/client/", "src/gather/", "src/app/", "src/report/"],
+        ),
         // The webhook listener is a leaf: the guard's core imports it, never the reverse.
         (
             "src/serve/",
