@@ -65,6 +65,8 @@ pub struct Registry {
     pub aliases: BTreeMap<String, u64>,
     /// Open transition requests: version → the stages requested.
     pub requests: BTreeMap<u64, Vec<String>>,
+    /// The registered model's own tags (where the promotion ledger lives).
+    pub model_tags: BTreeMap<String, String>,
     pub writes: Vec<Recorded>,
     /// Writes to paths ending so are made, but their answer is lost (the connection closes).
     pub lost_answers: Vec<String>,
@@ -89,6 +91,7 @@ impl Registry {
             versions: BTreeMap::new(),
             aliases: BTreeMap::new(),
             requests: BTreeMap::new(),
+            model_tags: BTreeMap::new(),
             writes: Vec::new(),
             lost_answers: Vec::new(),
             race: None,
@@ -168,10 +171,10 @@ impl Registry {
     /// The answer to `r` when it is a registry call on this model; `None` leaves it to the
     /// replay routes.
     pub fn route(&mut self, r: &Request) -> Option<Response> {
-        let answer = match self.kind {
+        let answer = self.model_tag_route(r).or_else(|| match self.kind {
             Kind::Workspace => self.workspace_route(r),
             Kind::UnityCatalog => self.uc_route(r),
-        };
+        });
         let matched = |(after, _): &(String, _)| format!("{} {}", r.method, r.path).contains(after);
         if let Some((_, change)) = self.race.take_if(|race| matched(race)) {
             change(self);
@@ -183,6 +186,53 @@ impl Registry {
         } else {
             answer
         })
+    }
+
+    /// Registered-model tags: `registered-models/set-tag` and `delete-tag` (workspace:
+    /// documented, Databricks REST reference; Unity Catalog: under `/unity-catalog`,
+    /// **inferred** from MLflow's UC protos), and on Unity Catalog MLflow-UC's
+    /// `registered-models/get`, the read that carries them (**inferred**; UC's own 2.1 model
+    /// has no tags). A key that is not there deletes without error, as MLflow 3.17 answers.
+    fn model_tag_route(&mut self, r: &Request) -> Option<Response> {
+        let prefix = match self.kind {
+            Kind::Workspace => M.to_string(),
+            Kind::UnityCatalog => format!("{M}/unity-catalog"),
+        };
+        let path = r.path.strip_prefix(&prefix)?;
+        if r.method == "GET" && path == "/registered-models/get" && self.kind == Kind::UnityCatalog
+        {
+            if r.q("name") != self.name {
+                return None;
+            }
+            return Some(ok(&json!({ "registered_model": {
+                "name": self.name,
+                "tags": self.tag_list(),
+            }})));
+        }
+        let body: Value = serde_json::from_str(&r.body).ok()?;
+        if body["name"] != self.name.as_str() {
+            return None;
+        }
+        let key = body["key"].as_str().unwrap_or_default().to_string();
+        match (r.method.as_str(), path) {
+            ("POST", "/registered-models/set-tag") => {
+                let value = body["value"].as_str().unwrap_or_default().to_string();
+                self.model_tags.insert(key, value);
+            }
+            ("DELETE", "/registered-models/delete-tag") => {
+                self.model_tags.remove(&key);
+            }
+            _ => return None,
+        }
+        Some(ok(&json!({})))
+    }
+
+    /// The model's tags as the registry lists them.
+    pub fn tag_list(&self) -> Value {
+        self.model_tags
+            .iter()
+            .map(|(k, v)| json!({ "key": k, "value": v }))
+            .collect()
     }
 
     fn number(&self, version: &str) -> Option<u64> {

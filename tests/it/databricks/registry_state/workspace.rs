@@ -171,6 +171,7 @@ impl Registry {
                 v
             })
             .collect();
+        model["tags"] = self.tag_list();
         model
     }
 
