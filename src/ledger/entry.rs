@@ -134,6 +134,51 @@ impl Entry {
         hex(&Sha256::digest(text.as_bytes()))
     }
 
+    /// The entry's free text joined (to be searched for secrets), when every other field has
+    /// exactly the form mlgate writes (hex ids and digests, an RFC 3339 time, a version
+    /// number, a known verdict): `None` when one does not, so the whole value is searched.
+    pub fn free_text_if_well_formed(&self) -> Option<String> {
+        let hex_of = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+        let digest = |d: &Option<String>| {
+            d.as_deref()
+                .is_none_or(|d| d.strip_prefix("sha256:").is_some_and(|h| hex_of(h, 64)))
+        };
+        let number = |v: &Option<String>| {
+            v.as_deref().is_none_or(|v| {
+                !v.is_empty() && v.len() <= 20 && v.bytes().all(|b| b.is_ascii_digit())
+            })
+        };
+        let time = self.at.len() <= 40
+            && self
+                .at
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b"-:.TZ+".contains(&b));
+        let target = self.target.len() <= 260
+            && self
+                .target
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"@_-".contains(&b));
+        let well_formed = hex_of(&self.id, 64)
+            && (self.prev.is_empty() || hex_of(&self.prev, 64))
+            && self.nonce.len() <= 32
+            && self.nonce.bytes().all(|b| b.is_ascii_alphanumeric())
+            && digest(&self.policy)
+            && digest(&self.snapshot)
+            && number(&self.from)
+            && number(&self.to)
+            && ["pass", "fail", "error", "none"].contains(&self.verdict.as_str())
+            && time
+            && target;
+        well_formed.then(|| {
+            [Some(&self.actor), self.run.as_ref(), self.reason.as_ref()]
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
+
     /// The tag value.
     pub fn encode(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()

@@ -186,6 +186,17 @@ impl<'doc> Masks<'doc> {
         if let Some(key) = key.filter(|k| secret_key(k)) {
             return Some((by_key(key), format!("key name \"{key}\"")));
         }
+        // A promotion-ledger entry (mlgate's own, one per move, a thousand on a busy target):
+        // its fixed fields are checked for their exact form and only its free text is
+        // searched; anything else about it takes the general path below.
+        if key.is_some_and(|k| k.starts_with(crate::ledger::PREFIX))
+            && crate::ledger::Entry::decode(text)
+                .ok()
+                .and_then(|e| e.free_text_if_well_formed())
+                .is_some_and(|free| self.text(&free) == free)
+        {
+            return None;
+        }
         // A JSON document in a string (a param or tag holding `{"password": …}`): decided as
         // JSON, so its own keys count.
         let inner = nested_json(text).and_then(|nested| {

@@ -69,3 +69,37 @@ fn a_json_string_is_decided_as_json() {
 }
 
 const MARKER_START: &str = super::super::shapes::MARKER;
+
+/// A ledger entry's own form is not searched (a thousand on a busy target), its free text is;
+/// an entry that is not in mlgate's exact form is searched whole.
+#[test]
+fn ledger_entries_are_searched_in_their_free_text_or_whole() {
+    use crate::ledger::{Draft, Entry, How};
+    let entry = |reason: &str| {
+        let draft = Draft {
+            at: "2026-12-05T09:00:00.123Z".into(),
+            target: "@champion".into(),
+            from: Some("1".into()),
+            to: Some("2".into()),
+            how: How::Rollback,
+            verdict: "fail".into(),
+            policy: Some(format!("sha256:{}", "a".repeat(64))),
+            snapshot: None,
+            actor: "github:octocat".into(),
+            run: None,
+            reason: Some(reason.into()),
+        };
+        Entry::new(&draft, 2, &"f".repeat(64), "0123456789ab").encode()
+    };
+    let key = "mlgate.ledger.alias.champion.00000002.0123456789ab";
+    let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    let clean = json!({ "tags": { key: entry("hotfix 12") } });
+    assert!(decide(&clean).is_empty());
+    let leaked = json!({ "tags": { key: entry(&format!("used {token}")) } });
+    let masks = decide(&leaked);
+    assert!(!masks.apply(&leaked).to_string().contains(token));
+    // A hand-made value under a ledger key: the general path.
+    let forged = json!({ "tags": { key: format!("{{\"note\": \"{token}\"}}") } });
+    let masks = decide(&forged);
+    assert!(!masks.apply(&forged).to_string().contains(token));
+}
