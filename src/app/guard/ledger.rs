@@ -41,7 +41,7 @@ pub(super) fn observe(
         run: None,
         reason: Some(format!("found by mlgate guard ({source})")),
     };
-    append(live, &target.model, &ledger_target, &draft).map(|_| ())
+    append(live, &target.model, &ledger_target, &draft, None).map(|_| ())
 }
 
 /// Records the guard's move of `target` from the violating `from` back to `to`.
@@ -66,5 +66,5 @@ pub(super) fn reverted(
         run: None,
         reason: Some(format!("version {from} violated the policy: {why}")),
     };
-    append(live, &target.model, &target_of(&target.goal), &draft).map(|_| ())
+    append(live, &target.model, &target_of(&target.goal), &draft, None).map(|_| ())
 }

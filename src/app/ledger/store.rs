@@ -37,17 +37,25 @@ pub(crate) fn read(live: &Live, name: &str, target: &Target) -> Result<Ledger, A
 }
 
 /// Appends `draft` to `target`'s ledger and returns the entry as it settled; the failure in
-/// words otherwise (the caller says what stands).
+/// words otherwise (the caller says what stands). `known`: the model's tags as read moments
+/// ago (by the gather), numbered from instead of reading them again: on a target with a long
+/// ledger every read carries all of it, and an entry appended since shows on the read-back
+/// as a collision, repaired as any other.
 pub(crate) fn append(
     live: &Live,
     name: &str,
     target: &Target,
     draft: &Draft,
+    known: Option<&[(String, String)]>,
 ) -> Result<Entry, String> {
     let nonce = nonce();
     let mut written = false;
+    let mut known = known;
     for _ in 0..ATTEMPTS {
-        let ledger = read(live, name, target).map_err(|e| format!("reading the ledger: {e}"))?;
+        let ledger = match known.take() {
+            Some(tags) => Ledger::read(target, tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            None => read(live, name, target).map_err(|e| format!("reading the ledger: {e}"))?,
+        };
         let mine: Vec<&Entry> = ledger
             .entries()
             .into_iter()

@@ -177,8 +177,14 @@ fn gate_into(args: &PromoteArgs, promotion: &mut Option<Promotion>) -> Result<Ex
     };
     let candidate_uri = format!("models:/{name}/{candidate}");
     let snapshot_digest = ledger_store::snapshot_digest(&snapshot);
+    let model_tags: Option<Vec<(String, String)>> = snapshot
+        .registered_model
+        .as_ref()
+        .filter(|_| live.backend != crate::snapshot::Backend::UnityCatalog)
+        .map(|m| m.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
     let plan = Plan {
         snapshot_digest: &snapshot_digest,
+        model_tags: model_tags.as_deref(),
         args,
         action: &action,
         status,
@@ -210,6 +216,9 @@ struct Plan<'a> {
     holds: &'a str,
     name: &'a str,
     snapshot_digest: &'a str,
+    /// The registered model's tags as the gather read them (`None` where the gather's model
+    /// does not carry them: Unity Catalog's own model has no tags).
+    model_tags: Option<&'a [(String, String)]>,
 }
 
 /// How a plan ended: the outcome, why (when it did not simply move), and the run's end.
@@ -364,7 +373,7 @@ impl Plan<'_> {
             reason: drift.map(|r| format!("policy drift accepted: {r}")),
         };
         let target = ledger_store::target_of(&goal);
-        ledger_store::append(step.live, self.name, &target, &entry).map(|_| ())
+        ledger_store::append(step.live, self.name, &target, &entry, self.model_tags).map(|_| ())
     }
 
     /// The guard, the move and its confirmation.
