@@ -54,7 +54,9 @@ impl Exit {
             Exit::Usage => "usage error",
             Exit::Gather => "could not gather or evaluate",
             Exit::Conflict => "(promote) the target changed, or the outcome is unknown",
-            Exit::RecordFailed => "(promote) moved, but the verdict or the ledger entry was not recorded",
+            Exit::RecordFailed => {
+                "(promote) moved, but the verdict or the ledger entry was not recorded"
+            }
         }
     }
 

@@ -82,8 +82,12 @@ fn without_webhooks_a_bypass_is_reverted_within_a_poll_and_sigterm_stops_it_clea
         });
         let moved = Instant::now();
         set_alias(&s, &name, "champion", "2");
+        // The decision is logged once the revert is recorded (its tags and ledger entry).
         wait_for(&mut guard, "the revert", || {
             champion(&s, &name).as_deref() == Some("1")
+                && read_decisions(&log)
+                    .iter()
+                    .any(|d| d["action"] == "reverted")
         });
         let took = moved.elapsed();
         let (code, stderr) = stop(guard);

@@ -134,8 +134,12 @@ fn a_bypass_is_reverted_on_the_webhook_and_forgeries_decide_nothing() {
     // A bypass to the failing version: moved back on the delivery, not a reconcile.
     let moved = Instant::now();
     set_alias(&s, &name, "champion", "2");
+    // The decision is logged once the revert is recorded (its tags and ledger entry).
     wait_for(&mut guard, "the revert", || {
         champion(&s, &name).as_deref() == Some("1")
+            && read_decisions(&log)
+                .iter()
+                .any(|d| d["action"] == "reverted")
     });
     let took = moved.elapsed();
     let reverted: Vec<Value> = read_decisions(&log)
