@@ -320,7 +320,9 @@ fn rollback_to_a_failing_version_moves_nothing_unless_drift_is_accepted() {
         let proxy = Proxy::start(
             &s.uri,
             Some(crate::race_proxy::Interlude {
-                fragment: "registered-models/get".into(),
+                // Rollback's read of the holder, then promote's first: the move lands
+                // between them.
+                fragment: "registered-models/alias?".into(),
                 nth: 2,
                 method: "POST",
                 path: "/api/2.0/mlflow/registered-models/alias".into(),

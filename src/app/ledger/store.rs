@@ -11,7 +11,7 @@ use crate::app::error::AppError;
 use crate::app::pipeline::session::Live;
 use crate::gather::{self, Goal, Write, WriteError};
 use crate::ledger::entry::hex;
-use crate::ledger::{Draft, Entry, Ledger, Target};
+use crate::ledger::{Draft, Entry, Ledger, Repair, Target};
 
 /// Read-backs before an append gives up: each one settles at least one collision, so only a
 /// registry with writers arriving faster than it answers reaches it.
@@ -51,6 +51,7 @@ pub(crate) fn append(
     let nonce = nonce();
     let mut written = false;
     let mut known = known;
+    let mut last_failure = None;
     for _ in 0..ATTEMPTS {
         let ledger = match known.take() {
             Some(tags) => Ledger::read(target, tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
@@ -71,20 +72,30 @@ pub(crate) fn append(
             written = true;
             continue;
         }
-        let repair = ledger.repair();
-        for (key, value) in &repair.writes {
-            set(live, name, key, value)?;
-        }
-        for key in &repair.deletes {
-            write(live, &Write::DeleteModelTag { name, key })
-                .map_err(|e| format!("deleting ledger tag {key}: {e}"))?;
-        }
+        // Every writer in a collision computes the same repair and may send the same write at
+        // the same moment, and the second of two concurrent set-tags of one new key can fail
+        // (MLflow 3.17 on sqlite answers a UNIQUE constraint error): the next read-back says
+        // whether the repair landed, so a failed repair step is kept, not returned at once.
+        last_failure = repair_once(live, name, &ledger.repair()).err();
     }
+    let why = last_failure.map_or_else(String::new, |e| format!("; last failure: {e}"));
     Err(format!(
         "the ledger of {} kept changing under {ATTEMPTS} read-backs (other writers); the entry may \
-         be there twice or not at all: check `mlgate history --verify`",
+         be there twice or not at all: check `mlgate history --verify`{why}",
         target.holds()
     ))
+}
+
+/// The writes of a repair, then its deletes (so an entry is never only deleted).
+fn repair_once(live: &Live, name: &str, repair: &Repair) -> Result<(), String> {
+    for (key, value) in &repair.writes {
+        set(live, name, key, value)?;
+    }
+    for key in &repair.deletes {
+        write(live, &Write::DeleteModelTag { name, key })
+            .map_err(|e| format!("deleting ledger tag {key}: {e}"))?;
+    }
+    Ok(())
 }
 
 fn set(live: &Live, name: &str, key: &str, value: &str) -> Result<(), String> {

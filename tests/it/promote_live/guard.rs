@@ -33,15 +33,15 @@ fn the_wrong_expected_incumbent_exits_4_and_moves_nothing() {
 
 /// Another client moves the alias after mlgate gathered and judged, before it moves: mlgate
 /// must see it on its re-read, move nothing and exit 4. The proxy counts mlgate's reads of
-/// the registered model in a dry run first, so the interlude lands on the re-read whatever
-/// the gather reads.
+/// the alias in a dry run first, so the interlude lands on the re-read whatever the gather
+/// reads.
 #[test]
 fn an_alias_moved_by_another_client_mid_promotion_is_not_overwritten() {
     for key in SERVERS {
         let Some(s) = server(key) else { continue };
         let name = register(&s, key, "race", &["champion", "good", "worse"]);
         set_alias(&s, &name, "champion", "1");
-        let counted = "/registered-models/get?";
+        let counted = "/registered-models/alias?";
         let probe = Proxy::start(&s.uri, None);
         let (code, _, stderr) = promote(
             &probe.uri,

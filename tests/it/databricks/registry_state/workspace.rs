@@ -29,6 +29,25 @@ impl Registry {
                     fields.remove("permission_level");
                     ok(&json!({ "registered_model": model }))
                 }
+                // M3 of the reference: the highest READY version of each stage asked for, or
+                // of every stage when none is (documented); mlgate asks for one at most.
+                "/registered-models/get-latest-versions" => {
+                    let asked = r.q("stages");
+                    let mut latest: BTreeMap<&str, u64> = BTreeMap::new();
+                    for (n, v) in &self.versions {
+                        if v.status == "READY"
+                            && (asked.is_empty() || v.stage.eq_ignore_ascii_case(asked))
+                        {
+                            let best = latest.entry(&v.stage).or_insert(*n);
+                            *best = (*best).max(*n);
+                        }
+                    }
+                    let versions: Vec<Value> = latest
+                        .values()
+                        .map(|n| self.workspace_version(*n))
+                        .collect();
+                    ok(&json!({ "model_versions": versions }))
+                }
                 "/model-versions/get" => match self.number(r.q("version")) {
                     Some(n) => ok(&json!({ "model_version": self.workspace_version(n) })),
                     None => self.no_version(r.q("version")),
