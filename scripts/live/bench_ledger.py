@@ -6,7 +6,8 @@ Against one real MLflow server, with mlgate's release binary:
   2. `mlgate history NAME@champion --verify --json` over ENTRIES entries written by REST
      (chained here exactly as mlgate chains them: --verify must hold, which cross-checks it);
   3. `mlgate promote` on a target with an empty ledger and on one with ENTRIES entries, and one
-     `registered-models/get` of each model: the ledger may cost promote no more than reading it.
+     `registered-models/get` and one version `set-tag` of each model: what the ledger costs
+     promote beyond reading it is what the server takes longer to answer on that model.
 
 Usage: python bench_ledger.py --mlgate BIN --tracking-uri URI --ids IDS.json --policy FILE
                               [--entries 1000] [--runs 5]
@@ -170,11 +171,21 @@ def main():
             start = time.perf_counter()
             rest(uri, "GET", "registered-models/get", query=f"?name={name}")
             gets[name].append(time.perf_counter() - start)
+    # What every write of a promotion costs the server on each model (MLflow 3.17 takes
+    # longer to set a version's tag when its registered model carries many tags).
+    sets = {big: [], small: []}
+    for i in range(20):
+        for name in (small, big):
+            start = time.perf_counter()
+            rest(uri, "POST", "model-versions/set-tag", {"name": name, "version": "1", "key": "bench", "value": str(i)})
+            sets[name].append(time.perf_counter() - start)
     diff = statistics.median(by_model[big]) - statistics.median(by_model[small])
     print(f"{label}: promote, empty ledger: {median_max(by_model[small])}; "
           f"{a.entries} entries: {median_max(by_model[big])}; difference {diff * 1000:+.0f} ms")
     print(f"{label}: one registered-models/get: empty ledger median {statistics.median(gets[small]) * 1000:.1f} ms, "
           f"{a.entries} entries median {statistics.median(gets[big]) * 1000:.1f} ms")
+    print(f"{label}: one model-versions/set-tag: empty ledger median {statistics.median(sets[small]) * 1000:.1f} ms, "
+          f"{a.entries} entries median {statistics.median(sets[big]) * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

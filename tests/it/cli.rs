@@ -155,6 +155,19 @@ fn usage_errors_are_exit_2() {
     mlgate().args(["frobnicate"]).assert().code(2);
 }
 
+/// A blank drift reason is a usage error before any registry is asked: exit 2 even with no
+/// server there (port 9, discard, is never an MLflow).
+#[test]
+fn a_blank_policy_drift_reason_is_exit_2_before_the_registry_is_read() {
+    mlgate()
+        .args(["rollback", "m", "--to-alias", "champion", "--previous"])
+        .args(["--accept-policy-drift", "  ", "--no-config"])
+        .args(["--tracking-uri", "http://127.0.0.1:9"])
+        .assert()
+        .code(2)
+        .stderr(contains("usage::empty-drift-reason"));
+}
+
 #[test]
 fn unwritable_output_is_exit_2() {
     mlgate()

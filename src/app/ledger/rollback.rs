@@ -12,6 +12,14 @@ use crate::exit::Exit;
 use crate::gather;
 
 pub(crate) fn run(args: RollbackArgs) -> Result<Exit, AppError> {
+    // A usage error is said before the registry is asked anything: exit 2 even when it is down.
+    if args
+        .accept_policy_drift
+        .as_deref()
+        .is_some_and(|r| r.trim().is_empty())
+    {
+        return Err(UsageError::EmptyDriftReason.into());
+    }
     let named = Named::of(
         &args.model,
         args.to_alias.as_deref(),
@@ -45,13 +53,6 @@ pub(crate) fn run(args: RollbackArgs) -> Result<Exit, AppError> {
         };
         (holder, version)
     };
-    if args
-        .accept_policy_drift
-        .as_deref()
-        .is_some_and(|r| r.trim().is_empty())
-    {
-        return Err(UsageError::EmptyDriftReason.into());
-    }
     let promote_args = PromoteArgs {
         model: format!("models:/{}/{version}", named.model),
         to_alias: args.to_alias,

@@ -205,24 +205,31 @@ impl Step<'_> {
         })
     }
 
-    /// Writes every `mlgate.*` tag; stops at the first that fails (tags are upserts, so a
-    /// rerun completes them).
+    /// Writes every `mlgate.*` tag, all at once: they are independent upserts, so seven round
+    /// trips become one (on Databricks each is a WAN round trip; on MLflow 3.17 each write to
+    /// a model with a long ledger costs the server more). The first failure in the record's
+    /// order is said; a rerun completes the others.
     pub(crate) fn record(&self) -> Result<(), String> {
-        for (key, value) in self.record.tags() {
-            self.write(&Write::SetVersionTag {
+        let live = self.live;
+        let tags = self.record.tags();
+        let writes = tags.iter().map(|(key, value)| async move {
+            let write = Write::SetVersionTag {
                 name: self.name,
                 version: self.candidate,
                 key,
-                value: &value,
-            })
-            .map_err(|e| {
-                format!(
-                    "setting tag {key} on models:/{}/{}: {e}",
-                    self.name, self.candidate
-                )
-            })?;
-        }
-        Ok(())
+                value,
+            };
+            gather::write(&live.cx, live.backend, &write)
+                .await
+                .map_err(|e| {
+                    format!(
+                        "setting tag {key} on models:/{}/{}: {e}",
+                        self.name, self.candidate
+                    )
+                })
+        });
+        let results = live.block_on(futures_util::future::join_all(writes));
+        results.into_iter().collect()
     }
 }
 

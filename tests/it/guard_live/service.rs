@@ -7,6 +7,25 @@ use super::read_decisions;
 use crate::live::Server;
 use crate::promote_live::{champion, promote, register, server, set_alias, POLICY, SERVERS};
 
+/// A running guard, killed when dropped: a test that fails while it runs must not leave it
+/// behind (a leaked guard keeps serving, and keeps the next cargo build waiting on its lock).
+pub(super) struct Running(Option<Child>);
+
+impl Running {
+    fn child(&mut self) -> &mut Child {
+        self.0.as_mut().expect("a running guard")
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// `mlgate guard` on `NAME@champion` (revert), decisions to `log`, with `extra` flags.
 pub(super) fn start(
     s: &Server,
@@ -14,8 +33,8 @@ pub(super) fn start(
     log: &std::path::Path,
     extra: &[&str],
     env: &[(&str, &str)],
-) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("mlgate"))
+) -> Running {
+    let child = Command::new(assert_cmd::cargo::cargo_bin("mlgate"))
         .envs(env.iter().copied())
         .args(["guard", "--no-config", "--policy", POLICY])
         .args(["--on-violation", "revert", "--tracking-uri", &s.uri])
@@ -29,11 +48,13 @@ pub(super) fn start(
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap()
+        .unwrap();
+    Running(Some(child))
 }
 
 /// Waits until `done` holds (at most 30 s) while the guard keeps running.
-pub(super) fn wait_for(child: &mut Child, what: &str, mut done: impl FnMut() -> bool) {
+pub(super) fn wait_for(guard: &mut Running, what: &str, mut done: impl FnMut() -> bool) {
+    let child = guard.child();
     let deadline = Instant::now() + Duration::from_secs(30);
     while !done() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -43,18 +64,17 @@ pub(super) fn wait_for(child: &mut Child, what: &str, mut done: impl FnMut() -> 
 }
 
 /// SIGTERM, then the exit code and stderr (the guard must stop within 15 s).
-pub(super) fn stop(mut child: Child) -> (i32, String) {
-    let sent = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+pub(super) fn stop(mut guard: Running) -> (i32, String) {
+    let id = guard.child().id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &id]).status().unwrap();
     assert!(sent.success());
     let deadline = Instant::now() + Duration::from_secs(15);
-    while child.try_wait().unwrap().is_none() {
+    while guard.child().try_wait().unwrap().is_none() {
         assert!(Instant::now() < deadline, "SIGTERM did not stop the guard");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let out = child.wait_with_output().unwrap();
+    // It has ended: nothing is left for the drop to kill.
+    let out = guard.0.take().unwrap().wait_with_output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).to_string(),

@@ -89,20 +89,22 @@ fn only_tags(writes: &[Recorded], path: &str, name: &str, version: &str) {
             (&json!(name), &json!(version))
         );
     }
-    let keys: Vec<&str> = writes
+    // Sent at once, so in no particular order: each key exactly once.
+    let mut keys: Vec<&str> = writes
         .iter()
         .filter_map(|w| w.body["key"].as_str())
         .collect();
+    keys.sort_unstable();
     assert_eq!(
         keys,
         [
-            "mlgate.verdict",
-            "mlgate.target",
+            "mlgate.evaluated_at",
             "mlgate.incumbent",
             "mlgate.policy_digest",
-            "mlgate.evaluated_at",
-            "mlgate.summary",
             "mlgate.report",
+            "mlgate.summary",
+            "mlgate.target",
+            "mlgate.verdict",
         ]
     );
 }
