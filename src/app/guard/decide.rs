@@ -40,6 +40,10 @@ pub(crate) struct Judge {
     pub report_dir: Option<PathBuf>,
 }
 
+/// Earlier holders judged again, newest first, when none has a record valid today: each is a
+/// whole gather, and a revert waits for them.
+const REJUDGED: usize = 3;
+
 /// mlgate's record on one version, as its `mlgate.*` tags say.
 #[derive(Debug, Default)]
 struct Seen {
@@ -195,12 +199,23 @@ impl Judge {
         if target.on_violation == OnViolation::Report {
             return;
         }
-        let Some(back_to) = previous else {
-            d.reason = format!(
-                "{}; no compliant holder to go back to: {holds} stays with version {holder}",
-                d.reason
-            );
-            return;
+        let passing: Vec<(&str, Seen)> = now
+            .versions
+            .iter()
+            .filter(|v| v.version != holder)
+            .map(|v| (v.version.as_str(), Seen::of(v)))
+            .filter(|(_, s)| s.passed() && s.target.as_deref() == Some(target.record().as_str()))
+            .collect();
+        let back_to = match self.back_to(&live, target, &holder, passing, &digest, clock) {
+            Ok(found) => found,
+            Err(why) => {
+                d.reason = format!(
+                    "{}; no compliant holder to go back to ({why}): {holds} stays with version \
+                     {holder}",
+                    d.reason
+                );
+                return;
+            }
         };
         match revert(&live, target, &holder, &back_to) {
             Ok(()) => {
@@ -222,6 +237,43 @@ impl Judge {
                 );
             }
         }
+    }
+
+    /// The version a revert goes back to: the newest with a passing record for this target
+    /// that is compliant today. A record under another policy or past `max_age` is judged
+    /// again first (the verdict recorded on it), so a revert never lands on a version today's
+    /// policy fails; at most [`REJUDGED`] of them, newest first. `Err` says why none is.
+    fn back_to(
+        &self,
+        live: &Live,
+        target: &Target,
+        holder: &str,
+        mut passing: Vec<(&str, Seen)>,
+        digest: &str,
+        clock: i64,
+    ) -> Result<String, String> {
+        if passing.is_empty() {
+            return Err("no other version passed for this target".into());
+        }
+        passing.sort_by(|(_, a), (_, b)| b.evaluated_at.cmp(&a.evaluated_at));
+        if let Some((v, _)) = passing
+            .iter()
+            .find(|(_, s)| s.valid_for(target, digest, clock))
+        {
+            return Ok((*v).to_string());
+        }
+        let mut failed = Vec::new();
+        for (version, _) in passing.iter().take(REJUDGED) {
+            match self.judge(live, target, version, Some(holder)) {
+                Ok((Status::Pass, _)) => return Ok((*version).to_string()),
+                Ok((status, _)) => failed.push(format!(
+                    "version {version} is {} under today's policy",
+                    record::verdict_word(status)
+                )),
+                Err(why) => failed.push(why),
+            }
+        }
+        Err(failed.join("; "))
     }
 
     /// Waivers expire against today's date, which moves while a service runs.

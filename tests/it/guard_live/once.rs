@@ -1,7 +1,67 @@
 //! `guard --once`: one reconcile pass, for cron and scheduled CI.
 
+use serde_json::json;
+
 use super::once;
-use crate::promote_live::{champion, promote, register, server, set_alias, tags, SERVERS};
+use crate::live::Server;
+use crate::promote_live::{call, champion, promote, register, server, set_alias, tags, SERVERS};
+
+/// A passing record for `@champion` on `version`, written under a policy that is not today's:
+/// what an older gate run leaves behind.
+fn stale_pass(s: &Server, name: &str, version: &str) {
+    for (key, value) in [
+        ("mlgate.verdict", "pass"),
+        ("mlgate.target", "alias:champion"),
+        ("mlgate.policy_digest", "sha256:0000-an-older-policy"),
+        ("mlgate.evaluated_at", "2026-01-02T03:04:05Z"),
+    ] {
+        let body = json!({"name": name, "version": version, "key": key, "value": value});
+        call(s, "POST", "model-versions/set-tag", &body);
+    }
+}
+
+/// The last passing holder passed under another policy: it is judged again before a revert
+/// goes back to it. Passing today, the target goes back; failing, the violation is reported
+/// and the target stays, never moved to a version today's policy fails.
+#[test]
+fn a_revert_goes_back_only_to_a_version_that_passes_todays_policy() {
+    for key in SERVERS {
+        let Some(s) = server(key) else { continue };
+        // `worse` fails against `good` and not the other way round; `champion` and
+        // `drops-column` each fail against the other (an input added, an input removed).
+        for (first, then, back) in [("good", "worse", true), ("drops-column", "champion", false)] {
+            let name = register(&s, key, &format!("guard-stale-{first}"), &[first, then]);
+            stale_pass(&s, &name, "1");
+            set_alias(&s, &name, "champion", "2");
+            let (code, log, stderr) = once(&s, &name, &["--on-violation", "revert"]);
+            assert_eq!(code, 1, "{key} {first}: {stderr}");
+            let d = &log[0];
+            let reason = d["reason"].as_str().unwrap_or_default();
+            let v1 = tags(&s, &name, "1");
+            assert_eq!(
+                v1["mlgate.policy_digest"]
+                    .as_str()
+                    .map(|d| d.contains("older")),
+                Some(false),
+                "{key} {first}: version 1 was judged again and its record rewritten"
+            );
+            if back {
+                assert_eq!(d["action"], "reverted", "{key}: {d}");
+                assert_eq!(champion(&s, &name).as_deref(), Some("1"), "{key}");
+                assert_eq!(v1["mlgate.verdict"], "pass", "{key}");
+            } else {
+                assert_eq!(d["action"], "reported", "{key}: {d}");
+                assert!(reason.contains("no compliant holder"), "{key}: {reason}");
+                assert!(
+                    reason.contains("version 1 is fail under today's policy"),
+                    "{key}: {reason}"
+                );
+                assert_eq!(champion(&s, &name).as_deref(), Some("2"), "{key}: stays");
+                assert_eq!(v1["mlgate.verdict"], "fail", "{key}");
+            }
+        }
+    }
+}
 
 #[test]
 fn a_bypass_to_a_failing_version_is_reverted_recorded_and_then_compliant() {
