@@ -8,7 +8,6 @@
 //! The guard's own writes cause events (`model_version_tag.set`, `model_version_alias.created`)
 //! that end here as `accepted`: no loop.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::RwLock;
 use std::time::Instant;
@@ -16,6 +15,7 @@ use std::time::Instant;
 use super::decision::{Act, Decision};
 use super::ledger;
 use super::protect::Target;
+use super::seen::Seen;
 use crate::app::audit::names::file_for;
 use crate::app::pipeline::emit::{emit_to, Outputs};
 use crate::app::pipeline::judge::judge_quietly;
@@ -26,7 +26,7 @@ use crate::app::promote::record::{self, Record};
 use crate::app::promote::steps::Step;
 use crate::cli::{OnViolation, OutputArgs, ServerArgs};
 use crate::engine::Status;
-use crate::gather::{self, wire, Goal};
+use crate::gather::{self, Goal};
 use crate::model_ref::ModelRef;
 use crate::report::reporter::Shape;
 
@@ -43,50 +43,6 @@ pub(crate) struct Judge {
 /// Earlier holders judged again, newest first, when none has a record valid today: each is a
 /// whole gather, and a revert waits for them.
 const REJUDGED: usize = 3;
-
-/// mlgate's record on one version, as its `mlgate.*` tags say.
-#[derive(Debug, Default)]
-struct Seen {
-    verdict: Option<String>,
-    target: Option<String>,
-    digest: Option<String>,
-    evaluated_at: Option<String>,
-}
-
-impl Seen {
-    fn of(version: &wire::ModelVersion) -> Self {
-        let tags: BTreeMap<&str, &str> = version
-            .tags
-            .iter()
-            .map(|t| (t.key.as_str(), t.value.as_str()))
-            .collect();
-        let get = |k: &str| tags.get(k).map(|v| (*v).to_string());
-        Seen {
-            verdict: get("mlgate.verdict"),
-            target: get("mlgate.target"),
-            digest: get("mlgate.policy_digest"),
-            evaluated_at: get("mlgate.evaluated_at"),
-        }
-    }
-
-    /// A record of this target, under this policy, young enough.
-    fn valid_for(&self, target: &Target, digest: &str, now: i64) -> bool {
-        let young = match (target.max_age, self.evaluated_at.as_deref()) {
-            (None, _) => true,
-            (Some(max), Some(at)) => {
-                crate::timefmt::parse_instant(at).is_some_and(|t| now - t <= max)
-            }
-            (Some(_), None) => false,
-        };
-        self.target.as_deref() == Some(target.record().as_str())
-            && self.digest.as_deref() == Some(digest)
-            && young
-    }
-
-    fn passed(&self) -> bool {
-        self.verdict.as_deref() == Some("pass")
-    }
-}
 
 impl Judge {
     /// Decides `target`; `source` says what asked (`reconcile`, `webhook:<id>`).

@@ -15,6 +15,7 @@ mod protect;
 mod register;
 mod request;
 mod scheduler;
+mod seen;
 mod service;
 mod shared;
 mod targets;
