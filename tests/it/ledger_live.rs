@@ -234,6 +234,88 @@ fn the_guard_records_a_move_around_the_gate_as_observed_and_its_revert() {
     }
 }
 
+/// A protected alias deleted around the gate: a violation. `report` says it on every pass and
+/// records the removal once as observed; `revert` restores the last compliant holder.
+#[test]
+fn an_alias_deleted_around_the_gate_is_reported_then_restored() {
+    for key in SERVERS {
+        let Some(s) = server(key) else { continue };
+        let name = register(&s, key, "ledger-vacant", &["champion", "good"]);
+        promote_as(&s, &name, "1");
+        call(
+            &s,
+            "DELETE",
+            "registered-models/alias",
+            &json!({"name": name, "alias": "champion"}),
+        );
+        let guard = |mode: &str| {
+            let out = clean()
+                .args(["guard", "--once", "--no-config", "--policy", POLICY])
+                .args(["--tracking-uri", &s.uri, "--on-violation", mode])
+                .arg("--protect")
+                .arg(format!("{name}@champion"))
+                .output()
+                .unwrap();
+            let decision: Value = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .find_map(|l| serde_json::from_str(l).ok())
+                .unwrap_or(Value::Null);
+            (out.status.code().unwrap_or(-1), decision)
+        };
+        for pass in 1..=2 {
+            let (code, d) = guard("report");
+            assert_eq!(
+                (code, d["action"].as_str()),
+                (1, Some("reported")),
+                "{key} pass {pass}: {d}"
+            );
+            assert!(
+                d["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("emptied around the gate"),
+                "{key}: {d}"
+            );
+        }
+        assert_eq!(champion(&s, &name), None, "{key}: report moves nothing");
+        let (code, d) = guard("revert");
+        assert_eq!(
+            (code, d["action"].as_str()),
+            (1, Some("reverted")),
+            "{key}: {d}"
+        );
+        assert_eq!(
+            (d["from"].as_str(), d["to"].as_str()),
+            (None, Some("1")),
+            "{key}: {d}"
+        );
+        assert_eq!(champion(&s, &name).as_deref(), Some("1"), "{key}: restored");
+        let (code, d) = guard("revert");
+        assert_eq!(
+            (code, d["action"].as_str()),
+            (0, Some("accepted")),
+            "{key}: {d}"
+        );
+        let (code, h, err) = history(&s.uri, &name, &["--verify"]);
+        assert_eq!(code, 0, "{key}: {err}");
+        let removed = (
+            Some("1".to_string()),
+            None,
+            "observed".to_string(),
+            "none".to_string(),
+        );
+        assert_eq!(
+            moves(&h),
+            [
+                m(None, "1", "promote", "pass"),
+                removed,
+                m(None, "1", "guard-revert", "pass"),
+            ],
+            "{key}: {h}"
+        );
+    }
+}
+
 #[test]
 fn an_edited_or_deleted_entry_is_named_by_verify() {
     for key in SERVERS {

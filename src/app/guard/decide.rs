@@ -21,7 +21,6 @@ use crate::app::pipeline::emit::{emit_to, Outputs};
 use crate::app::pipeline::judge::judge_quietly;
 use crate::app::pipeline::prepare::Prepared;
 use crate::app::pipeline::session::{now_rfc3339, Live};
-use crate::app::promote::action::Action;
 use crate::app::promote::record::{self, Record};
 use crate::app::promote::steps::Step;
 use crate::cli::{OnViolation, OutputArgs, ServerArgs};
@@ -39,10 +38,6 @@ pub(crate) struct Judge {
     pub output: OutputArgs,
     pub report_dir: Option<PathBuf>,
 }
-
-/// Earlier holders judged again, newest first, when none has a record valid today: each is a
-/// whole gather, and a revert waits for them.
-const REJUDGED: usize = 3;
 
 impl Judge {
     /// Decides `target`; `source` says what asked (`reconcile`, `webhook:<id>`).
@@ -74,9 +69,7 @@ impl Judge {
             Err(e) => return d.reason = format!("reading who holds {holds}: {e}"),
         };
         let Some(holder) = now.holder.clone() else {
-            d.action = Act::Accepted;
-            d.reason = format!("no version holds {holds}: nothing to judge");
-            return;
+            return self.vacant(&live, target, &now.versions, d);
         };
         d.to = Some(holder.clone());
         let seen = |v: &str| now.versions.iter().find(|m| m.version == v).map(Seen::of);
@@ -108,7 +101,7 @@ impl Judge {
             if promoting {
                 return;
             }
-            if let Err(e) = ledger::observe(&live, target, &holder, verdict, &d.source) {
+            if let Err(e) = ledger::observe(&live, target, Some(&holder), verdict, &d.source) {
                 d.reason = format!("{}; the ledger could not be written: {e}", d.reason);
             }
         };
@@ -155,81 +148,7 @@ impl Judge {
         if target.on_violation == OnViolation::Report {
             return;
         }
-        let passing: Vec<(&str, Seen)> = now
-            .versions
-            .iter()
-            .filter(|v| v.version != holder)
-            .map(|v| (v.version.as_str(), Seen::of(v)))
-            .filter(|(_, s)| s.passed() && s.target.as_deref() == Some(target.record().as_str()))
-            .collect();
-        let back_to = match self.back_to(&live, target, &holder, passing, &digest, clock) {
-            Ok(found) => found,
-            Err(why) => {
-                d.reason = format!(
-                    "{}; no compliant holder to go back to ({why}): {holds} stays with version \
-                     {holder}",
-                    d.reason
-                );
-                return;
-            }
-        };
-        match revert(&live, target, &holder, &back_to) {
-            Ok(()) => {
-                d.action = Act::Reverted;
-                d.fresh = true;
-                if let Err(e) =
-                    ledger::reverted(&live, target, &holder, &back_to, &digest, &d.reason)
-                {
-                    d.reason = format!("{}; the ledger could not be written: {e}", d.reason);
-                }
-                d.from = Some(holder);
-                d.to = Some(back_to);
-            }
-            Err(why) => {
-                d.action = Act::CouldNotDecide;
-                d.reason = format!(
-                    "{}; moving {holds} back to version {back_to} failed: {why}",
-                    d.reason
-                );
-            }
-        }
-    }
-
-    /// The version a revert goes back to: the newest with a passing record for this target
-    /// that is compliant today. A record under another policy or past `max_age` is judged
-    /// again first (the verdict recorded on it), so a revert never lands on a version today's
-    /// policy fails; at most [`REJUDGED`] of them, newest first. `Err` says why none is.
-    fn back_to(
-        &self,
-        live: &Live,
-        target: &Target,
-        holder: &str,
-        mut passing: Vec<(&str, Seen)>,
-        digest: &str,
-        clock: i64,
-    ) -> Result<String, String> {
-        if passing.is_empty() {
-            return Err("no other version passed for this target".into());
-        }
-        passing.sort_by(|(_, a), (_, b)| b.evaluated_at.cmp(&a.evaluated_at));
-        if let Some((v, _)) = passing
-            .iter()
-            .find(|(_, s)| s.valid_for(target, digest, clock))
-        {
-            return Ok((*v).to_string());
-        }
-        let mut failed = Vec::new();
-        for (version, _) in passing.iter().take(REJUDGED) {
-            match self.judge(live, target, version, Some(holder)) {
-                Ok((Status::Pass, _)) => return Ok((*version).to_string()),
-                Ok((status, _)) => failed.push(format!(
-                    "version {version} is {} under today's policy",
-                    record::verdict_word(status)
-                )),
-                Err(why) => failed.push(why),
-            }
-        }
-        Err(failed.join("; "))
+        self.restore(&live, target, Some(&holder), &now.versions, d);
     }
 
     /// Waivers expire against today's date, which moves while a service runs.
@@ -245,7 +164,7 @@ impl Judge {
         }
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Prepared> {
+    pub(super) fn read(&self) -> std::sync::RwLockReadGuard<'_, Prepared> {
         self.prepared
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -254,7 +173,7 @@ impl Judge {
     /// Judges the holder as `check --target-…` would, against `previous` as incumbent; records
     /// the verdict on it and writes the report of a violation. Returns the verdict and its
     /// one-line summary; `Err` when the holder could not be gathered at all.
-    fn judge(
+    pub(super) fn judge(
         &self,
         live: &Live,
         target: &Target,
@@ -344,42 +263,4 @@ impl Judge {
         let outputs = Outputs::open(&output, prepared, Shape::One).map_err(|e| e.to_string())?;
         emit_to(outputs, true, snapshot, prepared, judged, None).map_err(|e| e.to_string())
     }
-}
-
-/// Moves `target` from the violating `holder` back to `back_to`: promote's guarded move (the
-/// holder re-read right before, the move sent once, confirmed by reading).
-fn revert(live: &Live, target: &Target, holder: &str, back_to: &str) -> Result<(), String> {
-    let action = match &target.goal {
-        Goal::Alias(a) => Action::Alias(a.clone()),
-        Goal::Stage(s) => Action::Stage(s.clone()),
-    };
-    let record = Record {
-        status: Status::Pass,
-        target: target.record(),
-        incumbent: Some(holder),
-        policy_digest: "",
-        evaluated_at: now_rfc3339(),
-        summary: String::new(),
-        report: None,
-    };
-    let step = Step {
-        live,
-        name: &target.model,
-        candidate: back_to,
-        record: &record,
-        quiet: true,
-    };
-    let goal = action.goal();
-    let now = step.holder(&goal).map_err(|e| e.to_string())?;
-    if now.as_deref() != Some(holder) {
-        return Err(format!(
-            "{} moved again meanwhile (now {}): left to the next decision",
-            goal.holds(),
-            now.map_or("no version".into(), |v| format!("version {v}"))
-        ));
-    }
-    // A stage resolves to its newest version: the violating one must leave it.
-    step.make_move(&action, true, &goal)
-        .map_err(|e| e.to_string())?;
-    step.confirm(&action, &goal).map_err(|e| e.to_string())
 }

@@ -14,6 +14,7 @@ mod notify;
 mod protect;
 mod register;
 mod request;
+mod restore;
 mod scheduler;
 mod seen;
 mod service;
