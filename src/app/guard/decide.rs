@@ -15,7 +15,7 @@ use std::time::Instant;
 use super::decision::{Act, Decision};
 use super::ledger;
 use super::protect::Target;
-use super::seen::Seen;
+use super::seen::{passing_elsewhere, Seen};
 use crate::app::audit::names::file_for;
 use crate::app::pipeline::emit::{emit_to, Outputs};
 use crate::app::pipeline::judge::judge_quietly;
@@ -81,14 +81,9 @@ impl Judge {
         let clock = crate::timefmt::parse_instant(&now_rfc3339()).unwrap_or(0);
         let digest = self.read().policy.digest.clone();
         // The last compliant holder: the newest passing record for this target elsewhere.
-        let previous = now
-            .versions
-            .iter()
-            .filter(|v| v.version != holder)
-            .map(|v| (v, Seen::of(v)))
-            .filter(|(_, s)| s.passed() && s.target.as_deref() == Some(target.record().as_str()))
-            .max_by(|(_, a), (_, b)| a.evaluated_at.cmp(&b.evaluated_at))
-            .map(|(v, _)| v.version.clone());
+        let previous = passing_elsewhere(&now.versions, target, Some(&holder))
+            .first()
+            .map(|(v, _)| (*v).to_string());
         d.from.clone_from(&previous);
         // A passing record this young may be a promotion still writing its ledger entry.
         let promoting = held.passed()

@@ -7,7 +7,7 @@ use super::decide::Judge;
 use super::decision::{Act, Decision};
 use super::ledger::{self, Last};
 use super::protect::Target;
-use super::seen::Seen;
+use super::seen::{passing_elsewhere, Seen};
 use crate::app::pipeline::session::{now_rfc3339, Live};
 use crate::app::promote::action::Action;
 use crate::app::promote::record::{self, Record};
@@ -15,6 +15,7 @@ use crate::app::promote::steps::Step;
 use crate::cli::OnViolation;
 use crate::engine::Status;
 use crate::gather::{wire, Goal};
+use crate::report::promotion::held;
 
 /// Earlier holders judged again, newest first, when none has a record valid today: each is a
 /// whole gather, and a revert waits for them.
@@ -40,7 +41,6 @@ impl Judge {
                     format!("no version holds {holds}, and its ledger could not be read: {e}");
             }
         };
-        d.action = Act::Reported;
         match last {
             Last::Nothing => {
                 d.action = Act::Accepted;
@@ -64,6 +64,7 @@ impl Judge {
                 d.reason = format!("{holds} is empty since it was emptied around the gate");
             }
         }
+        d.action = Act::Reported;
         if target.on_violation == OnViolation::Report {
             return;
         }
@@ -84,14 +85,8 @@ impl Judge {
         let holds = target.goal.holds();
         let clock = crate::timefmt::parse_instant(&now_rfc3339()).unwrap_or(0);
         let digest = self.read().policy.digest.clone();
-        let held = |h: Option<&str>| h.map_or("no version".into(), |v| format!("version {v}"));
-        let passing: Vec<(&str, Seen)> = versions
-            .iter()
-            .filter(|v| Some(v.version.as_str()) != holder)
-            .map(|v| (v.version.as_str(), Seen::of(v)))
-            .filter(|(_, s)| s.passed() && s.target.as_deref() == Some(target.record().as_str()))
-            .collect();
-        let back_to = match self.back_to(live, target, holder, passing, &digest, clock) {
+        let passing = passing_elsewhere(versions, target, holder);
+        let back_to = match self.back_to(live, target, holder, &passing, &digest, clock) {
             Ok(found) => found,
             Err(why) => {
                 d.reason = format!(
@@ -123,7 +118,7 @@ impl Judge {
         }
     }
 
-    /// The version a revert goes back to: the newest with a passing record for this target
+    /// The version a revert goes back to, from `passing` (newest record first): the newest
     /// that is compliant today. A record under another policy or past `max_age` is judged
     /// again first (the verdict recorded on it), so a revert never lands on a version today's
     /// policy fails; at most [`REJUDGED`] of them, newest first. `Err` says why none is.
@@ -132,14 +127,13 @@ impl Judge {
         live: &Live,
         target: &Target,
         holder: Option<&str>,
-        mut passing: Vec<(&str, Seen)>,
+        passing: &[(&str, Seen)],
         digest: &str,
         clock: i64,
     ) -> Result<String, String> {
         if passing.is_empty() {
             return Err("no other version passed for this target".into());
         }
-        passing.sort_by(|(_, a), (_, b)| b.evaluated_at.cmp(&a.evaluated_at));
         if let Some((v, _)) = passing
             .iter()
             .find(|(_, s)| s.valid_for(target, digest, clock))
@@ -190,7 +184,7 @@ fn revert(live: &Live, target: &Target, holder: Option<&str>, back_to: &str) -> 
         return Err(format!(
             "{} moved again meanwhile (now {}): left to the next decision",
             goal.holds(),
-            now.map_or("no version".into(), |v| format!("version {v}"))
+            held(now.as_deref())
         ));
     }
     // A stage resolves to its newest version: the violating one must leave it.

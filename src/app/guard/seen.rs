@@ -50,3 +50,21 @@ impl Seen {
         self.verdict.as_deref() == Some("pass")
     }
 }
+
+/// The versions other than `holder` with a passing record for `target` (under any policy, of
+/// any age), newest record first: where a revert may go back to.
+pub(super) fn passing_elsewhere<'a>(
+    versions: &'a [wire::ModelVersion],
+    target: &Target,
+    holder: Option<&str>,
+) -> Vec<(&'a str, Seen)> {
+    let record = target.record();
+    let mut passing: Vec<(&str, Seen)> = versions
+        .iter()
+        .filter(|v| Some(v.version.as_str()) != holder)
+        .map(|v| (v.version.as_str(), Seen::of(v)))
+        .filter(|(_, s)| s.passed() && s.target.as_deref() == Some(record.as_str()))
+        .collect();
+    passing.sort_by(|(_, a), (_, b)| b.evaluated_at.cmp(&a.evaluated_at));
+    passing
+}

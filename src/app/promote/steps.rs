@@ -206,9 +206,9 @@ impl Step<'_> {
     }
 
     /// Writes every `mlgate.*` tag, all at once: they are independent upserts, so seven round
-    /// trips become one (on Databricks each is a WAN round trip; on MLflow 3.17 each write to
-    /// a model with a long ledger costs the server more). The first failure in the record's
-    /// order is said; a rerun completes the others.
+    /// trips become one on a remote registry (a server that runs writes one at a time, as
+    /// MLflow on sqlite does, gains nothing and loses nothing). The first failure in the
+    /// record's order is said; a rerun completes the others.
     pub(crate) fn record(&self) -> Result<(), String> {
         let live = self.live;
         let tags = self.record.tags();
